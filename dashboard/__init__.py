@@ -1,0 +1,1 @@
+"""licdash's Textual dashboard and the ``licdash`` command-line front door."""

@@ -1,0 +1,43 @@
+"""The headless core never loads the UI toolkit: proven in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("textual", "dashboard", "themes")
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _ui_modules(mods: set[str]) -> list[str]:
+    return sorted(m for m in mods if m.split(".")[0] in FORBIDDEN)
+
+
+def test_importing_collectors_loads_no_ui() -> None:
+    assert _ui_modules(_modules_after("import collectors")) == []
+
+
+def test_importing_every_collectors_module_loads_no_ui() -> None:
+    code = (
+        "import pkgutil, importlib, collectors\n"
+        "for m in pkgutil.walk_packages(collectors.__path__, 'collectors.'):\n"
+        "    importlib.import_module(m.name)\n"
+    )
+    mods = _modules_after(code)
+    assert "collectors.model" in mods  # the walk really imported the package
+    assert _ui_modules(mods) == []
+
+
+def test_probe_detects_a_ui_import() -> None:
+    """The probe itself works: importing textual is seen."""
+    assert "textual" in _ui_modules(_modules_after("import textual"))
