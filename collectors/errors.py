@@ -149,7 +149,7 @@ class DnsError(TransportError):
     hint = "The publisher's name does not resolve; check the host name and DNS."
 
 
-class ConnectionRefusedError(TransportError):  # noqa: A001 - deliberate, namespaced here
+class RefusedError(TransportError):
     kind = "refused"
     hint = "Nothing listens on that port; check the host, port 8443 and the Tomcat service."
 

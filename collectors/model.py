@@ -11,11 +11,11 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
-SCHEMA = "licdash.snapshot/1"
+SCHEMA: Final = "licdash.snapshot/1"
 TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 

@@ -1,0 +1,30 @@
+"""Messages that carry data into the UI. Each holds immutable values only."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from collectors.results import ErrorInfo
+from dashboard.state import FleetState
+
+
+class FleetUpdated(Message):
+    """The fleet changed; ``fleet`` is the complete new state."""
+
+    def __init__(self, fleet: FleetState, changed: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.fleet = fleet
+        self.changed = changed
+        """Names of the clusters whose status changed in this update (empty: unknown/all)."""
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer full state makes an older, still-queued one pointless.
+        return isinstance(message, FleetUpdated)
+
+
+class SourceError(Message):
+    """The data source failed in a way the user must see (store locked, config broken)."""
+
+    def __init__(self, error: ErrorInfo) -> None:
+        super().__init__()
+        self.error = error

@@ -1,0 +1,42 @@
+"""The fleet as the UI sees it: one frozen value, replaced on every update."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Literal
+
+from collectors.results import ClusterStatus
+
+_EMPTY: Mapping[str, ClusterStatus] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class CycleInfo:
+    """The last completed poll cycle."""
+
+    finished_at: datetime
+    duration_s: float
+    polled: int
+    failed: int
+
+
+@dataclass(frozen=True, slots=True)
+class FleetState:
+    """Every cluster's status at one moment. Never mutated: ``with_status`` returns a copy."""
+
+    statuses: Mapping[str, ClusterStatus] = field(default_factory=lambda: _EMPTY)
+    updated_at: datetime | None = None
+    last_cycle: CycleInfo | None = None
+    paused: bool = False
+    source: Literal["live", "store", "demo"] = "live"
+
+    def with_statuses(
+        self, changed: Mapping[str, ClusterStatus], *, at: datetime | None = None
+    ) -> FleetState:
+        """A new state with ``changed`` merged in (one dict copy per batch, not per row)."""
+        merged = dict(self.statuses)
+        merged.update(changed)
+        return replace(self, statuses=MappingProxyType(merged), updated_at=at or self.updated_at)
