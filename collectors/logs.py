@@ -1,0 +1,181 @@
+"""Logging for the headless commands: human lines or JSON lines on stderr, secrets redacted.
+
+``setup_logging("human")`` prints ``2026-11-28T14:30:00Z WARNING collectors.engine: ...``;
+``setup_logging("json")`` prints one JSON object per line (``ts``, ``level``, ``logger``,
+``message`` plus ``cluster``, ``kind`` and any other ``extra=`` fields a caller passes),
+which journald, Loki or Elasticsearch ingest as they are.
+
+Messages are built from hosts, cluster names and status codes, never from passwords. As
+defence in depth the handler also carries a :class:`SecretRedactor`: every configured
+secret it knows of, and anything shaped like ``password=...`` or an HTTP ``Authorization``
+header, is replaced by ``***`` before a line is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
+
+if TYPE_CHECKING:
+    from collectors.config import LicdashConfig
+
+LogFormat = Literal["human", "json"]
+LOG_FORMATS: Final[tuple[str, ...]] = ("human", "json")
+REDACTED: Final = "***"
+MIN_SECRET_LEN: Final = 4
+"""Shorter values are not redacted by value: masking "ab" everywhere would mangle text."""
+
+_HANDLER_NAME: Final = "licdash-stderr"
+_PATTERNS: Final = (
+    # password=..., "password": "...", pass: ..., secret=..., token=...
+    re.compile(
+        r"(?i)(\b(?:password|passwd|pass|secret|token|api[_-]?key)\b[\"']?\s*[:=]\s*[\"']?)"
+        r"([^\s\"',;&}]+)"
+    ),
+    # Authorization: Basic dXNlcjpwYXNz / Bearer ...
+    re.compile(r"(?i)(\bauthorization\b[\"']?\s*[:=]\s*[\"']?(?:basic|bearer|digest)\s+)(\S+)"),
+    # scheme://user:password@host
+    re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)([^\s@/]+)(@)"),
+)
+# LogRecord attributes that are not caller-supplied ``extra`` fields.
+_STANDARD_ATTRS: Final = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
+)
+
+
+class SecretRedactor(logging.Filter):
+    """Rewrites each record so that no known secret, and nothing shaped like one, remains.
+
+    The record's message is rendered once (``msg % args``), redacted, and stored back with
+    empty ``args``; exception text is rendered and redacted too. Secrets can be added while
+    the program runs (after a config reload); the set is replaced, never mutated in place.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._secrets: frozenset[str] = frozenset()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        fresh = {s for s in secrets if s and len(s) >= MIN_SECRET_LEN}
+        with self._lock:
+            self._secrets = self._secrets | fresh
+
+    def redact(self, text: str) -> str:
+        # Longest first, so a secret that contains another is masked whole.
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        for pattern in _PATTERNS:
+            text = pattern.sub(_mask, text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and isinstance(value, str):
+                setattr(record, key, self.redact(value))
+        return True
+
+
+def _mask(match: re.Match[str]) -> str:
+    tail = match.group(3) if match.re.groups >= 3 else ""
+    return f"{match.group(1)}{REDACTED}{tail}"
+
+
+def _utc_iso(created: float) -> str:
+    return datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class HumanFormatter(logging.Formatter):
+    """``2026-11-28T14:30:00.123Z WARNING collectors.engine: [emea-lon] read timeout``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = f"{_utc_iso(record.created)} {record.levelname} {record.name}: {record.getMessage()}"
+        if record.exc_text:
+            line = f"{line}\n{record.exc_text}"
+        if record.stack_info:
+            line = f"{line}\n{record.stack_info}"
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; ``extra=`` fields become top-level keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": _utc_iso(record.created),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key in _STANDARD_ATTRS or key.startswith("_") or key in entry:
+                continue
+            entry[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def setup_logging(
+    fmt: LogFormat = "human",
+    *,
+    level: int | str = logging.INFO,
+    stream: TextIO | None = None,
+    secrets: Iterable[str] = (),
+) -> SecretRedactor:
+    """Route every logger to one stderr handler with the chosen format; idempotent.
+
+    Calling it again (say after ``--log-format`` is known) replaces licdash's handler
+    rather than adding a second one. Returns the handler's redactor, so callers can add
+    secrets learned later (:func:`config_secrets` after a reload).
+    """
+    if fmt not in LOG_FORMATS:
+        raise ValueError(f"log format must be one of {', '.join(LOG_FORMATS)}, not {fmt!r}")
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+        old.close()
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else HumanFormatter())
+    redactor = SecretRedactor(secrets)
+    handler.addFilter(redactor)
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(True)
+    return redactor
+
+
+def config_secrets(config: LicdashConfig) -> set[str]:
+    """The secrets a config names without running anything: plain passwords and the
+    values of the ``password_env`` variables. Keyring and command passwords are not
+    fetched here (that would prompt or run commands); the message rules keep those out."""
+    found: set[str] = set()
+    for cluster in config.clusters:
+        if cluster.password is not None:
+            found.add(cluster.password.get_secret_value())
+        if cluster.password_env:
+            value = os.environ.get(cluster.password_env)
+            if value:
+                found.add(value)
+    return found

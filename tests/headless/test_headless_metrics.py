@@ -1,0 +1,184 @@
+"""The Prometheus page, scraped and parsed back, says what the statuses say."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from collectors.metrics import ERROR_KINDS, CycleStats, error_kind_label, fleet_registry, render
+from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
+from collectors.results import ClusterStatus
+
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d|\d\d:\d\d|\d{9,}")
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def scrape(
+    statuses: Mapping[str, ClusterStatus],
+    now: datetime,
+    *,
+    threshold: timedelta | None = None,
+    cycle: CycleStats | None = None,
+) -> Samples:
+    frozen = MappingProxyType(dict(statuses))
+    registry = fleet_registry(
+        lambda: frozen,
+        stale_threshold=(lambda _name: threshold),
+        cycle=lambda: cycle,
+        clock=lambda: now,
+    )
+    samples: Samples = {}
+    for family in text_string_to_metric_families(render(registry)):
+        for s in family.samples:
+            key = (s.name, frozenset(s.labels.items()))
+            assert key not in samples, f"duplicate series {key}"
+            samples[key] = s.value
+    return samples
+
+
+def get(samples: Samples, metric: str, /, **labels: str) -> float:
+    return samples[(metric, frozenset(labels.items()))]
+
+
+def series(
+    samples: Samples, metric: str, /, **labels: str
+) -> dict[frozenset[tuple[str, str]], float]:
+    want = set(labels.items())
+    return {lbl: v for (n, lbl), v in samples.items() if n == metric and want <= set(lbl)}
+
+
+def test_healthy_cluster_figures(status_factory, now) -> None:
+    st = status_factory("lon", Severity.OK, age=timedelta(minutes=2), expiry_days=200)
+    samples = scrape({"lon": st}, now)
+
+    assert get(samples, "licdash_up", cluster="lon") == 1
+    assert get(samples, "licdash_poll_duration_seconds", cluster="lon") == 0.25
+    assert get(samples, "licdash_seconds_since_last_success", cluster="lon") == 120
+    assert get(samples, "licdash_consecutive_failures", cluster="lon") == 0
+    assert get(samples, "licdash_stale", cluster="lon") == 0
+    assert get(samples, "licdash_severity", cluster="lon") == 0
+    assert series(samples, "licdash_poll_error") == {}
+    # The deadline counts from scrape time, not from the poll 2 minutes earlier.
+    reg = get(samples, "licdash_deadline_seconds", cluster="lon", kind="registration_expiry")
+    assert reg == 200 * 86400 - 120
+    # Only hard deadlines: the authorization renewal is not exported.
+    kinds = {dict(k)["kind"] for k in series(samples, "licdash_deadline_seconds")}
+    assert kinds == {"registration_expiry", "authorization_expiry"}
+    assert (
+        get(
+            samples,
+            "licdash_entitlement_count",
+            cluster="lon",
+            tag=st.last_good.entitlements[0].tag,
+            name="CUWL",
+            status="in_compliance",
+        )
+        == 120
+    )
+    info = series(samples, "licdash_cluster_info", cluster="lon")
+    assert [dict(k) for k in info] == [
+        {"cluster": "lon", "transport": "axl", "axl_version": "14.0", "tag_region": "emea"}
+    ]
+
+
+def test_state_sets_have_exactly_one_current_value(status_factory, now) -> None:
+    samples = scrape({"lon": status_factory("lon", Severity.CRITICAL)}, now)
+    reg = series(samples, "licdash_registration_state", cluster="lon")
+    auth = series(samples, "licdash_authorization_state", cluster="lon")
+    sev = series(samples, "licdash_severity_state", cluster="lon")
+    assert len(reg) == len(RegistrationStatus) and sum(reg.values()) == 1
+    assert len(auth) == len(AuthorizationStatus) and sum(auth.values()) == 1
+    assert len(sev) == len(Severity) and sum(sev.values()) == 1
+    assert get(samples, "licdash_registration_state", cluster="lon", state="registered") == 1
+    assert get(samples, "licdash_authorization_state", cluster="lon", state="authorized") == 1
+    assert get(samples, "licdash_severity_state", cluster="lon", severity="critical") == 1
+    assert get(samples, "licdash_severity", cluster="lon") == Severity.CRITICAL.rank
+
+
+def test_failing_and_never_polled_clusters(status_factory, now) -> None:
+    failing = status_factory(
+        "par", Severity.WARNING, age=timedelta(hours=2), failures=4, error_kind="read_timeout"
+    )
+    never = status_factory("nyc", None, failures=1, error_kind="something_new")
+    samples = scrape({"par": failing, "nyc": never}, now, threshold=timedelta(minutes=15))
+
+    assert get(samples, "licdash_up", cluster="par") == 0
+    assert get(samples, "licdash_consecutive_failures", cluster="par") == 4
+    assert get(samples, "licdash_poll_error", cluster="par", kind="read_timeout") == 1
+    assert get(samples, "licdash_stale", cluster="par") == 1
+    assert get(samples, "licdash_seconds_since_last_success", cluster="par") == 7200
+    # Its last known licensing state is still exported while it is unreachable.
+    assert get(samples, "licdash_severity_state", cluster="par", severity="warning") == 1
+
+    assert get(samples, "licdash_up", cluster="nyc") == 0
+    assert get(samples, "licdash_severity", cluster="nyc") == Severity.UNKNOWN.rank
+    # An unheard-of error kind is folded into "other": the label set stays bounded.
+    assert get(samples, "licdash_poll_error", cluster="nyc", kind="other") == 1
+    assert series(samples, "licdash_seconds_since_last_success", cluster="nyc") == {}
+    assert series(samples, "licdash_registration_state", cluster="nyc") == {}
+    assert get(samples, "licdash_stale", cluster="nyc") == 0
+
+    assert get(samples, "licdash_clusters") == 2
+    assert get(samples, "licdash_stale_clusters") == 1
+    assert get(samples, "licdash_clusters_by_severity", severity="unknown") == 1
+    assert get(samples, "licdash_clusters_by_severity", severity="warning") == 1
+    assert get(samples, "licdash_clusters_by_severity", severity="ok") == 0
+
+
+def test_stale_flag_from_the_store_is_honoured(status_factory, now) -> None:
+    st = status_factory("lon", Severity.OK, age=timedelta(minutes=1), stale=True)
+    assert get(scrape({"lon": st}, now), "licdash_stale", cluster="lon") == 1
+
+
+def test_cycle_and_build_metrics(now) -> None:
+    cycle = CycleStats(finished_at=now, duration_s=1.5, polled=10, failed=2, cycles=7)
+    samples = scrape({}, now, cycle=cycle)
+    assert get(samples, "licdash_cycle_duration_seconds") == 1.5
+    assert get(samples, "licdash_last_cycle_timestamp_seconds") == now.timestamp()
+    assert get(samples, "licdash_cycles_total") == 7
+    assert get(samples, "licdash_clusters") == 0
+    assert len(series(samples, "licdash_build_info")) == 1
+
+
+def test_labels_carry_no_free_text(status_factory, now) -> None:
+    statuses = {
+        f"c{i}": status_factory(
+            f"c{i}",
+            sev,
+            failures=1 if i % 2 else 0,
+            error_kind="auth" if i % 2 else None,
+            tags={"region": "emea", "customer-id": "acme"},
+        )
+        for i, sev in enumerate([*Severity, None])
+    }
+    samples = scrape(statuses, now)
+    allowed_label_names = {
+        "cluster", "state", "severity", "kind", "tag", "name", "status",
+        "transport", "axl_version", "version", "tag_region", "tag_customer_id",
+    }  # fmt: skip
+    for (_name, labels), _value in samples.items():
+        for key, value in labels:
+            assert key in allowed_label_names
+            assert "talking to" not in value  # the error message never becomes a label
+            assert not TIMESTAMP.search(value), f"{key}={value} looks like a timestamp"
+        kinds = {v for k, v in labels if k == "kind"}
+        assert kinds <= ERROR_KINDS | {"other", "registration_expiry", "authorization_expiry"}
+
+
+def test_error_kind_labels_are_the_error_tree() -> None:
+    assert {"auth", "read_timeout", "tls", "internal", "cli_timeout"} <= ERROR_KINDS
+    assert error_kind_label("read_timeout") == "read_timeout"
+    assert error_kind_label("Traceback: boom at 12:00") == "other"
+
+
+def test_provider_is_called_at_each_scrape(status_factory, now) -> None:
+    """The collector keeps nothing: each scrape reflects the provider's latest value."""
+    current: list[Mapping[str, ClusterStatus]] = [{}]
+    registry = fleet_registry(lambda: current[0], clock=lambda: now)
+    assert "licdash_up{" not in render(registry)
+    current[0] = MappingProxyType({"lon": status_factory("lon")})
+    assert 'licdash_up{cluster="lon"} 1.0' in render(registry)
