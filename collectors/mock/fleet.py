@@ -1,0 +1,304 @@
+"""``MockFleet``: many simulated publishers on loopback, each on its own HTTPS port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+from collectors.mock.clock import SimClock
+from collectors.mock.profiles import Profile, make_profiles
+from collectors.mock.scenarios import check_scenarios, choose_scenarios
+from collectors.mock.server import PublisherServer
+from collectors.mock.state import LicenceState
+from collectors.mock.tls import CertAuthority, server_context
+
+
+@dataclass(frozen=True)
+class MockPublisherInfo:
+    """What a client needs to reach one simulated publisher."""
+
+    name: str
+    host: str
+    port: int
+    url: str
+    axl_version: str
+    username: str
+    password: str
+    ca_bundle: str
+    scenario: str
+    timezone: str
+    tags: dict[str, str] = field(default_factory=dict)
+    ssh_port: int | None = None
+
+
+class MockFleet:
+    """Simulated CUCM publishers; ``async with`` starts them, leaving stops them.
+
+    ``scenarios`` (one name per publisher) overrides ``clusters``/``scenario_mix``.
+    ``slow_ms`` is the extra delay of ``slow`` publishers (default: the larger of
+    20 x latency and 3 s). ``clock`` may be injected to drive simulated time by hand.
+    """
+
+    def __init__(
+        self,
+        clusters: int = 24,
+        seed: int = 0,
+        scenario_mix: str = "demo",
+        speed: float = 1.0,
+        latency_ms: float = 0.0,
+        *,
+        scenarios: Sequence[str] | None = None,
+        host: str = "127.0.0.1",
+        base_port: int = 0,
+        workdir: str | Path | None = None,
+        slow_ms: float | None = None,
+        clock: SimClock | None = None,
+    ) -> None:
+        if scenarios is not None:
+            names = check_scenarios(scenarios)
+        else:
+            if clusters < 0:
+                raise ValueError(f"clusters must be >= 0, got {clusters}")
+            names = choose_scenarios(clusters, scenario_mix, seed)
+        self.clock = clock or SimClock(speed)
+        self.host = host
+        self.base_port = base_port
+        self.latency_ms = latency_ms
+        self.slow_ms = slow_ms if slow_ms is not None else max(20 * latency_ms, 3000.0)
+        self.profiles: list[Profile] = make_profiles(names, seed, self.clock.start)
+        self._workdir_arg = Path(workdir) if workdir is not None else None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.workdir: Path | None = None
+        self.publishers: list[MockPublisherInfo] = []
+        self.servers: dict[str, PublisherServer] = {}
+        self._sockets: list[socket.socket] = []
+        self._listeners: list[tuple[asyncio.Server, web.Server]] = []
+        self._closing: asyncio.Event | None = None
+
+    # ----- lifecycle -----------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Issue certificates, bind every port and start listening."""
+        if self._workdir_arg is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="licdash-mock-")
+            self.workdir = Path(self._tmp.name)
+        else:
+            self.workdir = self._workdir_arg
+        self._closing = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        try:
+            ca, rogue = await asyncio.to_thread(self._authorities, self.workdir)
+            contexts = await asyncio.to_thread(self._contexts, ca, rogue)
+            for i, profile in enumerate(self.profiles):
+                sock = self._bind(i)
+                port = sock.getsockname()[1]
+                server = PublisherServer(
+                    profile,
+                    self.clock,
+                    latency_ms=self.latency_ms,
+                    slow_ms=self.slow_ms,
+                    closing=self._closing,
+                )
+                self.servers[profile.name] = server
+                if profile.scenario != "refused":
+                    web_server = web.Server(server.handle, access_log=None)
+                    aio = await loop.create_server(web_server, sock=sock, ssl=contexts[i])
+                    self._listeners.append((aio, web_server))
+                self.publishers.append(self._info(profile, port, str(ca.bundle)))
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Stop listening, release hanging requests and close every socket."""
+        if self._closing is not None:
+            self._closing.set()
+        listeners, self._listeners = self._listeners, []
+        for aio, _ in listeners:
+            aio.close()
+        await asyncio.gather(*(ws.shutdown(1.0) for _, ws in listeners), return_exceptions=True)
+        for sock in self._sockets:
+            sock.close()
+        self._sockets.clear()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def _authorities(self, workdir: Path) -> tuple[CertAuthority, CertAuthority]:
+        ca = CertAuthority(workdir)
+        rogue = CertAuthority(workdir / "untrusted", common="unknown corporate CA")
+        return ca, rogue
+
+    def _contexts(self, ca: CertAuthority, rogue: CertAuthority) -> list[ssl.SSLContext | None]:
+        out: list[ssl.SSLContext | None] = []
+        hosts = [self.host, "127.0.0.1", "localhost"]
+        for p in self.profiles:
+            if p.scenario == "refused":
+                out.append(None)
+                continue
+            issuer = rogue if p.scenario == "untrusted_tls" else ca
+            out.append(server_context(issuer.issue(p.name, [*hosts, p.name])))
+        return out
+
+    def _bind(self, index: int) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sockets.append(sock)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        port = self.base_port + index if self.base_port else 0
+        try:
+            sock.bind((self.host, port))
+        except OSError as exc:
+            raise OSError(f"mock publisher {index}: cannot bind {self.host}:{port}: {exc}") from exc
+        return sock
+
+    def _info(self, p: Profile, port: int, bundle: str) -> MockPublisherInfo:
+        return MockPublisherInfo(
+            name=p.name,
+            host=self.host,
+            port=port,
+            url=f"https://{self.host}:{port}/axl/",
+            axl_version=p.axl_version,
+            username=p.username,
+            password=p.password,
+            ca_bundle=bundle,
+            scenario=p.scenario,
+            timezone=p.timezone,
+            tags=dict(p.tags),
+        )
+
+    # ----- views ---------------------------------------------------------------------
+
+    def state(self, name: str) -> LicenceState:
+        """The living licence state of publisher ``name`` now."""
+        return self.servers[name].state()
+
+    def manifest(self) -> dict[str, Any]:
+        keys = ("name", "url", "axl_version", "username", "password", "ca_bundle", "scenario")
+        return {"publishers": [{k: getattr(p, k) for k in keys} for p in self.publishers]}
+
+    def manifest_json(self) -> str:
+        return json.dumps(self.manifest(), indent=2) + "\n"
+
+    def config_toml(self, *, settings: dict[str, int] | None = None) -> str:
+        """A licdash config listing every publisher (plain-text mock passwords)."""
+        lines = ["# licdash config for a mock fleet (passwords are mock values)", "[settings]"]
+        merged = {"interval": 300, "timeout": 15, "concurrency": 100} | (settings or {})
+        lines += [f"{k} = {v}" for k, v in merged.items()]
+        for p in self.publishers:
+            tags = ", ".join(f"{k} = {_q(v)}" for k, v in p.tags.items())
+            lines += [
+                "",
+                "[[clusters]]",
+                f"name = {_q(p.name)}",
+                f"publisher = {_q(f'{p.host}:{p.port}')}",
+                'transport = "axl"',
+                f"axl_version = {_q(p.axl_version)}",
+                f"username = {_q(p.username)}",
+                f"password = {_q(p.password)}",
+                f"verify = {_q(p.ca_bundle)}",
+                f"timezone = {_q(p.timezone)}",
+                f"tags = {{ {tags} }}",
+            ]
+        return "\n".join(lines) + "\n"
+
+
+def _q(value: str) -> str:
+    """A TOML basic string."""
+    return json.dumps(value)
+
+
+class ThreadedFleet:
+    """A :class:`MockFleet` on its own event loop in a daemon thread, for sync code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._args = args
+        self._kwargs = kwargs
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self.fleet: MockFleet | None = None
+
+    @property
+    def publishers(self) -> list[MockPublisherInfo]:
+        return self._require().publishers
+
+    def _require(self) -> MockFleet:
+        if self.fleet is None:
+            raise RuntimeError("ThreadedFleet is not started")
+        return self.fleet
+
+    def start(self, timeout: float = 60.0) -> Self:
+        ready = threading.Event()
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="licdash-mock-fleet", daemon=True)
+        self._thread.start()
+
+        async def make() -> MockFleet:
+            fleet = MockFleet(*self._args, **self._kwargs)
+            await fleet.start()
+            return fleet
+
+        self.fleet = asyncio.run_coroutine_threadsafe(make(), loop).result(timeout)
+        ready.set()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        loop, fleet = self._loop, self.fleet
+        if loop is None:
+            return
+        if fleet is not None:
+            asyncio.run_coroutine_threadsafe(fleet.stop(), loop).result(timeout)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        loop.close()
+        self._loop = None
+        self.fleet = None
+
+    def manifest(self) -> dict[str, Any]:
+        return self._require().manifest()
+
+    def config_toml(self) -> str:
+        return self._require().config_toml()
+
+    def state(self, name: str) -> LicenceState:
+        return self._require().state(name)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

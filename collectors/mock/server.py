@@ -1,0 +1,172 @@
+"""One simulated publisher's AXL endpoint: ``POST /axl/`` behind Basic auth and a cookie.
+
+The handler stays lean (no XML parsing: a regex finds the namespace version and the
+operation) and rendered answers are cached per AXL version and simulated second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from collectors.mock.axl_render import dispatch_fault, malformed, render_status, service_fault
+from collectors.mock.clock import SimClock
+from collectors.mock.profiles import AXL_VERSIONS, Profile
+from collectors.mock.state import LicenceState, licence_state
+
+COOKIE: Final = "JSESSIONIDSSO"
+OPERATION: Final = "getSmartLicenseStatus"
+_MAX_SESSIONS: Final = 256
+_XML: Final = "text/xml; charset=utf-8"
+_NS_RE: Final = re.compile(rb"http://www\.cisco\.com/AXL/API/([0-9][0-9.]*)")
+_OP_RE: Final = re.compile(rb"Body[^>]*>\s*<(?:[\w.-]+:)?([A-Za-z]\w*)")
+_ACTION_RE: Final = re.compile(r"ver=([0-9][0-9.]*)")
+_UNAUTHORIZED: Final = (
+    b"<html><head><title>Error 401 Unauthorized</title></head>"
+    b"<body><h1>HTTP Status 401 - Unauthorized</h1></body></html>"
+)
+_BUSY: Final = (
+    b"<html><head><title>Error 503 Service Unavailable</title></head>"
+    b"<body><h1>HTTP Status 503 - AXL service is busy, try again later</h1></body></html>"
+)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
+class PublisherServer:
+    """Answers AXL for one publisher according to its scenario.
+
+    ``closing`` is set when the fleet stops, releasing ``hang`` handlers.
+    """
+
+    def __init__(
+        self,
+        profile: Profile,
+        clock: SimClock,
+        *,
+        latency_ms: float,
+        slow_ms: float,
+        closing: asyncio.Event,
+    ) -> None:
+        self.profile = profile
+        self.clock = clock
+        self.zone = ZoneInfo(profile.timezone)
+        self.requests = 0
+        self._latency = latency_ms / 1000.0
+        self._slow = slow_ms / 1000.0
+        self._closing = closing
+        token = base64.b64encode(f"{profile.username}:{profile.password}".encode()).decode()
+        self._expected_auth = f"Basic {token}"
+        self._sessions: dict[str, None] = {}
+        self._cache: dict[str, tuple[int, bytes]] = {}
+        own = _version_key(profile.axl_version)
+        self._served = frozenset(v for v in AXL_VERSIONS if _version_key(v) <= own)
+
+    def state(self, at: datetime | None = None) -> LicenceState:
+        """The living licence state now (or at simulated time ``at``)."""
+        return licence_state(self.profile.plan, at or self.clock.now())
+
+    def answer(self, version: str) -> bytes:
+        """The rendered answer for the current simulated second, cached."""
+        elapsed = self.clock.elapsed()
+        second = int(elapsed * self.clock.speed)
+        hit = self._cache.get(version)
+        if hit is not None and hit[0] == second:
+            return hit[1]
+        to_real: Callable[[datetime], datetime] = lambda t: self.clock.to_real(t, elapsed=elapsed)
+        body = render_status(self.state(), version=version, zone=self.zone, to_real=to_real)
+        self._cache[version] = (second, body)
+        return body
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        self.requests += 1
+        scenario = self.profile.scenario
+        if request.method != "POST" or request.path.rstrip("/") != "/axl":
+            return web.Response(status=404, text="Not Found")
+        if scenario == "hang":
+            await self._closing.wait()
+            return web.Response(status=503, body=_BUSY, content_type="text/html")
+        new_session = self._authenticate(request)
+        if new_session is False:
+            return web.Response(
+                status=401,
+                body=_UNAUTHORIZED,
+                content_type="text/html",
+                headers={"WWW-Authenticate": 'Basic realm="Cisco AXL API"'},
+            )
+        body = await request.read()
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        if scenario == "slow":
+            await asyncio.sleep(self._slow)
+        elif scenario == "flapping" and self.requests % 2 == 1:
+            return web.Response(status=503, body=_BUSY, content_type="text/html")
+        status, payload = self._payload(request, body)
+        headers = {"Content-Type": _XML}
+        if isinstance(new_session, str):
+            headers["Set-Cookie"] = f"{COOKIE}={new_session}; Path=/; Secure; HttpOnly"
+        if scenario == "truncated" and status == 200:
+            return await self._truncated(request, payload, headers)
+        return web.Response(status=status, body=payload, headers=headers)
+
+    def _authenticate(self, request: web.BaseRequest) -> str | bool:
+        """False: refuse; True: a known session; a string: a new session id to set."""
+        auth = request.headers.get("Authorization")
+        if auth is None:
+            cookie = request.cookies.get(COOKIE)
+            return cookie is not None and cookie in self._sessions
+        if self.profile.scenario == "auth_failure" or auth != self._expected_auth:
+            return False
+        cookie = request.cookies.get(COOKIE)
+        if cookie is not None and cookie in self._sessions:
+            return True
+        sid = secrets.token_hex(16).upper()
+        self._sessions[sid] = None
+        if len(self._sessions) > _MAX_SESSIONS:
+            del self._sessions[next(iter(self._sessions))]
+        return sid
+
+    def _payload(self, request: web.BaseRequest, body: bytes) -> tuple[int, bytes]:
+        ns = _NS_RE.search(body)
+        if ns is not None:
+            version = ns.group(1).decode()
+        else:
+            action = _ACTION_RE.search(request.headers.get("SOAPAction", ""))
+            version = action.group(1) if action else "unknown"
+        op_match = _OP_RE.search(body)
+        op = op_match.group(1).decode() if op_match else OPERATION
+        if op != OPERATION or version not in self._served:
+            return 500, dispatch_fault(version, op)
+        scenario = self.profile.scenario
+        if scenario == "soap_fault":
+            return 500, service_fault()
+        answer = self.answer(version)
+        if scenario == "malformed":
+            return 200, malformed(answer)
+        return 200, answer
+
+    async def _truncated(
+        self, request: web.BaseRequest, payload: bytes, headers: dict[str, str]
+    ) -> web.StreamResponse:
+        cut = payload.find(b"<LicenseStatus>") + 20
+        if self.profile.variant == 1:
+            # Cut mid-element with an honest Content-Length.
+            return web.Response(status=200, body=payload[:cut], headers=headers)
+        # Content-Length promises the whole answer; the connection closes early.
+        resp = web.StreamResponse(status=200, headers=headers)
+        resp.content_length = len(payload)
+        await resp.prepare(request)
+        await resp.write(payload[:cut])
+        if request.transport is not None:
+            request.transport.close()
+        raise asyncio.CancelledError
