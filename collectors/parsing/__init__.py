@@ -1,0 +1,60 @@
+"""Parsers: AXL XML or Smart Agent CLI text in, a frozen ``LicenseSnapshot`` out.
+
+Pure functions, no I/O. ``now`` becomes ``collected_at`` and is the reference time for
+severity and ``days_left``; ``timezone`` is the cluster's IANA zone for reading dates.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from collectors.model import LicenseSnapshot
+from collectors.parsing._common import MAX_RESPONSE_BYTES, check_size
+from collectors.parsing.axl import parse_axl
+from collectors.parsing.cli import parse_cli
+from collectors.severity import DEFAULT_THRESHOLDS, Thresholds
+
+__all__ = ["MAX_RESPONSE_BYTES", "looks_like_xml", "parse_any", "parse_axl", "parse_cli"]
+
+_XML_START = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<[?!A-Za-z_]")
+
+
+def looks_like_xml(data: str | bytes) -> bool:
+    head = data[:256]
+    raw = head.encode("utf-8", "replace") if isinstance(head, str) else head
+    return _XML_START.match(raw) is not None
+
+
+def parse_any(
+    data: str | bytes,
+    *,
+    cluster: str,
+    publisher: str | None = None,
+    now: datetime,
+    timezone: str | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    max_bytes: int = MAX_RESPONSE_BYTES,
+) -> LicenseSnapshot:
+    """Parse AXL XML (text starting with ``<``) or CLI text, whichever ``data`` is."""
+    check_size(len(data), max_bytes, cluster)
+    if looks_like_xml(data):
+        return parse_axl(
+            data,
+            cluster=cluster,
+            publisher=publisher,
+            now=now,
+            timezone=timezone,
+            thresholds=thresholds,
+            max_bytes=max_bytes,
+        )
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return parse_cli(
+        text,
+        cluster=cluster,
+        publisher=publisher,
+        now=now,
+        timezone=timezone,
+        thresholds=thresholds,
+        max_bytes=max_bytes,
+    )
