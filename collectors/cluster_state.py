@@ -1,0 +1,108 @@
+"""The poll engine's private, mutable per-cluster bookkeeping and its frozen views.
+
+Only the engine's event loop touches a :class:`ClusterState`; everything handed out is
+a frozen :class:`~collectors.results.ClusterStatus` built from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from collectors.results import ClusterStatus, ErrorInfo, PollResult
+
+
+@dataclass(frozen=True, slots=True)
+class CycleStats:
+    """One sweep over every cluster: each polled at least once since it started."""
+
+    started_at: datetime
+    finished_at: datetime
+    duration_s: float
+    polled: int
+    failed: int
+
+    @property
+    def ok(self) -> int:
+        return self.polled - self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadChanges:
+    """What :meth:`PollEngine.reload` changed, by cluster name."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    settings_changed: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.changed or self.settings_changed)
+
+
+@dataclass(slots=True)
+class ClusterState:
+    """Everything the engine knows about one cluster (engine-private, mutable)."""
+
+    name: str
+    tags: dict[str, str]
+    stale_after: timedelta
+    last_good: PollResult | None = None
+    last_seen: datetime | None = None
+    last_attempt: datetime | None = None
+    last_duration_s: float | None = None
+    consecutive_failures: int = 0
+    last_error: ErrorInfo | None = None
+    transport: str | None = None
+    axl_version: str | None = None
+    status: ClusterStatus = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.status = ClusterStatus(cluster=self.name, tags=dict(self.tags))
+
+    def record(self, result: PollResult, now: datetime) -> ClusterStatus:
+        """Fold one attempt in; a failure never replaces the last good snapshot."""
+        self.last_attempt = result.started_at
+        self.last_duration_s = result.duration_s
+        self.transport = result.transport or self.transport
+        if result.ok:
+            self.last_good = result
+            self.last_seen = result.started_at
+            self.consecutive_failures = 0
+            self.last_error = None
+            self.axl_version = result.axl_version
+        else:
+            self.consecutive_failures += 1
+            self.last_error = result.error
+        return self._rebuild(now)
+
+    def is_stale(self, now: datetime) -> bool:
+        """Stale once there is good data and it is older than the threshold.
+
+        A cluster that never answered has nothing to be stale: its severity is unknown.
+        """
+        return self.last_seen is not None and now - self.last_seen > self.stale_after
+
+    def refresh(self, now: datetime) -> ClusterStatus:
+        """The frozen view at ``now``: the same object unless the stale flag flipped."""
+        if self.status.stale != self.is_stale(now):
+            return self._rebuild(now)
+        return self.status
+
+    def _rebuild(self, now: datetime) -> ClusterStatus:
+        good = self.last_good
+        self.status = ClusterStatus(
+            cluster=self.name,
+            tags=dict(self.tags),
+            last_good=good.snapshot if good else None,
+            last_seen=self.last_seen,
+            last_attempt=self.last_attempt,
+            last_duration_s=self.last_duration_s,
+            consecutive_failures=self.consecutive_failures,
+            last_error=self.last_error,
+            stale=self.is_stale(now),
+            transport=self.transport,
+            axl_version=self.axl_version,
+        )
+        return self.status

@@ -1,0 +1,418 @@
+"""The TOML configuration: global settings plus one table per cluster.
+
+``load_config(path)`` reads and validates a file and turns every problem (TOML syntax,
+a wrong type, a duplicate cluster name, an unknown IANA zone, a missing CA file) into
+one :class:`~collectors.errors.ConfigError` whose message names the file, the cluster
+(by name, or by index when it has none), the field and what is wrong.
+
+Passwords are never read here: a cluster only says *where* its password comes from
+(``password_env``, ``password_keyring``, ``password_command`` or a plain ``password``);
+:mod:`collectors.secrets` resolves them when a poll needs one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from collectors import paths
+from collectors.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+AXL_VERSIONS: tuple[str, ...] = ("15.0", "14.0", "12.5")
+"""The AXL versions that have ``getSmartLicenseStatus``, newest first (the ``auto`` order)."""
+
+DEFAULT_AXL_PORT = 8443
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Settings(_Model):
+    """The ``[settings]`` table: applies to every cluster unless it overrides it."""
+
+    interval: float = Field(300.0, gt=0)
+    """Seconds between two polls of one publisher."""
+    timeout: float = Field(15.0, gt=0)
+    """Per-poll timeout in seconds, connect to last byte (including version fallback)."""
+    concurrency: int = Field(100, ge=1, le=10_000)
+    """Polls in flight at once across the whole fleet."""
+    stale_after: float = Field(3.0, gt=0)
+    """Poll intervals without a good poll before a cluster's data is flagged stale."""
+    warning_days: int = Field(30, ge=0)
+    """A hard deadline within this many days makes a cluster a warning."""
+    critical_days: int = Field(7, ge=0)
+    """A hard deadline within this many days makes a cluster critical."""
+    jitter: float = Field(0.1, ge=0, le=0.5)
+    """Spread of the schedule: each next poll lands within ±jitter x interval."""
+    backoff_base: float = Field(30.0, gt=0)
+    """First retry delay after a failure, in seconds; doubles per consecutive failure."""
+    backoff_max: float = Field(3600.0, gt=0)
+    """Longest delay between retries of a failing publisher, in seconds."""
+    max_body_bytes: int = Field(2_000_000, ge=1024)
+    """Largest answer accepted from a publisher; a bigger one is an ``oversize`` error."""
+
+    @model_validator(mode="after")
+    def _days_order(self) -> Settings:
+        if self.critical_days > self.warning_days:
+            raise ValueError(
+                f"critical_days ({self.critical_days}) must not exceed "
+                f"warning_days ({self.warning_days})"
+            )
+        return self
+
+
+class KeyringRef(_Model):
+    """A password kept in the OS keyring."""
+
+    service: str = Field(min_length=1)
+    username: str = Field(min_length=1)
+
+
+def _parse_keyring(value: Any) -> Any:
+    if isinstance(value, str):
+        service, sep, user = value.rpartition("/")
+        if not sep or not service or not user:
+            raise ValueError('password_keyring must be "service/username" or a table')
+        return {"service": service, "username": user}
+    return value
+
+
+class ClusterConfig(_Model):
+    """One ``[[clusters]]`` table: a CUCM cluster, reached through its publisher."""
+
+    name: str = Field(min_length=1, max_length=200)
+    """Unique name shown everywhere (the dashboard row, the store, metrics)."""
+    publisher: str = Field(min_length=1)
+    """``host[:port]`` of the publisher; AXL's port defaults to 8443."""
+    transport: Literal["axl", "cli", "auto"] = "axl"
+    """``axl`` (HTTPS), ``cli`` (SSH to the VOS shell) or ``auto`` (AXL, else CLI)."""
+    axl_version: Literal["auto", "12.5", "14.0", "15.0"] = "auto"
+    """AXL schema version; ``auto`` tries 15.0, 14.0 then 12.5 and remembers what worked."""
+    username: str = Field(min_length=1)
+    """Application user holding the AXL API role."""
+    password_env: str | None = None
+    """Name of an environment variable holding the password."""
+    password_keyring: Annotated[KeyringRef | None, Field(default=None)] = None
+    """OS keyring entry: ``"service/username"`` or ``{ service = ..., username = ... }``."""
+    password_command: str | list[str] | None = None
+    """Command printing the password on stdout (run without a shell, with a timeout)."""
+    password: SecretStr | None = None
+    """Plain-text password. Works, with a warning: prefer the other sources."""
+    verify: bool | str = True
+    """``true`` (system trust store), a CA bundle path, or ``false`` (no check: insecure)."""
+    timezone: str | None = None
+    """IANA zone of the publisher's clock, to read zone abbreviations such as IST or CST."""
+    interval: float | None = Field(None, gt=0)
+    """This cluster's own poll interval, overriding ``settings.interval``."""
+    tags: dict[str, str] = {}
+    """Free labels (region, customer, environment...) for grouping and filtering."""
+    ssh_port: int = Field(22, ge=1, le=65535)
+    """CLI transport: the publisher's SSH port."""
+    known_hosts: str | None = None
+    """CLI transport: known_hosts file used to check the publisher's host key."""
+    ssh_key: str | None = None
+    """CLI transport: private key file for the platform administrator."""
+    ssh_username: str | None = None
+    """CLI transport: platform administrator's user name (defaults to ``username``)."""
+
+    @field_validator("password_keyring", mode="before")
+    @classmethod
+    def _keyring(cls, value: Any) -> Any:
+        return _parse_keyring(value)
+
+    @field_validator("verify", mode="before")
+    @classmethod
+    def _verify(cls, value: Any) -> Any:
+        if not isinstance(value, bool | str) or value == "":
+            raise ValueError("verify must be true, false or the path of a CA bundle")
+        return value
+
+    @field_validator("publisher")
+    @classmethod
+    def _publisher(cls, value: str) -> str:
+        split_publisher(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/London)") from None
+        return value
+
+    @field_validator("password_command")
+    @classmethod
+    def _command(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if value is not None and not (value.strip() if isinstance(value, str) else value):
+            raise ValueError("password_command is empty")
+        return value
+
+    @model_validator(mode="after")
+    def _one_password_source(self) -> ClusterConfig:
+        sources = [s for s in PASSWORD_SOURCES if getattr(self, s) is not None]
+        if len(sources) > 1:
+            raise ValueError(f"give one password source, not {len(sources)}: {', '.join(sources)}")
+        if not sources and not (self.transport == "cli" and self.ssh_key):
+            raise ValueError(
+                "no password source: set password_env, password_keyring or password_command"
+            )
+        return self
+
+    # ----- derived values ---------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return split_publisher(self.publisher)[0]
+
+    @property
+    def port(self) -> int:
+        return split_publisher(self.publisher)[1] or DEFAULT_AXL_PORT
+
+    @property
+    def password_source(self) -> str | None:
+        """Which password source is set (a field name), for messages; never the value."""
+        return next((s for s in PASSWORD_SOURCES if getattr(self, s) is not None), None)
+
+    @property
+    def cli_username(self) -> str:
+        return self.ssh_username or self.username
+
+    def effective_interval(self, settings: Settings) -> float:
+        return self.interval if self.interval is not None else settings.interval
+
+
+PASSWORD_SOURCES: tuple[str, ...] = (
+    "password_env",
+    "password_keyring",
+    "password_command",
+    "password",
+)
+
+
+def split_publisher(value: str) -> tuple[str, int | None]:
+    """Split ``host[:port]`` (IPv6 in brackets: ``[::1]:8443``); raise ValueError if bad."""
+    value = value.strip()
+    if "://" in value or "/" in value:
+        raise ValueError(f"publisher {value!r} must be host[:port], without a scheme or path")
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else None
+        if not sep or (rest and port_text is None):
+            raise ValueError(f"publisher {value!r}: bad IPv6 form, use [addr]:port")
+    elif value.count(":") == 1:
+        host, port_text = value.split(":")
+    else:
+        host, port_text = value, None
+    if not host:
+        raise ValueError(f"publisher {value!r} has no host")
+    if port_text is None:
+        return host, None
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"publisher {value!r}: port must be a number from 1 to 65535")
+    return host, int(port_text)
+
+
+class LicdashConfig(_Model):
+    """A whole config file."""
+
+    settings: Settings = Settings()
+    clusters: tuple[ClusterConfig, ...] = ()
+    source: Path | None = Field(default=None, exclude=True)
+    """The file this was loaded from (not part of the TOML)."""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> LicdashConfig:
+        seen: set[str] = set()
+        for cluster in self.clusters:
+            if cluster.name in seen:
+                raise ValueError(f"duplicate cluster name {cluster.name!r}")
+            seen.add(cluster.name)
+        return self
+
+    def cluster(self, name: str) -> ClusterConfig:
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.clusters)
+
+
+# ----- loading ------------------------------------------------------------------------
+
+
+def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """``path`` if given, else ``$LICDASH_CONFIG``, else the platform config file."""
+    return Path(path).expanduser() if path is not None else paths.default_config_file()
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> LicdashConfig:
+    """Read and validate a config file; any problem is a :class:`ConfigError`."""
+    file = resolve_config_path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{file}: no such config file (create it, or pass --config / set LICDASH_CONFIG)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from None
+    return parse_config(text, source=file)
+
+
+def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
+    """Validate TOML text; relative CA/key paths resolve against the file's directory."""
+    where = str(source) if source else "<config>"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: TOML syntax error: {exc}") from None
+    base = source.parent if source else Path.cwd()
+    _resolve_paths(data, base)
+    _check_duplicates(data, where)
+    try:
+        config = LicdashConfig.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise _config_error(exc, data, where) from None
+    _check_files(config, where)
+    _warn_insecure(config, where)
+    return config
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> None:
+    clusters = data.get("clusters")
+    if not isinstance(clusters, list):
+        return
+    for table in clusters:
+        if not isinstance(table, dict):
+            continue
+        for key in ("verify", "known_hosts", "ssh_key"):
+            value = table.get(key)
+            if isinstance(value, str) and value:
+                table[key] = str((base / Path(value).expanduser()).resolve())
+
+
+def _check_duplicates(data: Mapping[str, Any], where: str) -> None:
+    clusters = data.get("clusters")
+    if not isinstance(clusters, list):
+        return
+    first_seen: dict[str, int] = {}
+    for index, table in enumerate(clusters, start=1):
+        name = table.get("name") if isinstance(table, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in first_seen:
+            raise ConfigError(
+                f"{where}: clusters #{first_seen[name]} and #{index} share the name {name!r}; "
+                "cluster names must be unique",
+                cluster=name,
+                field="name",
+            )
+        first_seen[name] = index
+
+
+def _check_files(config: LicdashConfig, where: str) -> None:
+    for cluster in config.clusters:
+        if isinstance(cluster.verify, str) and not Path(cluster.verify).is_file():
+            raise ConfigError(
+                f"{where}: CA bundle {cluster.verify} does not exist",
+                cluster=cluster.name,
+                field="verify",
+            )
+        if cluster.ssh_key and not Path(cluster.ssh_key).is_file():
+            raise ConfigError(
+                f"{where}: key file {cluster.ssh_key} does not exist",
+                cluster=cluster.name,
+                field="ssh_key",
+            )
+
+
+def _warn_insecure(config: LicdashConfig, where: str) -> None:
+    plain = [c.name for c in config.clusters if c.password is not None]
+    if plain:
+        log.warning(
+            "%s: %d of %d clusters keep a plain-text password (%s); "
+            "prefer password_env, password_keyring or password_command",
+            where,
+            len(plain),
+            len(config.clusters),
+            _short_list(plain),
+        )
+    unverified = [c.name for c in config.clusters if c.verify is False]
+    if unverified:
+        log.warning(
+            "%s: TLS CERTIFICATE CHECKING IS OFF for %d clusters (%s): anyone on the path "
+            "can read their AXL credentials; set verify to true or a CA bundle path",
+            where,
+            len(unverified),
+            _short_list(unverified),
+        )
+
+
+def _short_list(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _config_error(exc: ValidationError, data: Mapping[str, Any], where: str) -> ConfigError:
+    """The first validation problem, as file / cluster / field / what is wrong.
+
+    ``str()`` of the error reads ``[cluster] field: file: problem``; a cluster without
+    a usable name is named by its position (``clusters[3].field``).
+    """
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    loc = list(first["loc"])
+    cluster_name: str | None = None
+    prefix: list[str] = []
+    if len(loc) >= 2 and loc[0] == "clusters" and isinstance(loc[1], int):
+        index = loc[1]
+        tables = data.get("clusters", [])
+        table = tables[index] if isinstance(tables, list) and index < len(tables) else None
+        raw_name = table.get("name") if isinstance(table, dict) else None
+        if isinstance(raw_name, str) and raw_name:
+            cluster_name = raw_name
+        else:
+            prefix.append(f"clusters[{index + 1}]")
+        loc = loc[2:]
+    # Union members add their type name to the location; keep only real field names.
+    fields = prefix + [str(p) for p in loc if isinstance(p, int) or p not in _TYPE_LOCS]
+    field = ".".join(fields) or None
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown field (check its spelling)"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    more = len(errors) - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return ConfigError(f"{where}: {message}", cluster=cluster_name, field=field)
+
+
+_TYPE_LOCS = frozenset(
+    {"str", "bool", "float", "int", "list[str]", "KeyringRef", "function-before[_keyring()]"}
+)

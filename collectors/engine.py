@@ -1,0 +1,491 @@
+"""``PollEngine``: polls a fleet of publishers on a schedule and streams immutable results.
+
+* Concurrency is bounded globally (a semaphore of ``settings.concurrency``) and per
+  publisher (one request in flight: a second ask for the same cluster joins the first).
+* Every poll runs under a per-poll timeout.
+* Each publisher's next poll is armed only when its current one has finished: after
+  ``interval`` ± jitter on success, after a capped, jittered exponential backoff on
+  failure (:mod:`collectors.backoff`).
+* A failed poll never replaces the last good snapshot (:mod:`collectors.cluster_state`).
+* Every attempt becomes a frozen :class:`~collectors.results.PollUpdate`, delivered to
+  each subscriber of :meth:`PollEngine.updates`.
+
+``clock`` is the domain clock (``collected_at``, severity, stale flags); scheduling uses
+``monotonic`` (the event loop's clock by default) and ``sleep``, all injectable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import random as _random
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType, TracebackType
+from typing import Self
+
+from collectors.backoff import RandomFn, Schedule
+from collectors.cluster_state import ClusterState, CycleStats, ReloadChanges
+from collectors.config import ClusterConfig, LicdashConfig
+from collectors.errors import CliError, LicdashError, ReadTimeoutError
+from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
+from collectors.secrets import SecretResolver
+from collectors.severity import Thresholds
+from collectors.transports.axl import AxlTransport
+from collectors.transports.base import Answer, Transport
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Subscription:
+    """One consumer's queue of updates; iterate it with ``async for``."""
+
+    _END = object()
+
+    def __init__(self, engine: PollEngine) -> None:
+        self._engine = engine
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+
+    def put(self, update: PollUpdate) -> None:
+        self._queue.put_nowait(update)
+
+    def end(self) -> None:
+        self._queue.put_nowait(self._END)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> PollUpdate:
+        item = await self._queue.get()
+        if item is self._END:
+            self._engine._unsubscribe(self)
+            raise StopAsyncIteration
+        assert isinstance(item, PollUpdate)
+        return item
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    async def aclose(self) -> None:
+        """Stop receiving updates."""
+        self._engine._unsubscribe(self)
+
+
+class PollEngine:
+    """Schedules, runs and records polls of every cluster in a config."""
+
+    def __init__(
+        self,
+        config: LicdashConfig,
+        *,
+        clock: Clock = utcnow,
+        transports: Mapping[str, Transport] | None = None,
+        monotonic: Callable[[], float] | None = None,
+        sleep: Sleep = asyncio.sleep,
+        random: RandomFn = _random.random,
+        secrets: SecretResolver | None = None,
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._random = random
+        self._secrets = secrets or SecretResolver()
+        self._owned: list[Transport] = []
+        if transports is None:
+            axl = AxlTransport(
+                secrets=self._secrets,
+                timeout=config.settings.timeout,
+                max_body_bytes=config.settings.max_body_bytes,
+                concurrency=config.settings.concurrency,
+            )
+            transports = {"axl": axl}
+            self._owned.append(axl)
+        self._transports = dict(transports)
+        self._clusters: dict[str, ClusterConfig] = {c.name: c for c in config.clusters}
+        self._states: dict[str, ClusterState] = {
+            c.name: self._new_state(c) for c in config.clusters
+        }
+        self._thresholds = self._make_thresholds(config)
+        self._sem = asyncio.Semaphore(config.settings.concurrency)
+        self._publisher_locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self._inflight: dict[str, asyncio.Task[PollUpdate]] = {}
+        self._subscribers: list[_Subscription] = []
+        self._due: dict[str, float] = {}
+        self._heap: list[tuple[float, str]] = []
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._running = False
+        self._paused = False
+        self._cycle_pending: set[str] | None = None
+        self._cycle_started: tuple[datetime, float] | None = None
+        self._cycle_counts = [0, 0]
+        self._last_cycle: CycleStats | None = None
+
+    # ----- lifecycle ---------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop, cancel polls in flight, end every subscription, close owned transports."""
+        self.stop()
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for sub in list(self._subscribers):
+            sub.end()
+        for transport in self._owned:
+            await transport.aclose()
+        self._owned.clear()
+
+    # ----- reading -----------------------------------------------------------------
+
+    @property
+    def config(self) -> LicdashConfig:
+        return self._config
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def last_cycle(self) -> CycleStats | None:
+        """The last complete sweep over every cluster, for a summary bar."""
+        return self._last_cycle
+
+    def statuses(self) -> Mapping[str, ClusterStatus]:
+        """Every cluster's status now (stale flags evaluated at ``clock()``)."""
+        now = self._clock()
+        return MappingProxyType({name: st.refresh(now) for name, st in self._states.items()})
+
+    def next_poll_in(self, cluster: str) -> float | None:
+        """Seconds until ``cluster``'s next scheduled poll (None: none armed or in flight)."""
+        due = self._due.get(cluster)
+        return None if due is None else due - self._now_mono()
+
+    def updates(self) -> _Subscription:
+        """A new subscription: it receives every update from now on, in order."""
+        sub = _Subscription(self)
+        self._subscribers.append(sub)
+        return sub
+
+    def _unsubscribe(self, sub: _Subscription) -> None:
+        if sub in self._subscribers:
+            self._subscribers.remove(sub)
+
+    # ----- polling -----------------------------------------------------------------
+
+    async def poll_once(self, clusters: Iterable[str] | None = None) -> list[PollUpdate]:
+        """Poll the given clusters (default: all) concurrently, once; results in order."""
+        names = list(self._clusters) if clusters is None else list(clusters)
+        unknown = [n for n in names if n not in self._clusters]
+        if unknown:
+            raise KeyError(f"unknown cluster(s): {', '.join(unknown)}")
+        return list(await asyncio.gather(*(self._start(n) for n in names)))
+
+    def poll_now(self, cluster: str | None = None) -> None:
+        """Poll one cluster (or all) as soon as a slot is free, even while paused."""
+        names = list(self._clusters) if cluster is None else [cluster]
+        if cluster is not None and cluster not in self._clusters:
+            raise KeyError(f"unknown cluster {cluster!r}")
+        for name in names:
+            self._due.pop(name, None)
+            self._start(name)
+
+    def pause(self) -> None:
+        """Start no scheduled polls until :meth:`resume` (polls in flight finish)."""
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Make :meth:`run` return."""
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Poll on schedule until :meth:`stop`; every cluster is due at once at the start."""
+        if self._running:
+            raise RuntimeError("PollEngine.run() is already running")
+        self._running = True
+        self._stopping = False
+        try:
+            now = self._now_mono()
+            for name in self._clusters:
+                if name not in self._due and name not in self._inflight:
+                    self._arm(name, now)
+            while not self._stopping:
+                self._wake.clear()
+                delay: float | None = None
+                if not self._paused:
+                    delay = self._start_due()
+                await self._wait(delay)
+        finally:
+            self._running = False
+
+    def _start_due(self) -> float | None:
+        """Start every due poll; return seconds until the next one is due."""
+        now = self._now_mono()
+        while self._heap:
+            due, name = self._heap[0]
+            if self._due.get(name) != due:
+                heapq.heappop(self._heap)  # superseded or removed
+                continue
+            if due > now:
+                return due - now
+            heapq.heappop(self._heap)
+            del self._due[name]
+            self._start(name)
+        return None
+
+    async def _wait(self, delay: float | None) -> None:
+        tasks: list[asyncio.Future[object]] = [asyncio.ensure_future(self._wake.wait())]
+        if delay is not None:
+            tasks.append(asyncio.ensure_future(self._sleep(max(delay, 0.0))))
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    def _arm(self, name: str, due: float) -> None:
+        self._due[name] = due
+        heapq.heappush(self._heap, (due, name))
+        if self._running and self._heap[0] == (due, name):
+            self._wake.set()
+
+    def _start(self, name: str) -> asyncio.Task[PollUpdate]:
+        task = self._inflight.get(name)
+        if task is None:
+            task = asyncio.create_task(self._poll(self._clusters[name]), name=f"poll:{name}")
+            self._inflight[name] = task
+            task.add_done_callback(self._forget_task)
+        return task
+
+    def _forget_task(self, task: asyncio.Task[PollUpdate]) -> None:
+        name = task.get_name().removeprefix("poll:")
+        if self._inflight.get(name) is task:
+            del self._inflight[name]
+
+    async def _poll(self, cluster: ClusterConfig) -> PollUpdate:
+        lock = self._publisher_locks.setdefault((cluster.host, cluster.port), asyncio.Lock())
+        if self._cycle_pending is None:
+            self._cycle_pending = set(self._clusters)
+            self._cycle_started = (self._clock(), self._now_mono())
+            self._cycle_counts = [0, 0]
+        async with lock, self._sem:
+            result = await self._attempt(cluster)
+        return self._record(cluster, result)
+
+    async def _attempt(self, cluster: ClusterConfig) -> PollResult:
+        settings = self._config.settings
+        started_at = self._clock()
+        t0 = self._now_mono()
+        transport_name = "axl" if cluster.transport in ("axl", "auto") else "cli"
+        answer: Answer | None = None
+        error: ErrorInfo | None = None
+        try:
+            async with asyncio.timeout(settings.timeout):
+                answer = await self._via_transports(cluster, started_at)
+        except TimeoutError:
+            exc = ReadTimeoutError(
+                f"no complete answer from {cluster.publisher} within {settings.timeout:g} s",
+                cluster=cluster.name,
+            )
+            error = ErrorInfo.from_exception(exc, cluster=cluster.name)
+        except LicdashError as exc:
+            error = ErrorInfo.from_exception(exc, cluster=cluster.name)
+        except Exception as exc:
+            log.error(
+                "cluster %s: internal error while polling (%s)",
+                cluster.name,
+                type(exc).__name__,
+                exc_info=True,
+            )
+            error = ErrorInfo(
+                kind="internal",
+                message=f"internal error ({type(exc).__name__}); see the collector log",
+                cluster=cluster.name,
+            )
+        duration = max(0.0, self._now_mono() - t0)
+        if answer is not None:
+            return PollResult(
+                cluster=cluster.name,
+                started_at=started_at,
+                duration_s=duration,
+                snapshot=answer.snapshot,
+                transport=answer.transport,
+                axl_version=answer.axl_version,
+                raw=answer.raw,
+            )
+        return PollResult(
+            cluster=cluster.name,
+            started_at=started_at,
+            duration_s=duration,
+            error=error,
+            transport=transport_name,
+        )
+
+    async def _via_transports(self, cluster: ClusterConfig, now: datetime) -> Answer:
+        order = {"axl": ["axl"], "cli": ["cli"], "auto": ["axl", "cli"]}[cluster.transport]
+        available = [self._transports[n] for n in order if n in self._transports]
+        if not available:
+            raise CliError(
+                f"no {cluster.transport} transport is available in this collector",
+                cluster=cluster.name,
+                field="transport",
+            )
+        for i, transport in enumerate(available):
+            try:
+                return await transport.poll(cluster, now=now, thresholds=self._thresholds)
+            except LicdashError:
+                if i == len(available) - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _record(self, cluster: ClusterConfig, result: PollResult) -> PollUpdate:
+        state = self._states.get(cluster.name)
+        if state is None or self._clusters.get(cluster.name) is not cluster:
+            # Removed or reconfigured by a reload while in flight: report, do not keep.
+            scratch = self._new_state(cluster)
+            return PollUpdate(result=result, status=scratch.record(result, self._clock()))
+        was_failing = state.consecutive_failures > 0
+        status = state.record(result, self._clock())
+        self._log_transition(result, was_failing, state.consecutive_failures)
+        schedule = self._schedule_for(cluster)
+        delay = schedule.next_delay(state.consecutive_failures, self._random)
+        self._arm(cluster.name, self._now_mono() + delay)
+        self._count_cycle(cluster.name, result.ok)
+        update = PollUpdate(result=result, status=status)
+        for sub in self._subscribers:
+            sub.put(update)
+        return update
+
+    def _log_transition(self, result: PollResult, was_failing: bool, failures: int) -> None:
+        if result.error is not None:
+            level = logging.WARNING if failures == 1 else logging.DEBUG
+            log.log(
+                level,
+                "cluster %s: poll failed (%s, %d in a row): %s",
+                result.cluster,
+                result.error.kind,
+                failures,
+                result.error.message,
+            )
+        elif was_failing:
+            log.info("cluster %s: answering again", result.cluster)
+
+    def _count_cycle(self, name: str, ok: bool) -> None:
+        pending = self._cycle_pending
+        if pending is None or name not in pending:
+            return
+        pending.discard(name)
+        self._cycle_counts[0] += 1
+        self._cycle_counts[1] += 0 if ok else 1
+        if not pending and self._cycle_started is not None:
+            started_at, t0 = self._cycle_started
+            self._last_cycle = CycleStats(
+                started_at=started_at,
+                finished_at=self._clock(),
+                duration_s=self._now_mono() - t0,
+                polled=self._cycle_counts[0],
+                failed=self._cycle_counts[1],
+            )
+            self._cycle_pending = None
+            self._cycle_started = None
+
+    # ----- configuration -----------------------------------------------------------
+
+    def reload(self, config: LicdashConfig) -> ReloadChanges:
+        """Adopt a new config; unchanged clusters keep their state and schedule."""
+        old = self._clusters
+        new = {c.name: c for c in config.clusters}
+        added = tuple(n for n in new if n not in old)
+        removed = tuple(n for n in old if n not in new)
+        changed = tuple(n for n in new if n in old and new[n] != old[n])
+        old_settings = self._config.settings
+        settings_changed = config.settings != old_settings
+        for name in removed + changed:
+            self._secrets.forget(name)
+            for transport in self._transports.values():
+                transport.forget(name)
+        for name in removed:
+            self._states.pop(name, None)
+            self._due.pop(name, None)
+            if self._cycle_pending is not None:
+                self._cycle_pending.discard(name)
+        self._config = config
+        self._clusters = new
+        for name in changed:
+            state = self._states[name]
+            state.tags = dict(new[name].tags)
+            state.stale_after = self._stale_after(new[name])
+            state.status = state.status.model_copy(update={"tags": dict(new[name].tags)})
+        for name in added:
+            self._states[name] = self._new_state(new[name])
+            if self._running:
+                self._arm(name, self._now_mono())
+        if settings_changed:
+            self._thresholds = self._make_thresholds(config)
+            if config.settings.concurrency != old_settings.concurrency:
+                # Polls in flight finish under the old bound; new ones take the new one.
+                self._sem = asyncio.Semaphore(config.settings.concurrency)
+            for name, state in self._states.items():
+                state.stale_after = self._stale_after(new[name])
+        return ReloadChanges(added, removed, changed, settings_changed)
+
+    # ----- helpers -----------------------------------------------------------------
+
+    def _now_mono(self) -> float:
+        if self._monotonic is not None:
+            return self._monotonic()
+        return asyncio.get_running_loop().time()
+
+    def _schedule_for(self, cluster: ClusterConfig) -> Schedule:
+        s = self._config.settings
+        return Schedule(
+            interval=cluster.effective_interval(s),
+            jitter=s.jitter,
+            backoff_base=s.backoff_base,
+            backoff_max=s.backoff_max,
+        )
+
+    def _stale_after(self, cluster: ClusterConfig) -> timedelta:
+        s = self._config.settings
+        return timedelta(seconds=s.stale_after * cluster.effective_interval(s))
+
+    def _new_state(self, cluster: ClusterConfig) -> ClusterState:
+        return ClusterState(
+            name=cluster.name, tags=dict(cluster.tags), stale_after=self._stale_after(cluster)
+        )
+
+    @staticmethod
+    def _make_thresholds(config: LicdashConfig) -> Thresholds:
+        return Thresholds(
+            warning_days=config.settings.warning_days,
+            critical_days=config.settings.critical_days,
+        )

@@ -1,0 +1,368 @@
+"""``getSmartLicenseStatus`` over AXL (SOAP over HTTPS) with httpx.
+
+One :class:`AxlTransport` serves a whole fleet. httpx fixes TLS verification per
+client, so it keeps a small pool of ``AsyncClient`` objects keyed by TLS setting, and
+spreads the connections of one setting over several clients of ``shard_size``
+connections each: a single client with hundreds of connections spends its time in
+httpcore's pool bookkeeping (see measured.md), several small ones do not.
+
+Session cookies (``JSESSIONIDSSO``/``JSESSIONID``) are kept per cluster, not in the
+clients' cookie jars: many publishers may share one host name or address (NAT, a lab),
+and a cookie jar ignores ports.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import socket
+import ssl
+from collections.abc import Callable
+from datetime import datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from collectors.config import AXL_VERSIONS, ClusterConfig
+from collectors.errors import (
+    AuthError,
+    AxlNotFoundError,
+    BusyError,
+    ConnectTimeoutError,
+    DnsError,
+    HttpStatusError,
+    LicdashError,
+    MalformedResponseError,
+    OversizeResponseError,
+    ReadTimeoutError,
+    RefusedError,
+    ServerError,
+    TlsError,
+    TransportError,
+    UnsupportedVersionError,
+)
+from collectors.model import LicenseSnapshot
+from collectors.secrets import SecretResolver
+from collectors.transports.base import Answer
+
+if TYPE_CHECKING:
+    from collectors.severity import Thresholds
+
+ParseFn = Callable[..., LicenseSnapshot]
+VerifyKey = bool | str
+
+ENVELOPE = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
+    ' xmlns:ns="http://www.cisco.com/AXL/API/{version}">'
+    "<soapenv:Header/><soapenv:Body><ns:getSmartLicenseStatus/></soapenv:Body>"
+    "</soapenv:Envelope>"
+)
+SESSION_COOKIES = ("JSESSIONIDSSO", "JSESSIONID")
+
+
+def _default_parse() -> ParseFn:
+    from collectors.parsing import parse_axl
+
+    return parse_axl
+
+
+class _Shard:
+    __slots__ = ("client", "in_flight")
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.in_flight = 0
+
+
+class AxlTransport:
+    """Polls publishers over AXL; one instance per engine."""
+
+    name = "axl"
+
+    def __init__(
+        self,
+        *,
+        secrets: SecretResolver,
+        timeout: float = 15.0,
+        max_body_bytes: int = 2_000_000,
+        concurrency: int = 100,
+        shard_size: int = 25,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        parse: ParseFn | None = None,
+    ) -> None:
+        self._secrets = secrets
+        self._timeout = httpx.Timeout(timeout, pool=None)
+        self._max_body = max_body_bytes
+        self._shard_size = max(1, shard_size)
+        self._shards_per_key = max(1, math.ceil(concurrency / self._shard_size))
+        self._http_transport = http_transport
+        self._parse = parse
+        self._ssl: dict[VerifyKey, ssl.SSLContext] = {}
+        self._pools: dict[VerifyKey, list[_Shard]] = {}
+        self._versions: dict[str, str] = {}
+        self._cookies: dict[str, dict[str, str]] = {}
+        self._auth: dict[str, str] = {}
+        self._closed = False
+
+    # ----- public ------------------------------------------------------------------
+
+    def known_version(self, cluster: str) -> str | None:
+        """The AXL version that last answered for ``cluster``, if any."""
+        return self._versions.get(cluster)
+
+    def forget(self, cluster: str) -> None:
+        self._versions.pop(cluster, None)
+        self._cookies.pop(cluster, None)
+        self._auth.pop(cluster, None)
+
+    async def poll(
+        self, cluster: ClusterConfig, *, now: datetime, thresholds: Thresholds
+    ) -> Answer:
+        if self._closed:
+            raise RuntimeError("AxlTransport is closed")
+        parse = self._parse or _default_parse()
+        self._parse = parse
+        shard = self._shard_for(cluster)
+        shard.in_flight += 1
+        try:
+            for version, last in self._versions_to_try(cluster):
+                try:
+                    body = await self._request(shard.client, cluster, version)
+                    snapshot = parse(
+                        body,
+                        cluster=cluster.name,
+                        publisher=cluster.publisher,
+                        now=now,
+                        timezone=cluster.timezone,
+                        thresholds=thresholds,
+                    )
+                except UnsupportedVersionError as exc:
+                    if self._versions.get(cluster.name) == version:
+                        del self._versions[cluster.name]
+                    if last:
+                        raise exc.with_cluster(cluster.name) from None
+                    continue
+                except LicdashError as exc:
+                    raise exc.with_cluster(cluster.name) from None
+                self._versions[cluster.name] = version
+                return Answer(
+                    snapshot=snapshot,
+                    raw=body.decode("utf-8", errors="replace"),
+                    transport=self.name,
+                    axl_version=version,
+                )
+            raise AssertionError("unreachable: no AXL version to try")  # pragma: no cover
+        finally:
+            shard.in_flight -= 1
+
+    async def aclose(self) -> None:
+        self._closed = True
+        pools, self._pools = self._pools, {}
+        for shards in pools.values():
+            for shard in shards:
+                await shard.client.aclose()
+
+    # ----- versions ----------------------------------------------------------------
+
+    def _versions_to_try(self, cluster: ClusterConfig) -> list[tuple[str, bool]]:
+        order: list[str]
+        if cluster.axl_version != "auto":
+            order = [cluster.axl_version]
+        else:
+            known = self._versions.get(cluster.name)
+            order = [known] if known else []
+            order += [v for v in AXL_VERSIONS if v != known]
+        return [(v, i == len(order) - 1) for i, v in enumerate(order)]
+
+    # ----- clients -----------------------------------------------------------------
+
+    def _shard_for(self, cluster: ClusterConfig) -> _Shard:
+        key: VerifyKey = cluster.verify
+        shards = self._pools.get(key)
+        if shards is None:
+            shards = [_Shard(self._new_client(key)) for _ in range(self._shards_per_key)]
+            self._pools[key] = shards
+        return min(shards, key=lambda s: s.in_flight)
+
+    def _new_client(self, key: VerifyKey) -> httpx.AsyncClient:
+        no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+        limits = httpx.Limits(
+            max_connections=self._shard_size,
+            max_keepalive_connections=self._shard_size,
+            keepalive_expiry=30.0,
+        )
+        kwargs: dict[str, Any] = {}
+        if self._http_transport is not None:
+            kwargs["transport"] = self._http_transport
+        return httpx.AsyncClient(
+            verify=self._ssl_context(key),
+            timeout=self._timeout,
+            limits=limits,
+            cookies=no_cookies,
+            trust_env=False,
+            follow_redirects=False,
+            **kwargs,
+        )
+
+    def _ssl_context(self, key: VerifyKey) -> ssl.SSLContext:
+        ctx = self._ssl.get(key)
+        if ctx is None:
+            if key is False:
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            elif key is True:
+                ctx = ssl.create_default_context()
+            else:
+                ctx = ssl.create_default_context(cafile=str(key))
+            self._ssl[key] = ctx
+        return ctx
+
+    # ----- one request -------------------------------------------------------------
+
+    async def _request(
+        self, client: httpx.AsyncClient, cluster: ClusterConfig, version: str
+    ) -> bytes:
+        url = f"https://{_url_host(cluster.host)}:{cluster.port}/axl/"
+        headers = {
+            "Content-Type": "text/xml; charset=utf-8",
+            "SOAPAction": f'"CUCM:DB ver={version} getSmartLicenseStatus"',
+            "Authorization": await self._authorization(cluster),
+        }
+        cookies = self._cookies.get(cluster.name)
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        content = ENVELOPE.format(version=version).encode()
+        where = f"{cluster.host}:{cluster.port}"
+        try:
+            async with client.stream("POST", url, content=content, headers=headers) as resp:
+                self._remember_cookies(cluster.name, resp)
+                body = await self._read_capped(resp, where)
+        except httpx.HTTPError as exc:
+            raise map_httpx_error(exc, cluster=cluster.name, where=where) from None
+        status = resp.status_code
+        if status == 200:
+            return body
+        if status in (401, 403):
+            self._cookies.pop(cluster.name, None)
+            self._auth.pop(cluster.name, None)
+            self._secrets.forget(cluster.name)
+            what = "rejected the credentials of" if status == 401 else "refused AXL access to"
+            raise AuthError(
+                f"HTTP {status} from {where}: the publisher {what} user {cluster.username!r}",
+                status_code=status,
+                cluster=cluster.name,
+            )
+        if status == 404:
+            raise AxlNotFoundError(
+                f"HTTP 404 from {where}: no AXL service at /axl/",
+                status_code=status,
+                cluster=cluster.name,
+            )
+        if status == 503:
+            raise BusyError(
+                f"HTTP 503 from {where}: the AXL service is busy or starting",
+                status_code=status,
+                cluster=cluster.name,
+            )
+        if status == 500 and b"Fault" in body:
+            return body  # a SOAP fault: the parser turns it into SoapFaultError
+        if status >= 500:
+            raise ServerError(
+                f"HTTP {status} from {where}: the AXL service failed",
+                status_code=status,
+                cluster=cluster.name,
+            )
+        raise HttpStatusError(
+            f"unexpected HTTP {status} from {where}", status_code=status, cluster=cluster.name
+        )
+
+    async def _authorization(self, cluster: ClusterConfig) -> str:
+        header = self._auth.get(cluster.name)
+        if header is None:
+            password = await self._secrets.get(cluster)
+            token = base64.b64encode(f"{cluster.username}:{password}".encode()).decode("ascii")
+            header = f"Basic {token}"
+            self._auth[cluster.name] = header
+        return header
+
+    def _remember_cookies(self, cluster: str, resp: httpx.Response) -> None:
+        for line in resp.headers.get_list("set-cookie"):
+            try:
+                parsed = SimpleCookie(line)
+            except CookieError:
+                continue
+            for name, morsel in parsed.items():
+                if name.upper() in SESSION_COOKIES:
+                    self._cookies.setdefault(cluster, {})[name] = morsel.value
+
+    async def _read_capped(self, resp: httpx.Response, where: str) -> bytes:
+        length = resp.headers.get("content-length")
+        if length and length.isdigit() and int(length) > self._max_body:
+            raise OversizeResponseError(
+                f"{where} announced a {int(length):,}-byte answer; the cap is {self._max_body:,}"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > self._max_body:
+                raise OversizeResponseError(
+                    f"{where} sent more than {self._max_body:,} bytes; the answer was cut off"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def map_httpx_error(exc: httpx.HTTPError, *, cluster: str, where: str) -> LicdashError:
+    """Name an httpx failure as one of licdash's errors (no URL credentials, no headers)."""
+    chain = _causes(exc)
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in chain):
+        cert = next(c for c in chain if isinstance(c, ssl.SSLCertVerificationError))
+        reason = cert.verify_message or "certificate verification failed"
+        return TlsError(f"TLS to {where}: {reason}", cluster=cluster)
+    if any(isinstance(c, ssl.SSLError) for c in chain):
+        ssl_exc = next(c for c in chain if isinstance(c, ssl.SSLError))
+        return TlsError(f"TLS handshake with {where} failed: {ssl_exc.reason}", cluster=cluster)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ConnectTimeoutError(f"connecting to {where} timed out", cluster=cluster)
+    if isinstance(exc, httpx.TimeoutException):
+        return ReadTimeoutError(f"{where} accepted but did not answer in time", cluster=cluster)
+    if isinstance(exc, httpx.ConnectError):
+        if any(isinstance(c, socket.gaierror) for c in chain) or _says(
+            chain, "name or service not known", "nodename nor servname", "name resolution"
+        ):
+            return DnsError(f"cannot resolve the host name of {where}", cluster=cluster)
+        if any(isinstance(c, ConnectionRefusedError) for c in chain) or _says(
+            chain, "refused", "all connection attempts failed"
+        ):
+            return RefusedError(f"{where} refused the connection", cluster=cluster)
+        return TransportError(f"cannot connect to {where}: {exc}", cluster=cluster)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return MalformedResponseError(
+            f"{where} closed the connection before a complete answer", cluster=cluster
+        )
+    if isinstance(exc, httpx.DecodingError):
+        return MalformedResponseError(f"{where} sent an undecodable body", cluster=cluster)
+    return TransportError(f"talking to {where} failed ({type(exc).__name__})", cluster=cluster)
+
+
+def _says(chain: list[BaseException], *needles: str) -> bool:
+    text = " ".join(str(c).lower() for c in chain)
+    return any(n in text for n in needles)
