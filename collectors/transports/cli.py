@@ -1,0 +1,435 @@
+"""The ``cli`` transport: ``show license all`` over SSH, as an engineer would type it.
+
+For CUCM 12.0 (no ``getSmartLicenseStatus`` in its AXL) and for sites that grant SSH
+but not AXL. One :class:`CliSession` per cluster keeps one SSH connection with one
+interactive VOS shell open across polls while it stays healthy; a broken session is
+closed and the next poll (or a single in-poll retry of a reused session) logs in again.
+
+Per session: TCP connect, SSH login (password or key), wait for the ``admin:`` prompt
+(VOS logins take seconds to tens of seconds), ``set cli pagination off``; per poll:
+``show license all``, read to the next prompt answering any pager stop, clean the text
+(``collectors.transports.vos_session``) and hand it to the Foundation parser.
+
+Host keys are checked against a known-hosts file. An unknown host is refused unless
+``trust_on_first_use`` is set, and then its key is recorded; a changed key is always
+refused. Every failure is an error of ``collectors.errors`` naming the cluster, never
+the password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+import asyncssh
+
+from collectors.errors import (
+    CliError,
+    CliTimeoutError,
+    CommandNotRecognisedError,
+    ConnectTimeoutError,
+    DnsError,
+    HostKeyError,
+    LicdashError,
+    OversizeResponseError,
+    PagerStuckError,
+    PromptNotFoundError,
+    RefusedError,
+    SshAuthError,
+    TransportError,
+)
+from collectors.model import LicenseSnapshot
+from collectors.transports import vos_session as vos
+
+MAX_OUTPUT: Final = 512 * 1024
+"""Characters one command may print; a licence report is a few kilobytes."""
+TERM_SIZE: Final = (200, 50)
+"""Wide enough that VOS never wraps an entitlement tag line."""
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """Where and how to log in to one publisher's platform shell."""
+
+    cluster: str
+    host: str
+    port: int = 22
+    username: str = "admin"
+    password: str | None = field(default=None, repr=False)
+    """Resolved by the caller from the cluster's secret source; never logged."""
+    client_keys: tuple[Path, ...] = ()
+    """Private key files tried before the password."""
+    known_hosts: Path | None = None
+    """The known-hosts file; None means ``<config dir>/known_hosts``."""
+    trust_on_first_use: bool = False
+    """Accept and record the key of a host the file does not know yet."""
+
+    @property
+    def host_pattern(self) -> str:
+        """The host as a known_hosts line names it."""
+        return self.host if self.port == 22 else f"[{self.host}]:{self.port}"
+
+    def known_hosts_path(self) -> Path:
+        if self.known_hosts is not None:
+            return self.known_hosts.expanduser()
+        from collectors.paths import config_dir
+
+        return config_dir() / "known_hosts"
+
+
+# ----- host keys ----------------------------------------------------------------------
+
+
+@dataclass
+class _HostKeyCheck:
+    """Host-key decisions for one connection attempt, kept for the error message."""
+
+    known: bool
+    tofu: bool
+    offered: asyncssh.SSHKey | None = None
+    accepted_new: bool = False
+
+
+class _Client(asyncssh.SSHClient):
+    def __init__(self, check: _HostKeyCheck):
+        self._check = check
+
+    def validate_host_public_key(
+        self, host: str, addr: str, port: int, key: asyncssh.SSHKey
+    ) -> bool:
+        # Only called for a key the known-hosts file does not list for this host.
+        self._check.offered = key
+        if self._check.known or not self._check.tofu:
+            return False
+        self._check.accepted_new = True
+        return True
+
+
+def _load_known_hosts(path: Path) -> asyncssh.SSHKnownHosts:
+    try:
+        return asyncssh.read_known_hosts(str(path))
+    except FileNotFoundError:
+        return asyncssh.import_known_hosts("")
+    except (OSError, ValueError) as exc:
+        raise HostKeyError(f"cannot read known_hosts file {path}: {exc}") from None
+
+
+def _record_host_key(path: Path, pattern: str, key: asyncssh.SSHKey) -> None:
+    line = key.export_public_key("openssh").decode().split()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(f"{pattern} {line[0]} {line[1]}\n")
+
+
+def _fingerprint(key: asyncssh.SSHKey | None) -> str:
+    return key.get_fingerprint("sha256") if key is not None else "unknown"
+
+
+# ----- the session --------------------------------------------------------------------
+
+
+class CliSession:
+    """One publisher's VOS shell, kept open across polls.
+
+    Not safe for concurrent use: the engine runs at most one poll per cluster.
+    """
+
+    def __init__(self, target: SshTarget):
+        self.target = target
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._process: asyncssh.SSHClientProcess[str] | None = None
+        self.logins = 0
+        """Successful logins so far (a reused session does not add one)."""
+
+    @property
+    def open(self) -> bool:
+        """Whether a logged-in shell is available for the next command."""
+        process = self._process
+        return process is not None and not process.is_closing()
+
+    async def run(self, command: str = vos.LICENSE_COMMAND, *, timeout: float) -> str:
+        """Run one command within ``timeout`` seconds (login included); its cleaned text.
+
+        Raises:
+            CliError subclasses, TransportError subclasses, OversizeResponseError.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        reused = self.open
+        try:
+            if not reused:
+                await self._login(deadline)
+            try:
+                return await self._command(command, deadline)
+            except _SessionLost:
+                if not reused:
+                    raise
+            # A session that sat idle may have been dropped by the publisher: log in again.
+            await self.close()
+            await self._login(deadline)
+            return await self._command(command, deadline)
+        except _SessionLost as exc:
+            await self.close()
+            raise CliError(f"the SSH session closed while running {command!r}: {exc}") from None
+        except LicdashError as exc:
+            await self.close()
+            raise exc.with_cluster(self.target.cluster) from None
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if process is not None:
+            process.close()
+        if conn is not None:
+            conn.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.wait_closed(), 1.0)
+
+    # ----- steps ------------------------------------------------------------------------
+
+    def _remaining(self, deadline: float, what: str) -> float:
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise CliTimeoutError(f"timed out before {what}")
+        return remaining
+
+    async def _connect_socket(self, deadline: float) -> socket.socket:
+        target = self.target
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await asyncio.wait_for(
+                loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM),
+                self._remaining(deadline, "DNS resolution"),
+            )
+        except socket.gaierror as exc:
+            raise DnsError(f"cannot resolve {target.host}: {exc.strerror}") from None
+        except TimeoutError:
+            raise DnsError(f"resolving {target.host} timed out") from None
+        last: Exception | None = None
+        for family, type_, proto, _, addr in infos:
+            sock = socket.socket(family, type_, proto)
+            sock.setblocking(False)
+            try:
+                await asyncio.wait_for(
+                    loop.sock_connect(sock, addr), self._remaining(deadline, "TCP connect")
+                )
+                return sock
+            except (TimeoutError, CliTimeoutError):
+                sock.close()
+                raise ConnectTimeoutError(
+                    f"no answer connecting to {target.host}:{target.port} (SSH)"
+                ) from None
+            except OSError as exc:
+                sock.close()
+                last = exc
+        if isinstance(last, ConnectionRefusedError):
+            raise RefusedError(f"connection to {target.host}:{target.port} (SSH) refused")
+        raise TransportError(f"cannot connect to {target.host}:{target.port} (SSH): {last}")
+
+    async def _login(self, deadline: float) -> None:
+        target = self.target
+        if target.password is None and not target.client_keys:
+            raise SshAuthError("no password and no SSH key configured", field="password")
+        path = target.known_hosts_path()
+        known_hosts = await asyncio.to_thread(_load_known_hosts, path)
+        sock = await self._connect_socket(deadline)
+        peer = sock.getpeername()[0]
+        keys = asyncssh.match_known_hosts(
+            known_hosts, target.host, peer, None if target.port == 22 else target.port
+        )[0]
+        check = _HostKeyCheck(known=bool(keys), tofu=target.trust_on_first_use)
+        try:
+            conn = await asyncio.wait_for(
+                asyncssh.connect(
+                    target.host,
+                    target.port,
+                    sock=sock,
+                    config=None,
+                    client_factory=lambda: _Client(check),
+                    known_hosts=known_hosts,
+                    username=target.username,
+                    password=target.password,
+                    client_keys=[str(k.expanduser()) for k in target.client_keys] or None,
+                    agent_path=None,
+                    keepalive_interval=30,
+                    login_timeout=self._remaining(deadline, "SSH login") + 1,
+                ),
+                self._remaining(deadline, "SSH login"),
+            )
+        except TimeoutError:
+            sock.close()
+            raise CliTimeoutError(f"SSH login to {target.host_pattern} did not finish") from None
+        except asyncssh.HostKeyNotVerifiable:
+            raise self._host_key_error(check, path) from None
+        except asyncssh.KeyExchangeFailed as exc:
+            if check.known:
+                raise HostKeyError(
+                    f"{target.host_pattern} offers no host key of the type recorded in {path}"
+                    f" ({exc.reason})"
+                ) from None
+            raise CliError(
+                f"SSH key exchange with {target.host_pattern} failed: {exc.reason}"
+            ) from None
+        except asyncssh.PermissionDenied:
+            raise SshAuthError(
+                f"SSH login as {target.username!r} to {target.host_pattern} was refused"
+            ) from None
+        except (asyncssh.Error, OSError) as exc:
+            raise CliError(f"SSH connection to {target.host_pattern} failed: {exc}") from None
+        self._conn = conn
+        if check.accepted_new and check.offered is not None:
+            await asyncio.to_thread(_record_host_key, path, target.host_pattern, check.offered)
+        self.logins += 1
+        try:
+            self._process = await asyncio.wait_for(
+                conn.create_process(
+                    term_type="vt100",
+                    term_size=TERM_SIZE,
+                    encoding="utf-8",
+                    errors="replace",
+                    stderr=asyncssh.STDOUT,
+                ),
+                self._remaining(deadline, "opening the shell"),
+            )
+        except TimeoutError:
+            raise CliTimeoutError(f"{target.host_pattern} did not open a shell in time") from None
+        except (asyncssh.Error, OSError) as exc:
+            raise CliError(f"{target.host_pattern} refused a shell: {exc}") from None
+        await self._read(None, deadline, waiting_for="the admin: prompt after login")
+        await self._read(vos.PAGINATION_OFF, deadline, waiting_for="set cli pagination off")
+
+    def _host_key_error(self, check: _HostKeyCheck, path: Path) -> HostKeyError:
+        where = self.target.host_pattern
+        fp = _fingerprint(check.offered)
+        if check.known:
+            return HostKeyError(
+                f"the SSH host key of {where} changed ({fp}) and does not match {path};"
+                " refusing to connect"
+            )
+        return HostKeyError(
+            f"the SSH host key of {where} ({fp}) is not in {path}; set"
+            " trust_on_first_use or add it to that file"
+        )
+
+    async def _command(self, command: str, deadline: float) -> str:
+        text = await self._read(command, deadline, waiting_for=f"the answer to {command!r}")
+        complaint = vos.command_error(text)
+        if complaint is not None:
+            raise CommandNotRecognisedError(f"{command!r} refused: {complaint}")
+        return text
+
+    async def _read(self, command: str | None, deadline: float, *, waiting_for: str) -> str:
+        """Send ``command`` (None: just wait) and read to the next prompt; cleaned text."""
+        process = self._process
+        if process is None or process.is_closing():
+            raise _SessionLost("the shell is closed")
+        reader = vos.OutputReader()
+        try:
+            if command is not None:
+                process.stdin.write(command + "\n")
+            while True:
+                remaining = self._remaining(deadline, waiting_for)
+                try:
+                    chunk = await asyncio.wait_for(process.stdout.read(65536), remaining)
+                except TimeoutError:
+                    raise self._timeout(reader, waiting_for) from None
+                if not chunk:
+                    if command is None and not reader.text.strip():
+                        raise PromptNotFoundError("the shell closed before any admin: prompt")
+                    raise _SessionLost(f"shell closed; last output: {reader.tail()!r}")
+                step = reader.feed(chunk)
+                while step is vos.Step.PAGER:
+                    process.stdin.write(" ")
+                    step = reader.feed("")
+                if step is vos.Step.PAGER_STUCK:
+                    process.stdin.write("q")
+                    raise PagerStuckError(
+                        f"the pager did not finish {waiting_for} after {reader.pages} pages"
+                    )
+                if step is vos.Step.PROMPT:
+                    return vos.clean_output(reader.text, command)
+                if len(reader.text) > MAX_OUTPUT:
+                    raise OversizeResponseError(
+                        f"more than {MAX_OUTPUT} characters while waiting for {waiting_for}"
+                    )
+        except (asyncssh.Error, BrokenPipeError, ConnectionError) as exc:
+            raise _SessionLost(str(exc) or type(exc).__name__) from None
+
+    def _timeout(self, reader: vos.OutputReader, waiting_for: str) -> LicdashError:
+        foreign = vos.foreign_prompt(reader.text)
+        if foreign is not None:
+            return PromptNotFoundError(
+                f"no admin: prompt while waiting for {waiting_for}; the shell shows {foreign!r}"
+            )
+        return CliTimeoutError(f"timed out waiting for {waiting_for}")
+
+
+class _SessionLost(Exception):
+    """The connection or shell went away mid-dialogue (internal; becomes CliError)."""
+
+
+# ----- the transport ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliPoll:
+    """One successful CLI poll: the snapshot and the cleaned text it was parsed from."""
+
+    snapshot: LicenseSnapshot
+    raw: str
+
+
+class CliTransport:
+    """The ``cli`` transport of one cluster: session management plus parsing."""
+
+    name: Final = "cli"
+
+    def __init__(self, target: SshTarget, *, publisher: str | None = None):
+        self.target = target
+        self.publisher = publisher or target.host_pattern
+        self.session = CliSession(target)
+
+    async def fetch(self, *, timeout: float) -> str:
+        """The cleaned ``show license all`` text."""
+        return await self.session.run(vos.LICENSE_COMMAND, timeout=timeout)
+
+    async def poll(
+        self,
+        *,
+        now: datetime,
+        timeout: float,
+        timezone: str | None = None,
+        thresholds: object | None = None,
+    ) -> CliPoll:
+        """Fetch and parse; parse errors carry the cluster."""
+        from collectors.parsing import parse_cli
+
+        text = await self.fetch(timeout=timeout)
+        kwargs: dict[str, object] = {}
+        if thresholds is not None:
+            kwargs["thresholds"] = thresholds
+        try:
+            snapshot = parse_cli(
+                text,
+                cluster=self.target.cluster,
+                publisher=self.publisher,
+                now=now,
+                timezone=timezone,
+                **kwargs,
+            )
+        except LicdashError as exc:
+            raise exc.with_cluster(self.target.cluster) from None
+        return CliPoll(snapshot=snapshot, raw=text)
+
+    async def aclose(self) -> None:
+        await self.session.close()
