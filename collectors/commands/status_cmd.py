@@ -1,0 +1,410 @@
+"""``licdash status``: a one-shot fleet summary for shells, cron jobs and monitoring checks.
+
+Reads the collector's store (read-only, never blocking a running collector) or, with
+``--poll``, polls every configured publisher once. One line per cluster, worst first,
+then a totals line; the exit code follows the monitoring-plugin convention.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+if TYPE_CHECKING:
+    from collectors.config import LicdashConfig
+    from collectors.model import Deadline, Severity
+    from collectors.results import ClusterStatus
+
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+DEFAULT_STALE_AFTER: Final = timedelta(minutes=15)
+
+EPILOG = """\
+exit codes (monitoring-plugin convention; the worst cluster decides):
+  2  CRITICAL  any cluster is critical (even when others are unknown or stale)
+  3  UNKNOWN   otherwise, any cluster is unknown (never polled, unknown status word)
+               or stale, or there are no clusters, or the store/config cannot be read
+  1  WARNING   otherwise, any cluster is a warning
+  0  OK        every cluster is ok and fresh
+
+A cluster is stale when its last good poll is older than stale_after x its interval
+(from --config), else older than --stale-after; a store that flags it stale counts too.
+A stale cluster keeps its last known severity: stale + critical still exits 2.
+
+--format json prints {"generated_at", "exit_code", "clusters": [...], "totals": {...}};
+each cluster is its licdash.snapshot/1 object plus "stale", "last_error", "tags",
+"last_seen", "consecutive_failures"; a never-polled cluster has only those and
+"cluster", with "severity": "unknown".
+"""
+
+_GLYPHS: Final = {"ok": "✔", "warning": "▲", "critical": "✖", "unknown": "?", "stale": "⌛"}
+_ASCII_GLYPHS: Final = {"ok": "+", "warning": "!", "critical": "X", "unknown": "?", "stale": "~"}
+_COLOURS: Final = {"ok": "32", "warning": "33", "critical": "1;31", "unknown": "35", "stale": "2"}
+_DEADLINE_WORDS: Final = {
+    "registration_expiry": "registration expires",
+    "authorization_expiry": "authorization expires",
+    "evaluation_end": "evaluation ends",
+}
+_DURATION: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
+_UNITS: Final = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file: cluster list, tags and stale thresholds (required with --poll)",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="DIR",
+        help="store directory to read (default: $LICDASH_STORE or the platform data dir)",
+    )
+    parser.add_argument(
+        "--poll",
+        action="store_true",
+        help="poll every configured publisher now instead of reading the store",
+    )
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="only clusters whose tag K is V; repeat for AND, same K twice for OR",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--stale-after",
+        metavar="DURATION",
+        type=parse_duration,
+        default=None,
+        help="age of the last good poll that counts as stale, e.g. 900, 15m, 2h "
+        "(default: stale_after x interval from --config, else 15m)",
+    )
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 900, 15m, 2h or 1d")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def parse_tag_filters(items: Iterable[str]) -> dict[str, frozenset[str]]:
+    """``["region=emea", "region=apac", "env=prod"]`` -> ``{region: {emea, apac}, env: {prod}}``."""
+    wanted: dict[str, set[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--tag {item!r}: expected KEY=VALUE, e.g. region=emea")
+        wanted.setdefault(key.strip(), set()).add(value.strip())
+    return {k: frozenset(v) for k, v in wanted.items()}
+
+
+def tags_match(tags: Mapping[str, str], wanted: Mapping[str, frozenset[str]]) -> bool:
+    return all(tags.get(key) in values for key, values in wanted.items())
+
+
+# ----- the summary ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One cluster as ``status`` reports it."""
+
+    status: ClusterStatus
+    stale: bool
+    deadline: Deadline | None
+    """The earliest hard deadline of the last good snapshot."""
+
+    @property
+    def severity(self) -> Severity:
+        return self.status.severity
+
+
+def summarise(
+    statuses: Mapping[str, ClusterStatus],
+    now: datetime,
+    threshold: Mapping[str, timedelta] | timedelta,
+) -> list[Row]:
+    """Rows worst first: severity, then stale, then the nearest hard deadline, then name."""
+    from collectors.metrics import is_stale
+
+    rows = []
+    for name, status in statuses.items():
+        limit = threshold if isinstance(threshold, timedelta) else threshold.get(name)
+        snap = status.last_good
+        rows.append(
+            Row(status, is_stale(status, now, limit), snap.next_hard_deadline if snap else None)
+        )
+    far = datetime.max.replace(tzinfo=UTC)
+    rows.sort(
+        key=lambda r: (
+            -r.severity.rank,
+            not r.stale,
+            r.deadline.at if r.deadline else far,
+            r.status.cluster,
+        )
+    )
+    return rows
+
+
+def exit_code(rows: Sequence[Row]) -> int:
+    """2 if any critical; else 3 if any unknown or stale (or no rows); else 1 if any
+    warning; else 0."""
+    from collectors.model import Severity
+
+    severities = {r.severity for r in rows}
+    if Severity.CRITICAL in severities:
+        return CRITICAL
+    if not rows or Severity.UNKNOWN in severities or any(r.stale for r in rows):
+        return UNKNOWN
+    if Severity.WARNING in severities:
+        return WARNING
+    return OK
+
+
+def totals(rows: Sequence[Row]) -> dict[str, int]:
+    from collectors.model import Severity
+
+    counts = {"clusters": len(rows)} | {s.value: 0 for s in Severity}
+    for row in rows:
+        counts[row.severity.value] += 1
+    counts["stale"] = sum(r.stale for r in rows)
+    counts["failing"] = sum(r.status.consecutive_failures > 0 for r in rows)
+    return counts
+
+
+# ----- output -----------------------------------------------------------------------
+
+
+def _span(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
+def _deadline_text(deadline: Deadline | None, now: datetime) -> str:
+    if deadline is None:
+        return "-"
+    left = (deadline.at - now).total_seconds()
+    when = f"in {_span(left)}" if left >= 0 else f"{_span(left)} ago"
+    return f"{_DEADLINE_WORDS.get(deadline.kind.value, deadline.kind.value)} {when}"
+
+
+def _age_text(row: Row, now: datetime) -> str:
+    age = row.status.age(now)
+    return "never" if age is None else f"{_span(age.total_seconds())} ago"
+
+
+def render_table(rows: Sequence[Row], now: datetime, *, colour: bool, ascii_only: bool) -> str:
+    glyphs = _ASCII_GLYPHS if ascii_only else _GLYPHS
+    header: tuple[str, ...] = ("CLUSTER", "SEVERITY", "REGISTRATION", "AUTHORIZATION")
+    header += ("NEXT DEADLINE", "LAST GOOD POLL", "LAST ERROR")
+    cells: list[tuple[str, ...]] = [header]
+    keys: list[tuple[str, bool]] = []
+    for row in rows:
+        snap = row.status.last_good
+        sev = row.severity.value
+        age = _age_text(row, now) + (f" {glyphs['stale']} stale" if row.stale else "")
+        error = row.status.last_error
+        cells.append(
+            (
+                row.status.cluster,
+                f"{glyphs[sev]} {sev}",
+                snap.registration.status.value if snap else "-",
+                snap.authorization.status.value if snap else "-",
+                _deadline_text(row.deadline, now),
+                age,
+                error.kind if error and row.status.consecutive_failures else "-",
+            )
+        )
+        keys.append((sev, row.stale))
+    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
+    out = []
+    for index, line in enumerate(cells):
+        padded = [text.ljust(width) for text, width in zip(line, widths, strict=True)]
+        if colour and index > 0:
+            sev, stale = keys[index - 1]
+            padded[1] = _paint(padded[1], _COLOURS[sev])
+            if stale:
+                padded[5] = _paint(padded[5], _COLOURS["stale"])
+        elif colour:
+            padded = [_paint(p, "1") for p in padded]
+        out.append("  ".join(padded).rstrip())
+    out.append(_totals_line(totals(rows)))
+    return "\n".join(out)
+
+
+def _paint(text: str, code: str) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def _totals_line(counts: Mapping[str, int]) -> str:
+    parts = [f"{counts[k]} {k}" for k in ("critical", "unknown", "warning", "ok")]
+    return (
+        f"{counts['clusters']} clusters: {', '.join(parts)}; "
+        f"{counts['stale']} stale, {counts['failing']} failing"
+    )
+
+
+def cluster_json(row: Row) -> dict[str, Any]:
+    """The snapshot contract object plus ``stale``, ``last_error`` and poll facts."""
+    from collectors.model import format_ts
+
+    status = row.status
+    data: dict[str, Any] = (
+        status.last_good.to_json_dict()
+        if status.last_good
+        else {"cluster": status.cluster, "severity": "unknown"}
+    )
+    data["tags"] = dict(status.tags)
+    data["stale"] = row.stale
+    data["last_seen"] = format_ts(status.last_seen) if status.last_seen else None
+    data["consecutive_failures"] = status.consecutive_failures
+    data["last_error"] = status.last_error.model_dump(mode="json") if status.last_error else None
+    return data
+
+
+def render_json(rows: Sequence[Row], now: datetime) -> str:
+    from collectors.model import format_ts
+
+    doc = {
+        "generated_at": format_ts(now),
+        "exit_code": exit_code(rows),
+        "clusters": [cluster_json(r) for r in rows],
+        "totals": totals(rows),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def wants_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, never with ``NO_COLOR`` set or ``TERM=dumb``."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def can_print_glyphs(stream: TextIO) -> bool:
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        "".join(_GLYPHS.values()).encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+# ----- gathering statuses -----------------------------------------------------------
+
+
+def _read_store(directory: Path) -> dict[str, ClusterStatus]:
+    from collectors.errors import StoreError
+    from collectors.store import SnapshotStore
+
+    if not directory.is_dir():
+        raise StoreError(f"{directory}: no store here (run `licdash collect`, or pass --store)")
+    store = SnapshotStore.open(directory, readonly=True)
+    try:
+        return dict(store.latest())
+    finally:
+        store.close()
+
+
+def _poll(config: LicdashConfig) -> dict[str, ClusterStatus]:
+    import asyncio
+
+    from collectors.engine import PollEngine
+
+    async def once() -> dict[str, ClusterStatus]:
+        engine = PollEngine(config)
+        async with engine:
+            await engine.poll_once()
+            return dict(engine.statuses())
+
+    return asyncio.run(once())
+
+
+def with_roster(
+    statuses: Mapping[str, ClusterStatus], config: LicdashConfig
+) -> dict[str, ClusterStatus]:
+    """The config's clusters only, with the config's tags; a cluster the store has never
+    seen appears as never polled (severity unknown)."""
+    from collectors.results import ClusterStatus
+
+    merged = {}
+    for cluster in config.clusters:
+        known = statuses.get(cluster.name)
+        tags = dict(cluster.tags)
+        merged[cluster.name] = (
+            known.model_copy(update={"tags": tags})
+            if known
+            else ClusterStatus(cluster=cluster.name, tags=tags)
+        )
+    return merged
+
+
+def thresholds_from(config: LicdashConfig) -> dict[str, timedelta]:
+    stale_after = config.settings.stale_after
+    return {
+        c.name: timedelta(seconds=stale_after * c.effective_interval(config.settings))
+        for c in config.clusters
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from collectors.errors import LicdashError
+
+    try:
+        wanted = parse_tag_filters(args.tag)
+    except ValueError as exc:
+        print(f"licdash status: {exc}", file=sys.stderr)
+        return UNKNOWN
+    try:
+        config = None
+        if args.config or args.poll:
+            from collectors.config import load_config
+
+            config = load_config(args.config)
+        if args.poll:
+            assert config is not None
+            statuses = _poll(config)
+        else:
+            from collectors.paths import default_store_dir
+
+            store_dir = Path(args.store).expanduser() if args.store else default_store_dir()
+            statuses = _read_store(store_dir)
+    except LicdashError as exc:
+        print(f"licdash status: UNKNOWN: {exc}", file=sys.stderr)
+        print(f"  hint: {exc.hint}", file=sys.stderr)
+        return UNKNOWN
+
+    threshold: Mapping[str, timedelta] | timedelta = args.stale_after or DEFAULT_STALE_AFTER
+    if config is not None:
+        statuses = with_roster(statuses, config)
+        if args.stale_after is None:
+            threshold = thresholds_from(config)
+    statuses = {n: s for n, s in statuses.items() if tags_match(s.tags, wanted)}
+    now = datetime.now(UTC)
+    rows = summarise(statuses, now, threshold)
+    out = sys.stdout
+    if args.format == "json":
+        print(render_json(rows, now), file=out)
+    else:
+        colour = wants_colour(out)
+        print(render_table(rows, now, colour=colour, ascii_only=not can_print_glyphs(out)))
+    return exit_code(rows)
