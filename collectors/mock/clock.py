@@ -34,7 +34,11 @@ class SimClock:
 
     def now(self) -> datetime:
         """The current simulated time (aware, UTC)."""
-        return self.start + timedelta(seconds=self.elapsed() * self.speed)
+        return self.sim_at(self.elapsed())
+
+    def sim_at(self, elapsed: float) -> datetime:
+        """The simulated time ``elapsed`` real seconds after the start."""
+        return self.start + timedelta(seconds=elapsed * self.speed)
 
     def real_now(self) -> datetime:
         """The real time as this clock sees it (start + elapsed), aware UTC."""

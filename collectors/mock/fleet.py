@@ -45,7 +45,8 @@ class MockPublisherInfo:
 class MockFleet:
     """Simulated CUCM publishers; ``async with`` starts them, leaving stops them.
 
-    ``scenarios`` (one name per publisher) overrides ``clusters``/``scenario_mix``.
+    ``scenarios`` (one name per publisher) overrides ``clusters``/``scenario_mix``;
+    ``axl_versions`` (one per publisher) overrides the drawn AXL versions.
     ``slow_ms`` is the extra delay of ``slow`` publishers (default: the larger of
     20 x latency and 3 s). ``clock`` may be injected to drive simulated time by hand.
     """
@@ -59,6 +60,7 @@ class MockFleet:
         latency_ms: float = 0.0,
         *,
         scenarios: Sequence[str] | None = None,
+        axl_versions: Sequence[str] | None = None,
         host: str = "127.0.0.1",
         base_port: int = 0,
         workdir: str | Path | None = None,
@@ -76,7 +78,7 @@ class MockFleet:
         self.base_port = base_port
         self.latency_ms = latency_ms
         self.slow_ms = slow_ms if slow_ms is not None else max(20 * latency_ms, 3000.0)
-        self.profiles: list[Profile] = make_profiles(names, seed, self.clock.start)
+        self.profiles: list[Profile] = make_profiles(names, seed, self.clock.start, axl_versions)
         self._workdir_arg = Path(workdir) if workdir is not None else None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.workdir: Path | None = None

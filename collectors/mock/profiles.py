@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
@@ -103,8 +104,22 @@ class Profile:
     variant: int  # picks between equivalent fault flavours
 
 
-def make_profiles(scenarios: list[str], seed: int, start: datetime) -> list[Profile]:
-    """One profile per scenario; the same seed and start give the same fleet."""
+def make_profiles(
+    scenarios: list[str],
+    seed: int,
+    start: datetime,
+    versions: Sequence[str] | None = None,
+) -> list[Profile]:
+    """One profile per scenario; the same seed and start give the same fleet.
+
+    ``versions`` (one per publisher) overrides the drawn AXL versions.
+    """
+    if versions is not None:
+        bad = [v for v in versions if v not in AXL_VERSIONS]
+        if len(versions) != len(scenarios) or bad:
+            raise ValueError(
+                f"axl_versions must give one of {', '.join(AXL_VERSIONS)} per publisher"
+            )
     rng = random.Random(f"licdash-mock-profiles:{seed}")
     per_site: dict[str, int] = {}
     out = []
@@ -118,6 +133,8 @@ def make_profiles(scenarios: list[str], seed: int, start: datetime) -> list[Prof
         customer, account = rng.choice(CUSTOMERS)
         env = rng.choices([e for e, _ in ENVIRONMENTS], weights=[w for _, w in ENVIRONMENTS])[0]
         version = rng.choices(AXL_VERSIONS, weights=(3, 5, 3))[0]
+        if versions is not None:
+            version = versions[i]
         va = rng.choice(VIRTUAL_ACCOUNTS).format(region=region.upper(), site=site.upper())
         plan = _plan(rng, f"{seed}:{name}", scenario, start, account, va)
         out.append(

@@ -7,7 +7,7 @@ such as ``healthy=5,evaluation=2,slow=1``. Choice is deterministic for a given s
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 LICENCE_SCENARIOS: Final = (
@@ -99,7 +99,7 @@ def choose_scenarios(count: int, mix: str, seed: int) -> list[str]:
     return _draw(rng, parse_mix(mix), count)
 
 
-def _draw(rng: random.Random, weights: dict[str, float], count: int) -> list[str]:
+def _draw(rng: random.Random, weights: Mapping[str, float], count: int) -> list[str]:
     if count <= 0:
         return []
     names = list(weights)

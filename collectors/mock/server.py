@@ -10,7 +10,6 @@ import asyncio
 import base64
 import re
 import secrets
-from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -83,8 +82,12 @@ class PublisherServer:
         hit = self._cache.get(version)
         if hit is not None and hit[0] == second:
             return hit[1]
-        to_real: Callable[[datetime], datetime] = lambda t: self.clock.to_real(t, elapsed=elapsed)
-        body = render_status(self.state(), version=version, zone=self.zone, to_real=to_real)
+
+        def to_real(t: datetime) -> datetime:
+            return self.clock.to_real(t, elapsed=elapsed)
+
+        state = self.state(self.clock.sim_at(elapsed))
+        body = render_status(state, version=version, zone=self.zone, to_real=to_real)
         self._cache[version] = (second, body)
         return body
 
