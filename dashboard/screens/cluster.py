@@ -1,0 +1,353 @@
+"""One cluster in depth: state, every timer, entitlements, history, errors, raw answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from collectors.results import ClusterStatus
+from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span
+from dashboard.messages import FleetUpdated
+from dashboard.remediation import hints_for
+from dashboard.screens.detail_host import host
+from dashboard.widgets.count_sparkline import CountSparkline
+from dashboard.widgets.entitlements_table import EntitlementsTable
+from dashboard.widgets.error_list import ErrorEntry, ErrorList, error_entries
+from dashboard.widgets.raw_view import RawView
+from dashboard.widgets.remediation_list import RemediationList
+from dashboard.widgets.severity_colors import SEVERITY_VAR, markup_colour
+from dashboard.widgets.state_timeline import (
+    StateTimeline,
+    TimelineEntry,
+    snapshots_of,
+    timeline,
+)
+from dashboard.widgets.timers import TimersTable
+
+HISTORY_WINDOW = timedelta(days=90)
+MAX_ERRORS = 50
+
+
+def _word(value: object) -> str:
+    text = getattr(value, "value", value)
+    return "—" if text is None else str(text).replace("_", " ")
+
+
+class ClusterScreen(Screen[None]):
+    """Everything known about one cluster; ``v`` toggles the raw last response."""
+
+    DEFAULT_CSS = """
+    ClusterScreen #title {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        text-style: bold;
+    }
+    ClusterScreen #banner {
+        height: auto;
+        padding: 0 1;
+        display: none;
+        background: $warning 20%;
+    }
+    ClusterScreen #banner.-shown {
+        display: block;
+    }
+    ClusterScreen #top {
+        height: auto;
+        max-height: 14;
+    }
+    ClusterScreen #summary {
+        width: 52;
+        padding: 0 1;
+    }
+    ClusterScreen RemediationList {
+        width: 1fr;
+        max-height: 14;
+    }
+    ClusterScreen TabbedContent {
+        height: 1fr;
+    }
+    ClusterScreen #load-error {
+        color: $error;
+        height: auto;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "back", "Back"),
+        Binding("v", "toggle_raw", "Raw response"),
+        Binding("ctrl+r", "reload", "Reload history", show=False),
+    ]
+
+    class HistoryLoaded(Message):
+        """The store answered for this cluster's history (posted from a thread worker)."""
+
+        def __init__(
+            self,
+            generation: int,
+            entries: Sequence[TimelineEntry],
+            series: Mapping[str, Sequence[tuple[datetime, int]]],
+            errors: Sequence[ErrorEntry],
+            problem: str | None,
+        ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.entries = entries
+            self.series = series
+            self.errors = errors
+            self.problem = problem
+
+    class RawLoaded(Message):
+        """The raw last response arrived (None: the source keeps none)."""
+
+        def __init__(self, generation: int, raw: str | None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.raw = raw
+
+    def __init__(self, cluster: str, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.cluster = cluster
+        self._generation = 0
+        self._raw_generation = 0
+        self._history_errors: Sequence[ErrorEntry] = ()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        yield Static(id="banner")
+        with Horizontal(id="top"):
+            yield Static(id="summary")
+            yield RemediationList()
+        yield TimersTable()
+        with TabbedContent(initial="tab-entitlements"):
+            with TabPane("Entitlements", id="tab-entitlements"):
+                yield EntitlementsTable()
+            with TabPane("History", id="tab-history"), VerticalScroll():
+                yield Static(id="load-error")
+                yield CountSparkline()
+                yield StateTimeline()
+            with TabPane("Errors", id="tab-errors"):
+                yield ErrorList()
+            with TabPane("Raw", id="tab-raw"):
+                yield RawView()
+        yield Footer()
+
+    # ----- data in ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.sub_title = self.cluster
+        self._render_status()
+        self._load_history()
+
+    def on_screen_resume(self) -> None:
+        self._render_status()
+
+    def on_fleet_updated(self, message: FleetUpdated) -> None:
+        message.stop()
+        if message.changed and self.cluster not in message.changed:
+            return
+        self._render_status()
+        self._load_history()
+        if self.query_one(TabbedContent).active == "tab-raw":
+            self._load_raw()
+
+    def on_cluster_screen_history_loaded(self, message: HistoryLoaded) -> None:
+        if message.generation != self._generation:
+            return  # an older query finished after a newer one started
+        now, tz = host(self).clock(), host(self).cluster_zone(self.cluster)
+        problem = self.query_one("#load-error", Static)
+        problem.update(message.problem or "")
+        self.query_one(StateTimeline).show(message.entries, now, tz)
+        names = {}
+        status = self._status()
+        if status and status.last_good:
+            names = {e.tag: e.name for e in status.last_good.entitlements}
+        sparkline = self.query_one(CountSparkline)
+        sparkline.names = names
+        sparkline.series = message.series
+        self._history_errors = message.errors
+        self._render_errors()
+
+    def on_cluster_screen_raw_loaded(self, message: RawLoaded) -> None:
+        if message.generation == self._raw_generation:
+            self.query_one(RawView).raw = message.raw
+
+    # ----- workers (blocking store queries off the UI thread) ------------------------
+
+    def _load_history(self) -> None:
+        self._generation += 1
+        self._query_history(self._generation, host(self).clock())
+
+    @work(thread=True, exclusive=True, group="cluster-history", exit_on_error=False)
+    def _query_history(self, generation: int, now: datetime) -> None:
+        source = host(self).source
+        since = now - HISTORY_WINDOW
+        problems = []
+        entries: list[TimelineEntry] = []
+        series: dict[str, list[tuple[datetime, int]]] = {}
+        failures: list[ErrorEntry] = []
+        try:
+            history = source.history(self.cluster, since=since)
+            entries = timeline(snapshots_of(getattr(history, "changes", ()) or ()))
+            failures = error_entries(getattr(history, "failures", ()) or ())
+        except Exception as exc:  # the store may be absent, locked or corrupt
+            problems.append(f"History of {self.cluster} unavailable: {exc}")
+        try:
+            series = source.entitlement_series(self.cluster, since=since)
+        except Exception as exc:
+            problems.append(f"Counts of {self.cluster} unavailable: {exc}")
+        self.post_message(
+            self.HistoryLoaded(
+                generation, entries, series, failures[:MAX_ERRORS], "\n".join(problems) or None
+            )
+        )
+
+    def _load_raw(self) -> None:
+        self._raw_generation += 1
+        self._query_raw(self._raw_generation)
+
+    @work(thread=True, exclusive=True, group="cluster-raw", exit_on_error=False)
+    def _query_raw(self, generation: int) -> None:
+        try:
+            raw = host(self).source.raw(self.cluster)
+        except Exception as exc:
+            raw = f"The raw response of {self.cluster} could not be read: {exc}"
+        self.post_message(self.RawLoaded(generation, raw))
+
+    # ----- actions ------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def action_toggle_raw(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "tab-raw":
+            tabs.active = "tab-entitlements"
+        else:
+            tabs.active = "tab-raw"
+            self._load_raw()
+
+    def action_reload(self) -> None:
+        self._load_history()
+
+    # ----- rendering ----------------------------------------------------------------
+
+    def _status(self) -> ClusterStatus | None:
+        return host(self).fleet.statuses.get(self.cluster)
+
+    def _render_status(self) -> None:
+        status = self._status()
+        now, tz = host(self).clock(), host(self).cluster_zone(self.cluster)
+        self._render_title(status)
+        self._render_banner(status, now)
+        snap = status.last_good if status else None
+        self.query_one("#summary", Static).update(self._summary(status))
+        self.query_one(RemediationList).show(hints_for(status, now) if status else [])
+        self.query_one(TimersTable).show(snap, now, tz)
+        self.query_one(EntitlementsTable).show(snap.entitlements if snap else ())
+        self._render_errors()
+
+    def _render_title(self, status: ClusterStatus | None) -> None:
+        title = self.query_one("#title", Static)
+        if status is None:
+            title.update(Content(f"{self.cluster}  ? not in the fleet"))
+            return
+        sev = status.severity
+        colour = markup_colour(self.app, SEVERITY_VAR[sev])
+        via = status.transport or (status.last_good.source if status.last_good else "—")
+        if status.axl_version:
+            via = f"{via} {status.axl_version}"
+        tags = " ".join(f"{k}={v}" for k, v in sorted(status.tags.items()))
+        label = f"{SEVERITY_GLYPH[sev]} {sev.value}"
+        if status.stale or status.unreachable:
+            # Old data is never shown as fine: say it is the last known state.
+            stale = markup_colour(self.app, "stale")
+            word = "stale" if status.stale else "unreachable"
+            label = f"[{stale}]{STALE_GLYPH} {word}[/]  last known {label}"
+        title.update(
+            Content.from_markup(
+                f"$name  [{colour}]{label}[/]  via $via  $tags",
+                name=self.cluster,
+                via=via,
+                tags=tags,
+            )
+        )
+
+    def _render_banner(self, status: ClusterStatus | None, now: datetime) -> None:
+        banner = self.query_one("#banner", Static)
+        text = stale_banner(status, now) if status else None
+        banner.set_class(text is not None, "-shown")
+        banner.update(text or "")
+
+    def _summary(self, status: ClusterStatus | None) -> Content:
+        snap = status.last_good if status else None
+        if snap is None:
+            return Content("No successful poll yet: nothing is known about licensing.")
+        reg, auth = snap.registration, snap.authorization
+        rows = [
+            ("Registration", f"{_word(reg.status)}  ({reg.raw or '—'})"),
+            ("Authorization", f"{_word(auth.status)}  ({auth.raw or '—'})"),
+            ("Smart account", reg.smart_account or "—"),
+            ("Virtual account", reg.virtual_account or "—"),
+            ("UDI", snap.udi or "—"),
+            ("Export control", _word(reg.export_controlled)),
+            ("Smart Licensing", _word(snap.smart_licensing)),
+            ("Collected", absolute(snap.collected_at)),
+            ("Publisher", snap.publisher or "—"),
+        ]
+        if snap.reasons:
+            rows.append(("Why", "; ".join(snap.reasons)))
+        lines = [
+            Content.from_markup("[b]$label[/b] $value", label=f"{label:<16}", value=value)
+            for label, value in rows
+        ]
+        return Content("\n").join(lines)
+
+    def _render_errors(self) -> None:
+        status = self._status()
+        entries = list(self._history_errors)
+        if status and status.unreachable and status.last_error:
+            latest = ErrorEntry(
+                status.last_attempt,
+                status.last_error.kind,
+                status.last_error.message,
+                status.last_error.hint,
+            )
+            if not entries or (entries[0].kind, entries[0].at) != (latest.kind, latest.at):
+                entries.insert(0, latest)
+        now, tz = host(self).clock(), host(self).cluster_zone(self.cluster)
+        self.query_one(ErrorList).show(entries, now, tz)
+
+
+def stale_banner(status: ClusterStatus, now: datetime) -> str | None:
+    """``⌛ STALE: last good poll 2 h ago …; last error read_timeout: …`` or None when fresh."""
+    if not (status.stale or status.unreachable or status.last_good is None):
+        return None
+    age = status.age(now)
+    parts = []
+    if status.stale:
+        parts.append(f"{STALE_GLYPH} STALE")
+    elif status.unreachable:
+        parts.append("✖ UNREACHABLE")
+    else:
+        parts.append("? NO DATA")
+    if age is None:
+        parts.append("never polled successfully")
+    else:
+        parts.append(f"last good poll {human_span(age)} ago ({absolute(now - age)})")
+    if status.last_error is not None:
+        count = status.consecutive_failures
+        tries = f" ({count} failed polls in a row)" if count > 1 else ""
+        parts.append(f"last error {status.last_error.kind}: {status.last_error.message}{tries}")
+    return " · ".join(parts)

@@ -1,0 +1,106 @@
+"""A timeline of one cluster's licensing state changes, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from rich.text import Text
+
+from collectors.model import LicenseSnapshot, Severity
+from dashboard.format import relative
+from dashboard.widgets.nav_table import NavTable
+from dashboard.widgets.severity_colors import severity_text
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One change: when, how bad the new state is, and what changed (``a → b``)."""
+
+    at: datetime
+    severity: Severity
+    what: str
+
+
+def _word(value: object) -> str:
+    text = getattr(value, "value", value)
+    return str(text).replace("_", " ") if text is not None else "—"
+
+
+def snapshots_of(changes: Iterable[Any]) -> list[LicenseSnapshot]:
+    """Snapshots from a history's ``changes`` (bare snapshots or records with ``.snapshot``)."""
+    out = []
+    for item in changes:
+        snap = item if isinstance(item, LicenseSnapshot) else getattr(item, "snapshot", None)
+        if isinstance(snap, LicenseSnapshot):
+            out.append(snap)
+    return sorted(out, key=lambda s: s.collected_at)
+
+
+def diff(old: LicenseSnapshot | None, new: LicenseSnapshot) -> list[str]:
+    """Human descriptions of the state changes from ``old`` to ``new`` (counts ignored)."""
+    if old is None:
+        return [f"first seen: {_word(new.registration.status)}, {_word(new.authorization.status)}"]
+    out = []
+    pairs = (
+        ("registration", old.registration.status, new.registration.status),
+        ("authorization", old.authorization.status, new.authorization.status),
+        ("severity", old.severity, new.severity),
+    )
+    for label, a, b in pairs:
+        if a != b:
+            out.append(f"{label} {_word(a)} → {_word(b)}")
+    before = {e.tag: e for e in old.entitlements}
+    for e in new.entitlements:
+        prev = before.get(e.tag)
+        if prev is None:
+            out.append(f"{e.name} appeared ({_word(e.status)})")
+        elif prev.status != e.status:
+            out.append(f"{e.name} {_word(prev.status)} → {_word(e.status)}")
+    gone = set(before) - {e.tag for e in new.entitlements}
+    out.extend(f"{before[tag].name} removed" for tag in sorted(gone))
+    return out
+
+
+def timeline(snapshots: Sequence[LicenseSnapshot]) -> list[TimelineEntry]:
+    """State changes between consecutive snapshots, newest first."""
+    entries = []
+    previous: LicenseSnapshot | None = None
+    for snap in snapshots:
+        for what in diff(previous, snap):
+            entries.append(TimelineEntry(snap.collected_at, snap.severity, what))
+        previous = snap
+    entries.reverse()
+    return entries
+
+
+class StateTimeline(NavTable):
+    """Timeline rows; the owning screen calls :meth:`show`."""
+
+    DEFAULT_CSS = """
+    StateTimeline {
+        height: auto;
+        max-height: 14;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.add_column("When", key="at")
+        self.add_column("", key="rel")
+        self.add_column("Severity", key="sev")
+        self.add_column("Change", key="what")
+
+    def show(self, entries: Sequence[TimelineEntry], now: datetime, tz: tzinfo) -> None:
+        self.clear()
+        if not entries:
+            self.add_row("—", "", "", "No state changes in the stored history.")
+            return
+        for entry in entries:
+            self.add_row(
+                entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
+                relative(entry.at, now),
+                severity_text(self.app, entry.severity),
+                Text(entry.what, end=""),
+            )

@@ -1,0 +1,117 @@
+"""Every Smart Licensing timer of one cluster, in its zone, in UTC and relative to now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Literal
+
+from rich.text import Text
+
+from collectors.model import LicenseSnapshot, Severity
+from dashboard.format import relative
+from dashboard.widgets.nav_table import NavTable
+from dashboard.widgets.severity_colors import SEVERITY_VAR, rich_style, urgency
+
+TimerKind = Literal["past", "soft", "hard"]
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRow:
+    """One timer: a past event (attempt), a soft deadline (renewal) or a hard one (expiry)."""
+
+    label: str
+    at: datetime | None
+    kind: TimerKind
+    note: str = ""
+
+
+def timer_rows(snap: LicenseSnapshot) -> list[TimerRow]:
+    """The snapshot's timers in a fixed, readable order (absent ones kept as ``—``)."""
+    reg, auth = snap.registration, snap.authorization
+    rows = [
+        TimerRow("Initial registration", reg.initial_registration, "past"),
+        TimerRow(
+            "Last renewal attempt", reg.last_renewal_attempt, "past", reg.last_renewal_result or ""
+        ),
+        TimerRow("Next renewal attempt", reg.next_renewal_attempt, "soft"),
+        TimerRow("Registration expires", reg.expires, "hard"),
+        TimerRow(
+            "Last communication",
+            auth.last_communication_attempt,
+            "past",
+            auth.last_communication_result or "",
+        ),
+        TimerRow("Next communication", auth.next_communication_attempt, "soft"),
+        TimerRow("Authorization expires", auth.expires, "hard"),
+    ]
+    if auth.evaluation_remaining_days is not None:
+        end = snap.collected_at + timedelta(days=auth.evaluation_remaining_days)
+        rows.append(
+            TimerRow("Evaluation ends", end, "hard", f"{auth.evaluation_remaining_days:g} d left")
+        )
+    return rows
+
+
+def timer_severity(row: TimerRow, now: datetime) -> Severity | None:
+    """Urgency colour of a timer; None for neutral (absent or a successful past event)."""
+    if row.at is None:
+        return None
+    if row.kind == "past":
+        return Severity.WARNING if row.note == "failed" else None
+    return urgency(row.at, now, hard=row.kind == "hard")
+
+
+class TimersTable(NavTable):
+    """The timers of one snapshot; the owning screen calls :meth:`show` with new data."""
+
+    DEFAULT_CSS = """
+    TimersTable {
+        height: auto;
+        max-height: 11;
+        background: $surface;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.cursor_type = "none"
+        self.can_focus = False
+        self.add_column("Timer", key="label")
+        self.add_column("Cluster time", key="local")
+        self.add_column("UTC", key="utc")
+        self.add_column("Relative", key="rel")
+        self.add_column("", key="note")
+
+    def show(self, snap: LicenseSnapshot | None, now: datetime, tz: tzinfo) -> None:
+        """Replace the rows (updating cells in place when the rows are the same timers)."""
+        rows = timer_rows(snap) if snap else []
+        cells = [self._cells(row, now, tz) for row in rows]
+        keys = [row.label for row in rows]
+        if [str(k.value) for k in self.rows] == keys:
+            for key, values in zip(keys, cells, strict=True):
+                for column, value in zip(
+                    ("label", "local", "utc", "rel", "note"), values, strict=True
+                ):
+                    self.update_cell(key, column, value)
+            return
+        self.clear()
+        for key, values in zip(keys, cells, strict=True):
+            self.add_row(*values, key=key)
+
+    def _cells(self, row: TimerRow, now: datetime, tz: tzinfo) -> tuple[Text, ...]:
+        sev = timer_severity(row, now)
+        style = rich_style(self.app, SEVERITY_VAR[sev]) if sev else None
+        if row.at is None:
+            dash = Text("—", end="")
+            return (Text(row.label, end=""), dash, dash, dash, Text(row.note, end=""))
+        local = row.at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+        utc = row.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        mark = {"hard": " ■", "soft": "", "past": ""}[row.kind]
+        note_style = rich_style(self.app, "sev-warning") if row.note == "failed" else None
+        return (
+            Text(row.label + mark, end=""),
+            Text(local, end=""),
+            Text(utc, end=""),
+            Text(relative(row.at, now), style=style or "", end=""),
+            Text(row.note, style=note_style or "", end=""),
+        )
