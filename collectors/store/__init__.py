@@ -1,0 +1,65 @@
+"""The snapshot store: months of polls on disk at a cost that follows *changes*.
+
+Layout of a store directory (mode 0700, every file 0600)::
+
+    store.json                      schema version (see ``schema.py`` for migrations)
+    writer.lock                     flock held by the single writer; holds its PID
+    latest.json                     the latest table: one record per cluster
+    history/<monday>/<cluster>.json.gz   one cluster x one ISO week, gzip'd TinyDB:
+                                    ``changes`` (full snapshots) and ``runs`` (coverage)
+    events/<day>.json               ``transitions`` and ``failures`` of one UTC day
+
+Every file is a TinyDB database (``{table: {doc_id: document}}``); open any of them with
+``TinyDB(path, storage=AtomicJSONStorage)`` to look inside. The store reads and writes
+whole tables through that storage rather than TinyDB's per-document API.
+
+Rules:
+
+* **Crash safety.** Every file is written to a temporary file beside it, fsynced,
+  ``os.replace``'d over the old one and its directory fsynced. ``write_batch`` writes the
+  history and event files first and ``latest.json`` last, so ``latest.json`` never points
+  at data that is not on disk; a kill between the two is repaired by the duplicate
+  check on the next change. A writer deletes leftover ``.tmp-*`` files when it opens.
+* **One writer.** The writer holds an exclusive ``flock`` on ``writer.lock``; a second one
+  gets :class:`~collectors.errors.StoreLockedError` naming the directory and PID.
+  Readers (``readonly=True``) take no lock; ``change_token()`` (one ``stat``) tells a
+  viewer when to call ``latest()`` again.
+* **Change-only history.** A successful poll whose content (``content_dict()``) and
+  severity equal the cluster's previous poll adds no record: it only moves
+  ``last_seen`` and the open coverage run in ``latest.json``. Anything else adds exactly
+  one full snapshot to the cluster's week shard. Severity counts as a change because it
+  moves with time (a deadline coming within 30 days) while the content stays the same.
+  ``latest()`` holds the newest snapshot (current ``days_left`` and reasons).
+* **Coverage.** A run of successful polls stays open (in ``latest.json``) while polls
+  arrive within ``max(max_gap, 3 x the last poll interval)``; a failure or a longer
+  silence closes it into the week shards (split at week boundaries).
+* **Failures** are stored as episodes: consecutive failures with the same kind and
+  message are one event (first and last attempt, attempt count, when it ended), so a
+  cluster down for a week costs one record, not 2,000.
+* **Transitions** (registration, authorization, severity, entitlement status,
+  reachability) are computed at write time against the previous poll and stored per day,
+  so ``transitions(since)`` reads only the days asked for. A cluster's first poll
+  yields no transition (there is nothing to change from).
+* **Retention.** ``compact(now)`` deletes whole week shards and event days that ended
+  more than ``retention_days`` before ``now``; the writer runs it when the UTC day of the
+  polls it writes changes.
+* **Damage.** A file that cannot be parsed raises/logs
+  :class:`~collectors.errors.StoreCorruptError` naming its path, is appended to
+  ``store.problems`` and (by a writer) renamed to ``<name>.corrupt-<UTC time>``; queries
+  go on without it.
+* **Backends.** ``backend="memory"`` keeps the same documents as JSON text in a dict
+  (tests, demo); all the logic above is shared.
+"""
+
+from collectors.store.files import AtomicJSONStorage
+from collectors.store.records import ClusterHistory, CoverageRun, FailureEvent, Transition
+from collectors.store.snapshot_store import SnapshotStore
+
+__all__ = [
+    "AtomicJSONStorage",
+    "ClusterHistory",
+    "CoverageRun",
+    "FailureEvent",
+    "SnapshotStore",
+    "Transition",
+]

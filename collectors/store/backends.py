@@ -1,0 +1,142 @@
+"""Where store documents live: files on disk, or a dict in memory (tests and the demo).
+
+A backend maps keys (relative POSIX paths such as ``history/2026-11-23/lon.json.gz``) to
+JSON objects in TinyDB's layout (``{table: {doc_id: document}}``). It knows nothing of
+snapshots; :class:`~collectors.store.snapshot_store.SnapshotStore` holds the logic, so
+both backends pass the same contract suite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from collectors.errors import StoreCorruptError
+from collectors.store import files
+
+Doc = dict[str, Any]
+
+
+class Backend(Protocol):
+    writable: bool
+
+    def read(self, key: str) -> Doc | None:
+        """The document at ``key`` or None. A damaged one raises ``StoreCorruptError``
+        (a writable backend has already set it aside)."""
+        ...
+
+    def write_many(self, items: Sequence[tuple[str, Doc]]) -> None:
+        """Write every item; durable when this returns."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> None: ...
+
+    def children(self, prefix: str) -> list[str]:
+        """Names directly under ``prefix`` (folders and documents), sorted."""
+        ...
+
+    def change_token(self, key: str) -> object:
+        """A cheap value that changes whenever ``key`` is rewritten."""
+        ...
+
+    def location(self, key: str) -> str: ...
+
+
+class DiskBackend:
+    def __init__(self, root: Path, *, writable: bool) -> None:
+        self.root = root
+        self.writable = writable
+
+    def _path(self, key: str) -> Path:
+        return self.root / key
+
+    def location(self, key: str) -> str:
+        return str(self._path(key))
+
+    def read(self, key: str) -> Doc | None:
+        path = self._path(key)
+        try:
+            data: Doc | None = files.read_json_file(path)
+        except StoreCorruptError as exc:
+            if self.writable:
+                aside = files.set_aside(path)
+                exc.message = f"{exc.message}; set aside as {aside.name}"
+                exc.args = (exc.message,)
+            raise
+        return data
+
+    def write_many(self, items: Sequence[tuple[str, Doc]]) -> None:
+        dirs: set[Path] = set()
+        for key, doc in items:
+            path = self._path(key)
+            if not path.parent.is_dir():
+                files.ensure_dir(path.parent)
+                parent = path.parent
+                while parent != self.root:  # new folders: make their names durable too
+                    dirs.add(parent.parent)
+                    parent = parent.parent
+            files.atomic_write_bytes(
+                path, files.encode_json(doc, gz=key.endswith(".gz")), sync_dir=False
+            )
+            dirs.add(path.parent)
+        files.fsync_dirs(sorted(dirs, key=lambda p: len(p.parts), reverse=True))
+
+    def delete_prefix(self, prefix: str) -> None:
+        path = self._path(prefix)
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        files.fsync_dir(path.parent)
+
+    def children(self, prefix: str) -> list[str]:
+        try:
+            return sorted(
+                p.name for p in self._path(prefix).iterdir() if not p.name.startswith(".")
+            )
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def change_token(self, key: str) -> object:
+        try:
+            st = self._path(key).stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+class MemoryBackend:
+    """Documents kept as JSON text, so no caller ever shares a mutable object."""
+
+    def __init__(self) -> None:
+        self.writable = True
+        self._docs: dict[str, str] = {}
+        self._writes: dict[str, int] = {}
+
+    def location(self, key: str) -> str:
+        return f"memory:{key}"
+
+    def read(self, key: str) -> Doc | None:
+        text = self._docs.get(key)
+        return None if text is None else dict(json.loads(text))
+
+    def write_many(self, items: Sequence[tuple[str, Doc]]) -> None:
+        for key, doc in items:
+            self._docs[key] = json.dumps(doc, separators=(",", ":"))
+            self._writes[key] = self._writes.get(key, 0) + 1
+
+    def delete_prefix(self, prefix: str) -> None:
+        for key in [k for k in self._docs if k == prefix or k.startswith(prefix + "/")]:
+            del self._docs[key]
+
+    def children(self, prefix: str) -> list[str]:
+        start = prefix + "/"
+        return sorted({k[len(start) :].split("/", 1)[0] for k in self._docs if k.startswith(start)})
+
+    def change_token(self, key: str) -> object:
+        return self._writes.get(key)

@@ -1,0 +1,180 @@
+"""Crash-safe files: atomic replace, a TinyDB storage on top of it, and the writer lock.
+
+Every write goes to a temporary file in the target's directory, is fsynced, replaces
+the target with ``os.replace`` and is made durable by fsyncing the directory. A SIGKILL
+at any moment therefore leaves either the old or the new file, never a torn one; the
+temporary files such a kill leaves behind are removed when a writer opens the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gzip
+import json
+import os
+import secrets
+import zlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import Storage
+
+from collectors.errors import StoreCorruptError, StoreError, StoreLockedError
+
+TMP_PREFIX = ".tmp-"
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+GZIP_LEVEL = 6
+
+
+def encode_json(data: Any, *, gz: bool) -> bytes:
+    blob = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    return gzip.compress(blob, GZIP_LEVEL, mtime=0) if gz else blob
+
+
+def decode_json(blob: bytes, *, gz: bool) -> Any:
+    if gz:
+        blob = gzip.decompress(blob)
+    return json.loads(blob)
+
+
+def ensure_dir(path: Path) -> None:
+    """Create ``path`` (and parents) with mode 0700 where missing."""
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (temp file, fsync, ``os.replace``).
+
+    With ``sync_dir=False`` the caller must fsync the directory before relying on
+    the new name (batch writers fsync each directory once).
+    """
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    os.close(fd)
+    os.replace(tmp, path)
+    if sync_dir:
+        fsync_dir(path.parent)
+
+
+def remove_temp_files(root: Path) -> list[Path]:
+    """Delete leftovers of interrupted atomic writes anywhere under ``root``."""
+    removed = []
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            if name.startswith(TMP_PREFIX):
+                target = Path(dirpath, name)
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
+                    removed.append(target)
+    return removed
+
+
+def read_json_file(path: Path) -> Any | None:
+    """Parse a store file; ``None`` if it does not exist.
+
+    Raises:
+        StoreCorruptError: the file exists but is truncated or not valid (gzip'd) JSON.
+    """
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        data = decode_json(blob, gz=path.suffix == ".gz")
+    except (ValueError, EOFError, OSError, zlib.error) as exc:
+        raise StoreCorruptError(f"{path} is damaged ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(data, dict):
+        raise StoreCorruptError(f"{path} is damaged (top level is not an object)")
+    return data
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a damaged file to ``<name>.corrupt-<UTC time>`` so nothing is lost."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    os.replace(path, target)
+    fsync_dir(path.parent)
+    return target
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage that survives SIGKILL: every ``write`` is an atomic replace.
+
+    Any store file (``latest.json``, an events day, a ``.json.gz`` history shard) can be
+    inspected with ``TinyDB(path, storage=AtomicJSONStorage)``. The store itself reads and
+    writes whole tables through ``read``/``write``: TinyDB's per-document API scans the
+    table on every update, which costs O(n) per upsert.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        data = read_json_file(self.path)
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        ensure_dir(self.path.parent)
+        atomic_write_bytes(self.path, encode_json(data, gz=self.path.suffix == ".gz"))
+
+    def close(self) -> None:
+        pass
+
+
+class WriterLock:
+    """An exclusive ``flock`` on ``<store>/writer.lock`` holding the writer's PID."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / "writer.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            who = f" (held by PID {holder})" if holder.isdigit() else ""
+            raise StoreLockedError(
+                f"store {self.path.parent} is already open for writing{who}"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+
+def fsync_dirs(dirs: Iterable[Path]) -> None:
+    for d in dirs:
+        fsync_dir(d)

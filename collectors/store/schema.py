@@ -1,0 +1,94 @@
+"""The store's schema version and the migrations that bring an older layout up to date.
+
+``store.json`` holds ``{"meta": {"1": {"format": "licdash-store", "version": N}}}``.
+``MIGRATIONS[n]`` turns a version-``n`` store into version ``n + 1``; a writer applies them
+in order when it opens an older store (readers refuse and say so).
+
+Version 0 is the prototype layout: one TinyDB file ``snapshots.json`` whose ``_default``
+table holds one ``licdash.snapshot/1`` document per poll (naive TinyDB, no ``store.json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from collectors.errors import StoreError
+from collectors.model import LicenseSnapshot
+from collectors.results import ClusterStatus, PollResult, PollUpdate
+
+if TYPE_CHECKING:
+    from collectors.store.backends import Backend
+    from collectors.store.snapshot_store import SnapshotStore
+
+CURRENT_VERSION = 1
+FORMAT = "licdash-store"
+META_KEY = "store.json"
+V0_KEY = "snapshots.json"
+
+Migration = Callable[["SnapshotStore"], None]
+
+
+def meta_doc(version: int) -> dict[str, Any]:
+    return {"meta": {"1": {"format": FORMAT, "version": version}}}
+
+
+def detect_version(backend: Backend) -> int | None:
+    """The store's version; None for an empty (new) store."""
+    doc = backend.read(META_KEY)
+    if doc is not None:
+        try:
+            meta = doc["meta"]["1"]
+            if meta["format"] != FORMAT:
+                raise ValueError(meta["format"])
+            return int(meta["version"])
+        except (KeyError, TypeError, ValueError) as exc:
+            where = backend.location(META_KEY)
+            raise StoreError(f"{where} is not a licdash store version file ({exc})") from exc
+    if V0_KEY in backend.children(""):
+        return 0
+    return None
+
+
+def migrate_v0_to_v1(store: SnapshotStore) -> None:
+    """Replay every prototype snapshot through the change-only writer, then keep the
+    old file as ``migrated/v0-snapshots.json`` (nothing is deleted)."""
+    doc = store.backend.read(V0_KEY) or {}
+    snaps = [LicenseSnapshot.model_validate(d) for d in doc.get("_default", {}).values()]
+    snaps.sort(key=lambda s: (s.collected_at, s.cluster))
+    updates = [
+        PollUpdate(
+            result=PollResult(
+                cluster=s.cluster,
+                started_at=s.collected_at,
+                duration_s=0.0,
+                snapshot=s,
+                transport=s.source,
+            ),
+            status=ClusterStatus(cluster=s.cluster, last_good=s, last_seen=s.collected_at),
+        )
+        for s in snaps
+    ]
+    # The prototype kept no cadence: treat polls up to a day apart as continuous.
+    saved = store.max_gap
+    store.max_gap = timedelta(days=1)
+    try:
+        store.write_batch(updates)
+    finally:
+        store.max_gap = saved
+    store.backend.write_many([("migrated/v0-snapshots.json", doc)])
+    store.backend.delete_prefix(V0_KEY)
+
+
+MIGRATIONS: dict[int, Migration] = {0: migrate_v0_to_v1}
+
+
+def migrate(store: SnapshotStore, version: int) -> None:
+    while version < CURRENT_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise StoreError(f"no migration from store version {version}")
+        step(store)
+        version += 1
+        store.backend.write_many([(META_KEY, meta_doc(version))])

@@ -1,0 +1,407 @@
+"""``SnapshotStore``: open, write one poll cycle durably, and answer the queries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from collectors.errors import StoreCorruptError, StoreError
+from collectors.model import LicenseSnapshot, to_utc_second
+from collectors.results import ClusterStatus, PollUpdate
+from collectors.store import files, schema
+from collectors.store.backends import Backend, DiskBackend, Doc, MemoryBackend
+from collectors.store.records import (
+    SHARD_DAYS,
+    ClusterHistory,
+    CoverageRun,
+    FailureEvent,
+    Transition,
+    day_start,
+    events_key,
+    history_key,
+    parse_day,
+    parse_ts,
+    ts,
+)
+from collectors.store.writer import CycleWriter
+
+log = logging.getLogger("licdash.store")
+
+LATEST_KEY = "latest.json"
+_PUBLIC = tuple(ClusterStatus.model_fields)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class SnapshotStore:
+    """The licensing history of a fleet. Open with :meth:`open`; see the package docs."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        readonly: bool,
+        retention_days: int,
+        max_gap: timedelta,
+        lock: files.WriterLock | None = None,
+    ) -> None:
+        self.backend = backend
+        self.readonly = readonly
+        self.retention_days = retention_days
+        self.max_gap = max_gap
+        self.problems: list[StoreCorruptError] = []
+        """Damaged files met so far (each message names the file and where it went)."""
+        self._lock = lock
+        self._closed = False
+        self.generation = 0
+        """How many cycles this store has written (from ``latest.json``)."""
+        self._state: dict[str, dict[str, Any]] = {}
+        self._prev: dict[str, LicenseSnapshot] = {}
+        self._content: dict[str, dict[str, Any]] = {}
+        self._compacted_on: date | None = None
+        self._latest_cache: tuple[object, dict[str, ClusterStatus]] | None = None
+
+    # ----- opening ------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        directory: str | Path | None = None,
+        *,
+        readonly: bool = False,
+        retention_days: int = 400,
+        backend: Literal["disk", "memory"] = "disk",
+        max_gap: timedelta = timedelta(minutes=15),
+    ) -> SnapshotStore:
+        """Open (a writer creates) the store in ``directory``.
+
+        A writer takes the exclusive lock (``StoreLockedError`` if another holds it),
+        removes leftovers of interrupted writes and migrates an older layout. A reader
+        takes no lock and sees the last complete cycle. ``max_gap`` is the shortest
+        silence that breaks a coverage run (three observed poll intervals if longer).
+        """
+        if backend == "memory":
+            store = cls(
+                MemoryBackend(), readonly=False, retention_days=retention_days, max_gap=max_gap
+            )
+            store._init_schema()
+            return store
+        if directory is None:
+            from collectors.paths import default_store_dir
+
+            directory = default_store_dir()
+        root = Path(directory).expanduser()
+        if readonly:
+            if not root.is_dir():
+                raise StoreError(f"no store at {root}")
+            store = cls(
+                DiskBackend(root, writable=False),
+                readonly=True,
+                retention_days=retention_days,
+                max_gap=max_gap,
+            )
+            store._init_schema()
+            return store
+        files.ensure_dir(root)
+        lock = files.WriterLock(root)
+        lock.acquire()
+        try:
+            files.remove_temp_files(root)
+            store = cls(
+                DiskBackend(root, writable=True),
+                readonly=False,
+                retention_days=retention_days,
+                max_gap=max_gap,
+                lock=lock,
+            )
+            store._init_schema()
+        except BaseException:
+            lock.release()
+            raise
+        return store
+
+    def _init_schema(self) -> None:
+        version = schema.detect_version(self.backend)
+        if version is None:
+            if self.readonly:
+                raise StoreError(f"no licdash store at {self.backend.location('')}")
+            self.backend.write_many([(schema.META_KEY, schema.meta_doc(schema.CURRENT_VERSION))])
+            version = schema.CURRENT_VERSION
+        if version > schema.CURRENT_VERSION:
+            raise StoreError(
+                f"store {self.backend.location('')} has version {version}; this licdash "
+                f"reads up to {schema.CURRENT_VERSION} (upgrade licdash)"
+            )
+        if not self.readonly:
+            self._load_state()
+        if version < schema.CURRENT_VERSION:
+            if self.readonly:
+                raise StoreError(
+                    f"store {self.backend.location('')} has the old version {version}; "
+                    "open it once with a writer (licdash collect) to migrate it"
+                )
+            schema.migrate(self, version)
+
+    def _load_state(self) -> None:
+        doc = self._read(LATEST_KEY) or {}
+        self._state = {rec["cluster"]: rec for rec in doc.get("clusters", {}).values()}
+        self.generation = int(doc.get("meta", {}).get("1", {}).get("generation", 0))
+
+    def _read(self, key: str) -> Doc | None:
+        try:
+            return self.backend.read(key)
+        except StoreCorruptError as exc:
+            log.warning("%s", exc)
+            self.problems.append(exc)
+            return None
+
+    # ----- writing ------------------------------------------------------------------
+
+    def write_batch(self, updates: Sequence[PollUpdate]) -> None:
+        """Record one poll cycle (in order); every file is fsynced when this returns."""
+        self._check_writable()
+        if not updates:
+            return
+        cycle = CycleWriter(self._state, self._prev, self._content, self._read, self.max_gap)
+        for update in updates:
+            cycle.apply(update)
+        self.backend.write_many(list(cycle.dirty.items()))
+        self.generation += 1
+        self.backend.write_many([(LATEST_KEY, self._latest_doc())])
+        newest = max(to_utc_second(u.result.started_at) for u in updates)
+        if self._compacted_on != newest.date():
+            self.compact(newest)
+
+    def _latest_doc(self) -> Doc:
+        clusters = {str(i): rec for i, (_, rec) in enumerate(sorted(self._state.items()), 1)}
+        meta = {"generation": self.generation, "written_at": ts(_utcnow())}
+        return {"clusters": clusters, "meta": {"1": meta}}
+
+    def compact(self, now: datetime | None = None) -> list[str]:
+        """Delete whole shards that ended before ``now - retention_days``; returns them."""
+        self._check_writable()
+        now = to_utc_second(now or _utcnow())
+        cutoff = now - timedelta(days=self.retention_days)
+        removed = []
+        for name in self.backend.children("history"):
+            week = parse_day(name)
+            if week is not None and day_start(week) + timedelta(days=SHARD_DAYS) <= cutoff:
+                removed.append(f"history/{name}")
+        for name in self.backend.children("events"):
+            day = parse_day(name)
+            if day is not None and day_start(day) + timedelta(days=1) <= cutoff:
+                removed.append(f"events/{name}")
+        for key in removed:
+            self.backend.delete_prefix(key)
+        self._compacted_on = now.date()
+        return removed
+
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise StoreError(f"store {self.backend.location('')} is closed")
+        if self.readonly:
+            raise StoreError(f"store {self.backend.location('')} was opened read-only")
+
+    # ----- reading ------------------------------------------------------------------
+
+    def change_token(self) -> object:
+        """Changes whenever a cycle is written: a viewer re-reads ``latest()`` only then."""
+        return self.backend.change_token(LATEST_KEY)
+
+    def _records(self) -> dict[str, dict[str, Any]]:
+        if not self.readonly:
+            return self._state
+        doc = self._read(LATEST_KEY) or {}
+        self.generation = int(doc.get("meta", {}).get("1", {}).get("generation", 0))
+        return {rec["cluster"]: rec for rec in doc.get("clusters", {}).values()}
+
+    def latest(self) -> dict[str, ClusterStatus]:
+        """Every cluster's status after the last written cycle."""
+        token = self.change_token()
+        if self._latest_cache is not None and self._latest_cache[0] == token:
+            return dict(self._latest_cache[1])
+        out = {
+            name: ClusterStatus.model_validate({k: rec[k] for k in _PUBLIC if k in rec})
+            for name, rec in sorted(self._records().items())
+        }
+        self._latest_cache = (token, out)
+        return dict(out)
+
+    def clusters(self) -> list[str]:
+        return sorted(self._records())
+
+    def _weeks(self) -> list[date]:
+        return sorted(w for n in self.backend.children("history") if (w := parse_day(n)))
+
+    def history(
+        self, cluster: str, since: datetime | None = None, until: datetime | None = None
+    ) -> ClusterHistory:
+        """One cluster's changes, poll coverage and failures in [since, until]."""
+        since = to_utc_second(since) if since else None
+        until = to_utc_second(until) if until else _utcnow()
+        weeks = [w for w in self._weeks() if day_start(w) <= until]
+        changes: list[LicenseSnapshot] = []
+        runs: list[tuple[datetime, datetime]] = []
+        before: LicenseSnapshot | None = None
+        for week in reversed(weeks):
+            in_range = since is None or day_start(week) + timedelta(days=SHARD_DAYS) > since
+            if not in_range and before is not None:
+                break
+            doc = self._read(history_key(cluster, week))
+            if doc is None:
+                continue
+            snaps = [LicenseSnapshot.model_validate(r["snap"]) for r in doc["changes"].values()]
+            for snap in sorted(snaps, key=lambda s: s.collected_at, reverse=True):
+                if since is not None and snap.collected_at < since:
+                    before = before or snap
+                elif snap.collected_at <= until:
+                    changes.append(snap)
+            if in_range:
+                runs.extend(
+                    (parse_ts(r["start"]), parse_ts(r["end"])) for r in doc["runs"].values()
+                )
+        rec = self._records().get(cluster)
+        if rec is not None and rec["_run"] is not None:
+            runs.append((parse_ts(rec["_run"][0]), parse_ts(rec["_run"][1])))
+        failures = [f for f in self.failures(cluster, since) if f.at <= until]
+        return ClusterHistory(
+            cluster=cluster,
+            since=since,
+            until=until,
+            changes=tuple(sorted(changes, key=lambda s: s.collected_at)),
+            before=before,
+            seen=tuple(_merge_runs(runs, since, until)),
+            failures=tuple(failures),
+        )
+
+    def transitions(self, since: datetime, until: datetime | None = None) -> list[Transition]:
+        """Every watched state change across the fleet in [since, until], oldest first."""
+        since = to_utc_second(since)
+        until = to_utc_second(until) if until else _utcnow()
+        out = []
+        for name in self.backend.children("events"):
+            day = parse_day(name)
+            if day is None or not since.date() <= day <= until.date():
+                continue
+            doc = self._read(events_key(day)) or {}
+            for t in doc.get("transitions", {}).values():
+                at = parse_ts(t["at"])
+                if since <= at <= until:
+                    out.append(
+                        Transition(
+                            at=at,
+                            cluster=t["cluster"],
+                            field=t["field"],
+                            old=t["old"],
+                            new=t["new"],
+                            subject=t.get("subject"),
+                        )
+                    )
+        out.sort(key=lambda t: (t.at, t.cluster, t.field, t.subject or ""))
+        return out
+
+    def failures(
+        self, cluster: str | None = None, since: datetime | None = None
+    ) -> list[FailureEvent]:
+        """Failure episodes that started at or after ``since``, plus any still going on."""
+        since = to_utc_second(since) if since else None
+        records = self._records()
+        ongoing = {
+            (r["_fail"]["key"], r["_fail"]["id"]): r["_fail"]
+            for r in records.values()
+            if r["_fail"] is not None and cluster in (None, r["cluster"])
+        }
+        keys = {
+            events_key(day)
+            for n in self.backend.children("events")
+            if (day := parse_day(n)) and (since is None or day >= since.date())
+        }
+        keys.update(key for key, _ in ongoing)
+        out = []
+        for key in sorted(keys):
+            doc = self._read(key) or {}
+            for doc_id, e in doc.get("failures", {}).items():
+                live = ongoing.get((key, doc_id))
+                at = parse_ts(e["at"])
+                if cluster not in (None, e["cluster"]):
+                    continue
+                if live is None and since is not None and at < since:
+                    continue
+                out.append(_failure_event(e, live))
+        out.sort(key=lambda f: (f.at, f.cluster))
+        return out
+
+    def entitlement_series(
+        self, cluster: str, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[str, list[tuple[datetime, int]]]:
+        """Per entitlement tag, (time, count) at each change of its count; a point at
+        ``since`` carries the count in force then; a tag no longer reported drops to 0."""
+        hist = self.history(cluster, since, until)
+        series: dict[str, list[tuple[datetime, int]]] = {}
+        steps: list[tuple[datetime, LicenseSnapshot]] = [(s.collected_at, s) for s in hist.changes]
+        if hist.before is not None and hist.since is not None:
+            steps.insert(0, (hist.since, hist.before))
+        for at, snap in steps:
+            counts = {e.tag: e.count for e in snap.entitlements}
+            for tag in series.keys() - counts.keys():
+                counts[tag] = 0
+            for tag, count in counts.items():
+                points = series.setdefault(tag, [])
+                if not points or points[-1][1] != count:
+                    points.append((at, count))
+        return series
+
+    # ----- closing ------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._closed = True
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> SnapshotStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _merge_runs(
+    runs: list[tuple[datetime, datetime]], since: datetime | None, until: datetime
+) -> list[CoverageRun]:
+    merged: list[list[datetime]] = []
+    for start, end in sorted(runs):
+        start = max(start, since) if since else start
+        end = min(end, until)
+        if start > end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [CoverageRun(start=s, end=e) for s, e in merged]
+
+
+def _failure_event(e: dict[str, Any], live: dict[str, Any] | None) -> FailureEvent:
+    return FailureEvent(
+        cluster=e["cluster"],
+        at=parse_ts(e["at"]),
+        last_at=parse_ts(live["last"] if live else e["last_at"]),
+        attempts=int(live["n"] if live else e["attempts"]),
+        kind=e["kind"],
+        message=e["message"],
+        field=e.get("field"),
+        hint=e.get("hint"),
+        ended_at=None if live or not e.get("ended_at") else parse_ts(e["ended_at"]),
+    )

@@ -1,0 +1,286 @@
+"""The writer's per-cycle logic: change-only history, coverage runs, failure episodes,
+transitions. :class:`CycleWriter` applies one batch to the in-memory latest table and
+collects the documents to write; the store then writes them durably."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from collectors.model import LicenseSnapshot, to_utc_second
+from collectors.results import ErrorInfo, PollUpdate
+from collectors.store.backends import Doc
+from collectors.store.records import (
+    SHARD_DAYS,
+    day_start,
+    events_key,
+    history_key,
+    parse_ts,
+    ts,
+    week_start,
+)
+
+DERIVED = ("collected_at", "severity", "reasons", "deadlines")
+CONTENT_FIELDS = tuple(
+    name for name in LicenseSnapshot.model_fields if name not in DERIVED
+)  # the model's content_dict() keys, as attribute names
+
+
+def same_content(a: LicenseSnapshot, b: LicenseSnapshot) -> bool:
+    """``a.content_digest() == b.content_digest()``, without serialising either."""
+    return all(getattr(a, f) == getattr(b, f) for f in CONTENT_FIELDS)
+
+
+def derived_json(snap: LicenseSnapshot) -> dict[str, Any]:
+    """The time-derived part of ``snap.to_json_dict()``, built by hand (cheap)."""
+    return {
+        "collected_at": ts(snap.collected_at),
+        "severity": snap.severity.value,
+        "reasons": list(snap.reasons),
+        "deadlines": [
+            {"kind": d.kind.value, "at": ts(d.at), "days_left": d.days_left, "hard": d.hard}
+            for d in snap.deadlines
+        ],
+    }
+
+
+def content_json(snap_json: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in snap_json.items() if k not in DERIVED}
+
+
+def new_record(cluster: str) -> dict[str, Any]:
+    return {
+        "cluster": cluster,
+        "tags": {},
+        "last_good": None,
+        "last_seen": None,
+        "last_attempt": None,
+        "last_duration_s": None,
+        "consecutive_failures": 0,
+        "last_error": None,
+        "stale": False,
+        "transport": None,
+        "axl_version": None,
+        "_run": None,  # open coverage run [start, end]
+        "_cad": None,  # seconds between the last two attempts
+        "_fail": None,  # open failure episode
+        "_reach": None,  # "reachable" | "unreachable"
+    }
+
+
+class CycleWriter:
+    """Applies updates to ``state`` (cluster -> latest record) and gathers dirty docs."""
+
+    def __init__(
+        self,
+        state: dict[str, dict[str, Any]],
+        prev: dict[str, LicenseSnapshot],
+        content: dict[str, dict[str, Any]],
+        read: Any,
+        max_gap: timedelta,
+    ) -> None:
+        self.state = state
+        self.prev = prev
+        self.content = content
+        self._read = read  # key -> Doc | None (problems already reported)
+        self.max_gap = max_gap
+        self.dirty: dict[str, Doc] = {}
+
+    # ----- documents ----------------------------------------------------------------
+
+    def doc(self, key: str, tables: tuple[str, ...]) -> Doc:
+        doc = self.dirty.get(key)
+        if doc is None:
+            doc = self._read(key) or {}
+            self.dirty[key] = doc
+        for table in tables:
+            doc.setdefault(table, {})
+        return doc
+
+    @staticmethod
+    def insert(table: dict[str, Any], value: dict[str, Any]) -> str:
+        doc_id = str(max((int(k) for k in table), default=0) + 1)
+        table[doc_id] = value
+        return doc_id
+
+    def _transition(
+        self,
+        at: datetime,
+        cluster: str,
+        field: str,
+        old: str | None,
+        new: str | None,
+        subject: str | None = None,
+    ) -> None:
+        doc = self.doc(events_key(at.date()), ("transitions", "failures"))
+        self.insert(
+            doc["transitions"],
+            {
+                "at": ts(at),
+                "cluster": cluster,
+                "field": field,
+                "old": old,
+                "new": new,
+                "subject": subject,
+            },
+        )
+
+    # ----- one update ---------------------------------------------------------------
+
+    def apply(self, update: PollUpdate) -> None:
+        result, status = update.result, update.status
+        cluster = result.cluster
+        rec = self.state.get(cluster) or new_record(cluster)
+        self.state[cluster] = rec
+        at = to_utc_second(result.started_at)
+        threshold = self.max_gap
+        if rec["last_attempt"] is not None:
+            interval = (at - parse_ts(rec["last_attempt"])).total_seconds()
+            if rec["_cad"]:
+                threshold = max(threshold, timedelta(seconds=3 * rec["_cad"]))
+            if interval > 0:
+                rec["_cad"] = interval
+        if result.snapshot is not None:
+            self._success(rec, result.snapshot, at, threshold)
+            rec["last_seen"] = ts(at)
+            rec["consecutive_failures"] = 0
+            rec["last_error"] = status.last_error.model_dump() if status.last_error else None
+        else:
+            error = result.error or ErrorInfo(
+                kind="internal", message="poll returned neither snapshot nor error"
+            )
+            self._failure(rec, error, at)
+            rec["consecutive_failures"] += 1
+            rec["last_error"] = error.model_dump()
+        rec["tags"] = dict(status.tags) or rec["tags"]
+        rec["stale"] = status.stale
+        rec["last_attempt"] = ts(at)
+        rec["last_duration_s"] = result.duration_s
+        rec["transport"] = result.transport or status.transport or rec["transport"]
+        rec["axl_version"] = result.axl_version or status.axl_version or rec["axl_version"]
+
+    def _success(
+        self, rec: dict[str, Any], snap: LicenseSnapshot, at: datetime, threshold: timedelta
+    ) -> None:
+        cluster = rec["cluster"]
+        prev = self.prev.get(cluster)
+        if prev is None and rec["last_good"] is not None:
+            prev = LicenseSnapshot.model_validate(rec["last_good"])
+            self.content[cluster] = content_json(rec["last_good"])
+        if prev is not None and same_content(prev, snap):
+            snap_json = {**self.content[cluster], **derived_json(snap)}
+            changed = prev.severity != snap.severity
+        else:
+            snap_json = snap.to_json_dict()
+            self.content[cluster] = content_json(snap_json)
+            changed = True
+        if changed:
+            self._record_change(cluster, snap, snap_json)
+            if prev is not None:
+                self._diff(cluster, prev, snap)
+        self.prev[cluster] = snap
+        rec["last_good"] = snap_json
+        # coverage
+        run = rec["_run"]
+        if run is not None and rec["_reach"] == "reachable" and at - parse_ts(run[1]) <= threshold:
+            run[1] = ts(at)
+        else:
+            if run is not None:
+                self._close_run(cluster, run)
+            rec["_run"] = [ts(at), ts(at)]
+        if rec["_fail"] is not None:
+            self._close_episode(rec["_fail"], at)
+            rec["_fail"] = None
+        if rec["_reach"] == "unreachable":
+            self._transition(at, cluster, "reachability", "unreachable", "reachable")
+        rec["_reach"] = "reachable"
+
+    def _record_change(self, cluster: str, snap: LicenseSnapshot, snap_json: Doc) -> None:
+        doc = self.doc(history_key(cluster, week_start(snap.collected_at)), ("changes", "runs"))
+        changes = doc["changes"]
+        if changes:  # a crash between the shard and latest.json writes: don't repeat it
+            last = changes[max(changes, key=int)]["snap"]
+            if content_json(last) == content_json(snap_json) and (
+                last["severity"] == snap_json["severity"]
+            ):
+                return
+        self.insert(changes, {"snap": snap_json})
+
+    def _diff(self, cluster: str, old: LicenseSnapshot, new: LicenseSnapshot) -> None:
+        at = new.collected_at
+        if old.registration.status != new.registration.status:
+            self._transition(
+                at, cluster, "registration", old.registration.status, new.registration.status
+            )
+        if old.authorization.status != new.authorization.status:
+            self._transition(
+                at, cluster, "authorization", old.authorization.status, new.authorization.status
+            )
+        if old.severity != new.severity:
+            self._transition(at, cluster, "severity", old.severity, new.severity)
+        before = {e.tag: e.status.value for e in old.entitlements}
+        after = {e.tag: e.status.value for e in new.entitlements}
+        for tag in sorted(before.keys() | after.keys()):
+            if before.get(tag) != after.get(tag):
+                self._transition(
+                    at, cluster, "entitlement", before.get(tag), after.get(tag), subject=tag
+                )
+
+    def _close_run(self, cluster: str, run: list[str]) -> None:
+        """Write a finished coverage run, split at shard (week) boundaries."""
+        start, end = parse_ts(run[0]), parse_ts(run[1])
+        while True:
+            week = week_start(start)
+            boundary = day_start(week) + timedelta(days=SHARD_DAYS)
+            piece_end = min(end, boundary)
+            doc = self.doc(history_key(cluster, week), ("changes", "runs"))
+            self.insert(doc["runs"], {"start": ts(start), "end": ts(piece_end)})
+            if end <= boundary:
+                return
+            start = boundary
+
+    def _failure(self, rec: dict[str, Any], error: ErrorInfo, at: datetime) -> None:
+        cluster = rec["cluster"]
+        if rec["_run"] is not None:
+            self._close_run(cluster, rec["_run"])
+            rec["_run"] = None
+        fail = rec["_fail"]
+        if fail is not None and (fail["kind"], fail["message"]) == (error.kind, error.message):
+            fail["n"] += 1
+            fail["last"] = ts(at)
+        else:
+            if fail is not None:
+                self._close_episode(fail, at)
+            key = events_key(at.date())
+            doc = self.doc(key, ("transitions", "failures"))
+            doc_id = self.insert(
+                doc["failures"],
+                {
+                    "cluster": cluster,
+                    "at": ts(at),
+                    "last_at": ts(at),
+                    "attempts": 1,
+                    "kind": error.kind,
+                    "message": error.message,
+                    "field": error.field,
+                    "hint": error.hint,
+                    "ended_at": None,
+                },
+            )
+            rec["_fail"] = {
+                "key": key,
+                "id": doc_id,
+                "kind": error.kind,
+                "message": error.message,
+                "n": 1,
+                "last": ts(at),
+            }
+        if rec["_reach"] == "reachable":
+            self._transition(at, cluster, "reachability", "reachable", "unreachable", error.kind)
+        rec["_reach"] = "unreachable"
+
+    def _close_episode(self, fail: dict[str, Any], at: datetime) -> None:
+        doc = self.doc(fail["key"], ("transitions", "failures"))
+        event = doc["failures"].get(fail["id"])
+        if event is not None:  # None only if its file was damaged and set aside
+            event.update(last_at=fail["last"], attempts=fail["n"], ended_at=ts(at))
