@@ -26,7 +26,7 @@ Per-cluster series (every one labelled ``cluster``):
 ``licdash_authorization_state``               1 for the current ``state``, 0 for others
 ``licdash_severity_state``                    1 for the current ``severity``, 0 for others
 ``licdash_severity``                          0 ok, 1 warning, 2 unknown, 3 critical
-``licdash_entitlement_count``                 demand per ``tag``, ``name``, ``status``
+``licdash_entitlement_in_use``                 demand per ``tag``, ``name``, ``status``
 ``licdash_deadline_seconds``                  seconds until each hard deadline ``kind``
 ============================================  ======================================
 
@@ -257,7 +257,7 @@ class FleetCollector:
             labels=c,
         )
         entitlements = GaugeMetricFamily(
-            "licdash_entitlement_count",
+            "licdash_entitlement_in_use",
             "Licences in use (demand) per entitlement, with its compliance status.",
             labels=["cluster", "tag", "name", "status"],
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -34,11 +35,26 @@ def make_snapshot(
     registration: RegistrationStatus = RegistrationStatus.REGISTERED,
     authorization: AuthorizationStatus = AuthorizationStatus.AUTHORIZED,
     expiry_days: float = 200.0,
+    auth_days: float = 80.0,
+    eval_days: float | None = None,
     entitlements: tuple[Entitlement, ...] | None = None,
 ) -> LicenseSnapshot:
-    """A snapshot with the given severity and a registration expiry ``expiry_days`` away."""
+    """A snapshot with the given severity; registration expires ``expiry_days`` after
+    ``collected_at``, authorization ``auth_days`` after, evaluation (if given) ``eval_days``."""
     reg_expires = collected_at + timedelta(days=expiry_days)
-    auth_expires = collected_at + timedelta(days=80)
+    auth_expires = collected_at + timedelta(days=auth_days)
+    evaluation = (
+        ()
+        if eval_days is None
+        else (
+            Deadline(
+                kind=DeadlineKind.EVALUATION_END,
+                at=collected_at + timedelta(days=eval_days),
+                days_left=eval_days,
+                hard=True,
+            ),
+        )
+    )
     if entitlements is None:
         entitlements = (
             Entitlement(
@@ -75,8 +91,12 @@ def make_snapshot(
                 hard=True,
             ),
             Deadline(
-                kind=DeadlineKind.AUTHORIZATION_EXPIRY, at=auth_expires, days_left=80, hard=True
+                kind=DeadlineKind.AUTHORIZATION_EXPIRY,
+                at=auth_expires,
+                days_left=auth_days,
+                hard=True,
             ),
+            *evaluation,
             Deadline(
                 kind=DeadlineKind.AUTHORIZATION_RENEWAL,
                 at=collected_at + timedelta(days=20),
@@ -98,13 +118,18 @@ def make_status(
     tags: dict[str, str] | None = None,
     expiry_days: float = 200.0,
     now: datetime = NOW,
+    **snapshot_args: Any,
 ) -> ClusterStatus:
-    """A cluster's status: ``severity=None`` means never polled successfully."""
+    """A cluster's status: ``severity=None`` means never polled successfully.
+
+    ``snapshot_args`` go to :func:`make_snapshot` (statuses, deadlines, entitlements)."""
     seen = now - age
     snap = (
         None
         if severity is None
-        else make_snapshot(cluster, severity, collected_at=seen, expiry_days=expiry_days)
+        else make_snapshot(
+            cluster, severity, collected_at=seen, expiry_days=expiry_days, **snapshot_args
+        )
     )
     error = (
         ErrorInfo(kind=error_kind, message=f"{error_kind} talking to {cluster}", cluster=cluster)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -71,7 +73,7 @@ def test_healthy_cluster_figures(status_factory, now) -> None:
     assert (
         get(
             samples,
-            "licdash_entitlement_count",
+            "licdash_entitlement_in_use",
             cluster="lon",
             tag=st.last_good.entitlements[0].tag,
             name="CUWL",
@@ -182,3 +184,20 @@ def test_provider_is_called_at_each_scrape(status_factory, now) -> None:
     assert "licdash_up{" not in render(registry)
     current[0] = MappingProxyType({"lon": status_factory("lon")})
     assert 'licdash_up{cluster="lon"} 1.0' in render(registry)
+
+
+def test_page_passes_promtool_lint_when_available(status_factory, now) -> None:
+    """``promtool check metrics`` flags naming mistakes (a gauge named ``*_count``...)."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        return  # the parser round trip above still checks the format
+    statuses = {
+        "lon": status_factory("lon", Severity.WARNING),
+        "nyc": status_factory("nyc", None, failures=2, error_kind="tls"),
+    }
+    cycle = CycleStats(finished_at=now, duration_s=1.0, polled=2, failed=1, cycles=1)
+    page = render(fleet_registry(lambda: statuses, cycle=lambda: cycle, clock=lambda: now))
+    out = subprocess.run(
+        [promtool, "check", "metrics"], input=page, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
