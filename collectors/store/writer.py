@@ -280,7 +280,10 @@ class CycleWriter:
         rec["_reach"] = "unreachable"
 
     def _close_episode(self, fail: dict[str, Any], at: datetime) -> None:
-        doc = self.doc(fail["key"], ("transitions", "failures"))
-        event = doc["failures"].get(fail["id"])
-        if event is not None:  # None only if its file was damaged and set aside
-            event.update(last_at=fail["last"], attempts=fail["n"], ended_at=ts(at))
+        key = fail["key"]
+        doc = self.dirty.get(key) or self._read(key)
+        event = (doc or {}).get("failures", {}).get(fail["id"])
+        if doc is None or event is None:  # its day was compacted away or set aside
+            return
+        event.update(last_at=fail["last"], attempts=fail["n"], ended_at=ts(at))
+        self.dirty[key] = doc
