@@ -181,7 +181,7 @@ _KEEP_WORDS: Final = ("TelePresence", "WebEx", "Webex", "IPv6")
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _UUID_PREFIX = re.compile(rf"^{_UUID}(?=\S)")
 _REGID = re.compile(r"^regid\.[^.]+\.(?:[A-Za-z0-9-]+\.)+?cisco\.(?P<licence>[^,]+)")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def bare_tag(text: str) -> str:
