@@ -141,7 +141,15 @@ class MockFleet:
         listeners, self._listeners = self._listeners, []
         for aio, _ in listeners:
             aio.close()
+        transports = [h.transport for _, ws in listeners for h in ws.connections]
         await asyncio.gather(*(ws.shutdown(1.0) for _, ws in listeners), return_exceptions=True)
+        # A TLS close waits for the peer's close_notify; an idle keep-alive client may
+        # never send it, so cut what is left rather than leak it past the loop.
+        for transport in transports:
+            if transport is not None:
+                transport.abort()
+        if transports:
+            await asyncio.sleep(0)
         for sock in self._sockets:
             sock.close()
         self._sockets.clear()
