@@ -22,10 +22,11 @@ import asyncio
 import contextlib
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import asyncssh
 
@@ -45,7 +46,13 @@ from collectors.errors import (
     TransportError,
 )
 from collectors.model import LicenseSnapshot
+from collectors.secrets import SecretResolver
 from collectors.transports import vos_session as vos
+from collectors.transports.base import Answer
+
+if TYPE_CHECKING:
+    from collectors.config import ClusterConfig
+    from collectors.severity import Thresholds
 
 MAX_OUTPUT: Final = 512 * 1024
 """Characters one command may print; a licence report is a few kilobytes."""
@@ -154,7 +161,7 @@ class CliSession:
         process = self._process
         return process is not None and not process.is_closing()
 
-    async def run(self, command: str = vos.LICENSE_COMMAND, *, timeout: float) -> str:
+    async def run(self, command: str = vos.LICENSE_COMMAND, *, timeout: float) -> str:  # noqa: ASYNC109
         """Run one command within ``timeout`` seconds (login included); its cleaned text.
 
         Raises:
@@ -380,56 +387,103 @@ class _SessionLost(Exception):
 
 # ----- the transport ------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class CliPoll:
-    """One successful CLI poll: the snapshot and the cleaned text it was parsed from."""
-
-    snapshot: LicenseSnapshot
-    raw: str
+BUDGET_MARGIN: Final = 0.5
+"""Seconds of the engine's per-poll timeout kept back, so the CLI's own, more precise
+timeout error (login versus command) wins over the engine's generic one."""
 
 
 class CliTransport:
-    """The ``cli`` transport of one cluster: session management plus parsing."""
+    """The ``cli`` transport for a whole engine: one :class:`CliSession` per cluster."""
 
-    name: Final = "cli"
+    name = "cli"
 
-    def __init__(self, target: SshTarget, *, publisher: str | None = None):
-        self.target = target
-        self.publisher = publisher or target.host_pattern
-        self.session = CliSession(target)
-
-    async def fetch(self, *, timeout: float) -> str:
-        """The cleaned ``show license all`` text."""
-        return await self.session.run(vos.LICENSE_COMMAND, timeout=timeout)
-
-    async def poll(
+    def __init__(
         self,
         *,
-        now: datetime,
-        timeout: float,
-        timezone: str | None = None,
-        thresholds: object | None = None,
-    ) -> CliPoll:
-        """Fetch and parse; parse errors carry the cluster."""
-        from collectors.parsing import parse_cli
+        secrets: SecretResolver,
+        timeout: float = 15.0,
+        accept_new_host_keys: bool = False,
+        known_hosts: Path | None = None,
+        parse: Callable[..., LicenseSnapshot] | None = None,
+    ) -> None:
+        """
+        Args:
+            secrets: resolves each cluster's password (the same sources as AXL).
+            timeout: the engine's per-poll timeout; the CLI keeps within it.
+            accept_new_host_keys: trust on first use for every cluster
+                (``--accept-new-host-keys``); a changed key is still refused.
+            known_hosts: the file for clusters that name none (default:
+                ``<config dir>/known_hosts``).
+        """
+        self._secrets = secrets
+        self._budget = max(timeout - BUDGET_MARGIN, timeout * 0.8)
+        self._accept_new = accept_new_host_keys
+        self._known_hosts = known_hosts
+        self._parse = parse
+        self._sessions: dict[str, CliSession] = {}
+        self._closing: set[asyncio.Task[None]] = set()
 
-        text = await self.fetch(timeout=timeout)
-        kwargs: dict[str, object] = {}
-        if thresholds is not None:
-            kwargs["thresholds"] = thresholds
+    def session(self, cluster: str) -> CliSession | None:
+        """The cluster's current session, if one was opened (for tests and metrics)."""
+        return self._sessions.get(cluster)
+
+    async def target_for(self, cluster: ClusterConfig) -> SshTarget:
+        """Where and how to log in for ``cluster`` (resolves its password)."""
+        has_password = cluster.password_source is not None
+        password = await self._secrets.get(cluster) if has_password else None
+        known = cluster.known_hosts
+        return SshTarget(
+            cluster=cluster.name,
+            host=cluster.host,
+            port=cluster.ssh_port,
+            username=cluster.cli_username,
+            password=password,
+            client_keys=(Path(cluster.ssh_key),) if cluster.ssh_key else (),
+            known_hosts=Path(known) if known else self._known_hosts,
+            trust_on_first_use=self._accept_new
+            or bool(getattr(cluster, "trust_on_first_use", False)),
+        )
+
+    async def poll(
+        self, cluster: ClusterConfig, *, now: datetime, thresholds: Thresholds
+    ) -> Answer:
         try:
-            snapshot = parse_cli(
+            target = await self.target_for(cluster)
+        except LicdashError as exc:
+            raise exc.with_cluster(cluster.name) from None
+        session = self._sessions.get(cluster.name)
+        if session is None or session.target != target:
+            if session is not None:
+                await session.close()
+            session = self._sessions[cluster.name] = CliSession(target)
+        text = await session.run(vos.LICENSE_COMMAND, timeout=self._budget)
+        parse = self._parse or _default_parse()
+        try:
+            snapshot = parse(
                 text,
-                cluster=self.target.cluster,
-                publisher=self.publisher,
+                cluster=cluster.name,
+                publisher=cluster.publisher,
                 now=now,
-                timezone=timezone,
-                **kwargs,
+                timezone=cluster.timezone,
+                thresholds=thresholds,
             )
         except LicdashError as exc:
-            raise exc.with_cluster(self.target.cluster) from None
-        return CliPoll(snapshot=snapshot, raw=text)
+            raise exc.with_cluster(cluster.name) from None
+        return Answer(snapshot=snapshot, raw=text, transport=self.name)
+
+    def forget(self, cluster: str) -> None:
+        session = self._sessions.pop(cluster, None)
+        if session is not None:
+            task = asyncio.get_running_loop().create_task(session.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def aclose(self) -> None:
-        await self.session.close()
+        sessions, self._sessions = list(self._sessions.values()), {}
+        await asyncio.gather(*(s.close() for s in sessions), *self._closing)
+
+
+def _default_parse() -> Callable[..., LicenseSnapshot]:
+    from collectors.parsing import parse_cli
+
+    return parse_cli
