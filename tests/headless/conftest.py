@@ -141,7 +141,7 @@ def make_status(
         tags=tags if tags is not None else {"region": "emea"},
         last_good=snap,
         last_seen=seen if snap else None,
-        last_attempt=now - timedelta(seconds=30),
+        last_attempt=seen if snap and not failures else now - timedelta(seconds=30),
         last_duration_s=0.25,
         consecutive_failures=failures,
         last_error=error,

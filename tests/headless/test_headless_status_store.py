@@ -1,0 +1,185 @@
+"""``licdash status`` end to end over a real on-disk SnapshotStore: exit codes and output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from collectors.commands import status_cmd
+from collectors.model import Severity
+from collectors.results import ClusterStatus, PollResult, PollUpdate
+from collectors.store import SnapshotStore
+
+S = Severity
+
+
+def update_for(status: ClusterStatus) -> PollUpdate:
+    """The poll that led to ``status``: good if it has no failures, else failed."""
+    good = status.consecutive_failures == 0 and status.last_good is not None
+    result = PollResult(
+        cluster=status.cluster,
+        started_at=status.last_attempt or datetime.now(UTC),
+        duration_s=status.last_duration_s or 0.1,
+        snapshot=status.last_good if good else None,
+        error=None if good else status.last_error,
+        transport="axl",
+    )
+    return PollUpdate(result=result, status=status)
+
+
+def write_store(directory: Path, statuses: Iterable[ClusterStatus]) -> Path:
+    """A store holding ``statuses``: a good cycle first, then the failed polls (the store
+    keeps its own per-cluster record, so a failure needs a good poll before it)."""
+    statuses = list(statuses)
+    good = [
+        s.model_copy(update={"consecutive_failures": 0, "last_error": None})
+        for s in statuses
+        if s.last_good is not None
+    ]
+    good = [g.model_copy(update={"last_attempt": g.last_seen}) for g in good]
+    failed = [s for s in statuses if s.consecutive_failures]
+    store = SnapshotStore.open(directory)
+    try:
+        for batch in (good, failed):
+            store.write_batch([update_for(s) for s in batch])
+    finally:
+        store.close()
+    return directory
+
+
+def run_status(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser()
+    status_cmd.add_arguments(parser)
+    code = status_cmd.run(parser.parse_args(list(argv)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def real_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.mark.parametrize(
+    ("mix", "expected"),
+    [
+        ({"a": S.OK, "b": S.OK}, 0),
+        ({"a": S.OK, "b": S.WARNING}, 1),
+        ({"a": S.WARNING, "b": S.CRITICAL, "c": S.OK}, 2),
+        ({"a": S.OK, "b": S.UNKNOWN}, 3),
+        ({"a": S.CRITICAL, "b": S.UNKNOWN}, 2),
+    ],
+)
+def test_exit_code_from_store(tmp_path, capsys, status_factory, real_now, mix, expected) -> None:
+    store = write_store(
+        tmp_path / "store",
+        [status_factory(name, sev, now=real_now) for name, sev in mix.items()],
+    )
+    code, out, _ = run_status(capsys, "--store", str(store))
+    assert code == expected
+    assert out.splitlines()[-1].startswith(f"{len(mix)} clusters:")
+
+
+def test_stale_only_fleet_is_unknown(tmp_path, capsys, status_factory, real_now) -> None:
+    old = [status_factory(n, S.OK, now=real_now, age=timedelta(hours=2)) for n in ("lon", "par")]
+    store = write_store(tmp_path / "store", old)
+    code, out, _ = run_status(capsys, "--store", str(store))
+    assert code == 3
+    assert out.count("stale") >= 2 and "2 stale" in out
+    # A generous threshold makes the same fleet fresh and OK.
+    code, _, _ = run_status(capsys, "--store", str(store), "--stale-after", "3h")
+    assert code == 0
+
+
+def test_empty_store_is_unknown(tmp_path, capsys) -> None:
+    SnapshotStore.open(tmp_path / "store").close()
+    code, out, _ = run_status(capsys, "--store", str(tmp_path / "store"))
+    assert code == 3
+    assert out.splitlines()[-1].startswith("0 clusters:")
+
+
+def test_missing_store_is_unknown_with_a_hint(tmp_path, capsys) -> None:
+    code, out, err = run_status(capsys, "--store", str(tmp_path / "nowhere"))
+    assert code == 3 and out == ""
+    assert "UNKNOWN" in err and "nowhere" in err and "hint:" in err
+
+
+def test_store_is_read_while_a_collector_holds_it(
+    tmp_path, capsys, status_factory, real_now
+) -> None:
+    writer = SnapshotStore.open(tmp_path / "store")
+    try:
+        writer.write_batch([update_for(status_factory("lon", S.WARNING, now=real_now))])
+        code, out, _ = run_status(capsys, "--store", str(tmp_path / "store"))
+    finally:
+        writer.close()
+    assert code == 1 and "lon" in out
+
+
+def test_failing_cluster_json_from_store(tmp_path, capsys, status_factory, real_now) -> None:
+    statuses = [
+        status_factory("lon", S.OK, now=real_now, tags={"region": "emea"}),
+        status_factory(
+            "nyc", S.WARNING, now=real_now, failures=1, error_kind="auth", tags={"region": "am"}
+        ),
+    ]
+    store = write_store(tmp_path / "store", statuses)
+    code, out, _ = run_status(capsys, "--store", str(store), "--format", "json")
+    doc = json.loads(out)
+    assert code == doc["exit_code"] == 1
+    nyc, lon = doc["clusters"]
+    assert nyc["cluster"] == "nyc" and nyc["last_error"]["kind"] == "auth"
+    assert nyc["schema"] == "licdash.snapshot/1" and nyc["severity"] == "warning"
+    assert lon["last_error"] is None and lon["stale"] is False
+    assert doc["totals"] == {
+        "clusters": 2, "ok": 1, "warning": 1, "critical": 0, "unknown": 0,
+        "stale": 0, "failing": 1,
+    }  # fmt: skip
+
+
+def test_tag_filter_narrows_the_exit_code(tmp_path, capsys, status_factory, real_now) -> None:
+    store = write_store(
+        tmp_path / "store",
+        [
+            status_factory("lon", S.CRITICAL, now=real_now, tags={"region": "emea"}),
+            status_factory("nyc", S.OK, now=real_now, tags={"region": "amer"}),
+        ],
+    )
+    assert run_status(capsys, "--store", str(store))[0] == 2
+    code, out, _ = run_status(capsys, "--store", str(store), "--tag", "region=amer")
+    assert code == 0 and "lon" not in out and "nyc" in out
+
+
+def test_config_adds_never_polled_clusters_and_thresholds(
+    tmp_path, capsys, status_factory, real_now
+) -> None:
+    store = write_store(
+        tmp_path / "store",
+        [status_factory("lon", S.OK, now=real_now, age=timedelta(minutes=40))],
+    )
+    config = tmp_path / "licdash.toml"
+    config.write_text(
+        "[settings]\ninterval = 1200\nstale_after = 3\n\n"
+        '[[clusters]]\nname = "lon"\npublisher = "lon.example.net"\nusername = "axl"\n'
+        'password_env = "LICDASH_TEST_NOPE"\ntags = { region = "emea" }\n\n'
+        '[[clusters]]\nname = "new"\npublisher = "new.example.net"\nusername = "axl"\n'
+        'password_env = "LICDASH_TEST_NOPE"\ntags = { region = "apac" }\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run_status(
+        capsys, "--store", str(store), "--config", str(config), "--format", "json"
+    )
+    doc = json.loads(out)
+    by_name = {c["cluster"]: c for c in doc["clusters"]}
+    # 40 min is fresh for 3 x 1200 s (without --config: 15 min). "new": never polled.
+    assert by_name["lon"]["stale"] is False
+    assert by_name["new"] == {
+        "cluster": "new", "severity": "unknown", "tags": {"region": "apac"},
+        "stale": False, "last_seen": None, "consecutive_failures": 0, "last_error": None,
+    }  # fmt: skip
+    assert code == 3
