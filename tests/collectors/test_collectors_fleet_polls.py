@@ -1,0 +1,148 @@
+"""The engine against the mock fleet over loopback HTTPS: states, errors, versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collectors.engine import PollEngine
+from collectors.mock import FAULT_SCENARIOS, LICENCE_SCENARIOS
+from collectors.mock.testing import small_fleet
+from collectors.model import AuthorizationStatus as A
+from collectors.model import RegistrationStatus as R
+from collectors.model import Severity as S
+
+# What each licence scenario is meant to look like to a NOC engineer.
+EXPECTED: dict[str, tuple[R, A | None, set[S]]] = {
+    "healthy": (R.REGISTERED, A.AUTHORIZED, {S.OK}),
+    "evaluation": (R.UNREGISTERED, A.EVALUATION, {S.WARNING}),
+    "evaluation_expired": (R.UNREGISTERED, A.EVALUATION_EXPIRED, {S.CRITICAL}),
+    "unregistered": (R.UNREGISTERED, None, {S.WARNING}),
+    "out_of_compliance": (R.REGISTERED, A.OUT_OF_COMPLIANCE, {S.CRITICAL}),
+    "authorization_expired": (R.REGISTERED, A.AUTHORIZATION_EXPIRED, {S.CRITICAL}),
+    "registration_expired": (R.REGISTRATION_EXPIRED, None, {S.CRITICAL}),
+    "renewal_failing": (R.REGISTERED, None, {S.WARNING}),
+    "registration_expiring": (R.REGISTERED, None, {S.WARNING, S.CRITICAL}),
+    "slr_reserved": (R.REGISTERED_SLR, None, {S.OK}),
+}
+
+FAULT_KINDS = {
+    "hang": "read_timeout",
+    "flapping": "busy",  # its first answer is a 503
+    "auth_failure": "auth",
+    "malformed": "malformed",
+    "truncated": "malformed",
+    "soap_fault": "soap_fault",
+    "untrusted_tls": "tls",
+    "refused": "refused",
+}
+
+
+async def test_every_licence_scenario_gives_its_state(fleet_cfg: Any) -> None:
+    assert set(EXPECTED) == set(LICENCE_SCENARIOS)
+    async with small_fleet(list(LICENCE_SCENARIOS)) as fleet:
+        config = fleet_cfg(fleet)
+        async with PollEngine(config) as engine:
+            updates = await engine.poll_once()
+    for pub, update in zip(fleet.publishers, updates, strict=True):
+        result = update.result
+        assert result.error is None, (pub.scenario, result.error)
+        snap = result.snapshot
+        assert snap is not None
+        registration, authorization, severities = EXPECTED[pub.scenario]
+        assert snap.cluster == pub.name
+        assert snap.registration.status is registration, pub.scenario
+        if authorization is not None:
+            assert snap.authorization.status is authorization, pub.scenario
+        assert snap.severity in severities, (pub.scenario, snap.severity, snap.reasons)
+        assert result.axl_version == pub.axl_version
+        assert update.status.last_good == snap
+        assert update.status.consecutive_failures == 0
+        assert update.status.tags == pub.tags
+
+
+async def test_every_fault_gives_its_error_kind(fleet_cfg: Any) -> None:
+    faults = [f for f in FAULT_SCENARIOS if f != "slow"]
+    assert set(faults) == set(FAULT_KINDS)
+    async with small_fleet(faults) as fleet:
+        config = fleet_cfg(fleet, settings={"timeout": 1.0})
+        async with PollEngine(config) as engine:
+            updates = await engine.poll_once()
+    for pub, update in zip(fleet.publishers, updates, strict=True):
+        result = update.result
+        assert result.snapshot is None, pub.scenario
+        assert result.error is not None
+        assert result.error.kind == FAULT_KINDS[pub.scenario], (pub.scenario, result.error)
+        assert result.error.cluster == pub.name
+        assert result.error.hint
+        assert update.status.consecutive_failures == 1
+        assert update.status.last_error == result.error
+        assert update.status.last_good is None
+
+
+async def test_slow_publisher_answers_within_the_timeout(fleet_cfg: Any) -> None:
+    async with small_fleet(["slow"], slow_ms=300) as fleet:
+        async with PollEngine(fleet_cfg(fleet)) as engine:
+            (update,) = await engine.poll_once()
+    assert update.result.ok
+    assert update.result.duration_s >= 0.3
+
+
+async def test_flapping_publisher_recovers_on_the_next_poll(fleet_cfg: Any) -> None:
+    async with small_fleet(["flapping"]) as fleet:
+        pub = fleet.publishers[0]
+        # Pinned, so every poll is one request and the 503s alternate with answers.
+        config = fleet_cfg(fleet, overrides={pub.name: {"axl_version": pub.axl_version}})
+        async with PollEngine(config) as engine:
+            (first,) = await engine.poll_once()
+            (second,) = await engine.poll_once()
+    assert first.result.error is not None and first.result.error.kind == "busy"
+    assert second.result.ok
+    assert second.status.consecutive_failures == 0
+    assert second.status.last_error is None
+
+
+async def test_auto_version_falls_back_to_12_5_and_remembers(fleet_cfg: Any) -> None:
+    async with small_fleet(["healthy"], axl_versions=["12.5"]) as fleet:
+        pub = fleet.publishers[0]
+        server = fleet.servers[pub.name]
+        async with PollEngine(fleet_cfg(fleet)) as engine:
+            (first,) = await engine.poll_once()
+            tries_first = server.requests
+            (second,) = await engine.poll_once()
+            tries_second = server.requests - tries_first
+    assert first.result.axl_version == "12.5"
+    assert first.status.axl_version == "12.5"
+    assert tries_first == 3  # 15.0 and 14.0 were refused with a version fault
+    assert second.result.axl_version == "12.5"
+    assert tries_second == 1  # remembered
+
+
+async def test_pinned_newer_version_is_an_unsupported_version_error(fleet_cfg: Any) -> None:
+    async with small_fleet(["healthy"], axl_versions=["14.0"]) as fleet:
+        pub = fleet.publishers[0]
+        config = fleet_cfg(fleet, overrides={pub.name: {"axl_version": "15.0"}})
+        async with PollEngine(config) as engine:
+            (update,) = await engine.poll_once()
+    assert update.result.error is not None
+    assert update.result.error.kind == "unsupported_version"
+
+
+async def test_session_cookie_is_reused(fleet_cfg: Any) -> None:
+    async with small_fleet(["healthy"], axl_versions=["15.0"]) as fleet:
+        server = fleet.servers[fleet.publishers[0].name]
+        async with PollEngine(fleet_cfg(fleet)) as engine:
+            for _ in range(3):
+                (update,) = await engine.poll_once()
+                assert update.result.ok
+        # Without the cookie every poll would open a new AXL session.
+        assert len(server._sessions) == 1
+        assert server.requests == 3
+
+
+async def test_oversize_answer_is_refused(fleet_cfg: Any) -> None:
+    async with small_fleet(["healthy"]) as fleet:
+        config = fleet_cfg(fleet, settings={"max_body_bytes": 1024})
+        async with PollEngine(config) as engine:
+            (update,) = await engine.poll_once()
+    assert update.result.error is not None
+    assert update.result.error.kind == "oversize"
