@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from collectors.model import LicenseSnapshot
 from collectors.results import ClusterStatus
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span
 from dashboard.messages import FleetUpdated
@@ -198,7 +199,11 @@ class ClusterScreen(Screen[None]):
         failures: list[ErrorEntry] = []
         try:
             history = source.history(self.cluster, since=since)
-            entries = timeline(snapshots_of(getattr(history, "changes", ()) or ()))
+            before = getattr(history, "before", None)
+            entries = timeline(
+                snapshots_of(getattr(history, "changes", ()) or ()),
+                before if isinstance(before, LicenseSnapshot) else None,
+            )
             failures = error_entries(getattr(history, "failures", ()) or ())
         except Exception as exc:  # the store may be absent, locked or corrupt
             problems.append(f"History of {self.cluster} unavailable: {exc}")

@@ -49,19 +49,9 @@ class EntitlementsTable(NavTable):
         self.add_column("Tag", key="tag")
 
     def show(self, entitlements: Sequence[Entitlement]) -> None:
-        """Show ``entitlements``; cells change in place when the set of tags is unchanged."""
+        """Show ``entitlements``, worst first."""
         ordered = sorted(entitlements, key=lambda e: (-ENTITLEMENT_SEVERITY[e.status].rank, e.name))
-        keys = [e.tag for e in ordered]
-        if [str(k.value) for k in self.rows] == keys:
-            for e in ordered:
-                for column, value in zip(
-                    ("name", "count", "status", "raw", "tag"), self._cells(e), strict=True
-                ):
-                    self.update_cell(e.tag, column, value)
-            return
-        self.clear()
-        for e in ordered:
-            self.add_row(*self._cells(e), key=e.tag)
+        self.replace_rows([(e.tag, self._cells(e)) for e in ordered])
 
     def _cells(self, e: Entitlement) -> tuple[str | Text, ...]:
         sev = ENTITLEMENT_SEVERITY[e.status]

@@ -27,7 +27,7 @@ class ErrorEntry:
 
 
 def _when(event: Any) -> datetime | None:
-    for name in ("at", "time", "started_at", "timestamp"):
+    for name in ("last_at", "at", "time", "started_at", "timestamp"):
         value = getattr(event, name, None)
         if isinstance(value, datetime):
             return value
@@ -45,6 +45,9 @@ def error_entries(failures: Iterable[Any]) -> list[ErrorEntry]:
             kind = str(getattr(event, "kind", "error"))
             message = str(getattr(event, "message", ""))
             hint = getattr(event, "hint", None)
+        attempts = getattr(event, "attempts", 1)
+        if isinstance(attempts, int) and attempts > 1:
+            message = f"{message} (×{attempts})"
         cluster = getattr(event, "cluster", None)
         out.append(ErrorEntry(_when(event), kind, message, hint, cluster))
     return sorted(out, key=lambda e: (e.at is not None, e.at), reverse=True)
@@ -67,17 +70,17 @@ class ErrorList(NavTable):
         self.add_column("What to check", key="hint")
 
     def show(self, entries: Sequence[ErrorEntry], now: datetime, tz: tzinfo) -> None:
-        self.clear()
         if not entries:
-            self.add_row("—", "", "No poll errors recorded.", "")
+            self.replace_rows([("none", ("—", "", "No poll errors recorded.", ""))])
             return
         style = rich_style(self.app, "sev-warning")
-        for entry in entries:
+        rows = []
+        for i, entry in enumerate(entries):
             when = (
                 f"{entry.at.astimezone(tz):%m-%d %H:%M} ({relative(entry.at, now)})"
                 if entry.at
                 else "—"
             )
-            self.add_row(
-                when, Text(entry.kind, style=style, end=""), entry.message, entry.hint or ""
-            )
+            cells = (when, Text(entry.kind, style=style, end=""), entry.message, entry.hint or "")
+            rows.append((f"{entry.at}|{i}", cells))
+        self.replace_rows(rows)

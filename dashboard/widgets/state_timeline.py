@@ -64,10 +64,16 @@ def diff(old: LicenseSnapshot | None, new: LicenseSnapshot) -> list[str]:
     return out
 
 
-def timeline(snapshots: Sequence[LicenseSnapshot]) -> list[TimelineEntry]:
-    """State changes between consecutive snapshots, newest first."""
+def timeline(
+    snapshots: Sequence[LicenseSnapshot], before: LicenseSnapshot | None = None
+) -> list[TimelineEntry]:
+    """State changes between consecutive snapshots, newest first.
+
+    ``before`` is the state in force when the window starts, so the first change in the
+    window reads as a change rather than a first sighting.
+    """
     entries = []
-    previous: LicenseSnapshot | None = None
+    previous = before
     for snap in snapshots:
         for what in diff(previous, snap):
             entries.append(TimelineEntry(snap.collected_at, snap.severity, what))
@@ -93,14 +99,20 @@ class StateTimeline(NavTable):
         self.add_column("Change", key="what")
 
     def show(self, entries: Sequence[TimelineEntry], now: datetime, tz: tzinfo) -> None:
-        self.clear()
         if not entries:
-            self.add_row("—", "", "", "No state changes in the stored history.")
+            self.replace_rows([("none", ("—", "", "", "No state changes in the stored history."))])
             return
-        for entry in entries:
-            self.add_row(
-                entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
-                relative(entry.at, now),
-                severity_text(self.app, entry.severity),
-                Text(entry.what, end=""),
-            )
+        self.replace_rows(
+            [
+                (
+                    f"{entry.at.isoformat()}|{i}",
+                    (
+                        entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
+                        relative(entry.at, now),
+                        severity_text(self.app, entry.severity),
+                        Text(entry.what, end=""),
+                    ),
+                )
+                for i, entry in enumerate(entries)
+            ]
+        )

@@ -83,20 +83,8 @@ class TimersTable(NavTable):
         self.add_column("", key="note")
 
     def show(self, snap: LicenseSnapshot | None, now: datetime, tz: tzinfo) -> None:
-        """Replace the rows (updating cells in place when the rows are the same timers)."""
         rows = timer_rows(snap) if snap else []
-        cells = [self._cells(row, now, tz) for row in rows]
-        keys = [row.label for row in rows]
-        if [str(k.value) for k in self.rows] == keys:
-            for key, values in zip(keys, cells, strict=True):
-                for column, value in zip(
-                    ("label", "local", "utc", "rel", "note"), values, strict=True
-                ):
-                    self.update_cell(key, column, value)
-            return
-        self.clear()
-        for key, values in zip(keys, cells, strict=True):
-            self.add_row(*values, key=key)
+        self.replace_rows([(row.label, self._cells(row, now, tz)) for row in rows])
 
     def _cells(self, row: TimerRow, now: datetime, tz: tzinfo) -> tuple[Text, ...]:
         sev = timer_severity(row, now)

@@ -1,0 +1,73 @@
+"""Every upcoming renewal and expiry across the fleet; enter opens the cluster."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from dashboard.messages import FleetUpdated
+from dashboard.screens.cluster import ClusterScreen
+from dashboard.screens.detail_host import host
+from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, grouped
+
+
+class DeadlinesScreen(Screen[None]):
+    """Deadlines grouped as overdue, within 7 days, within 30 days and later."""
+
+    DEFAULT_CSS = """
+    DeadlinesScreen #heading {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        text-style: bold;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "back", "Back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="heading")
+        yield DeadlineList()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Deadlines"
+        self._refresh()
+        self.query_one(DeadlineList).focus()
+
+    def on_screen_resume(self) -> None:
+        self._refresh()
+
+    def on_fleet_updated(self, message: FleetUpdated) -> None:
+        message.stop()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        app = host(self)
+        now, statuses = app.clock(), app.fleet.statuses
+        entries = collect_deadlines(statuses)
+        zones = {name: app.cluster_zone(name) for name in statuses}
+        counts = {group: len(items) for group, items in grouped(entries, now).items()}
+        summary = ", ".join(f"{n} {group}" for group, n in counts.items())
+        self.query_one("#heading", Static).update(
+            f"Deadlines across {len(statuses)} clusters: {summary}   (■ hard: licensing lapses)"
+        )
+        self.query_one(DeadlineList).show(entries, now, zones)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        key = event.row_key.value
+        if key is None or key.startswith("group:"):
+            return
+        cluster = key.split("|", 1)[0]
+        self.app.push_screen(ClusterScreen(cluster))
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()

@@ -1,0 +1,100 @@
+"""The fleet's licences per type; enter lists the clusters behind a type, then opens one."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from dashboard.messages import FleetUpdated
+from dashboard.screens.cluster import ClusterScreen
+from dashboard.screens.detail_host import host
+from dashboard.widgets.entitlement_rollup import HolderTable, Rollup, RollupTable, rollup
+
+
+class EntitlementsScreen(Screen[None]):
+    """A roll-up per licence type: total count and clusters per status."""
+
+    DEFAULT_CSS = """
+    EntitlementsScreen .heading {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        text-style: bold;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "back", "Back"),
+    ]
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self._rollups: dict[str, Rollup] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="rollup-heading", classes="heading")
+        yield RollupTable()
+        yield Static(id="holder-heading", classes="heading")
+        yield HolderTable()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Entitlements"
+        self._refresh()
+        self.query_one(RollupTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self._refresh()
+
+    def on_fleet_updated(self, message: FleetUpdated) -> None:
+        message.stop()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        statuses = host(self).fleet.statuses
+        rollups = rollup(statuses)
+        self._rollups = {r.tag: r for r in rollups}
+        total = sum(r.total for r in rollups)
+        self.query_one("#rollup-heading", Static).update(
+            f"{len(rollups)} licence types, {total} licences in use across {len(statuses)} clusters"
+        )
+        table = self.query_one(RollupTable)
+        table.show(rollups)
+        self._show_holders(table.cursor_key)
+
+    def _show_holders(self, tag: str | None) -> None:
+        chosen = self._rollups.get(tag) if tag else None
+        heading = self.query_one("#holder-heading", Static)
+        holders = self.query_one(HolderTable)
+        if chosen is None:
+            heading.update("No licence selected")
+            holders.show(())
+            return
+        heading.update(
+            f"{chosen.name}: {chosen.total} in use on {len(chosen.holders)} clusters ({chosen.tag})"
+        )
+        holders.show(chosen.holders)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if isinstance(event.data_table, RollupTable):
+            event.stop()
+            self._show_holders(event.row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if isinstance(event.data_table, RollupTable):
+            self._show_holders(event.row_key.value)
+            self.query_one(HolderTable).focus()
+        elif event.row_key.value is not None:
+            self.app.push_screen(ClusterScreen(event.row_key.value))
+
+    def action_back(self) -> None:
+        holders = self.query_one(HolderTable)
+        if holders.has_focus:
+            self.query_one(RollupTable).focus()
+        elif len(self.app.screen_stack) > 1:
+            self.app.pop_screen()

@@ -1,0 +1,157 @@
+"""Fleet-wide state transitions and poll failures: the record a shift hands over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.text import Text
+
+from collectors.model import Severity
+from dashboard.format import relative
+from dashboard.widgets.error_list import ErrorEntry
+from dashboard.widgets.nav_table import NavTable, Row
+from dashboard.widgets.severity_colors import SEVERITY_VAR, rich_style
+
+_BAD_WORDS = {
+    "critical": Severity.CRITICAL,
+    "unreachable": Severity.CRITICAL,
+    "out_of_compliance": Severity.CRITICAL,
+    "registration_expired": Severity.CRITICAL,
+    "authorization_expired": Severity.CRITICAL,
+    "evaluation_expired": Severity.CRITICAL,
+    "not_authorized_reserved": Severity.CRITICAL,
+    "warning": Severity.WARNING,
+    "evaluation": Severity.WARNING,
+    "unregistered": Severity.WARNING,
+    "unknown": Severity.UNKNOWN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionEntry:
+    """One change of a watched state, as shown: ``authorization authorized → evaluation``."""
+
+    at: datetime
+    cluster: str
+    field: str
+    subject: str | None
+    old: str | None
+    new: str | None
+
+    @property
+    def severity(self) -> Severity:
+        """How bad the new value is (ok when it is not a known bad word)."""
+        return _BAD_WORDS.get((self.new or "").lower(), Severity.OK)
+
+
+def transition_entries(items: Iterable[Any]) -> list[TransitionEntry]:
+    """Adapt the store's transitions (``at``, ``cluster``, ``field``, ``old``, ``new``)."""
+    out = []
+    for t in items:
+        at = getattr(t, "at", None)
+        cluster = getattr(t, "cluster", None)
+        if not isinstance(at, datetime) or not isinstance(cluster, str):
+            continue
+        out.append(
+            TransitionEntry(
+                at=at,
+                cluster=cluster,
+                field=str(getattr(t, "field", "state")),
+                subject=getattr(t, "subject", None),
+                old=getattr(t, "old", None),
+                new=getattr(t, "new", None),
+            )
+        )
+    return sorted(out, key=lambda e: (e.at, e.cluster), reverse=True)
+
+
+def _word(value: str | None) -> str:
+    return "—" if value is None else value.replace("_", " ")
+
+
+class TransitionTable(NavTable):
+    """Transitions, newest first; row keys are ``cluster|index``."""
+
+    DEFAULT_CSS = """
+    TransitionTable {
+        height: 1fr;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.add_column("When (UTC)", key="at")
+        self.add_column("", key="rel")
+        self.add_column("Cluster", key="cluster")
+        self.add_column("What", key="field")
+        self.add_column("From", key="old")
+        self.add_column("To", key="new")
+
+    def show(
+        self, entries: Sequence[TransitionEntry], now: datetime, names: Mapping[str, str]
+    ) -> None:
+        if not entries:
+            self.replace_rows(
+                [("none|0", ("—", "", "", "No state changes in this window.", "", ""))]
+            )
+            return
+        rows: list[Row] = []
+        for i, e in enumerate(entries):
+            what = e.field
+            if e.subject:
+                what = f"{e.field} {names.get(e.subject, e.subject)}"
+            new_style = rich_style(self.app, SEVERITY_VAR[e.severity])
+            rows.append(
+                (
+                    f"{e.cluster}|{i}",
+                    (
+                        e.at.astimezone(UTC).strftime("%m-%d %H:%M"),
+                        relative(e.at, now),
+                        e.cluster,
+                        what,
+                        _word(e.old),
+                        Text(_word(e.new), style=new_style, end=""),
+                    ),
+                )
+            )
+        self.replace_rows(rows)
+
+
+class FailureTable(NavTable):
+    """Poll failures across the fleet, newest first; row keys are ``cluster|index``."""
+
+    DEFAULT_CSS = """
+    FailureTable {
+        height: 1fr;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.add_column("When (UTC)", key="at")
+        self.add_column("", key="rel")
+        self.add_column("Cluster", key="cluster")
+        self.add_column("Kind", key="kind")
+        self.add_column("Message", key="message")
+
+    def show(self, entries: Sequence[ErrorEntry], now: datetime) -> None:
+        if not entries:
+            self.replace_rows([("none|0", ("—", "", "", "", "No poll failures in this window."))])
+            return
+        style = rich_style(self.app, "sev-warning")
+        rows: list[Row] = []
+        for i, e in enumerate(entries):
+            rows.append(
+                (
+                    f"{e.cluster or ''}|{i}",
+                    (
+                        e.at.astimezone(UTC).strftime("%m-%d %H:%M") if e.at else "—",
+                        relative(e.at, now) if e.at else "",
+                        e.cluster or "—",
+                        Text(e.kind, style=style, end=""),
+                        e.message,
+                    ),
+                )
+            )
+        self.replace_rows(rows)
