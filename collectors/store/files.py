@@ -43,7 +43,12 @@ def decode_json(blob: bytes, *, gz: bool) -> Any:
 
 def ensure_dir(path: Path) -> None:
     """Create ``path`` (and parents) with mode 0700 where missing."""
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
 
 
 def fsync_dir(path: Path) -> None:

@@ -144,14 +144,26 @@ def test_transitions_fleet_wide_in_time_order(store: SnapshotStore) -> None:
     store.write_batch([good(snapshot("a", T0)), good(snapshot("b", T0))])
     store.write_batch(
         [
-            good(snapshot("b", T0 + minutes(5), authorization=AuthorizationStatus.OUT_OF_COMPLIANCE,
-                          statuses={BASIC: EntitlementStatus.OUT_OF_COMPLIANCE},
-                          severity=Severity.CRITICAL)),
+            good(
+                snapshot(
+                    "b",
+                    T0 + minutes(5),
+                    authorization=AuthorizationStatus.OUT_OF_COMPLIANCE,
+                    statuses={BASIC: EntitlementStatus.OUT_OF_COMPLIANCE},
+                    severity=Severity.CRITICAL,
+                )
+            ),
             good(snapshot("a", T0 + minutes(5))),
         ]
     )
     store.write_batch(
-        [good(snapshot("a", T0 + minutes(10), registration=RegistrationStatus.REGISTRATION_EXPIRED))]
+        [
+            good(
+                snapshot(
+                    "a", T0 + minutes(10), registration=RegistrationStatus.REGISTRATION_EXPIRED
+                )
+            )
+        ]
     )
     got = [(t.cluster, t.field, t.old, t.new, t.subject) for t in store.transitions(T0)]
     assert got == [

@@ -1,0 +1,184 @@
+"""What only the disk backend has: files, modes, the lock, damage, migration, readers."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from store_factory import CUWL, T0, bad, good, minutes, snapshot
+from tinydb import TinyDB
+
+from collectors.errors import StoreError, StoreLockedError
+from collectors.store import AtomicJSONStorage, SnapshotStore
+
+
+def _filled(root: Path) -> None:
+    with SnapshotStore.open(root) as store:
+        store.write_batch([good(snapshot(at=T0)), bad("amer-nyc", T0)])
+        store.write_batch([good(snapshot(at=T0 + minutes(5), counts={CUWL: 3}))])
+
+
+def test_files_are_private_and_readable_with_tinydb(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    paths = [p for p in root.rglob("*")]
+    assert {p.name for p in paths} >= {"store.json", "latest.json", "writer.lock"}
+    for path in paths:
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+    [shard] = root.glob("history/*/emea-lon.json.gz")
+    with TinyDB(shard, storage=AtomicJSONStorage) as db:
+        assert [d["snap"]["entitlements"][0]["count"] for d in db.table("changes")] == [10, 3]
+
+
+def test_state_survives_reopen(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    with SnapshotStore.open(root) as store:
+        store.write_batch([good(snapshot(at=T0 + minutes(10), counts={CUWL: 3}))])
+        assert len(store.history("emea-lon", T0, T0 + minutes(10)).changes) == 2
+        assert store.latest()["amer-nyc"].consecutive_failures == 1
+        assert store.generation == 3
+
+
+def test_second_writer_is_refused_while_readers_open(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from collectors.store import SnapshotStore
+        s = SnapshotStore.open({str(root)!r})
+        print("locked", flush=True)
+        sys.stdin.read()
+        """
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        with pytest.raises(StoreLockedError) as info:
+            SnapshotStore.open(root)
+        assert str(root) in str(info.value) and f"PID {holder.pid}" in str(info.value)
+        with SnapshotStore.open(root, readonly=True) as reader:
+            assert reader.latest()["emea-lon"].last_good is not None
+            with pytest.raises(StoreError, match="read-only"):
+                reader.write_batch([good(snapshot(at=T0))])
+    finally:
+        holder.communicate("", timeout=30)
+    SnapshotStore.open(root).close()  # the lock went with the holder
+
+
+def test_reader_sees_new_cycles_via_change_token(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    writer = SnapshotStore.open(root)
+    writer.write_batch([good(snapshot(at=T0))])
+    reader = SnapshotStore.open(root, readonly=True)
+    token = reader.change_token()
+    assert reader.latest()["emea-lon"].last_seen == T0
+    writer.write_batch([good(snapshot(at=T0 + minutes(5)))])
+    assert reader.change_token() != token
+    assert reader.latest()["emea-lon"].last_seen == T0 + minutes(5)
+    assert reader.history("emea-lon", T0, T0 + minutes(5)).seen[0].end == T0 + minutes(5)
+    writer.close()
+    reader.close()
+
+
+def test_missing_store_for_reader(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no store"):
+        SnapshotStore.open(tmp_path / "nope", readonly=True)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StoreError, match="no licdash store"):
+        SnapshotStore.open(tmp_path / "empty", readonly=True)
+
+
+def test_leftover_temp_files_are_removed_on_open(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    [week] = (root / "history").iterdir()
+    leftovers = [root / ".tmp-latest.json.abcd", week / ".tmp-x.json.gz.1234"]
+    for path in leftovers:
+        path.write_bytes(b'{"half')
+    SnapshotStore.open(root).close()
+    assert not any(p.exists() for p in leftovers)
+
+
+def test_damaged_shard_is_reported_set_aside_and_the_rest_works(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    [shard] = root.glob("history/*/emea-lon.json.gz")
+    shard.write_bytes(shard.read_bytes()[:20])  # truncated by hand
+    with SnapshotStore.open(root, readonly=True) as reader:
+        assert reader.history("emea-lon", T0).changes == ()
+        [problem] = reader.problems
+        assert str(shard) in str(problem) and shard.exists()  # a reader only reports
+    with SnapshotStore.open(root) as store:
+        assert store.history("emea-lon", T0).changes == ()
+        [problem] = store.problems
+        assert str(shard) in str(problem) and "set aside" in str(problem)
+        [aside] = shard.parent.glob("emea-lon.json.gz.corrupt-*")
+        assert len(aside.read_bytes()) == 20  # kept, not dropped
+        assert store.latest()["emea-lon"].last_good is not None
+        store.write_batch([good(snapshot(at=T0 + minutes(10), counts={CUWL: 4}))])
+        assert [s.entitlements[0].count for s in store.history("emea-lon", T0).changes] == [4]
+
+
+def test_damaged_latest_is_set_aside(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    (root / "latest.json").write_text('{"clusters": {"1": ')
+    with SnapshotStore.open(root) as store:
+        assert store.latest() == {}
+        assert "latest.json" in str(store.problems[0])
+        assert list(root.glob("latest.json.corrupt-*"))
+        assert store.history("emea-lon", T0).changes  # history is untouched
+
+
+def test_v0_layout_is_migrated(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    root.mkdir()
+    polls = [snapshot(at=T0 + minutes(5 * i), counts={CUWL: 1 + i // 3}) for i in range(7)]
+    v0 = {"_default": {str(i + 1): s.to_json_dict() for i, s in enumerate(polls)}}
+    (root / "snapshots.json").write_text(json.dumps(v0))
+    with pytest.raises(StoreError, match="old version 0"):
+        SnapshotStore.open(root, readonly=True)
+    with SnapshotStore.open(root) as store:
+        hist = store.history("emea-lon", T0, T0 + minutes(30))
+        assert [s.entitlements[0].count for s in hist.changes] == [1, 2, 3]
+        assert store.latest()["emea-lon"].last_seen == T0 + minutes(30)
+        assert hist.seen[0].start == T0 and hist.seen[0].end == T0 + minutes(30)
+    meta = json.loads((root / "store.json").read_text())
+    assert meta["meta"]["1"]["version"] == 1
+    assert not (root / "snapshots.json").exists()
+    kept = json.loads((root / "migrated" / "v0-snapshots.json").read_text())
+    assert kept == v0
+    SnapshotStore.open(root, readonly=True).close()
+
+
+def test_a_newer_store_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    (root / "store.json").write_text(
+        json.dumps({"meta": {"1": {"format": "licdash-store", "version": 99}}})
+    )
+    with pytest.raises(StoreError, match="version 99"):
+        SnapshotStore.open(root)
+
+
+def test_history_shards_are_compact(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    with SnapshotStore.open(root) as store:
+        for i in range(40):
+            store.write_batch([good(snapshot(at=T0 + minutes(60 * i), counts={CUWL: i}))])
+    [shard] = root.glob("history/*/emea-lon.json.gz")
+    raw = gzip.decompress(shard.read_bytes())
+    assert len(json.loads(raw)["changes"]) == 40
+    assert os.path.getsize(shard) * 5 < len(raw)
