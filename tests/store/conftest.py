@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # store_factory, shared with crash_writer
+sys.path.insert(0, str(Path(__file__).parent))  # for ``from store_factory import ...``
 
-from collectors.store import SnapshotStore  # noqa: E402
+from collectors.store import SnapshotStore
 
 
 @pytest.fixture(params=["memory", "disk"])
