@@ -59,6 +59,8 @@ class VosBehaviour:
     """The pager never advances: every key redraws the same pager prompt."""
     known_commands: bool = True
     """False: the licence commands are unknown too (an older VOS)."""
+    prompt: str = PROMPT + " "
+    """The prompt; anything but ``admin:`` plays a login that lands in another shell."""
 
 
 def normalise_command(line: str) -> str:
@@ -138,10 +140,12 @@ class _Shell:
             index += len(chunk)
             if index >= len(lines):
                 break
+            self._endpoint.pager_stops += 1
             self._process.stdout.write(PAGER_PROMPT)
             key = await self._key()
             self._process.stdout.write(erase)
             while behaviour.pager_stuck and key is not None:
+                self._endpoint.pager_stops += 1
                 self._process.stdout.write(PAGER_PROMPT)
                 key = await self._key()
                 self._process.stdout.write(erase)
@@ -188,7 +192,7 @@ class _Shell:
             await asyncio.sleep(self._endpoint.behaviour.login_delay)
         self._write(WELCOME)
         while True:
-            process.stdout.write(PROMPT + " ")
+            process.stdout.write(self._endpoint.behaviour.prompt)
             line = await self._line()
             if line is None or not await self._run_command(line):
                 break
@@ -238,8 +242,8 @@ class _VosServer(asyncssh.SSHServer):
 class VosEndpoint:
     """One simulated publisher's SSH service on loopback.
 
-    Counters (``logins``, ``commands_served``, ``auth_failures``) let tests and
-    benchmarks see what a client really did.
+    Counters (``logins``, ``commands_served``, ``auth_failures``, ``pager_stops``) let
+    tests and benchmarks see what a client really did.
     """
 
     def __init__(
@@ -267,6 +271,7 @@ class VosEndpoint:
         self.logins = 0
         self.commands_served = 0
         self.auth_failures = 0
+        self.pager_stops = 0
 
     @property
     def port(self) -> int:
