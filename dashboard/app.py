@@ -1,0 +1,319 @@
+"""``LicdashApp``: the shell that holds the fleet, routes data to screens, and owns the keys
+that work everywhere.
+
+The app keeps ``fleet`` (a frozen :class:`~dashboard.state.FleetState`, replaced, never
+mutated) and receives :class:`~dashboard.messages.FleetUpdated` from its data source. It
+forwards each update to the screens that show data; a screen that becomes active again
+reads ``app.fleet`` in ``on_screen_resume``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import Footer, Static
+
+from dashboard.messages import FleetUpdated, SourceError
+from dashboard.palette import ActionCommands, ClusterCommands
+from dashboard.prefs import save_theme
+from dashboard.screens.fleet import FleetScreen
+from dashboard.screens.help import HelpScreen, collect_key_help
+from dashboard.sources.base import DataSource
+from dashboard.state import FleetState
+from themes import THEMES, load_user_themes, resolve_theme
+from themes import severity_variable_defaults as _severity_defaults
+
+DEFAULT_STALE_AFTER = timedelta(minutes=15)
+"""Three default poll intervals of 5 minutes."""
+
+SCREENS_BY_KEY = {"1": "fleet", "2": "deadlines", "3": "entitlements", "4": "events"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnavailableScreen(Screen[None]):
+    """Stands in for a screen whose module is not installed yet."""
+
+    def __init__(self, title: str, detail: str = "") -> None:
+        super().__init__()
+        self.title = title
+        self._detail = detail
+
+    def compose(self) -> ComposeResult:
+        text = f"{self.title}: not available in this build."
+        yield Static(f"{text}\n{self._detail}".rstrip(), classes="unavailable")
+        yield Footer()
+
+
+def _detail_screen(module: str, class_name: str, title: str) -> Callable[[], Screen[Any]]:
+    """A factory for one of the detail screens, imported only when first shown."""
+
+    def make() -> Screen[Any]:
+        qualified = f"dashboard.screens.{module}"
+        try:
+            screen_class = getattr(importlib.import_module(qualified), class_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != qualified:
+                raise
+            return UnavailableScreen(title)
+        screen: Screen[Any] = screen_class()
+        return screen
+
+    return make
+
+
+class LicdashApp(App[None]):
+    """The licdash dashboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "licdash"
+    COMMANDS = App.COMMANDS | {ClusterCommands, ActionCommands}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        "fleet": FleetScreen,
+        "deadlines": _detail_screen("deadlines", "DeadlinesScreen", "Deadlines"),
+        "entitlements": _detail_screen("entitlements", "EntitlementsScreen", "Entitlements"),
+        "events": _detail_screen("events", "EventsScreen", "Events"),
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_screen('fleet')", "Fleet"),
+        Binding("2", "show_screen('deadlines')", "Deadlines"),
+        Binding("3", "show_screen('entitlements')", "Entitlements"),
+        Binding("4", "show_screen('events')", "Events"),
+        Binding("R", "poll_all", "Poll all now", show=False),
+        Binding("p", "toggle_pause", "Pause/resume"),
+        Binding("e", "export", "Export"),
+        Binding("t", "next_theme", "Theme", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape,backspace", "back", "Back", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        source: DataSource,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        theme: str | None = None,
+        stale_after: timedelta = DEFAULT_STALE_AFTER,
+        prefs_path: Path | None = None,
+        user_themes_dir: Path | None = None,
+    ) -> None:
+        """Open on ``source``.
+
+        Args:
+            theme: A theme name; None picks the default (monochrome under ``NO_COLOR``).
+                An unknown name is reported on screen, not fatal.
+            prefs_path: Where a theme chosen in the app is remembered (None: nowhere).
+            user_themes_dir: A directory of ``*.toml`` themes to add to the built-ins.
+        """
+        no_color = os.environ.get("NO_COLOR") is not None  # Textual hides it from Rich
+        super().__init__()
+        self.source = source
+        self.clock = clock
+        self.stale_after = stale_after
+        self.prefs_path = prefs_path
+        self.fleet = FleetState(source=source.kind)
+        self.problems: list[str] = []
+        """Startup problems (themes) shown as notifications once the app is up."""
+        self._theme_names: list[str] = []
+        for builtin in THEMES.values():
+            self._add_theme(builtin)
+        if user_themes_dir is not None:
+            user_themes, theme_problems = load_user_themes(user_themes_dir)
+            for user_theme in user_themes:
+                self._add_theme(user_theme)
+            self.problems += [str(p) for p in theme_problems]
+        chosen, problem = resolve_theme(theme, self._theme_names, no_color=no_color)
+        if problem is not None:
+            self.problems.append(str(problem))
+        self.theme = chosen
+
+    def _add_theme(self, theme: Theme) -> None:
+        self.register_theme(theme)
+        if theme.name not in self._theme_names:
+            self._theme_names.append(theme.name)
+
+    @property
+    def licdash_themes(self) -> Sequence[str]:
+        """The themes ``t`` cycles through, in order."""
+        return tuple(self._theme_names)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **_severity_defaults()}
+
+    # ----- lifecycle ------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        await self.switch_mode("fleet")
+        for problem in self.problems:
+            self.notify(problem, title="Theme", severity="warning", timeout=10)
+        await self.source.start(self)
+
+    async def on_unmount(self) -> None:
+        await self.source.stop()
+
+    def cluster_zone(self, name: str) -> tzinfo:
+        """The configured IANA zone of cluster ``name``, else UTC."""
+        return self.source.cluster_zone(name)
+
+    # ----- data -----------------------------------------------------------------------
+
+    def on_fleet_updated(self, message: FleetUpdated) -> None:
+        if message.fleet is self.fleet:
+            return  # a forwarded copy bubbling back from a screen
+        self.fleet = message.fleet
+        for screen in self._data_screens():
+            forwarded = FleetUpdated(message.fleet, message.changed)
+            forwarded.stop()
+            screen.post_message(forwarded)
+
+    def _data_screens(self) -> Iterator[Screen[Any]]:
+        """Every screen of the current stack, and the base screen of every other mode."""
+        seen: set[int] = set()
+        stacks = [self.screen_stack, *(s[:1] for s in self._screen_stacks.values())]
+        for stack in stacks:
+            for screen in stack:
+                if id(screen) not in seen:
+                    seen.add(id(screen))
+                    yield screen
+
+    def on_source_error(self, message: SourceError) -> None:
+        error = message.error
+        where = f"{error.cluster}: " if error.cluster else ""
+        hint = f"\n{error.hint}" if error.hint else ""
+        self.notify(f"{where}{error.message}{hint}", title=error.kind, severity="error", timeout=15)
+
+    # ----- navigation -----------------------------------------------------------------
+
+    async def action_show_screen(self, mode: str) -> None:
+        await self.show_screen(mode)
+
+    async def show_screen(self, mode: str) -> None:
+        """Switch to one of the four top-level screens (modes)."""
+        if self.current_mode == mode:
+            if len(self.screen_stack) > 1 and not isinstance(self.screen, HelpScreen):
+                await self._pop_to_base()
+            return
+        await self.switch_mode(mode)
+
+    async def _pop_to_base(self) -> None:
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+
+    async def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            await self.pop_screen()
+        elif self.current_mode != "fleet":
+            await self.switch_mode("fleet")
+
+    def open_cluster(self, cluster: str) -> None:
+        """Drill into ``cluster`` (the cluster screen, pushed over the current screen)."""
+        try:
+            from dashboard.screens.cluster import ClusterScreen
+        except ModuleNotFoundError as exc:
+            if exc.name != "dashboard.screens.cluster":
+                raise
+            self.push_screen(UnavailableScreen(f"Cluster {cluster}"))
+            return
+        self.push_screen(ClusterScreen(cluster))
+
+    async def jump_to_cluster(self, cluster: str) -> None:
+        """Select ``cluster`` on the fleet screen."""
+        await self.switch_mode("fleet")
+        await self._pop_to_base()
+        screen = self.screen
+        if isinstance(screen, FleetScreen):
+            if not screen.table.move_to(cluster):
+                self.notify(f"no cluster named {cluster!r}", severity="warning")
+            screen.table.focus()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(collect_key_help(self.screen)))
+
+    # ----- polling --------------------------------------------------------------------
+
+    def _writable(self) -> bool:
+        if self.source.readonly:
+            self.notify("read-only viewer: polling is done by `licdash collect`", timeout=4)
+            return False
+        return True
+
+    def poll(self, cluster: str | None) -> None:
+        """Ask the source to poll ``cluster`` (None: every cluster) now."""
+        if self._writable():
+            self.source.poll_now(cluster)
+            self.notify(f"polling {cluster or 'every cluster'} now", timeout=2)
+
+    def action_poll_all(self) -> None:
+        self.poll(None)
+
+    def action_toggle_pause(self) -> None:
+        if not self._writable():
+            return
+        if self.source.paused:
+            self.source.resume()
+            self.notify("polling resumed", timeout=2)
+        else:
+            self.source.pause()
+            self.notify("polling paused", timeout=2)
+
+    # ----- export, themes -------------------------------------------------------------
+
+    def action_export(self) -> None:
+        try:
+            from dashboard.screens.export_dialog import ExportDialog
+        except ModuleNotFoundError as exc:
+            if exc.name != "dashboard.screens.export_dialog":
+                raise
+            self.notify("export is not available in this build", severity="warning")
+            return
+        screen = self.screen
+        if isinstance(screen, FleetScreen):
+            clusters: Sequence[str] = screen.table.clusters
+        else:
+            clusters = sorted(self.fleet.statuses)
+        self.push_screen(ExportDialog(clusters), self._export_done)
+
+    def _export_done(self, result: object) -> None:
+        if result is None:
+            return
+        failed = getattr(result, "ok", True) is False
+        self.notify(
+            str(getattr(result, "message", result)), severity="error" if failed else "information"
+        )
+
+    def action_next_theme(self) -> None:
+        names = self._theme_names
+        index = names.index(self.theme) + 1 if self.theme in names else 0
+        self.set_theme(names[index % len(names)])
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name
+        self.notify(f"theme: {name}", timeout=2)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if self.prefs_path is not None:
+            self._save_theme(self.prefs_path, theme.name)
+
+    @work(thread=True, exclusive=True, group="prefs", exit_on_error=False, description="save theme")
+    def _save_theme(self, path: Path, name: str) -> None:
+        try:
+            save_theme(path, name)
+        except OSError as exc:
+            self.call_from_thread(
+                self.notify, f"cannot remember the theme in {path}: {exc}", severity="warning"
+            )

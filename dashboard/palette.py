@@ -1,0 +1,79 @@
+"""ctrl+p: jump to any cluster by name, or run any dashboard action by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from dashboard.format import severity_label
+
+if TYPE_CHECKING:
+    from dashboard.app import LicdashApp
+
+Action = tuple[str, str, Callable[[], object]]
+
+
+class ClusterCommands(Provider):
+    """Every cluster of the fleet: choosing one selects it on the fleet screen."""
+
+    async def search(self, query: str) -> Hits:
+        app = cast("LicdashApp", self.app)
+        matcher = self.matcher(query)
+        for name, status in app.fleet.statuses.items():
+            score = matcher.match(name)
+            if score > 0:
+                tags = " ".join(f"{k}={v}" for k, v in status.tags.items())
+                yield Hit(
+                    score,
+                    matcher.highlight(name),
+                    partial(app.jump_to_cluster, name),
+                    text=name,
+                    help=f"{severity_label(status.severity)}  {tags}".rstrip(),
+                )
+
+
+class ActionCommands(Provider):
+    """The dashboard's actions, the same ones the keys run."""
+
+    def _actions(self) -> Iterator[Action]:
+        app = cast("LicdashApp", self.app)
+        yield ("Fleet screen", "Every cluster, worst first (1)", partial(app.show_screen, "fleet"))
+        yield (
+            "Deadlines screen",
+            "Upcoming renewals and expiries (2)",
+            partial(app.show_screen, "deadlines"),
+        )
+        yield (
+            "Entitlements screen",
+            "Fleet roll-up per licence (3)",
+            partial(app.show_screen, "entitlements"),
+        )
+        yield (
+            "Events screen",
+            "Changes since shift start, poll errors (4)",
+            partial(app.show_screen, "events"),
+        )
+        yield ("Poll all now", "Poll every cluster now (R)", partial(app.poll, None))
+        if app.source.paused:
+            yield ("Resume polling", "Resume scheduled polling (p)", app.action_toggle_pause)
+        else:
+            yield ("Pause polling", "Stop scheduled polling (p)", app.action_toggle_pause)
+        yield ("Export…", "Export snapshots or a screenshot (e)", app.action_export)
+        yield ("Next theme", "Cycle the colour theme (t)", app.action_next_theme)
+        for theme in app.licdash_themes:
+            yield (f"Theme: {theme}", f"Switch to the {theme} theme", partial(app.set_theme, theme))
+        yield ("Keys", "Every key of this screen (?)", app.action_help)
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._actions():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._actions():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)

@@ -1,0 +1,117 @@
+"""The fleet screen: the summary bar over one row per cluster, worst first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from dashboard.messages import FleetUpdated
+from dashboard.state import FleetState
+from dashboard.widgets.filter_input import FilterInput, FleetFilter
+from dashboard.widgets.fleet_table import FleetTable
+from dashboard.widgets.summary_bar import SummaryBar
+
+if TYPE_CHECKING:
+    from dashboard.app import LicdashApp
+
+TICK_SECONDS = 1.0
+"""How often ages, stale flags and relative deadlines are re-derived from the clock."""
+
+
+class FleetScreen(Screen[None]):
+    """What is about to break, in two seconds: the whole fleet, worst first."""
+
+    TITLE = "Fleet"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "open_filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("r", "poll_selected", "Poll selected"),
+    ]
+
+    @property
+    def licdash(self) -> LicdashApp:
+        """The app, typed: this screen only runs inside :class:`LicdashApp`."""
+        return cast("LicdashApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.licdash
+        yield SummaryBar(clock=app.clock, stale_after=app.stale_after, id="summary")
+        yield FleetTable(clock=app.clock, stale_after=app.stale_after, id="fleet-table")
+        yield FilterInput(id="filter")
+        yield Footer()
+
+    @property
+    def table(self) -> FleetTable:
+        return self.query_one(FleetTable)
+
+    @property
+    def summary(self) -> SummaryBar:
+        return self.query_one(SummaryBar)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self._show(self.licdash.fleet)
+        self.set_interval(TICK_SECONDS, self._tick, name="fleet-tick")
+
+    def on_screen_resume(self) -> None:
+        self._show(self.licdash.fleet)
+
+    def on_fleet_updated(self, message: FleetUpdated) -> None:
+        message.stop()
+        self._show(message.fleet)
+
+    def _show(self, fleet: FleetState) -> None:
+        table = self.table
+        if fleet.statuses is not getattr(self, "_shown_statuses", None):
+            self._shown_statuses: Any = fleet.statuses
+            table.set_fleet(fleet.statuses)
+        summary = self.summary
+        summary.fleet = fleet
+        summary.shown = table.row_count
+
+    def _tick(self) -> None:
+        self.table.tick()
+        self.summary.shown = self.table.row_count
+        self.summary.refresh()
+
+    # ----- actions ----------------------------------------------------------------------
+
+    def action_open_filter(self) -> None:
+        self.query_one(FilterInput).open()
+
+    def action_clear_filter(self) -> None:
+        filter_input = self.query_one(FilterInput)
+        if filter_input.value or not self.table.fleet_filter.empty:
+            filter_input.value = ""
+            self._apply_filter(FleetFilter())
+
+    def action_poll_selected(self) -> None:
+        cluster = self.table.selected_cluster
+        if cluster is not None:
+            self.licdash.poll(cluster)
+
+    # ----- events -----------------------------------------------------------------------
+
+    @on(FilterInput.Updated)
+    def _filter_updated(self, event: FilterInput.Updated) -> None:
+        self._apply_filter(event.fleet_filter)
+
+    @on(FilterInput.Closed)
+    def _filter_closed(self, event: FilterInput.Closed) -> None:
+        self._apply_filter(event.fleet_filter)
+        self.table.focus()
+
+    def _apply_filter(self, fleet_filter: FleetFilter) -> None:
+        self.table.set_filter(fleet_filter)
+        self.summary.filter_text = fleet_filter.text
+        self.summary.shown = self.table.row_count
+
+    @on(FleetTable.ClusterSelected)
+    def _open_cluster(self, event: FleetTable.ClusterSelected) -> None:
+        self.licdash.open_cluster(event.cluster)

@@ -1,0 +1,20 @@
+"""Where the dashboard's data comes from.
+
+A :class:`DataSource` feeds the app :class:`~dashboard.messages.FleetUpdated` messages
+(posted thread-safely) and answers blocking history queries that screens call from
+thread workers. Three implementations:
+
+- :class:`LiveSource`: a :class:`~collectors.engine.PollEngine` on its own event loop in
+  a worker thread, writing every result to the store (single writer);
+- :class:`StoreViewer`: read-only, follows a store that a ``licdash collect`` writes;
+- :class:`StaticSource`: fixed statuses, for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+from dashboard.sources.base import DataSource, StoreQueries
+from dashboard.sources.live import LiveSource
+from dashboard.sources.static import StaticSource
+from dashboard.sources.viewer import StoreViewer
+
+__all__ = ["DataSource", "LiveSource", "StaticSource", "StoreQueries", "StoreViewer"]

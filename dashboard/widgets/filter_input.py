@@ -1,0 +1,215 @@
+"""The fleet filter: a one-line query language and the input that edits it.
+
+A query is words separated by spaces; a row must match every word:
+
+- ``key=value``: a tag, e.g. ``region=emea`` (case-insensitive);
+- a state word: ``ok``, ``warning``, ``critical``, ``unknown``, ``stale``,
+  ``unreachable``, ``evaluation``, ``expired``, ``unregistered``, ``ooc``, ``reserved``
+  (or any registration or authorization status word, e.g. ``out_of_compliance``);
+- anything else: free text found in the name, tags, status words or error kind.
+
+A leading ``!`` negates a word: ``!ok`` shows everything that is not fine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input
+
+from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
+from collectors.results import ClusterStatus
+
+_Predicate = Callable[[ClusterStatus, bool], bool]
+
+
+def _auth(*states: AuthorizationStatus) -> _Predicate:
+    def check(status: ClusterStatus, stale: bool) -> bool:
+        return status.last_good is not None and status.last_good.authorization.status in states
+
+    return check
+
+
+def _reg(*states: RegistrationStatus) -> _Predicate:
+    def check(status: ClusterStatus, stale: bool) -> bool:
+        return status.last_good is not None and status.last_good.registration.status in states
+
+    return check
+
+
+def _severity(severity: Severity) -> _Predicate:
+    return lambda status, stale: status.severity is severity
+
+
+STATE_WORDS: dict[str, _Predicate] = {
+    **{s.value: _severity(s) for s in Severity},
+    "stale": lambda status, stale: stale,
+    "unreachable": lambda status, stale: status.unreachable,
+    "failing": lambda status, stale: status.unreachable,
+    "fresh": lambda status, stale: not stale and not status.unreachable,
+    **{a.value: _auth(a) for a in AuthorizationStatus if a is not AuthorizationStatus.UNKNOWN},
+    **{r.value: _reg(r) for r in RegistrationStatus if r is not RegistrationStatus.UNKNOWN},
+    "eval": _auth(AuthorizationStatus.EVALUATION, AuthorizationStatus.EVALUATION_EXPIRED),
+    "ooc": _auth(AuthorizationStatus.OUT_OF_COMPLIANCE),
+    "reserved": _reg(RegistrationStatus.REGISTERED_SLR, RegistrationStatus.REGISTERED_ULR),
+    "slr": _reg(RegistrationStatus.REGISTERED_SLR),
+}
+STATE_WORDS["evaluation"] = STATE_WORDS["eval"]
+_EXPIRED = (
+    _auth(AuthorizationStatus.EVALUATION_EXPIRED, AuthorizationStatus.AUTHORIZATION_EXPIRED),
+    _reg(RegistrationStatus.REGISTRATION_EXPIRED),
+)
+STATE_WORDS["expired"] = lambda status, stale: any(p(status, stale) for p in _EXPIRED)
+
+
+def _haystack(status: ClusterStatus) -> str:
+    parts = [status.cluster, status.transport or "", status.axl_version or ""]
+    parts += [f"{k}={v}" for k, v in status.tags.items()]
+    if status.last_good is not None:
+        snap = status.last_good
+        parts += [
+            snap.registration.status.value,
+            snap.registration.raw or "",
+            snap.authorization.status.value,
+            snap.authorization.raw or "",
+            snap.publisher or "",
+        ]
+    if status.last_error is not None:
+        parts.append(status.last_error.kind)
+    return " ".join(parts).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class FleetFilter:
+    """A parsed query; an empty query matches everything."""
+
+    text: str = ""
+    _terms: tuple[tuple[bool, str], ...] = field(default=(), repr=False)
+
+    @classmethod
+    def parse(cls, text: str) -> FleetFilter:
+        terms: list[tuple[bool, str]] = []
+        for word in text.lower().split():
+            negate = word.startswith("!")
+            word = word.lstrip("!")
+            if word:
+                terms.append((negate, word))
+        return cls(text=text.strip(), _terms=tuple(terms))
+
+    @property
+    def empty(self) -> bool:
+        return not self._terms
+
+    def matches(self, status: ClusterStatus, stale: bool) -> bool:
+        """Whether ``status`` (stale or not, at the caller's clock) passes every word."""
+        haystack: str | None = None
+        for negate, word in self._terms:
+            if "=" in word:
+                key, _, value = word.partition("=")
+                tags = {k.lower(): v.lower() for k, v in status.tags.items()}
+                hit = tags.get(key) == value if value else key in tags
+            elif (predicate := STATE_WORDS.get(word)) is not None:
+                hit = predicate(status, stale)
+            else:
+                if haystack is None:
+                    haystack = _haystack(status)
+                hit = word in haystack
+            if hit == negate:
+                return False
+        return True
+
+
+class FilterInput(Input):
+    """Edits the fleet filter; every keystroke re-filters, enter keeps, escape clears."""
+
+    DEFAULT_CSS = """
+    FilterInput {
+        dock: bottom;
+        height: 1;
+        border: none;
+        padding: 0 1;
+        background: $panel;
+        display: none;
+        &.-open {
+            display: block;
+        }
+        &:focus {
+            border: none;
+            background-tint: $foreground 5%;
+        }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Clear filter", show=False),
+    ]
+
+    class Updated(Message):
+        """The query changed (posted on every keystroke)."""
+
+        def __init__(self, filter_input: FilterInput, query: FleetFilter) -> None:
+            super().__init__()
+            self.filter_input = filter_input
+            self.fleet_filter = query
+
+        @property
+        def control(self) -> FilterInput:
+            return self.filter_input
+
+    class Closed(Message):
+        """The input closed: ``kept`` is False when escape cleared the query."""
+
+        def __init__(self, filter_input: FilterInput, query: FleetFilter, kept: bool) -> None:
+            super().__init__()
+            self.filter_input = filter_input
+            self.fleet_filter = query
+            self.kept = kept
+
+        @property
+        def control(self) -> FilterInput:
+            return self.filter_input
+
+    def __init__(
+        self,
+        value: str = "",
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(
+            value,
+            placeholder="filter: name  tag=value  critical  stale  evaluation  !ok  free text",
+            name=name,
+            id=id,
+            classes=classes,
+        )
+
+    @property
+    def fleet_filter(self) -> FleetFilter:
+        return FleetFilter.parse(self.value)
+
+    def open(self) -> None:
+        """Show the input and take focus."""
+        self.add_class("-open")
+        self.focus()
+
+    def _close(self, kept: bool) -> None:
+        self.remove_class("-open")
+        self.post_message(self.Closed(self, self.fleet_filter, kept))
+
+    def _on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Updated(self, self.fleet_filter))
+
+    def _on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close(kept=True)
+
+    def action_cancel(self) -> None:
+        self.value = ""
+        self._close(kept=False)

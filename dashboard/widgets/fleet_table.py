@@ -1,0 +1,727 @@
+"""The fleet table: one row per cluster, rendered line by line, only what is visible.
+
+A Line-API widget over :class:`~textual.scroll_view.ScrollView`. An update replaces the
+statuses, re-sorts and re-filters the row order (cheap keys, no rendering) and refreshes
+the visible lines; each visible row's strip is cached by its cell texts, the column
+widths, the cursor and the theme, so an update that changes rows off screen renders
+nothing and one that changes every row renders one screenful. The cursor follows its
+cluster by name through re-sorts; scroll, sort and filter survive every update.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Literal
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from collectors.model import DeadlineKind, EntitlementStatus, Severity, entitlement_rank
+from collectors.results import ClusterStatus
+from dashboard.format import STALE_GLYPH, human_span, relative, severity_label
+from dashboard.widgets.filter_input import FleetFilter
+
+UNREACHABLE_GLYPH = "↯"
+
+Role = Literal["", "sev-ok", "sev-warning", "sev-critical", "sev-unknown", "stale", "muted"]
+Cell = tuple[str, Role]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: preferred and minimum width, and how eagerly it gives way."""
+
+    key: str
+    label: str
+    width: int
+    min_width: int
+    align: Literal["left", "right"] = "left"
+    shrink: int = 0
+    """Columns with a higher value shrink first when the table is too narrow."""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("cluster", "Cluster", 16, 10, shrink=2),
+    Column("tags", "Tags", 14, 6, shrink=4),
+    Column("source", "Source", 8, 6, shrink=1),
+    Column("registration", "Registration", 12, 10, shrink=1),
+    Column("authorization", "Authorization", 13, 10, shrink=1),
+    Column("severity", "Severity", 13, 13),
+    Column("in_use", "In use", 6, 6, align="right"),
+    Column("worst", "Worst entitlement", 18, 10, shrink=3),
+    Column("deadline", "Next deadline", 13, 12),
+    Column("age", "Last good poll", 22, 16, shrink=2),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+_GAP = 1
+
+_REGISTRATION_WORDS = {
+    "unregistered": "unregistered",
+    "registered": "registered",
+    "registration_expired": "expired",
+    "reservation_in_progress": "reserving",
+    "registered_slr": "reserved SLR",
+    "registered_ulr": "reserved ULR",
+    "unknown": "?",
+}
+_AUTHORIZATION_WORDS = {
+    "no_licenses_in_use": "no licences",
+    "evaluation": "evaluation",
+    "evaluation_expired": "eval expired",
+    "authorized": "authorized",
+    "out_of_compliance": "out of compl.",
+    "authorization_expired": "auth expired",
+    "authorized_reserved": "auth reserved",
+    "not_authorized_reserved": "not auth (res)",
+    "unknown": "?",
+}
+_ENTITLEMENT_WORDS = {
+    EntitlementStatus.INIT: "init",
+    EntitlementStatus.IN_COMPLIANCE: "ok",
+    EntitlementStatus.OUT_OF_COMPLIANCE: "out of compl.",
+    EntitlementStatus.EVALUATION: "eval",
+    EntitlementStatus.EVALUATION_EXPIRED: "eval expired",
+    EntitlementStatus.AUTHORIZATION_EXPIRED: "auth expired",
+    EntitlementStatus.WAITING: "waiting",
+    EntitlementStatus.RESERVED: "reserved",
+    EntitlementStatus.NOT_AUTHORIZED: "not auth",
+}
+_DEADLINE_WORDS = {
+    DeadlineKind.REGISTRATION_EXPIRY: "reg",
+    DeadlineKind.AUTHORIZATION_EXPIRY: "auth",
+    DeadlineKind.EVALUATION_END: "eval",
+    DeadlineKind.REGISTRATION_RENEWAL: "renew",
+    DeadlineKind.AUTHORIZATION_RENEWAL: "comm",
+}
+_SEVERITY_ROLE: dict[Severity, Role] = {
+    Severity.OK: "sev-ok",
+    Severity.WARNING: "sev-warning",
+    Severity.CRITICAL: "sev-critical",
+    Severity.UNKNOWN: "sev-unknown",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RowContext:
+    """What a row's look depends on besides its status: the time and the thresholds."""
+
+    now: datetime
+    stale_after: timedelta
+    warning_days: float = 30.0
+    critical_days: float = 7.0
+
+    def is_stale(self, status: ClusterStatus) -> bool:
+        """Stale by the engine's flag, or because its last good poll is too old now.
+
+        A cluster never polled successfully is not "stale": it has no data to age.
+        """
+        if status.stale:
+            return True
+        age = status.age(self.now)
+        return age is not None and age > self.stale_after
+
+
+def _deadline_key(status: ClusterStatus) -> float:
+    snap = status.last_good
+    deadline = snap.next_hard_deadline if snap is not None else None
+    return deadline.at.timestamp() if deadline is not None else math.inf
+
+
+def _worst_key(status: ClusterStatus) -> tuple[int, int]:
+    worst = status.last_good.worst_entitlement if status.last_good else None
+    return (entitlement_rank(worst.status), worst.count) if worst else (-1, 0)
+
+
+def sort_key(column: str, ctx: RowContext) -> Callable[[ClusterStatus], Any]:
+    """The ascending ("natural") key for ``column``; severity and age sort worst first."""
+    if column == "severity":
+        return lambda s: (
+            -s.severity.rank,
+            not ctx.is_stale(s),
+            _deadline_key(s),
+            s.cluster,
+        )
+    if column == "cluster":
+        return lambda s: s.cluster
+    if column == "tags":
+        return lambda s: (",".join(s.tags.values()), s.cluster)
+    if column == "source":
+        return lambda s: (s.transport or "~", s.axl_version or "", s.cluster)
+    if column == "registration":
+        return lambda s: (s.last_good.registration.status.value if s.last_good else "~", s.cluster)
+    if column == "authorization":
+        return lambda s: (s.last_good.authorization.status.value if s.last_good else "~", s.cluster)
+    if column == "in_use":
+        return lambda s: (-(s.last_good.licences_in_use if s.last_good else -1), s.cluster)
+    if column == "worst":
+        return lambda s: (tuple(-v for v in _worst_key(s)), s.cluster)
+    if column == "deadline":
+        return lambda s: (_deadline_key(s), s.cluster)
+    if column == "age":
+        return lambda s: (-_age_seconds(s, ctx.now), s.cluster)
+    raise KeyError(column)
+
+
+def _age_seconds(status: ClusterStatus, now: datetime) -> float:
+    age = status.age(now)
+    return math.inf if age is None else age.total_seconds()
+
+
+def row_cells(status: ClusterStatus, ctx: RowContext) -> tuple[Cell, ...]:
+    """The text and colour role of every cell of one row, in :data:`COLUMNS` order."""
+    snap = status.last_good
+    stale = ctx.is_stale(status)
+    severity = status.severity
+    sev_text = severity_label(severity) + (f" {STALE_GLYPH}" if stale else "")
+    cells: list[Cell] = [
+        (status.cluster, ""),
+        (",".join(status.tags.values()), "muted"),
+        (_source_text(status), ""),
+    ]
+    if snap is None:
+        cells += [("—", "muted"), ("—", "muted")]
+    else:
+        reg, auth = snap.registration, snap.authorization
+        reg_text = _REGISTRATION_WORDS.get(reg.status.value, reg.status.value)
+        if reg.status.value == "unknown" and reg.raw:
+            reg_text = reg.raw
+        auth_text = _AUTHORIZATION_WORDS.get(auth.status.value, auth.status.value)
+        if auth.status.value == "unknown" and auth.raw:
+            auth_text = auth.raw
+        cells += [(reg_text, ""), (auth_text, "")]
+    cells.append((sev_text, _SEVERITY_ROLE[severity]))
+    cells.append((str(snap.licences_in_use) if snap is not None else "—", ""))
+    cells.append(_worst_cell(status))
+    cells.append(_deadline_cell(status, ctx))
+    cells.append(_age_cell(status, ctx, stale))
+    return tuple(cells)
+
+
+def _source_text(status: ClusterStatus) -> str:
+    transport = status.last_good.source if status.last_good else status.transport
+    if transport is None:
+        return "—"
+    if transport == "axl":
+        return f"AXL {status.axl_version}" if status.axl_version else "AXL"
+    return transport.upper()
+
+
+def _worst_cell(status: ClusterStatus) -> Cell:
+    worst = status.last_good.worst_entitlement if status.last_good else None
+    if worst is None:
+        return ("—", "muted")
+    word = _ENTITLEMENT_WORDS.get(worst.status, worst.raw_status)
+    rank = entitlement_rank(worst.status)
+    role: Role = ""
+    if worst.status is EntitlementStatus.UNKNOWN:
+        role = "sev-unknown"
+    elif rank >= 5:
+        role = "sev-critical"
+    elif rank >= 2:
+        role = "sev-warning"
+    return (f"{worst.name} {word}", role)
+
+
+def _deadline_cell(status: ClusterStatus, ctx: RowContext) -> Cell:
+    deadline = status.last_good.next_hard_deadline if status.last_good else None
+    if deadline is None:
+        return ("—", "muted")
+    days = (deadline.at - ctx.now).total_seconds() / 86400
+    role: Role = ""
+    if days <= ctx.critical_days:
+        role = "sev-critical"
+    elif days <= ctx.warning_days:
+        role = "sev-warning"
+    return (f"{_DEADLINE_WORDS[deadline.kind]} {relative(deadline.at, ctx.now)}", role)
+
+
+def _age_cell(status: ClusterStatus, ctx: RowContext, stale: bool) -> Cell:
+    age = status.age(ctx.now)
+    span = "never" if age is None else human_span(age)
+    kind = status.last_error.kind if status.last_error else None
+    if stale:
+        return (f"{STALE_GLYPH} {span} · {kind or 'no new data'}", "stale")
+    if status.unreachable:
+        return (f"{UNREACHABLE_GLYPH} {span} · {kind or 'failed'}", "stale")
+    if age is None:
+        return ("never", "muted")
+    return (span, "")
+
+
+def fit(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
+    """Pad or cut ``text`` to exactly ``width`` cells, marking a cut with an ellipsis."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - length)
+    return pad + text if align == "right" else text + pad
+
+
+def allocate_widths(
+    columns: Sequence[Column], preferred: Sequence[int], available: int
+) -> list[int]:
+    """Shrink columns (highest ``shrink`` first, evenly within a level) to fit ``available``."""
+    widths = list(preferred)
+    excess = sum(widths) + _GAP * (len(widths) - 1) - available
+    for level in sorted({c.shrink for c in columns if c.shrink > 0}, reverse=True):
+        members = [i for i, c in enumerate(columns) if c.shrink == level]
+        while excess > 0:
+            movable = [i for i in members if widths[i] > columns[i].min_width]
+            if not movable:
+                break
+            for i in movable:
+                if excess <= 0:
+                    break
+                widths[i] -= 1
+                excess -= 1
+        if excess <= 0:
+            break
+    return widths
+
+
+class FleetTable(ScrollView, can_focus=True):
+    """Every cluster of the fleet, worst first, with a row cursor and a column cursor."""
+
+    DEFAULT_CSS = """
+    FleetTable {
+        background: $surface;
+        color: $foreground;
+        height: 1fr;
+        scrollbar-gutter: stable;
+        &:focus {
+            background-tint: $foreground 3%;
+        }
+        & > .fleet-table--header {
+            color: $text-muted;
+            text-style: bold;
+            background: $panel;
+        }
+        & > .fleet-table--header-cursor {
+            color: $foreground;
+            background: $primary 40%;
+            text-style: bold;
+        }
+        & > .fleet-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+        }
+        &:focus > .fleet-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .fleet-table--sev-ok { color: $sev-ok; }
+        & > .fleet-table--sev-warning { color: $sev-warning; }
+        & > .fleet-table--sev-critical { color: $sev-critical; text-style: bold; }
+        & > .fleet-table--sev-unknown { color: $sev-unknown; }
+        & > .fleet-table--stale { color: $stale; text-style: italic; }
+        & > .fleet-table--muted { color: $text-muted; }
+        & > .fleet-table--dimmed { text-style: dim; }
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "fleet-table--header",
+        "fleet-table--header-cursor",
+        "fleet-table--cursor",
+        "fleet-table--sev-ok",
+        "fleet-table--sev-warning",
+        "fleet-table--sev-critical",
+        "fleet-table--sev-unknown",
+        "fleet-table--stale",
+        "fleet-table--muted",
+        "fleet-table--dimmed",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Previous cluster", show=False),
+        Binding("down,j", "cursor_down", "Next cluster", show=False),
+        Binding("left", "cursor_left", "Previous column", show=False),
+        Binding("right", "cursor_right", "Next column", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("g,home", "first", "First cluster", show=False),
+        Binding("G,end", "last", "Last cluster", show=False),
+        Binding("s", "sort", "Sort by column"),
+        Binding("S", "sort_reverse", "Reverse sort"),
+        Binding("enter", "select", "Open cluster"),
+    ]
+
+    cursor_column: var[int] = var(5)
+    """Index of the selected column (in :data:`COLUMNS`): what ``s`` sorts by."""
+
+    class ClusterSelected(Message):
+        """Enter or a double click on a row: open this cluster."""
+
+        def __init__(self, table: FleetTable, cluster: str) -> None:
+            super().__init__()
+            self.table = table
+            self.cluster = cluster
+
+        @property
+        def control(self) -> FleetTable:
+            return self.table
+
+    class ClusterHighlighted(Message):
+        """The row cursor moved to another cluster."""
+
+        def __init__(self, table: FleetTable, cluster: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.cluster = cluster
+
+        @property
+        def control(self) -> FleetTable:
+            return self.table
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stale_after: timedelta = timedelta(minutes=15),
+        warning_days: float = 30.0,
+        critical_days: float = 7.0,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.clock = clock
+        self.stale_after = stale_after
+        self.warning_days = warning_days
+        self.critical_days = critical_days
+        self.sort_column = "severity"
+        self.sort_reverse = False
+        self.fleet_filter = FleetFilter()
+        self._statuses: Mapping[str, ClusterStatus] = {}
+        self._order: list[str] = []
+        self._index: dict[str, int] = {}
+        self._cursor = 0
+        self._cursor_name: str | None = None
+        self._name_width = COLUMNS[0].width
+        self._ctx = self._row_context()
+        self._cells: dict[str, tuple[ClusterStatus, datetime, tuple[Cell, ...]]] = {}
+        self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(2048)
+        self._styles: dict[str, Style] = {}
+        self._style_generation = 0
+        self._widths_cache: tuple[tuple[int, int], tuple[int, ...]] = ((0, 0), ())
+
+    # ----- public API -----------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    @property
+    def total_count(self) -> int:
+        return len(self._statuses)
+
+    @property
+    def clusters(self) -> Sequence[str]:
+        """The cluster names shown, in display order."""
+        return tuple(self._order)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def selected_cluster(self) -> str | None:
+        return self._order[self._cursor] if self._order else None
+
+    def cells(self, cluster: str) -> tuple[str, ...]:
+        """The texts a row shows now (for tests and exports of the screen)."""
+        return tuple(text for text, _ in self._row_cells(cluster))
+
+    def set_fleet(self, statuses: Mapping[str, ClusterStatus]) -> None:
+        """Show ``statuses``; keeps cursor (by name), scroll, sort and filter."""
+        names_changed = statuses.keys() != self._statuses.keys()
+        self._statuses = statuses
+        if names_changed:
+            longest = max((cell_len(n) for n in statuses), default=0)
+            self._name_width = max(COLUMNS[0].min_width, min(longest, 28))
+            self._cells = {n: c for n, c in self._cells.items() if n in statuses}
+        self._reorder()
+
+    def set_filter(self, fleet_filter: FleetFilter) -> None:
+        self.fleet_filter = fleet_filter
+        self._reorder()
+
+    def sort_by(self, column: str, *, reverse: bool = False) -> None:
+        if column not in COLUMN_KEYS:
+            raise KeyError(column)
+        self.sort_column = column
+        self.sort_reverse = reverse
+        self._reorder()
+
+    def tick(self) -> None:
+        """Time moved on: re-derive ages and stale flags, re-sort, redraw what is visible."""
+        self._reorder()
+
+    def move_to(self, cluster: str) -> bool:
+        """Put the cursor on ``cluster`` (clearing a filter that hides it)."""
+        if cluster not in self._statuses:
+            return False
+        if cluster not in self._index:
+            self.set_filter(FleetFilter())
+        self._move(self._index[cluster])
+        return True
+
+    # ----- ordering -------------------------------------------------------------------
+
+    def _row_context(self) -> RowContext:
+        return RowContext(
+            now=self.clock(),
+            stale_after=self.stale_after,
+            warning_days=self.warning_days,
+            critical_days=self.critical_days,
+        )
+
+    def _reorder(self) -> None:
+        self._ctx = ctx = self._row_context()
+        statuses = self._statuses
+        fleet_filter = self.fleet_filter
+        rows = list(statuses.values())
+        if not fleet_filter.empty:
+            rows = [s for s in rows if fleet_filter.matches(s, ctx.is_stale(s))]
+        rows.sort(key=sort_key(self.sort_column, ctx), reverse=self.sort_reverse)
+        self._order = [s.cluster for s in rows]
+        self._index = {name: i for i, name in enumerate(self._order)}
+        if self._cursor_name in self._index:
+            self._cursor = self._index[self._cursor_name]
+        else:
+            self._cursor = min(self._cursor, max(len(self._order) - 1, 0))
+        new_name = self.selected_cluster
+        if new_name != self._cursor_name:
+            self._cursor_name = new_name
+            self.post_message(self.ClusterHighlighted(self, new_name))
+        self._update_virtual_size()
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        widths = self._widths()
+        content = sum(widths) + _GAP * (len(widths) - 1)
+        self.virtual_size = Size(max(content, self.size.width), len(self._order) + 1)
+
+    def _widths(self) -> tuple[int, ...]:
+        key = (self._name_width, self.size.width)
+        if self._widths_cache[0] != key:
+            preferred = [self._name_width, *(c.width for c in COLUMNS[1:])]
+            widths = allocate_widths(COLUMNS, preferred, self.size.width or 120)
+            self._widths_cache = (key, tuple(widths))
+        return self._widths_cache[1]
+
+    # ----- cursor and actions ---------------------------------------------------------
+
+    def _move(self, row: int) -> None:
+        if not self._order:
+            return
+        row = max(0, min(row, len(self._order) - 1))
+        old = self._cursor
+        self._cursor = row
+        name = self._order[row]
+        if name != self._cursor_name:
+            self._cursor_name = name
+            self.post_message(self.ClusterHighlighted(self, name))
+        self._refresh_row(old)
+        self._refresh_row(row)
+        self._scroll_to_cursor()
+
+    def _refresh_row(self, row: int) -> None:
+        self.refresh_line(row + 1)
+
+    def _scroll_to_cursor(self) -> None:
+        body = max(self.size.height - 1, 1)
+        top = round(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False)
+        elif self._cursor >= top + body:
+            self.scroll_to(y=self._cursor - body + 1, animate=False)
+
+    def _scroll_to_column(self) -> None:
+        widths = self._widths()
+        start = sum(widths[: self.cursor_column]) + _GAP * self.cursor_column
+        end = start + widths[self.cursor_column]
+        left = round(self.scroll_x)
+        if start < left:
+            self.scroll_to(x=start, animate=False)
+        elif end > left + self.size.width:
+            self.scroll_to(x=end - self.size.width, animate=False)
+
+    def action_cursor_up(self) -> None:
+        self._move(self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move(self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self._move(self._cursor - max(self.size.height - 2, 1))
+
+    def action_page_down(self) -> None:
+        self._move(self._cursor + max(self.size.height - 2, 1))
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(len(self._order) - 1)
+
+    def action_cursor_left(self) -> None:
+        self.cursor_column = max(0, self.cursor_column - 1)
+
+    def action_cursor_right(self) -> None:
+        self.cursor_column = min(len(COLUMNS) - 1, self.cursor_column + 1)
+
+    def watch_cursor_column(self) -> None:
+        self._scroll_to_column()
+        self.refresh_line(0)
+
+    def action_sort(self) -> None:
+        self.sort_by(COLUMN_KEYS[self.cursor_column])
+
+    def action_sort_reverse(self) -> None:
+        column = COLUMN_KEYS[self.cursor_column]
+        reverse = not self.sort_reverse if column == self.sort_column else True
+        self.sort_by(column, reverse=reverse)
+
+    def action_select(self) -> None:
+        if (name := self.selected_cluster) is not None:
+            self.post_message(self.ClusterSelected(self, name))
+
+    def _column_at(self, x: int) -> int | None:
+        position = 0
+        for index, width in enumerate(self._widths()):
+            if position <= x < position + width + _GAP:
+                return index
+            position += width + _GAP
+        return None
+
+    async def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        column = self._column_at(offset.x + round(self.scroll_x))
+        if offset.y == 0:
+            if column is not None:
+                key = COLUMN_KEYS[column]
+                self.cursor_column = column
+                reverse = not self.sort_reverse if key == self.sort_column else False
+                self.sort_by(key, reverse=reverse)
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if 0 <= row < len(self._order):
+            if column is not None:
+                self.cursor_column = column
+            self._move(row)
+            if event.chain >= 2:
+                self.action_select()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
+
+    # ----- rendering ------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+        self._style_generation += 1
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            partial = name not in ("header", "header-cursor", "cursor")
+            style = self.get_component_rich_style(f"fleet-table--{name}", partial=partial)
+            self._styles[name] = style
+        return style
+
+    def _row_cells(self, name: str) -> tuple[Cell, ...]:
+        status = self._statuses[name]
+        now = self._ctx.now
+        cached = self._cells.get(name)
+        if cached is not None and cached[0] is status and cached[1] == now:
+            return cached[2]
+        cells = row_cells(status, self._ctx)
+        self._cells[name] = (status, now, cells)
+        return cells
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            strip = self._header_strip(base)
+        else:
+            row = scroll_y + y - 1
+            if row >= len(self._order):
+                return Strip.blank(width, base)
+            strip = self._row_strip(row, base)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def _header_strip(self, base: Style) -> Strip:
+        widths = self._widths()
+        key = (
+            "header",
+            widths,
+            self.sort_column,
+            self.sort_reverse,
+            self.cursor_column,
+            self._style_generation,
+            base,
+        )
+        if (cached := self._strips.get(key)) is not None:
+            return cached
+        header, cursor = base + self._style("header"), base + self._style("header-cursor")
+        segments: list[Segment] = []
+        for index, (column, width) in enumerate(zip(COLUMNS, widths, strict=True)):
+            label = column.label
+            if column.key == self.sort_column:
+                label += " ▲" if self.sort_reverse else " ▼"
+            style = cursor if index == self.cursor_column else header
+            segments.append(Segment(fit(label, width, column.align), style))
+            segments.append(Segment(" " * _GAP, header))
+        strip = Strip(segments).adjust_cell_length(max(self.virtual_size.width, 1), header)
+        self._strips[key] = strip
+        return strip
+
+    def _row_strip(self, row: int, base: Style) -> Strip:
+        name = self._order[row]
+        cells = self._row_cells(name)
+        status = self._statuses[name]
+        dimmed = status.unreachable or self._ctx.is_stale(status)
+        selected = row == self._cursor
+        widths = self._widths()
+        key = (cells, dimmed, selected, self.has_focus, widths, self._style_generation, base)
+        if (cached := self._strips.get(key)) is not None:
+            return cached
+        row_style = base + self._style("dimmed") if dimmed else base
+        cursor = self._style("cursor") if selected else None
+        segments: list[Segment] = []
+        gap_style = row_style + cursor if cursor else row_style
+        for (text, role), column, width in zip(cells, COLUMNS, widths, strict=True):
+            style = row_style + self._style(role) if role else row_style
+            if cursor is not None:
+                style += cursor
+            segments.append(Segment(fit(text, width, column.align), style))
+            segments.append(Segment(" " * _GAP, gap_style))
+        strip = Strip(segments).adjust_cell_length(max(self.virtual_size.width, 1), gap_style)
+        self._strips[key] = strip
+        return strip
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._refresh_row(self._cursor)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._refresh_row(self._cursor)
