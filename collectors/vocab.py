@@ -199,7 +199,7 @@ def _split_words(part: str) -> str:
         if keep in part:
             token = f"\x00{i}\x00"
             placeholders[token] = keep
-            part = part.replace(keep, token)
+            part = part.replace(keep, f" {token} ")
     part = _CAMEL.sub(" ", part.replace("_", " ").replace("-", " "))
     for token, keep in placeholders.items():
         part = part.replace(token, keep)

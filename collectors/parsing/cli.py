@@ -37,19 +37,14 @@ _PROMPT: Final = re.compile(r"^(?:\s*admin:|[A-Za-z0-9_.\-]+(?:\([^)]*\))?[#>]|#
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\x1b\[[0-9;?]*[A-Za-z]")
 _UNDERLINE: Final = re.compile(r"^\s*={3,}\s*$")
 _SEPARATOR: Final = re.compile(r"^\s*-{5,}\s*$")
-_KV: Final = re.compile(
-    r"^(?P<indent>\s*)(?P<key>[A-Za-z][A-Za-z0-9 ._/()\-]*?)\s*:\s*(?P<value>.*)$"
-)
+_KEY: Final = re.compile(r"[A-Za-z][A-Za-z0-9 ._/()\-]*")
 _SMART: Final = re.compile(r"^\s*smart\s+licensing\s+is\s+(?P<word>[A-Za-z]+)", re.IGNORECASE)
 _EVAL_EXPIRED: Final = re.compile(
     r"^\s*evaluation\s+(?:period\s+)?expired(?:\s+on\s+.*)?$", re.IGNORECASE
 )
-_ENT_HEADER: Final = re.compile(r"^\s*(?P<label>.*?)\s*\((?P<tag>[^()\s]{2,})\)\s*:?\s*$")
-_TABLE_ROW: Final = re.compile(
-    r"^\s*(?:(?P<label>.*\S)\s+)?(?P<tag>\S+)\s+(?P<count>\d+)\s+"
-    r"(?P<status>[A-Za-z][A-Za-z _\-]*?)\s*$"
-)
+_STATUS_WORD: Final = re.compile(r"[A-Za-z][A-Za-z_\-]*")
 _NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
+MAX_LINE: Final = 1000
 
 _TOP, _REG, _AUTH, _EVAL, _USAGE, _OTHER = "top", "reg", "auth", "eval", "usage", "other"
 _SECTIONS: Final = {
@@ -67,11 +62,44 @@ def _key(text: str) -> str:
     return " ".join(_NON_ALNUM.sub(" ", text.lower()).split())
 
 
+def _split_kv(line: str) -> tuple[str, str, int] | None:
+    """``  Key: value`` -> (key, value, indent); None when the line is not one."""
+    head, sep, value = line.partition(":")
+    key = head.lstrip()
+    if not sep or not _KEY.fullmatch(key):
+        return None
+    return key.rstrip(), value.strip(), len(head) - len(key)
+
+
+def _table_row(line: str) -> tuple[str, int, str] | None:
+    """``<label> <tag> <count> <status words>`` -> (tag, count, status)."""
+    tokens = line.split()
+    for i in range(len(tokens) - 2, max(len(tokens) - 8, 0), -1):
+        if not _STATUS_WORD.fullmatch(tokens[i + 1]):
+            return None
+        if tokens[i].isdecimal():
+            return tokens[i - 1], int(tokens[i]), " ".join(tokens[i + 1 :])
+    return None
+
+
+def _entitlement_tag(line: str) -> str | None:
+    """The tag of an entitlement heading ``<label> (<tag>)`` or ``(<tag>):``, else None."""
+    text = line.rstrip().removesuffix(":").rstrip()
+    if not text.endswith(")"):
+        return None
+    tag = text[text.rfind("(") + 1 : -1]
+    if len(tag) < 2 or "(" not in text or any(c.isspace() for c in tag):
+        return None
+    return tag
+
+
 def clean_lines(text: str) -> list[str]:
     """The capture's lines without SSH leftovers, prompts, pager text or trailing space."""
     lines: list[str] = []
-    for line in text.splitlines():
-        line = _PAGER.sub("", _CONTROL.sub("", line)).rstrip()
+    for raw in text.splitlines():
+        if len(raw) > MAX_LINE:  # no real status line is this long; keeps regexes linear
+            continue
+        line = _PAGER.sub("", _CONTROL.sub("", raw)).rstrip()
         if not line.strip() or _PROMPT.match(line):
             continue
         lines.append(line)
@@ -103,10 +131,10 @@ class _Reader:
             self.enter(name)
             return
         if self.section == _USAGE and not self.table:
-            match = _ENT_HEADER.match(text)
-            if match:
+            tag = _entitlement_tag(text)
+            if tag:
                 self.flush()
-                self.ent = [match["tag"], 0, None]
+                self.ent = [tag, 0, None]
                 return
         if indent == 0:
             self.enter(_OTHER)
@@ -125,17 +153,18 @@ class _Reader:
             self.got.authorization.setdefault("evaluation_remaining_days", 0.0)
             return
         if self.section == _USAGE and self.table:
-            row = _TABLE_ROW.match(line)
+            row = _table_row(line)
             if row:
-                self.got.entitlement(row["tag"], int(row["count"]), row["status"])
+                self.got.entitlement(*row)
                 return
-        kv = _KV.match(line)
+        kv = _split_kv(line)
         if kv is None:
             self.plain(line)
             return
-        key, value, indent = _key(kv["key"]), kv["value"].strip(), len(kv["indent"])
+        raw_key, value, indent = kv
+        key = _key(raw_key)
         if not value:
-            self.header(kv["key"], indent)
+            self.header(raw_key, indent)
             return
         if key == "udi" and self.ent is None:
             self.got.udi = normalise_udi(value)
@@ -147,7 +176,7 @@ class _Reader:
             self.evaluation(key, value)
         elif self.section == _USAGE and self.ent is not None:
             if key == "count":
-                self.ent[1] = int(value) if value.isdigit() else 0
+                self.ent[1] = int(value) if value.isdecimal() else 0
             elif key == "status":
                 self.ent[2] = value
 
@@ -159,10 +188,10 @@ class _Reader:
             self.flush()
             self.table = True
             return
-        match = None if self.table else _ENT_HEADER.match(line)
-        if match:
+        tag = None if self.table else _entitlement_tag(line)
+        if tag:
             self.flush()
-            self.ent = [match["tag"], 0, None]
+            self.ent = [tag, 0, None]
 
     def registration(self, key: str, value: str) -> None:
         got, reg = self.got, self.got.registration
