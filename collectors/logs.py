@@ -33,11 +33,12 @@ MIN_SECRET_LEN: Final = 4
 """Shorter values are not redacted by value: masking "ab" everywhere would mangle text."""
 
 _HANDLER_NAME: Final = "licdash-stderr"
+_CHATTY: Final = ("httpx", "httpcore", "asyncssh", "aiohttp.access")
 _PATTERNS: Final = (
     # password=..., "password": "...", pass: ..., secret=..., token=...
     re.compile(
-        r"(?i)(\b(?:password|passwd|pass|secret|token|api[_-]?key)\b[\"']?\s*[:=]\s*[\"']?)"
-        r"([^\s\"',;&}]+)"
+        r"(?i)(\b(?:password|passwd|pass|secret|token|api[_-]?key)\b[\"']?\s*[:=]\s*)"
+        r"(\"[^\"]*\"|'[^']*'|[^\s\"',;&}]+)"
     ),
     # Authorization: Basic dXNlcjpwYXNz / Bearer ...
     re.compile(r"(?i)(\bauthorization\b[\"']?\s*[:=]\s*[\"']?(?:basic|bearer|digest)\s+)(\S+)"),
@@ -95,8 +96,10 @@ class SecretRedactor(logging.Filter):
 
 
 def _mask(match: re.Match[str]) -> str:
+    value = match.group(2)
+    quote = value[0] if value[:1] in ("'", '"') else ""
     tail = match.group(3) if match.re.groups >= 3 else ""
-    return f"{match.group(1)}{REDACTED}{tail}"
+    return f"{match.group(1)}{quote}{REDACTED}{quote}{tail}"
 
 
 def _utc_iso(created: float) -> str:
@@ -136,6 +139,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at emit time (tests swap it; so do daemons)."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+
 def setup_logging(
     fmt: LogFormat = "human",
     *,
@@ -155,13 +169,17 @@ def setup_logging(
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)
         old.close()
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(JsonFormatter() if fmt == "json" else HumanFormatter())
     redactor = SecretRedactor(secrets)
     handler.addFilter(redactor)
     root.addHandler(handler)
     root.setLevel(level)
+    # httpx logs every request at INFO: one line per poll drowns the useful ones.
+    quiet = logging.WARNING if logging.getLevelName(root.level) != "DEBUG" else logging.NOTSET
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(quiet)
     logging.captureWarnings(True)
     return redactor
 

@@ -367,7 +367,12 @@ def thresholds_from(config: LicdashConfig) -> dict[str, timedelta]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging
+
     from collectors.errors import LicdashError
+    from collectors.logs import setup_logging
+
+    redactor = setup_logging(level=logging.WARNING)
 
     try:
         wanted = parse_tag_filters(args.tag)
@@ -380,6 +385,9 @@ def run(args: argparse.Namespace) -> int:
             from collectors.config import load_config
 
             config = load_config(args.config)
+            from collectors.logs import config_secrets
+
+            redactor.add(config_secrets(config))
         if args.poll:
             assert config is not None
             statuses = _poll(config)
@@ -408,3 +416,9 @@ def run(args: argparse.Namespace) -> int:
         colour = wants_colour(out)
         print(render_table(rows, now, colour=colour, ascii_only=not can_print_glyphs(out)))
     return exit_code(rows)
+
+
+if __name__ == "__main__":  # python -m, without the full ``licdash`` router
+    _parser = argparse.ArgumentParser(prog="licdash status")
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))
