@@ -125,3 +125,9 @@ async def _once(daemon: Daemon) -> int:
         sys.stderr.flush()
     print(report.line(), flush=True)
     return EXIT_OK
+
+
+if __name__ == "__main__":  # python -m, without the full ``licdash`` router
+    _parser = argparse.ArgumentParser(prog="licdash collect")
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))

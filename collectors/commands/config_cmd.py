@@ -86,3 +86,9 @@ async def _poll_all(config: LicdashConfig) -> list[PollUpdate]:
 
     async with PollEngine(config) as engine:
         return await engine.poll_once()
+
+
+if __name__ == "__main__":  # python -m, without the full ``licdash`` router
+    _parser = argparse.ArgumentParser(prog="licdash config")
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))

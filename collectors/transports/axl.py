@@ -335,11 +335,12 @@ def map_httpx_error(exc: httpx.HTTPError, *, cluster: str, where: str) -> Licdas
     chain = _causes(exc)
     if any(isinstance(c, ssl.SSLCertVerificationError) for c in chain):
         cert = next(c for c in chain if isinstance(c, ssl.SSLCertVerificationError))
-        reason = cert.verify_message or "certificate verification failed"
+        reason = getattr(cert, "verify_message", None) or "certificate verification failed"
         return TlsError(f"TLS to {where}: {reason}", cluster=cluster)
     if any(isinstance(c, ssl.SSLError) for c in chain):
         ssl_exc = next(c for c in chain if isinstance(c, ssl.SSLError))
-        return TlsError(f"TLS handshake with {where} failed: {ssl_exc.reason}", cluster=cluster)
+        reason = getattr(ssl_exc, "reason", None) or type(ssl_exc).__name__
+        return TlsError(f"TLS handshake with {where} failed: {reason}", cluster=cluster)
     if isinstance(exc, httpx.ConnectTimeout):
         return ConnectTimeoutError(f"connecting to {where} timed out", cluster=cluster)
     if isinstance(exc, httpx.TimeoutException):

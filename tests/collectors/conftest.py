@@ -76,3 +76,9 @@ def fleet_cfg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
         return fleet_config(fleet, monkeypatch, tmp_path, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def fleet_toml_text() -> Any:
+    """``fleet_toml_text(fleet, ...)`` -> TOML with passwords in LICDASH_TEST_PW_<i>."""
+    return fleet_toml

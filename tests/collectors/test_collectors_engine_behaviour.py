@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -129,7 +130,7 @@ async def test_backoff_timing_with_an_injected_clock(fleet_cfg: Any) -> None:
                     engine.stop()
                     break
             await runner
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     # 30 s doubling, capped at 100 s, each shortened by jitter x random = 5 %.
     assert gaps == pytest.approx([28.5, 57.0, 95.0, 95.0])
 
@@ -146,12 +147,12 @@ async def test_success_arms_the_next_poll_one_jittered_interval_later(fleet_cfg:
 
 
 async def test_each_subscriber_gets_every_update(fleet_cfg: Any) -> None:
-    async with small_fleet(["healthy", "evaluation", "refused"]) as fleet:
-        async with PollEngine(fleet_cfg(fleet)) as engine:
-            first, second = engine.updates(), engine.updates()
-            returned = await engine.poll_once()
-            a = await _collect(first, 3)
-            b = await _collect(second, 3)
+    fleet = small_fleet(["healthy", "evaluation", "refused"])
+    async with fleet, PollEngine(fleet_cfg(fleet)) as engine:
+        first, second = engine.updates(), engine.updates()
+        returned = await engine.poll_once()
+        a = await _collect(first, 3)
+        b = await _collect(second, 3)
     assert {id(u) for u in a} == {id(u) for u in b} == {id(u) for u in returned}
 
 

@@ -80,9 +80,9 @@ async def test_every_fault_gives_its_error_kind(fleet_cfg: Any) -> None:
 
 
 async def test_slow_publisher_answers_within_the_timeout(fleet_cfg: Any) -> None:
-    async with small_fleet(["slow"], slow_ms=300) as fleet:
-        async with PollEngine(fleet_cfg(fleet)) as engine:
-            (update,) = await engine.poll_once()
+    fleet = small_fleet(["slow"], slow_ms=300)
+    async with fleet, PollEngine(fleet_cfg(fleet)) as engine:
+        (update,) = await engine.poll_once()
     assert update.result.ok
     assert update.result.duration_s >= 0.3
 
