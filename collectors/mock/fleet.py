@@ -260,15 +260,12 @@ class ThreadedFleet:
         return self.fleet
 
     def start(self, timeout: float = 60.0) -> Self:
-        ready = threading.Event()
+        """Start the loop thread and the fleet; returns once every publisher listens."""
         loop = asyncio.new_event_loop()
         self._loop = loop
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="licdash-mock-fleet", daemon=True)
+        self._thread = threading.Thread(
+            target=loop.run_forever, name="licdash-mock-fleet", daemon=True
+        )
         self._thread.start()
 
         async def make() -> MockFleet:
@@ -276,8 +273,11 @@ class ThreadedFleet:
             await fleet.start()
             return fleet
 
-        self.fleet = asyncio.run_coroutine_threadsafe(make(), loop).result(timeout)
-        ready.set()
+        try:
+            self.fleet = asyncio.run_coroutine_threadsafe(make(), loop).result(timeout)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self, timeout: float = 30.0) -> None:

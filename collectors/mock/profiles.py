@@ -154,7 +154,7 @@ def make_profiles(
     return out
 
 
-def _entitlements(rng: random.Random, key: str, status: str) -> list[EntitlementPlan]:
+def _entitlements(rng: random.Random, status: str) -> list[EntitlementPlan]:
     if rng.random() < 0.08:
         tags = [
             f"regid.2016-07.com.cisco.{n},12.0_{uuid.UUID(int=rng.getrandbits(128), version=4)}"
@@ -179,7 +179,7 @@ def _plan(
     export = "ALLOWED" if rng.random() < 0.9 else "Not Allowed"
     reason = rng.choice(FAILURE_REASONS)
     word = {"evaluation": "Eval", "evaluation_expired": "Eval"}.get(scenario, "InCompliance")
-    ents = _entitlements(rng, key, word)
+    ents = _entitlements(rng, word)
     if scenario == "out_of_compliance":
         i = next((k for k, e in enumerate(ents) if e.base), 0)
         e = ents[i]

@@ -35,9 +35,6 @@ FAULT_SCENARIOS: Final = (
 )
 SCENARIOS: Final = LICENCE_SCENARIOS + FAULT_SCENARIOS
 
-# Faults whose publisher still has a living licence state behind the fault.
-ANSWERING_FAULTS: Final = frozenset({"slow", "flapping"})
-
 # The demo opens with every licence scenario and a few faults, then mostly healthy.
 _DEMO_HEAD: Final = (*LICENCE_SCENARIOS, "slow", "flapping", "soap_fault", "hang")
 _DEMO_TAIL: Final = {

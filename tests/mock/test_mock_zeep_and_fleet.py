@@ -144,3 +144,14 @@ def test_cli_writes_the_manifest_once_listening_and_stops_on_sigterm(tmp_path: P
 def test_fleet_rejects_an_unknown_scenario() -> None:
     with pytest.raises(ValueError, match="nosuch"):
         MockFleet(scenarios=["healthy", "nosuch"])
+
+
+def test_threaded_fleet_reports_a_failed_start_and_cleans_up() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        fleet = ThreadedFleet(scenarios=["healthy"], base_port=port)
+        with pytest.raises(OSError, match=f"cannot bind 127.0.0.1:{port}"):
+            fleet.start()
+    assert fleet.fleet is None
