@@ -118,21 +118,57 @@ class _Client(asyncssh.SSHClient):
         return True
 
 
-def _load_known_hosts(path: Path) -> asyncssh.SSHKnownHosts:
-    try:
-        return asyncssh.read_known_hosts(str(path))
-    except FileNotFoundError:
-        return asyncssh.import_known_hosts("")
-    except (OSError, ValueError) as exc:
-        raise HostKeyError(f"cannot read known_hosts file {path}: {exc}") from None
+class KnownHostsFile:
+    """One known-hosts file, parsed once and again only when it changes on disk.
 
+    A fleet's first logins would otherwise parse the whole file once per cluster.
+    Shared by every session that uses the file; appends (trust on first use) are
+    single ``O_APPEND`` writes of one line.
+    """
 
-def _record_host_key(path: Path, pattern: str, key: asyncssh.SSHKey) -> None:
-    line = key.export_public_key("openssh").decode().split()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as fh:
-        fh.write(f"{pattern} {line[0]} {line[1]}\n")
+    def __init__(self, path: Path):
+        self.path = path
+        self._stamp: tuple[int, int] | None = None
+        self._parsed: asyncssh.SSHKnownHosts | None = None
+        self._lock = asyncio.Lock()
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise HostKeyError(f"cannot read known_hosts file {self.path}: {exc}") from None
+        return st.st_mtime_ns, st.st_size
+
+    def _read(self) -> tuple[tuple[int, int] | None, asyncssh.SSHKnownHosts]:
+        stamp = self._stat()
+        if stamp is not None and stamp == self._stamp and self._parsed is not None:
+            return stamp, self._parsed
+        if stamp is None:
+            return None, asyncssh.import_known_hosts("")
+        try:
+            return stamp, asyncssh.read_known_hosts(str(self.path))
+        except (OSError, ValueError) as exc:
+            raise HostKeyError(f"cannot read known_hosts file {self.path}: {exc}") from None
+
+    async def load(self) -> asyncssh.SSHKnownHosts:
+        async with self._lock:
+            stamp, parsed = await asyncio.to_thread(self._read)
+            self._stamp, self._parsed = stamp, parsed
+            return parsed
+
+    def _append(self, pattern: str, key: asyncssh.SSHKey) -> None:
+        line = key.export_public_key("openssh").decode().split()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            fh.write(f"{pattern} {line[0]} {line[1]}\n")
+
+    async def record(self, pattern: str, key: asyncssh.SSHKey) -> None:
+        """Append ``pattern key`` (trust on first use)."""
+        async with self._lock:
+            await asyncio.to_thread(self._append, pattern, key)
 
 
 def _fingerprint(key: asyncssh.SSHKey | None) -> str:
@@ -148,8 +184,9 @@ class CliSession:
     Not safe for concurrent use: the engine runs at most one poll per cluster.
     """
 
-    def __init__(self, target: SshTarget):
+    def __init__(self, target: SshTarget, *, known_hosts: KnownHostsFile | None = None):
         self.target = target
+        self.known_hosts = known_hosts or KnownHostsFile(target.known_hosts_path())
         self._conn: asyncssh.SSHClientConnection | None = None
         self._process: asyncssh.SSHClientProcess[str] | None = None
         self.logins = 0
@@ -247,8 +284,8 @@ class CliSession:
         target = self.target
         if target.password is None and not target.client_keys:
             raise SshAuthError("no password and no SSH key configured", field="password")
-        path = target.known_hosts_path()
-        known_hosts = await asyncio.to_thread(_load_known_hosts, path)
+        path = self.known_hosts.path
+        known_hosts = await self.known_hosts.load()
         sock = await self._connect_socket(deadline)
         peer = sock.getpeername()[0]
         keys = asyncssh.match_known_hosts(
@@ -295,7 +332,7 @@ class CliSession:
             raise CliError(f"SSH connection to {target.host_pattern} failed: {exc}") from None
         self._conn = conn
         if check.accepted_new and check.offered is not None:
-            await asyncio.to_thread(_record_host_key, path, target.host_pattern, check.offered)
+            await self.known_hosts.record(target.host_pattern, check.offered)
         self.logins += 1
         try:
             self._process = await asyncio.wait_for(
@@ -421,6 +458,7 @@ class CliTransport:
         self._known_hosts = known_hosts
         self._parse = parse
         self._sessions: dict[str, CliSession] = {}
+        self._files: dict[Path, KnownHostsFile] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
     def session(self, cluster: str) -> CliSession | None:
@@ -455,7 +493,11 @@ class CliTransport:
         if session is None or session.target != target:
             if session is not None:
                 await session.close()
-            session = self._sessions[cluster.name] = CliSession(target)
+            path = target.known_hosts_path()
+            file = self._files.get(path)
+            if file is None:
+                file = self._files[path] = KnownHostsFile(path)
+            session = self._sessions[cluster.name] = CliSession(target, known_hosts=file)
         text = await session.run(vos.LICENSE_COMMAND, timeout=self._budget)
         parse = self._parse or _default_parse()
         try:
