@@ -80,7 +80,7 @@ class Collected:
         if text is None:
             return None, None
         text = text.strip()
-        match = _STATUS_DATE.match(text)
+        match = _STATUS_DATE.match(text) if len(text) <= 200 else None
         if match:
             value, note = parse_datetime(match["date"], field=where, cluster_zone=self.zone)
             if value is not None:

@@ -29,7 +29,7 @@ from collectors.parsing._common import (
 from collectors.severity import DEFAULT_THRESHOLDS, Thresholds
 
 _VERSION_FAULT: Final = re.compile(
-    r"cannot find dispatch method|unsupported version|version\b.*\bnot supported"
+    r"cannot find dispatch method|unsupported version|version\b.{0,80}\bnot supported"
     r"|not a supported version|invalid version|unknown version",
     re.IGNORECASE,
 )

@@ -30,7 +30,7 @@ from collectors.severity import DEFAULT_THRESHOLDS, Thresholds
 
 _PAGER: Final = re.compile(
     r"press\s*<enter>\s*for\s*1\s*line,?\s*<space>\s*for\s*one\s*page,?\s*or\s*<q>\s*to\s*quit"
-    r"|-{2,}\s*more\s*-{2,}|<-+\s*more\s*-+>",
+    r"|(?<!-)-{2,}+\s*more\s*-{2,}+|<-++\s*more\s*-++>",
     re.IGNORECASE,
 )
 _PROMPT: Final = re.compile(r"^(?:\s*admin:|[A-Za-z0-9_.\-]+(?:\([^)]*\))?[#>]|#)")
@@ -99,7 +99,11 @@ def clean_lines(text: str) -> list[str]:
     for raw in text.splitlines():
         if len(raw) > MAX_LINE:  # no real status line is this long; keeps regexes linear
             continue
-        line = _PAGER.sub("", _CONTROL.sub("", raw)).rstrip()
+        line = _CONTROL.sub("", raw)
+        lowered = line.lower()
+        if "press" in lowered or "more" in lowered:
+            line = _PAGER.sub("", line)
+        line = line.rstrip()
         if not line.strip() or _PROMPT.match(line):
             continue
         lines.append(line)
