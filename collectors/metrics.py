@@ -339,3 +339,28 @@ def render(registry: CollectorRegistry) -> str:
     from prometheus_client import generate_latest
 
     return generate_latest(registry).decode("utf-8")
+
+
+class MetricsServer:
+    """The ``/metrics`` HTTP endpoint on its own daemon thread; :meth:`close` stops it."""
+
+    def __init__(self, registry: CollectorRegistry, *, host: str, port: int) -> None:
+        from prometheus_client import start_http_server
+
+        self._httpd, self._thread = start_http_server(port, addr=host, registry=registry)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound host and port (the real port when 0 was asked for)."""
+        host, port = self._httpd.server_address[:2]
+        return str(host), int(port)
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}/metrics"
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)

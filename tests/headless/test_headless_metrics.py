@@ -5,13 +5,21 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import urllib.request
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from collectors.metrics import ERROR_KINDS, CycleStats, error_kind_label, fleet_registry, render
+from collectors.metrics import (
+    ERROR_KINDS,
+    CycleStats,
+    MetricsServer,
+    error_kind_label,
+    fleet_registry,
+    render,
+)
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
 from collectors.results import ClusterStatus
 
@@ -201,3 +209,17 @@ def test_page_passes_promtool_lint_when_available(status_factory, now) -> None:
         [promtool, "check", "metrics"], input=page, capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_metrics_server_serves_a_scrapeable_page(status_factory, now) -> None:
+    statuses = MappingProxyType({"lon": status_factory("lon", Severity.WARNING)})
+    server = MetricsServer(fleet_registry(lambda: statuses), host="127.0.0.1", port=0)
+    try:
+        host, port = server.address
+        assert host == "127.0.0.1" and port > 0
+        with urllib.request.urlopen(server.url, timeout=10) as response:
+            page = response.read().decode()
+    finally:
+        server.close()
+    families = {f.name: f for f in text_string_to_metric_families(page)}
+    assert families["licdash_severity"].samples[0].value == Severity.WARNING.rank
