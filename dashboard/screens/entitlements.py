@@ -34,6 +34,7 @@ class EntitlementsScreen(Screen[None]):
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self._rollups: dict[str, Rollup] = {}
+        self._holders_of: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="rollup-heading", classes="heading")
@@ -75,8 +76,12 @@ class EntitlementsScreen(Screen[None]):
             holders.show(())
             return
         heading.update(
-            f"{chosen.name}: {chosen.total} in use on {len(chosen.holders)} clusters ({chosen.tag})"
+            f"{chosen.name}: {chosen.total} in use on {len(chosen.holders)} clusters "
+            f"({chosen.tag})"
         )
+        if chosen.tag != self._holders_of:
+            holders.clear()  # another licence: start at its first cluster
+            self._holders_of = chosen.tag
         holders.show(chosen.holders)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import Any
 
+import threading
+
 import pytest
 from textual.app import App, ComposeResult
 from textual.screen import Screen
@@ -263,7 +265,10 @@ class FakeSource:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     broken: bool = False
 
+    on_main_thread: list[bool] = field(default_factory=list)
+
     def _check(self) -> None:
+        self.on_main_thread.append(threading.current_thread() is threading.main_thread())
         if self.broken:
             raise OSError("store directory /var/lib/licdash is not readable")
 
@@ -438,3 +443,24 @@ def make_app(source: FakeSource, statuses: dict[str, ClusterStatus]) -> AppFacto
 
 
 __all__: Sequence[str] = ()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def healthy_snapshot() -> LicenseSnapshot:
+    """A registered, authorized cluster with nothing due within 30 days."""
+    return snap_ok()
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """The visible screen as plain text lines (what a user reads)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+@pytest.fixture
+def read_screen() -> Callable[[App[Any]], str]:
+    return lambda app: "\n".join(screen_lines(app))
