@@ -99,6 +99,8 @@ class PublisherServer:
         if scenario == "hang":
             await self._closing.wait()
             return web.Response(status=503, body=_BUSY, content_type="text/html")
+        if self._latency:
+            await asyncio.sleep(self._latency)
         new_session = self._authenticate(request)
         if new_session is False:
             return web.Response(
@@ -108,8 +110,6 @@ class PublisherServer:
                 headers={"WWW-Authenticate": 'Basic realm="Cisco AXL API"'},
             )
         body = await request.read()
-        if self._latency:
-            await asyncio.sleep(self._latency)
         if scenario == "slow":
             await asyncio.sleep(self._slow)
         elif scenario == "flapping" and self.requests % 2 == 1:

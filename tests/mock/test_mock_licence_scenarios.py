@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from collectors.mock.axl_render import render_status
+from collectors.mock.clock import SimClock
+from collectors.mock.profiles import SITES, make_profiles
 from collectors.mock.scenarios import LICENCE_SCENARIOS
+from collectors.mock.state import licence_state
 from collectors.mock.testing import post_axl, small_fleet
 from collectors.model import AuthorizationStatus as A
 from collectors.model import RegistrationStatus as R
@@ -68,3 +73,20 @@ async def test_dates_carry_the_publishers_zone_and_resolve() -> None:
             )
             assert snap.authorization.expires is not None, pub.timezone
             assert snap.registration.expires is not None, pub.timezone
+
+
+@pytest.mark.parametrize("zone", sorted({z for sites in SITES.values() for _, z in sites}))
+def test_every_fleet_zone_renders_dates_the_parser_resolves(zone: str) -> None:
+    clock = SimClock()
+    (profile,) = make_profiles(["healthy"], 0, clock.start)
+    body = render_status(
+        licence_state(profile.plan, clock.now()),
+        version="14.0",
+        zone=ZoneInfo(zone),
+        to_real=clock.to_real,
+    )
+    snap = parse_axl(body, cluster="zones", now=clock.real_now(), timezone=zone)
+    expires = licence_state(profile.plan, clock.now()).authorization.expires
+    assert expires is not None
+    # speed 1: the rendered real-clock date is the simulated one, to the second.
+    assert snap.authorization.expires == expires.replace(microsecond=0)
