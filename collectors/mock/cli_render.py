@@ -303,7 +303,7 @@ def extras_for(
     return CliExtras(initial_registration=initial_registration, evaluation_end=end)
 
 
-class _Publisher(Protocol):
+class VosPublisher(Protocol):
     """What :func:`command_renderer` needs of a mock publisher (``PublisherServer``)."""
 
     profile: Profile
@@ -313,7 +313,7 @@ class _Publisher(Protocol):
     def state(self, at: datetime | None = None) -> LicenceState: ...
 
 
-def command_renderer(publisher: _Publisher) -> Callable[[str], str | None]:
+def command_renderer(publisher: VosPublisher) -> Callable[[str], str | None]:
     """The VOS shell's licence commands, rendered from ``publisher``'s living state.
 
     The answer is computed at the moment the command runs, exactly as the AXL answer

@@ -18,11 +18,14 @@ import contextlib
 import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import asyncssh
 
 from collectors.transports.vos_session import PAGER_PROMPT, PROMPT
+
+if TYPE_CHECKING:
+    from collectors.mock.cli_render import VosPublisher
 
 CommandRenderer = Callable[[str], str | None]
 """Maps a normalised command (``show license all``, lower case, single spaces) to its
@@ -188,8 +191,12 @@ class _Shell:
             process.exit(1)
             return
         self._write(STARTING)
-        if self._endpoint.behaviour.login_delay > 0:
-            await asyncio.sleep(self._endpoint.behaviour.login_delay)
+        delay = self._endpoint.behaviour.login_delay
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._endpoint.closing.wait(), delay)
+            if self._endpoint.closing.is_set():
+                return
         self._write(WELCOME)
         while True:
             process.stdout.write(self._endpoint.behaviour.prompt)
@@ -268,6 +275,8 @@ class VosEndpoint:
         self._requested_port = port
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
+        self.closing = asyncio.Event()
+        """Set by :meth:`close`: releases shells still in a (long) login delay."""
         self.logins = 0
         self.commands_served = 0
         self.auth_failures = 0
@@ -309,6 +318,7 @@ class VosEndpoint:
 
     async def close(self) -> None:
         """Stop listening and close every open session."""
+        self.closing.set()
         if self._acceptor is not None:
             self._acceptor.close()
         conns = list(self.connections)
@@ -332,3 +342,57 @@ class VosEndpoint:
 def generate_host_key() -> asyncssh.SSHKey:
     """A fresh Ed25519 host key (one per fleet, or per endpoint in tests)."""
     return asyncssh.generate_private_key("ssh-ed25519")
+
+
+# ----- fleet helpers ---------------------------------------------------------------------
+
+
+def behaviour_for(scenario: str, *, slow_s: float) -> VosBehaviour:
+    """How a publisher playing ``scenario`` behaves over SSH.
+
+    Timing faults carry over (``slow`` logs in slowly, ``hang`` never shows a prompt);
+    faults peculiar to AXL (TLS, XML, SOAP, 503) do not touch the shell.
+    """
+    if scenario == "slow":
+        return VosBehaviour(login_delay=slow_s)
+    if scenario == "hang":
+        return VosBehaviour(login_delay=24 * 3600.0)
+    return VosBehaviour()
+
+
+def endpoint_for(
+    publisher: VosPublisher,
+    *,
+    host_key: asyncssh.SSHKey,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    slow_s: float = 3.0,
+) -> VosEndpoint:
+    """A (not yet started) SSH endpoint for one mock publisher, from its scenario.
+
+    It answers the licence commands from the publisher's living state, with the
+    publisher's credentials (refusing every login for ``auth_failure``).
+    """
+    from collectors.mock.cli_render import command_renderer
+
+    profile = publisher.profile
+    refuse = profile.scenario == "auth_failure"
+    return VosEndpoint(
+        host_key=host_key,
+        render=command_renderer(publisher),
+        username=profile.username,
+        password=None if refuse else profile.password,
+        behaviour=behaviour_for(profile.scenario, slow_s=slow_s),
+        host=host,
+        port=port,
+    )
+
+
+def known_hosts_text(endpoints: Sequence[VosEndpoint]) -> str:
+    """known_hosts lines vouching for every endpoint's host key."""
+    lines = []
+    for endpoint in endpoints:
+        algorithm, data = endpoint.host_key.export_public_key("openssh").decode().split()[:2]
+        where = endpoint.host if endpoint.port == 22 else f"[{endpoint.host}]:{endpoint.port}"
+        lines.append(f"{where} {algorithm} {data}\n")
+    return "".join(lines)
