@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import signal
 import socket
 import subprocess
@@ -106,11 +107,21 @@ def test_a_thousand_profiles_have_unique_names_and_varied_data() -> None:
 
 
 def test_explicit_ports_are_consecutive() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        base = probe.getsockname()[1]
-    with ThreadedFleet(scenarios=["healthy", "refused", "healthy"], base_port=base) as fleet:
-        assert [p.port for p in fleet.publishers] == [base, base + 1, base + 2]
+    # Below the ephemeral range, so other tests' client ports rarely collide; retry if so.
+    rng = random.Random()
+    for _ in range(10):
+        base = rng.randrange(20000, 30000)
+        try:
+            fleet = ThreadedFleet(scenarios=["healthy", "refused", "healthy"], base_port=base)
+            fleet.start()
+        except OSError:
+            continue
+        try:
+            assert [p.port for p in fleet.publishers] == [base, base + 1, base + 2]
+        finally:
+            fleet.stop()
+        return
+    pytest.fail("no free run of three ports found in 10 tries")
 
 
 def test_cli_writes_the_manifest_once_listening_and_stops_on_sigterm(tmp_path: Path) -> None:
