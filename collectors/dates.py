@@ -136,6 +136,15 @@ def parse_datetime(
     if text is None:
         return None, None
     raw = text.strip()
+    if len(raw) > 80:  # no date is this long; also keeps the cache small
+        return None, f"{field}: cannot read date '{raw[:60]}...'"
+    return _parse_datetime(raw, field, cluster_zone)
+
+
+@lru_cache(maxsize=8192)
+def _parse_datetime(
+    raw: str, field: str, cluster_zone: str | None
+) -> tuple[datetime | None, str | None]:
     if raw.lower() in _NONE_DATES:
         return None, None
     tokens = raw.replace(",", " ").split()

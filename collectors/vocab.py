@@ -8,6 +8,7 @@ becomes an unknown state. Unknown words map to ``unknown``; callers keep the raw
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 from collectors.model import (
@@ -212,6 +213,15 @@ def entitlement_name(tag: str) -> str:
     ``regid.2016-07.com.cisco.HUCM_Foundation,12.0_<uuid>`` becomes ``HCS Foundation``;
     a tag that is not a regid (``DNA_NWStack``) has its underscores and camel case split.
     """
+    return _cached_name(tag) if len(tag) <= 200 else _derive_name(tag)
+
+
+@lru_cache(maxsize=4096)
+def _cached_name(tag: str) -> str:
+    return _derive_name(tag)
+
+
+def _derive_name(tag: str) -> str:
     tag = bare_tag(tag)
     known = ENTITLEMENT_NAMES.get(tag)
     if known:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from functools import lru_cache
 from typing import Final
 
 from defusedxml import DefusedXmlException
@@ -39,6 +40,11 @@ _DETAIL_KEYS: Final = ("registration", "authorization", "smartlicensing", "licen
 def _local(tag: object) -> str:
     if not isinstance(tag, str):  # comments and processing instructions
         return ""
+    return _local_name(tag) if len(tag) <= 200 else tag.rpartition("}")[2].lower()
+
+
+@lru_cache(maxsize=1024)
+def _local_name(tag: str) -> str:
     return tag.rpartition("}")[2].rpartition(":")[2].lower()
 
 
