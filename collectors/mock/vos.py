@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import asyncssh
@@ -396,3 +398,55 @@ def known_hosts_text(endpoints: Sequence[VosEndpoint]) -> str:
         where = endpoint.host if endpoint.port == 22 else f"[{endpoint.host}]:{endpoint.port}"
         lines.append(f"{where} {algorithm} {data}\n")
     return "".join(lines)
+
+
+class SshEndpoints:
+    """The SSH side of a mock fleet: one VOS endpoint per publisher, one host key.
+
+    ``start`` returns each publisher's SSH port in order (a ``refused`` publisher gets
+    a bound port that never listens) and writes ``known_hosts`` vouching for them all,
+    so a collector can check host keys without trusting on first use.
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", base_port: int = 0, slow_s: float = 3.0):
+        self.host = host
+        self.base_port = base_port
+        self.slow_s = slow_s
+        self.endpoints: dict[str, VosEndpoint] = {}
+        self.known_hosts: Path | None = None
+        self._reserved: list[socket.socket] = []
+
+    async def start(self, publishers: Sequence[VosPublisher], workdir: Path) -> list[int]:
+        host_key = await asyncio.to_thread(generate_host_key)
+        ports: list[int] = []
+        try:
+            for i, publisher in enumerate(publishers):
+                port = self.base_port + i if self.base_port else 0
+                if publisher.profile.scenario == "refused":
+                    ports.append(self._reserve(port))
+                    continue
+                endpoint = endpoint_for(
+                    publisher, host_key=host_key, host=self.host, port=port, slow_s=self.slow_s
+                )
+                ports.append(await endpoint.start())
+                self.endpoints[publisher.profile.name] = endpoint
+            self.known_hosts = workdir / "known_hosts"
+            text = known_hosts_text(list(self.endpoints.values()))
+            await asyncio.to_thread(self.known_hosts.write_text, text, encoding="utf-8")
+        except BaseException:
+            await self.close()
+            raise
+        return ports
+
+    def _reserve(self, port: int) -> int:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._reserved.append(sock)
+        sock.bind((self.host, port))
+        return int(sock.getsockname()[1])
+
+    async def close(self) -> None:
+        endpoints, self.endpoints = list(self.endpoints.values()), {}
+        await asyncio.gather(*(e.close() for e in endpoints), return_exceptions=True)
+        for sock in self._reserved:
+            sock.close()
+        self._reserved.clear()
