@@ -54,15 +54,15 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("cluster", "Cluster", 16, 10, shrink=2),
-    Column("tags", "Tags", 14, 6, shrink=4),
+    Column("tags", "Tags", 14, 5, shrink=4),
     Column("source", "Source", 8, 6, shrink=1),
     Column("registration", "Registration", 12, 10, shrink=1),
-    Column("authorization", "Authorization", 13, 10, shrink=1),
+    Column("authorization", "Authorization", 13, 11, shrink=1),
     Column("severity", "Severity", 13, 13),
     Column("in_use", "In use", 6, 6, align="right"),
     Column("worst", "Worst entitlement", 18, 10, shrink=3),
-    Column("deadline", "Next deadline", 13, 12),
-    Column("age", "Last good poll", 22, 16, shrink=2),
+    Column("deadline", "Deadline", 12, 12),
+    Column("age", "Last good poll", 22, 20, shrink=3),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 _GAP = 1
@@ -149,7 +149,7 @@ def sort_key(column: str, ctx: RowContext) -> Callable[[ClusterStatus], Any]:
     if column == "severity":
         return lambda s: (
             -s.severity.rank,
-            not ctx.is_stale(s),
+            not (s.unreachable or ctx.is_stale(s)),
             _deadline_key(s),
             s.cluster,
         )

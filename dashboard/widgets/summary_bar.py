@@ -34,6 +34,8 @@ class SummaryBar(Widget):
         padding: 0 1;
         background: $panel;
         color: $foreground;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         & > .summary-bar--sev-ok { color: $sev-ok; }
         & > .summary-bar--sev-warning { color: $sev-warning; }
         & > .summary-bar--sev-critical { color: $sev-critical; text-style: bold; }
