@@ -126,7 +126,10 @@ class MockFleet:
                 )
                 self.servers[profile.name] = server
                 if profile.scenario != "refused":
-                    web_server = web.Server(server.handle, access_log=None)
+                    # Cancel a handler when its client goes away (a hang must not pile up tasks).
+                    web_server = web.Server(
+                        server.handle, access_log=None, handler_cancellation=True
+                    )
                     aio = await loop.create_server(web_server, sock=sock, ssl=contexts[i])
                     self._listeners.append((aio, web_server))
                 self.publishers.append(self._info(profile, port, str(ca.bundle)))

@@ -61,6 +61,7 @@ class PublisherServer:
         self.clock = clock
         self.zone = ZoneInfo(profile.timezone)
         self.requests = 0
+        self.in_flight = 0
         self._latency = latency_ms / 1000.0
         self._slow = slow_ms / 1000.0
         self._closing = closing
@@ -93,6 +94,13 @@ class PublisherServer:
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         self.requests += 1
+        self.in_flight += 1
+        try:
+            return await self._handle(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         scenario = self.profile.scenario
         if request.method != "POST" or request.path.rstrip("/") != "/axl":
             return web.Response(status=404, text="Not Found")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
@@ -78,6 +79,21 @@ async def test_hang_accepts_but_never_answers() -> None:
     async with small_fleet(["hang"]) as fleet:
         with pytest.raises(httpx.ReadTimeout):
             await post_axl(fleet.publishers[0], read_timeout=0.3)
+
+
+async def test_hung_requests_end_when_their_client_gives_up() -> None:
+    async with small_fleet(["hang"]) as fleet:
+        pub = fleet.publishers[0]
+        server = fleet.servers[pub.name]
+        for _ in range(3):
+            with pytest.raises(httpx.ReadTimeout):
+                await post_axl(pub, read_timeout=0.2)
+        for _ in range(100):  # the disconnect reaches the server within a few loop turns
+            if server.in_flight == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert server.requests == 3
+        assert server.in_flight == 0
 
 
 async def test_slow_answers_after_its_delay() -> None:
