@@ -23,7 +23,7 @@ _XML_START = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<[?!A-Za-z_]")
 def looks_like_xml(data: str | bytes) -> bool:
     head = data[:256]
     raw = head.encode("utf-8", "replace") if isinstance(head, str) else head
-    return _XML_START.match(raw) is not None
+    return raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _XML_START.match(raw) is not None
 
 
 def parse_any(
@@ -36,7 +36,7 @@ def parse_any(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     max_bytes: int = MAX_RESPONSE_BYTES,
 ) -> LicenseSnapshot:
-    """Parse AXL XML (text starting with ``<``) or CLI text, whichever ``data`` is."""
+    """Parse AXL XML (text starting with ``<`` or a UTF-16 mark) or CLI text."""
     check_size(len(data), max_bytes, cluster)
     if looks_like_xml(data):
         return parse_axl(

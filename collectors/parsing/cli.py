@@ -265,6 +265,8 @@ def parse_cli(
         MalformedResponseError: the text holds no Smart Licensing status.
     """
     check_size(len(text), max_bytes, cluster)
+    if isinstance(text, bytes):  # tolerate a raw capture despite the annotation
+        text = text.decode("utf-8", "replace")
     got = Collected(cluster=cluster, zone=timezone)
     reader = _Reader(got)
     lines = clean_lines(text)

@@ -118,7 +118,7 @@ def axl_tree(draw: st.DrawFn, depth: int = 0) -> str:
     if depth >= 3 or draw(st.booleans()):
         body = escape(draw(st.text(max_size=30)))
     else:
-        children = draw(st.lists(axl_tree(depth + 1), max_size=4))  # type: ignore[call-arg]
+        children = draw(st.lists(axl_tree(depth + 1), max_size=4))
         body = "".join(children)
     return f"<{prefix}{name}>{body}</{prefix}{name}>"
 

@@ -183,8 +183,8 @@ def test_entitlement_names(tag: str, name: str) -> None:
     assert vocab.entitlement_name(tag) == name
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, sec, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
