@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workdir", type=Path, help="where the CA bundle and certificates go")
     parser.add_argument("--write-config", type=Path, metavar="FILE", help="write a licdash config")
     parser.add_argument(
+        "--ssh", action="store_true", help="also serve each publisher's VOS shell over SSH"
+    )
+    parser.add_argument(
         "--manifest", type=Path, metavar="FILE", help="write JSON once every publisher listens"
     )
 
@@ -58,6 +61,7 @@ async def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         base_port=args.base_port,
         workdir=args.workdir,
+        ssh=args.ssh,
     )
     async with fleet:
         took = time.perf_counter() - started

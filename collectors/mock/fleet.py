@@ -9,10 +9,10 @@ import ssl
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 
@@ -22,6 +22,9 @@ from collectors.mock.scenarios import check_scenarios, choose_scenarios
 from collectors.mock.server import PublisherServer
 from collectors.mock.state import LicenceState
 from collectors.mock.tls import CertAuthority, server_context
+
+if TYPE_CHECKING:
+    from collectors.mock.vos import SshEndpoints
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class MockFleet:
     ``axl_versions`` (one per publisher) overrides the drawn AXL versions.
     ``slow_ms`` is the extra delay of ``slow`` publishers (default: the larger of
     20 x latency and 3 s). ``clock`` may be injected to drive simulated time by hand.
+    ``ssh`` also starts a VOS shell per publisher (``collectors.mock.vos``) answering
+    ``show license ...`` from the same living state; ``known_hosts`` then vouches for them.
     """
 
     def __init__(
@@ -66,6 +71,8 @@ class MockFleet:
         workdir: str | Path | None = None,
         slow_ms: float | None = None,
         clock: SimClock | None = None,
+        ssh: bool = False,
+        ssh_base_port: int = 0,
     ) -> None:
         if scenarios is not None:
             names = check_scenarios(scenarios)
@@ -87,6 +94,10 @@ class MockFleet:
         self._sockets: list[socket.socket] = []
         self._listeners: list[tuple[asyncio.Server, web.Server]] = []
         self._closing: asyncio.Event | None = None
+        self._ssh_wanted = ssh
+        self._ssh_base_port = ssh_base_port
+        self._ssh: SshEndpoints | None = None
+        self.known_hosts: Path | None = None
 
     # ----- lifecycle -----------------------------------------------------------------
 
@@ -133,14 +144,31 @@ class MockFleet:
                     aio = await loop.create_server(web_server, sock=sock, ssl=contexts[i])
                     self._listeners.append((aio, web_server))
                 self.publishers.append(self._info(profile, port, str(ca.bundle)))
+            if self._ssh_wanted:
+                await self._start_ssh(self.workdir)
         except BaseException:
             await self.stop()
             raise
+
+    async def _start_ssh(self, workdir: Path) -> None:
+        from collectors.mock.vos import SshEndpoints
+
+        self._ssh = SshEndpoints(
+            host=self.host, base_port=self._ssh_base_port, slow_s=self.slow_ms / 1000.0
+        )
+        ports = await self._ssh.start([self.servers[p.name] for p in self.profiles], workdir)
+        self.known_hosts = self._ssh.known_hosts
+        self.publishers = [
+            replace(info, ssh_port=port) for info, port in zip(self.publishers, ports, strict=True)
+        ]
 
     async def stop(self) -> None:
         """Stop listening, release hanging requests and close every socket."""
         if self._closing is not None:
             self._closing.set()
+        if self._ssh is not None:
+            ssh, self._ssh = self._ssh, None
+            await ssh.close()
         listeners, self._listeners = self._listeners, []
         for aio, _ in listeners:
             aio.close()
@@ -216,7 +244,11 @@ class MockFleet:
         return json.dumps(self.manifest(), indent=2) + "\n"
 
     def config_toml(self, *, settings: dict[str, int] | None = None) -> str:
-        """A licdash config listing every publisher (plain-text mock passwords)."""
+        """A licdash config listing every publisher (plain-text mock passwords).
+
+        With ``ssh`` on, each cluster also names its ``ssh_port`` and the fleet's
+        ``known_hosts``, so switching ``transport`` to ``cli`` or ``auto`` just works.
+        """
         lines = ["# licdash config for a mock fleet (passwords are mock values)", "[settings]"]
         merged = {"interval": 300, "timeout": 15, "concurrency": 100} | (settings or {})
         lines += [f"{k} = {v}" for k, v in merged.items()]
@@ -235,6 +267,10 @@ class MockFleet:
                 f"timezone = {_q(p.timezone)}",
                 f"tags = {{ {tags} }}",
             ]
+            if p.ssh_port is not None:
+                lines.append(f"ssh_port = {p.ssh_port}")
+                if self.known_hosts is not None:
+                    lines.append(f"known_hosts = {_q(str(self.known_hosts))}")
         return "\n".join(lines) + "\n"
 
 
