@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
@@ -18,6 +19,16 @@ SourceKind = Literal["live", "store", "demo"]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+async def join_thread(thread: threading.Thread, limit_s: float) -> None:
+    """Wait for ``thread`` to end without blocking the event loop (and without a helper
+    thread of our own, so nothing outlives the app)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    # A thread's end cannot be awaited; a short poll keeps the UI loop free.
+    while thread.is_alive() and loop.time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
 
 
 @runtime_checkable

@@ -25,7 +25,7 @@ from collectors.config import LicdashConfig
 from collectors.errors import LicdashError
 from collectors.results import ClusterStatus, ErrorInfo, PollUpdate
 from dashboard.messages import FleetUpdated, SourceError
-from dashboard.sources.base import SourceKind, StoreQueries, utcnow
+from dashboard.sources.base import SourceKind, StoreQueries, join_thread, utcnow
 from dashboard.state import CycleInfo, FleetState
 
 _JOIN_TIMEOUT_S = 10.0
@@ -143,9 +143,9 @@ class LiveSource(StoreQueries):
         """Stop polling, flush the store writer and join the engine thread."""
         self._request_stop()
         if self._thread is not None:
-            await asyncio.to_thread(self._thread.join, _JOIN_TIMEOUT_S)
+            await join_thread(self._thread, _JOIN_TIMEOUT_S)
         self._app = None
-        await asyncio.to_thread(self._close_reader)
+        self._close_reader()
 
     def close(self) -> None:
         """Synchronous :meth:`stop`, for a launcher's ``finally``."""

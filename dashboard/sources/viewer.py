@@ -1,14 +1,12 @@
 """A read-only view of a store that a separate ``licdash collect`` writes.
 
-One collector can feed many screens: each viewer re-reads the store's latest table in
-its own thread whenever the store's files change (checked every ``interval`` seconds)
-and never takes the writer lock.
+One collector can feed many screens: each viewer checks the store's change token every
+``interval`` seconds in its own thread, re-reads the latest table only when a cycle was
+written, and never takes the writer lock.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -19,31 +17,11 @@ from textual.app import App
 
 from collectors.results import ErrorInfo
 from dashboard.messages import FleetUpdated, SourceError
-from dashboard.sources.base import SourceKind, StoreQueries, utcnow
+from dashboard.sources.base import SourceKind, StoreQueries, join_thread, utcnow
 from dashboard.state import FleetState
 
 _JOIN_TIMEOUT_S = 10.0
-
-
-def store_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of the store's files (two levels deep)."""
-    entries: list[tuple[str, int, int]] = []
-
-    def scan(path: Path, depth: int) -> None:
-        try:
-            with os.scandir(path) as it:
-                for entry in it:
-                    if entry.is_dir(follow_symlinks=False):
-                        if depth > 0:
-                            scan(Path(entry.path), depth - 1)
-                        continue
-                    stat = entry.stat(follow_symlinks=False)
-                    entries.append((entry.path, stat.st_size, stat.st_mtime_ns))
-        except FileNotFoundError:
-            return
-
-    scan(directory, 1)
-    return tuple(sorted(entries))
+_NOTHING = object()
 
 
 class StoreViewer(StoreQueries):
@@ -81,9 +59,9 @@ class StoreViewer(StoreQueries):
     async def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            await asyncio.to_thread(self._thread.join, _JOIN_TIMEOUT_S)
+            await join_thread(self._thread, _JOIN_TIMEOUT_S)
         self._app = None
-        await asyncio.to_thread(self._close_reader)
+        self._close_reader()
 
     def close(self) -> None:
         self._stop.set()
@@ -102,27 +80,24 @@ class StoreViewer(StoreQueries):
         """A viewer cannot resume; the app tells the user so."""
 
     def _follow(self) -> None:
-        assert self.store_dir is not None
-        seen: tuple[tuple[str, int, int], ...] | None = None
+        seen: object = _NOTHING
         while not self._stop.is_set():
-            signature = store_signature(self.store_dir)
-            if signature != seen:
-                seen = signature
-                self._reload()
+            try:
+                with self._reader_lock:
+                    store = self._read()
+                    token = store.change_token()
+                    statuses = dict(store.latest()) if token != seen else None
+            except Exception as exc:
+                self._report(exc)
+                self._close_reader()  # open afresh next time (the store may appear)
+            else:
+                seen = token
+                self._last_error = None
+                if statuses is not None:
+                    self._post(statuses)
             self._stop.wait(self.interval)
 
-    def _reload(self) -> None:
-        try:
-            with self._reader_lock:
-                # Re-open so the reader sees files the writer replaced atomically.
-                if self._reader is not None:
-                    self._reader.close()
-                    self._reader = None
-                statuses = dict(self._read().latest())
-        except Exception as exc:
-            self._report(exc)
-            return
-        self._last_error = None
+    def _post(self, statuses: dict[str, Any]) -> None:
         app = self._app
         if app is not None:
             fleet = FleetState(statuses=statuses, updated_at=self.clock(), source=self.kind)

@@ -1,0 +1,88 @@
+"""``licdash dash``: the dashboard on your clusters, or read-only on a store.
+
+- ``--config F`` (or the default config): polls the clusters live and writes the store
+  (default: the platform data directory, or ``--store DIR``).
+- ``--store DIR`` with no ``--config``: a read-only viewer of a store that a separate
+  ``licdash collect`` writes, so one collector can feed many screens.
+
+Only the standard library is imported at module level (the CLI router loads every
+sub-command module to build its help).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dashboard.sources.base import DataSource
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, help="config file (default: $LICDASH_CONFIG or the platform config)"
+    )
+    parser.add_argument(
+        "--store", type=Path, help="store directory; alone, opens a read-only viewer on it"
+    )
+    parser.add_argument(
+        "--theme", help="colour theme: dark, light, high-contrast, colour-blind, monochrome"
+    )
+
+
+def fail(message: str, hint: str | None = None) -> int:
+    """Print a one-line error (and a hint) for the command line; exit status 2."""
+    print(f"licdash: {message}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    from collectors import paths
+    from collectors.config import load_config
+    from collectors.errors import ConfigError, LicdashError, StoreLockedError
+    from dashboard.sources import LiveSource, StoreViewer
+    from dashboard.sources.live import stale_after
+
+    if args.config is None and args.store is not None:
+        viewer = StoreViewer(args.store.expanduser())
+        return open_dashboard(viewer, theme=args.theme)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        return fail(str(exc), exc.hint)
+    store_dir = (args.store or paths.default_store_dir()).expanduser()
+    source = LiveSource(config, store_dir)
+    try:
+        source.open_store()
+    except StoreLockedError as exc:
+        return fail(str(exc), f"to watch that store read-only: licdash dash --store {store_dir}")
+    except LicdashError as exc:
+        return fail(str(exc), exc.hint)
+    return open_dashboard(source, theme=args.theme, stale=stale_after(config))
+
+
+def open_dashboard(source: DataSource, *, theme: str | None, stale: Any = None) -> int:
+    """Run the app on ``source`` until it quits; always stop the source's threads."""
+    from collectors import paths
+    from dashboard.app import DEFAULT_STALE_AFTER, LicdashApp
+    from dashboard.prefs import load_theme
+
+    prefs_path = paths.state_file()
+    app = LicdashApp(
+        source,
+        theme=theme or load_theme(prefs_path),
+        stale_after=stale or DEFAULT_STALE_AFTER,
+        prefs_path=prefs_path,
+        user_themes_dir=paths.config_dir() / "themes",
+    )
+    try:
+        app.run()
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+    return app.return_code or 0

@@ -1,0 +1,168 @@
+"""LiveSource and StoreViewer: data reaches the UI from other threads, and no thread survives."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from collectors.config import LicdashConfig, parse_config
+from collectors.results import ClusterStatus, PollResult, PollUpdate
+from dashboard.app import LicdashApp
+from dashboard.screens.fleet import FleetScreen
+from dashboard.sources import LiveSource, StoreViewer
+
+SIZE = (120, 40)
+
+
+def _config(names: list[str]) -> LicdashConfig:
+    blocks = [
+        f'[[clusters]]\nname = "{n}"\npublisher = "127.0.0.1:9"\nusername = "u"\n'
+        f'password_env = "NOPE"\ntags = {{ region = "emea" }}\n'
+        for n in names
+    ]
+    return parse_config("\n".join(blocks))
+
+
+class FakeEngine:
+    """Answers poll_now with a good result at once; records what the UI asked."""
+
+    def __init__(self, config: LicdashConfig, clock: Callable[[], datetime], snap: Any) -> None:
+        self.config, self.clock, self.snap = config, clock, snap
+        self.asked: list[str | None] = []
+        self.paused = False
+        self.thread: threading.Thread | None = None
+        self._queues: list[asyncio.Queue[PollUpdate | None]] = []
+        self._stop = asyncio.Event()
+
+    async def __aenter__(self) -> FakeEngine:
+        self.thread = threading.current_thread()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for queue in self._queues:
+            queue.put_nowait(None)
+
+    async def run(self) -> None:
+        await self._stop.wait()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _iterate(self, queue: asyncio.Queue[PollUpdate | None]) -> AsyncIterator[PollUpdate]:
+        while (item := await queue.get()) is not None:
+            yield item
+
+    def updates(self) -> AsyncIterator[PollUpdate]:
+        queue: asyncio.Queue[PollUpdate | None] = asyncio.Queue()
+        self._queues.append(queue)
+        return self._iterate(queue)
+
+    def poll_now(self, cluster: str | None = None) -> None:
+        self.asked.append(cluster)
+        for name in [cluster] if cluster else [c.name for c in self.config.clusters]:
+            snap = self.snap(name)
+            result = PollResult(
+                cluster=name,
+                started_at=self.clock(),
+                duration_s=0.1,
+                snapshot=snap,
+                raw=f"<raw {name}/>",
+            )
+            status = ClusterStatus(
+                cluster=name, tags={"region": "emea"}, last_good=snap, last_seen=self.clock()
+            )
+            for queue in self._queues:
+                queue.put_nowait(PollUpdate(result=result, status=status))
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+
+    def statuses(self) -> Mapping[str, ClusterStatus]:
+        return {}
+
+
+async def _until(predicate: Callable[[], bool], pilot: Any, limit: float = 10.0) -> None:
+    """Wait for ``predicate`` (bounded); a failure shows up as the assertion after it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not predicate() and loop.time() < deadline:
+        await pilot.pause(0.05)
+
+
+async def test_live_source_runs_engine_off_the_ui_thread(
+    frozen_clock: Callable[[], datetime], make_snapshot: Callable[..., Any]
+) -> None:
+    engines: list[FakeEngine] = []
+
+    def factory(config: LicdashConfig, clock: Callable[[], datetime]) -> FakeEngine:
+        engines.append(FakeEngine(config, clock, make_snapshot))
+        return engines[-1]
+
+    names = ["emea-a", "emea-b", "emea-c"]
+    before = set(threading.enumerate())
+    source = LiveSource(
+        _config(names), None, clock=frozen_clock, engine_factory=factory, min_interval=0.01
+    )
+    app = LicdashApp(source, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.table if isinstance(app.screen, FleetScreen) else None
+        assert table is not None and set(table.clusters) == set(names)  # known before any poll
+        await _until(lambda: bool(engines) and engines[0].thread is not None, pilot)
+        assert engines[0].thread is not threading.main_thread()
+        await pilot.press("R")
+        await _until(lambda: all(s.last_good for s in app.fleet.statuses.values()), pilot)
+        assert all(s.last_good is not None for s in app.fleet.statuses.values())
+        assert source.raw("emea-b") == "<raw emea-b/>"
+        await pilot.press("j", "r")
+        await _until(lambda: len(engines[0].asked) == 2, pilot)
+        assert engines[0].asked == [None, table.selected_cluster]
+        await pilot.press("p")
+        await _until(lambda: engines[0].paused, pilot)
+        assert engines[0].paused and app.fleet.paused
+        await pilot.press("q")
+    assert set(threading.enumerate()) <= before
+
+
+async def test_live_source_polls_a_real_mock_fleet(tmp_path: Path) -> None:
+    from collectors.mock import ThreadedFleet
+
+    before = set(threading.enumerate())
+    fleet = ThreadedFleet(scenarios=["healthy", "evaluation", "out_of_compliance", "auth_failure"])
+    fleet.start()
+    try:
+        assert fleet.fleet is not None
+        config = parse_config(fleet.fleet.config_toml(settings={"interval": 1, "timeout": 5}))
+        source = LiveSource(config, tmp_path / "store", min_interval=0.05)
+        source.open_store()
+        app = LicdashApp(source)
+        async with app.run_test(size=SIZE) as pilot:
+            await _until(
+                lambda: all(s.last_attempt for s in app.fleet.statuses.values()), pilot, 30
+            )
+            statuses = app.fleet.statuses
+            assert len(statuses) == 4 and all(s.last_attempt for s in statuses.values())
+            kinds = {s.last_error.kind for s in statuses.values() if s.last_error}
+            assert "auth" in kinds
+            assert sum(s.last_good is not None for s in statuses.values()) == 3
+            await pilot.press("q")
+    finally:
+        fleet.stop()
+    assert set(threading.enumerate()) <= before
+    # The source wrote the store; a viewer reads the same fleet back.
+    viewer = StoreViewer(tmp_path / "store", interval=0.05)
+    app = LicdashApp(viewer)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: len(app.fleet.statuses) == 4, pilot)
+        assert len(app.fleet.statuses) == 4 and app.fleet.source == "store"
+        await pilot.press("r")
+        await pilot.pause()
+        assert any("read-only viewer" in n.message for n in app._notifications)
+    assert set(threading.enumerate()) <= before
