@@ -29,8 +29,9 @@ class Backend(Protocol):
         (a writable backend has already set it aside)."""
         ...
 
-    def write_many(self, items: Sequence[tuple[str, Doc]]) -> None:
-        """Write every item; durable when this returns."""
+    def write_many(self, items: Sequence[tuple[str, Doc | bytes]]) -> None:
+        """Write every item (a document, or one already encoded as plain JSON);
+        durable when this returns."""
         ...
 
     def delete_prefix(self, prefix: str) -> None: ...
@@ -69,7 +70,7 @@ class DiskBackend:
             raise
         return data
 
-    def write_many(self, items: Sequence[tuple[str, Doc]]) -> None:
+    def write_many(self, items: Sequence[tuple[str, Doc | bytes]]) -> None:
         dirs: set[Path] = set()
         for key, doc in items:
             path = self._path(key)
@@ -79,9 +80,8 @@ class DiskBackend:
                 while parent != self.root:  # new folders: make their names durable too
                     dirs.add(parent.parent)
                     parent = parent.parent
-            files.atomic_write_bytes(
-                path, files.encode_json(doc, gz=key.endswith(".gz")), sync_dir=False
-            )
+            blob = doc if isinstance(doc, bytes) else files.encode_json(doc, gz=key.endswith(".gz"))
+            files.atomic_write_bytes(path, blob, sync_dir=False)
             dirs.add(path.parent)
         files.fsync_dirs(sorted(dirs, key=lambda p: len(p.parts), reverse=True))
 
@@ -125,9 +125,10 @@ class MemoryBackend:
         text = self._docs.get(key)
         return None if text is None else dict(json.loads(text))
 
-    def write_many(self, items: Sequence[tuple[str, Doc]]) -> None:
+    def write_many(self, items: Sequence[tuple[str, Doc | bytes]]) -> None:
         for key, doc in items:
-            self._docs[key] = json.dumps(doc, separators=(",", ":"))
+            text = doc.decode() if isinstance(doc, bytes) else json.dumps(doc)
+            self._docs[key] = text
             self._writes[key] = self._writes.get(key, 0) + 1
 
     def delete_prefix(self, prefix: str) -> None:

@@ -123,8 +123,11 @@ def day_start(day: date) -> datetime:
 
 
 def ts(value: datetime) -> str:
+    """``format_ts``, with a fast path for the UTC whole-second values models hold."""
+    if value.tzinfo is UTC and not value.microsecond:
+        return value.isoformat()[:19] + "Z"
     return format_ts(value)
 
 
 def parse_ts(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text).astimezone(UTC)

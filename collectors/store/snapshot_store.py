@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -27,7 +28,7 @@ from collectors.store.records import (
     parse_ts,
     ts,
 )
-from collectors.store.writer import CycleWriter
+from collectors.store.writer import DERIVED, CycleWriter
 
 log = logging.getLogger("licdash.store")
 
@@ -66,6 +67,8 @@ class SnapshotStore:
         self._content: dict[str, dict[str, Any]] = {}
         self._compacted_on: date | None = None
         self._latest_cache: tuple[object, dict[str, ClusterStatus]] | None = None
+        self._hot: dict[str, Doc] = {}
+        self._content_text: dict[str, tuple[dict[str, Any], str]] = {}
 
     # ----- opening ------------------------------------------------------------------
 
@@ -168,20 +171,48 @@ class SnapshotStore:
         self._check_writable()
         if not updates:
             return
-        cycle = CycleWriter(self._state, self._prev, self._content, self._read, self.max_gap)
-        for update in updates:
-            cycle.apply(update)
-        self.backend.write_many(list(cycle.dirty.items()))
-        self.generation += 1
-        self.backend.write_many([(LATEST_KEY, self._latest_doc())])
+        cycle = CycleWriter(self._state, self._prev, self._content, self._read_hot, self.max_gap)
+        try:
+            for update in updates:
+                cycle.apply(update)
+            self.backend.write_many(list(cycle.dirty.items()))
+            self.generation += 1
+            self.backend.write_many([(LATEST_KEY, self._encode_latest())])
+        except BaseException:
+            # What reached disk is consistent; forget what did not.
+            self._hot.clear()
+            self._prev.clear()
+            self._content.clear()
+            self._load_state()
+            raise
+        events = sorted(k for k in cycle.dirty if k.startswith("events/"))
+        self._hot = {k: cycle.dirty[k] for k in events[-1:]}  # today's events stay hot
         newest = max(to_utc_second(u.result.started_at) for u in updates)
         if self._compacted_on != newest.date():
             self.compact(newest)
 
-    def _latest_doc(self) -> Doc:
-        clusters = {str(i): rec for i, (_, rec) in enumerate(sorted(self._state.items()), 1)}
-        meta = {"generation": self.generation, "written_at": ts(_utcnow())}
-        return {"clusters": clusters, "meta": {"1": meta}}
+    def _read_hot(self, key: str) -> Doc | None:
+        return self._hot.pop(key, None) or self._read(key)
+
+    def _encode_latest(self) -> bytes:
+        """``latest.json`` as bytes. Each cluster's unchanged licensing content is encoded
+        once and reused; only the per-poll fields are encoded every cycle."""
+        parts = []
+        for i, (cluster, rec) in enumerate(sorted(self._state.items()), 1):
+            good = rec["last_good"]
+            content = self._content.get(cluster)
+            if good is None or content is None:
+                parts.append(f'"{i}":{_dumps(rec)}')
+                continue
+            cached = self._content_text.get(cluster)
+            if cached is None or cached[0] is not content:
+                cached = (content, _dumps(content))
+                self._content_text[cluster] = cached
+            derived = _dumps({k: good[k] for k in DERIVED})
+            rest = _dumps({k: v for k, v in rec.items() if k != "last_good"})
+            parts.append(f'"{i}":{rest[:-1]},"last_good":{{{cached[1][1:-1]},{derived[1:]}}}')
+        meta = _dumps({"1": {"generation": self.generation, "written_at": ts(_utcnow())}})
+        return f'{{"clusters":{{{",".join(parts)}}},"meta":{meta}}}'.encode()
 
     def compact(self, now: datetime | None = None) -> list[str]:
         """Delete whole shards that ended before ``now - retention_days``; returns them."""
@@ -267,8 +298,9 @@ class SnapshotStore:
                     (parse_ts(r["start"]), parse_ts(r["end"])) for r in doc["runs"].values()
                 )
         rec = self._records().get(cluster)
-        if rec is not None and rec["_run"] is not None:
-            runs.append((parse_ts(rec["_run"][0]), parse_ts(rec["_run"][1])))
+        if rec is not None:
+            pending = [*rec.get("_runs", []), *([rec["_run"]] if rec["_run"] else [])]
+            runs.extend((parse_ts(start), parse_ts(end)) for start, end in pending)
         failures = [f for f in self.failures(cluster, since) if f.at <= until]
         return ClusterHistory(
             cluster=cluster,
@@ -375,6 +407,10 @@ class SnapshotStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _merge_runs(

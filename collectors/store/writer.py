@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from collectors.model import LicenseSnapshot, to_utc_second
+from collectors.model import LicenseSnapshot
 from collectors.results import ErrorInfo, PollUpdate
 from collectors.store.backends import Doc
 from collectors.store.records import (
@@ -21,6 +21,7 @@ from collectors.store.records import (
 )
 
 DERIVED = ("collected_at", "severity", "reasons", "deadlines")
+PENDING_RUNS = 8
 CONTENT_FIELDS = tuple(
     name for name in LicenseSnapshot.model_fields if name not in DERIVED
 )  # the model's content_dict() keys, as attribute names
@@ -62,6 +63,7 @@ def new_record(cluster: str) -> dict[str, Any]:
         "transport": None,
         "axl_version": None,
         "_run": None,  # open coverage run [start, end]
+        "_runs": [],  # closed runs not yet moved to the week shards
         "_cad": None,  # seconds between the last two attempts
         "_fail": None,  # open failure episode
         "_reach": None,  # "reachable" | "unreachable"
@@ -99,7 +101,10 @@ class CycleWriter:
 
     @staticmethod
     def insert(table: dict[str, Any], value: dict[str, Any]) -> str:
-        doc_id = str(max((int(k) for k in table), default=0) + 1)
+        n = len(table) + 1  # ids are dense: the store never deletes single documents
+        while str(n) in table:
+            n += 1
+        doc_id = str(n)
         table[doc_id] = value
         return doc_id
 
@@ -132,7 +137,7 @@ class CycleWriter:
         cluster = result.cluster
         rec = self.state.get(cluster) or new_record(cluster)
         self.state[cluster] = rec
-        at = to_utc_second(result.started_at)
+        at = result.started_at  # already UTC, whole seconds (a Timestamp field)
         threshold = self.max_gap
         if rec["last_attempt"] is not None:
             interval = (at - parse_ts(rec["last_attempt"])).total_seconds()
@@ -176,6 +181,7 @@ class CycleWriter:
             changed = True
         if changed:
             self._record_change(cluster, snap, snap_json)
+            self._flush_runs(rec)  # its shard is being written anyway
             if prev is not None:
                 self._diff(cluster, prev, snap)
         self.prev[cluster] = snap
@@ -186,7 +192,7 @@ class CycleWriter:
             run[1] = ts(at)
         else:
             if run is not None:
-                self._close_run(cluster, run)
+                self._close_run(rec, run)
             rec["_run"] = [ts(at), ts(at)]
         if rec["_fail"] is not None:
             self._close_episode(rec["_fail"], at)
@@ -226,23 +232,33 @@ class CycleWriter:
                     at, cluster, "entitlement", before.get(tag), after.get(tag), subject=tag
                 )
 
-    def _close_run(self, cluster: str, run: list[str]) -> None:
-        """Write a finished coverage run, split at shard (week) boundaries."""
-        start, end = parse_ts(run[0]), parse_ts(run[1])
-        while True:
-            week = week_start(start)
-            boundary = day_start(week) + timedelta(days=SHARD_DAYS)
-            piece_end = min(end, boundary)
-            doc = self.doc(history_key(cluster, week), ("changes", "runs"))
-            self.insert(doc["runs"], {"start": ts(start), "end": ts(piece_end)})
-            if end <= boundary:
-                return
-            start = boundary
+    def _close_run(self, rec: dict[str, Any], run: list[str]) -> None:
+        """Park a finished coverage run in the latest record (rewritten every cycle
+        anyway); they move to the week shards with the cluster's next change, or when
+        ``PENDING_RUNS`` have gathered, so a flapping cluster costs no shard writes."""
+        pending = rec.setdefault("_runs", [])
+        pending.append(run)
+        if len(pending) >= PENDING_RUNS:
+            self._flush_runs(rec)
+
+    def _flush_runs(self, rec: dict[str, Any]) -> None:
+        """Write parked runs to the week shards, split at week boundaries."""
+        for run in rec.get("_runs", []):
+            start, end = parse_ts(run[0]), parse_ts(run[1])
+            while True:
+                week = week_start(start)
+                boundary = day_start(week) + timedelta(days=SHARD_DAYS)
+                doc = self.doc(history_key(rec["cluster"], week), ("changes", "runs"))
+                self.insert(doc["runs"], {"start": ts(start), "end": ts(min(end, boundary))})
+                if end <= boundary:
+                    break
+                start = boundary
+        rec["_runs"] = []
 
     def _failure(self, rec: dict[str, Any], error: ErrorInfo, at: datetime) -> None:
         cluster = rec["cluster"]
         if rec["_run"] is not None:
-            self._close_run(cluster, rec["_run"])
+            self._close_run(rec, rec["_run"])
             rec["_run"] = None
         fail = rec["_fail"]
         if fail is not None and (fail["kind"], fail["message"]) == (error.kind, error.message):

@@ -221,3 +221,14 @@ def test_batches_apply_updates_in_order(store: SnapshotStore, n: int) -> None:
     store.write_batch(updates)
     assert len(store.history("emea-lon", T0).changes) == n
     assert store.generation == 1
+
+
+def test_a_flapping_cluster_keeps_every_run(store: SnapshotStore) -> None:
+    for i in range(20):  # more runs than are parked in the latest table at once
+        store.write_batch([good(snapshot(at=T0 + minutes(10 * i)))])
+        store.write_batch([bad("emea-lon", T0 + minutes(10 * i + 5))])
+    hist = store.history("emea-lon", T0, T0 + minutes(200))
+    assert [(r.start, r.end) for r in hist.seen] == [
+        (T0 + minutes(10 * i), T0 + minutes(10 * i)) for i in range(20)
+    ]
+    assert len(hist.failures) == 20 and len(hist.changes) == 1

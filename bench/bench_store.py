@@ -1,0 +1,380 @@
+"""Snapshot store benchmark: 90 days x 1,000 clusters at 5-minute polls, against naive TinyDB.
+
+    .venv/bin/python bench/bench_store.py            # full scale (a few minutes)
+    .venv/bin/python bench/bench_store.py --quick    # 100 clusters x 14 days
+
+The history is built through ``SnapshotStore.write_batch`` itself, but only with the polls
+that matter: every change of content, every failed poll and the recovery after it. The
+polls in between would only move ``last_seen``; the coverage threshold is raised while
+building so their absence does not break coverage runs. The files on disk are therefore
+what 26 million polls would have left. fsync is skipped while building (it changes no
+byte); the timed figures afterwards run with fsync on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tinydb import TinyDB
+
+from collectors.model import (
+    Authorization,
+    AuthorizationStatus,
+    Deadline,
+    DeadlineKind,
+    Entitlement,
+    EntitlementStatus,
+    LicenseSnapshot,
+    Registration,
+    RegistrationStatus,
+    Severity,
+)
+from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
+from collectors.store import SnapshotStore
+
+POLL = timedelta(minutes=5)
+TAGS = [
+    "regid.2017-02.com.cisco.UCM_CUWL,12.0_cc59375a-1cd8-4b36-8366-6f4d2abba965",
+    "regid.2016-07.com.cisco.UCM_EnhancedPlus,12.0_d8372792-588c-4caa-b279-8587e5ce2f82",
+    "regid.2016-07.com.cisco.UCM_Enhanced,12.0_66d0d1cf-4863-4761-91d0-d01d3eb1949a",
+    "regid.2016-07.com.cisco.UCM_Basic,12.0_ef827a2f-f4ae-4ebb-887f-052737063d3a",
+    "regid.2016-07.com.cisco.UCM_Essential,12.0_25f9c396-c67c-4519-aa98-d4b3ad18f805",
+    "regid.2016-07.com.cisco.UCM_TelePresenceRoom,12.0_d9a71418-29e9-4c9a-9d3a-1366ebe38e7c",
+]
+NAMES = ["CUWL", "Enhanced Plus", "Enhanced", "Basic", "Essential", "TelePresence Room"]
+STATES = [  # (authorization, severity): what "a state change" toggles between
+    (AuthorizationStatus.AUTHORIZED, Severity.OK),
+    (AuthorizationStatus.OUT_OF_COMPLIANCE, Severity.CRITICAL),
+    (AuthorizationStatus.AUTHORIZED, Severity.WARNING),
+]
+
+
+def base_snapshot(cluster: str, at: datetime, rng: random.Random) -> LicenseSnapshot:
+    reg_exp = at + timedelta(days=rng.randint(120, 360))
+    auth_exp = at + timedelta(days=rng.randint(40, 90))
+    return LicenseSnapshot(
+        cluster=cluster,
+        publisher=f"{cluster}-pub.example.net",
+        source="axl",
+        collected_at=at,
+        smart_licensing="enabled",
+        udi=f"UUID:{rng.getrandbits(64):016x}",
+        registration=Registration(
+            status=RegistrationStatus.REGISTERED,
+            raw="Registered",
+            smart_account="ACME Corporation",
+            virtual_account=f"VA-{cluster[:4]}",
+            export_controlled="allowed",
+            initial_registration=at - timedelta(days=400),
+            last_renewal_attempt=at - timedelta(days=20),
+            last_renewal_result="succeeded",
+            next_renewal_attempt=at + timedelta(days=160),
+            expires=reg_exp,
+            failure_reason="Successful.",
+        ),
+        authorization=Authorization(
+            status=AuthorizationStatus.AUTHORIZED,
+            raw="Authorized",
+            since=at - timedelta(days=400),
+            last_communication_attempt=at - timedelta(hours=5),
+            last_communication_result="succeeded",
+            next_communication_attempt=at + timedelta(days=29),
+            expires=auth_exp,
+            failure_reason="Successful.",
+        ),
+        entitlements=tuple(
+            Entitlement(
+                tag=t,
+                name=n,
+                count=rng.randint(0, 3000),
+                status=EntitlementStatus.IN_COMPLIANCE,
+                raw_status="InCompliance",
+            )
+            for t, n in zip(TAGS, NAMES, strict=True)
+        ),
+        severity=Severity.OK,
+        reasons=("Registered and authorized",),
+        deadlines=(
+            Deadline(
+                kind=DeadlineKind.REGISTRATION_EXPIRY,
+                at=reg_exp,
+                days_left=(reg_exp - at).days,
+                hard=True,
+            ),
+            Deadline(
+                kind=DeadlineKind.AUTHORIZATION_EXPIRY,
+                at=auth_exp,
+                days_left=(auth_exp - at).days,
+                hard=True,
+            ),
+        ),
+    )
+
+
+def good(snap: LicenseSnapshot, tags: dict[str, str]) -> PollUpdate:
+    return PollUpdate(
+        result=PollResult(
+            cluster=snap.cluster,
+            started_at=snap.collected_at,
+            duration_s=0.3,
+            snapshot=snap,
+            transport="axl",
+            axl_version="14.0",
+        ),
+        status=ClusterStatus(
+            cluster=snap.cluster,
+            tags=tags,
+            last_good=snap,
+            last_seen=snap.collected_at,
+            transport="axl",
+            axl_version="14.0",
+        ),
+    )
+
+
+def bad(cluster: str, at: datetime, tags: dict[str, str]) -> PollUpdate:
+    err = ErrorInfo(kind="connect_timeout", message="no answer within 15 s", cluster=cluster)
+    return PollUpdate(
+        result=PollResult(cluster=cluster, started_at=at, duration_s=15.0, error=err),
+        status=ClusterStatus(cluster=cluster, tags=tags, last_error=err, consecutive_failures=1),
+    )
+
+
+def grid(t: datetime) -> datetime:
+    return t - timedelta(seconds=t.timestamp() % POLL.total_seconds())
+
+
+class Fleet:
+    """Each cluster's current snapshot and how it changes."""
+
+    def __init__(self, clusters: int, start: datetime, seed: int = 0) -> None:
+        self.rng = random.Random(seed)
+        self.names = [f"c{n:04d}-{('emea', 'amer', 'apac')[n % 3]}-cucm" for n in range(clusters)]
+        self.tags = {
+            c: {"region": c.split("-")[1], "customer": f"cust{i % 40}"}
+            for i, c in enumerate(self.names)
+        }
+        self.snaps = {c: base_snapshot(c, start, self.rng) for c in self.names}
+
+    def at(self, cluster: str, t: datetime) -> LicenseSnapshot:
+        return self.snaps[cluster].model_copy(update={"collected_at": t})
+
+    def change_count(self, cluster: str, t: datetime) -> LicenseSnapshot:
+        snap = self.snaps[cluster]
+        i = self.rng.randrange(len(snap.entitlements))
+        ents = list(snap.entitlements)
+        ents[i] = ents[i].model_copy(
+            update={"count": max(0, ents[i].count + self.rng.randint(-5, 5) or 1)}
+        )
+        self.snaps[cluster] = snap.model_copy(
+            update={"entitlements": tuple(ents), "collected_at": t}
+        )
+        return self.snaps[cluster]
+
+    def change_state(self, cluster: str, t: datetime) -> LicenseSnapshot:
+        auth, sev = self.rng.choice(STATES)
+        snap = self.snaps[cluster]
+        self.snaps[cluster] = snap.model_copy(
+            update={
+                "authorization": snap.authorization.model_copy(
+                    update={"status": auth, "raw": auth.value}
+                ),
+                "severity": sev,
+                "collected_at": t,
+            }
+        )
+        return self.snaps[cluster]
+
+
+def build(root: Path, clusters: int, days: int, end: datetime) -> tuple[Fleet, int, float]:
+    """Write ``days`` of history ending at ``end``; returns the fleet, polls represented, s."""
+    start = end - timedelta(days=days)
+    fleet = Fleet(clusters, start)
+    rng = fleet.rng
+    span = (end - start).total_seconds()
+    events: list[tuple[datetime, int, str, str]] = []  # (time, order, cluster, kind)
+    for c in fleet.names:
+        events.append((start, 0, c, "first"))
+        for _ in range(3 * days):  # counts change ~3 times a day
+            events.append(
+                (
+                    grid(start + timedelta(seconds=rng.uniform(POLL.total_seconds(), span))),
+                    1,
+                    c,
+                    "count",
+                )
+            )
+        for _ in range(max(1, round(3 * days / 30))):  # states a few times a month
+            events.append(
+                (
+                    grid(start + timedelta(seconds=rng.uniform(POLL.total_seconds(), span))),
+                    1,
+                    c,
+                    "state",
+                )
+            )
+        for _ in range(max(1, days // 14)):  # an outage every two weeks, 15 min to 2 h
+            t0 = grid(start + timedelta(seconds=rng.uniform(POLL.total_seconds(), span - 7200)))
+            n = rng.randint(3, 24)
+            events.extend((t0 + POLL * k, 2, c, "fail") for k in range(n))
+            events.append((t0 + POLL * n, 3, c, "recover"))
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    fsync = os.fsync
+    os.fsync = lambda fd: None  # bulk build only: same bytes, no durability wait
+    began = time.perf_counter()
+    try:
+        with SnapshotStore.open(root, max_gap=timedelta(days=days + 1)) as store:
+            window: list[PollUpdate] = []
+            window_end = start + timedelta(hours=84)
+            for t, _, c, kind in events:
+                if t >= window_end:
+                    store.write_batch(window)
+                    window, window_end = [], window_end + timedelta(hours=84)
+                if kind == "count":
+                    window.append(good(fleet.change_count(c, t), fleet.tags[c]))
+                elif kind == "state":
+                    window.append(good(fleet.change_state(c, t), fleet.tags[c]))
+                elif kind == "fail":
+                    window.append(bad(c, t, fleet.tags[c]))
+                else:
+                    window.append(good(fleet.at(c, t), fleet.tags[c]))
+            store.write_batch(window)
+            store.write_batch([good(fleet.at(c, end), fleet.tags[c]) for c in fleet.names])
+    finally:
+        os.fsync = fsync
+    polls = clusters * int(span // POLL.total_seconds())
+    return fleet, polls, time.perf_counter() - began
+
+
+def du(root: Path) -> tuple[int, int]:
+    """(bytes allocated on disk, apparent bytes)."""
+    blocks = size = 0
+    for p in root.rglob("*"):
+        if p.is_file():
+            st = p.stat()
+            blocks += st.st_blocks * 512
+            size += st.st_size
+    return blocks, size
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def naive_tinydb(tmp: Path, fleet: Fleet, sizes: list[int]) -> list[tuple[int, float, float, int]]:
+    """Stock TinyDB, one insert per poll: (documents, ms per insert, ms per query, bytes)."""
+    out = []
+    docs = [fleet.at(c, datetime.now(UTC)).to_json_dict() for c in fleet.names]
+    for n in sizes:
+        path = tmp / f"naive-{n}.json"
+        with TinyDB(path) as db:
+            db.insert_multiple(docs[i % len(docs)] for i in range(n))
+            insert_ms = median_ms(lambda: db.insert(docs[0]), 5)
+            query_ms = median_ms(lambda: db.all(), 3)
+        out.append((n, insert_ms, query_ms, path.stat().st_size))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="100 clusters x 14 days")
+    ap.add_argument("--dir", type=Path, help="keep the built store here")
+    args = ap.parse_args()
+    clusters, days = (100, 14) if args.quick else (1000, 90)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-store-"))
+    root = args.dir or tmp / "store"
+    end = grid(datetime.now(UTC).replace(microsecond=0))
+    try:
+        fleet, polls, build_s = build(root, clusters, days, end)
+        blocks, apparent = du(root)
+        print(
+            f"store: {clusters} clusters x {days} days at 5-min polls = {polls:,} polls"
+            f" (built in {build_s:.0f} s)"
+        )
+        print(
+            f"  size on disk           {blocks / 1e6:8.1f} MB (apparent {apparent / 1e6:.1f} MB;"
+            " target <= 200 MB at full scale)"
+        )
+
+        store = SnapshotStore.open(root)
+        cycle_ms = []
+        for k in range(1, 6):  # five real cycles: ~10 count changes and a few failures each
+            t = end + POLL * k
+            updates = []
+            for i, c in enumerate(fleet.names):
+                if i % 97 == k:
+                    updates.append(bad(c, t, fleet.tags[c]))
+                elif fleet.rng.random() < 10 / clusters:
+                    updates.append(good(fleet.change_count(c, t), fleet.tags[c]))
+                else:
+                    updates.append(good(fleet.at(c, t), fleet.tags[c]))
+            began = time.perf_counter()
+            store.write_batch(updates)
+            cycle_ms.append((time.perf_counter() - began) * 1000)
+        store.close()
+        cycle = statistics.median(cycle_ms)
+        print(
+            f"  append one cycle       {cycle:8.1f} ms for {clusters} results, fsynced"
+            " (target <= 100 ms)"
+        )
+
+        def open_latest() -> None:
+            with SnapshotStore.open(root, readonly=True) as reader:
+                assert len(reader.latest()) == clusters
+
+        latest_ms = median_ms(open_latest, 5)
+        print(f"  open + latest for all  {latest_ms:8.1f} ms (target <= 300 ms)")
+        reader = SnapshotStore.open(root, readonly=True)
+        since = end - timedelta(days=days)
+        sample = fleet.names[len(fleet.names) // 2]
+        hist = reader.history(sample, since)
+        hist_ms = median_ms(lambda: reader.history(sample, since), 5)
+        print(
+            f"  one cluster {days}-day history {hist_ms:6.1f} ms ({len(hist.changes)} changes,"
+            f" {len(hist.seen)} runs, {len(hist.failures)} failures; target <= 100 ms)"
+        )
+        series_ms = median_ms(lambda: reader.entitlement_series(sample, since), 3)
+        print(f"  entitlement series     {series_ms:8.1f} ms")
+        handover = reader.transitions(end - timedelta(hours=12), end + POLL * 6)
+        trans_ms = median_ms(lambda: reader.transitions(end - timedelta(hours=12)), 3)
+        print(f"  transitions, last 12 h {trans_ms:8.1f} ms ({len(handover)} transitions)")
+
+        sizes = [250, 500, 1000] if args.quick else [500, 1000, 2000]
+        naive = naive_tinydb(tmp, fleet, sizes)
+        print("naive TinyDB (stock JSONStorage, one document per poll):")
+        for n, ins, qry, size in naive:
+            print(
+                f"  {n:6d} docs: insert {ins:7.1f} ms, read all {qry:7.1f} ms, {size / 1e6:6.1f} MB"
+            )
+        n_big, ins_big, qry_big, size_big = naive[-1]
+        scale = polls / n_big
+        naive_size = size_big * scale
+        naive_cycle = ins_big * scale * clusters  # each insert rewrites the whole file
+        naive_latest = qry_big * scale
+        print(f"  extrapolated to {polls:,} polls (linear in file size):")
+        print(f"    size {naive_size / 1e9:9.1f} GB   -> {naive_size / blocks:10,.0f} x the store")
+        print(f"    one cycle {naive_cycle / 3.6e6:6.1f} h    -> {naive_cycle / cycle:10,.0f} x")
+        print(
+            f"    read latest {naive_latest / 1000:6.0f} s -> {naive_latest / latest_ms:10,.0f} x"
+        )
+        print("figures measured on a shared, loaded machine; compare ratios, not absolutes")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
