@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, Literal
+from typing import ClassVar, Final, Literal
 
 from collectors.model import LicenseSnapshot, format_ts
 from collectors.results import ClusterStatus
@@ -56,6 +56,17 @@ class ExportResult:
     path: Path
     format: ExportFormat
     count: int
+
+    ok: ClassVar[bool] = True
+    """A result is a success; failures stay in the dialog and never become a result."""
+
+    @property
+    def message(self) -> str:
+        """The confirmation the app shows: ``Wrote 4 records to licdash-….json``."""
+        if self.format == "svg":
+            return f"Saving a screenshot to {self.path}"
+        unit = "records" if self.format == "json" else "rows"
+        return f"Wrote {self.count} {unit} to {self.path}"
 
 
 class ExportError(Exception):

@@ -20,7 +20,7 @@ from collectors.results import ClusterStatus
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span
 from dashboard.messages import FleetUpdated
 from dashboard.remediation import hints_for
-from dashboard.screens.detail_host import host
+from dashboard.screens.detail_host import go_back, host
 from dashboard.widgets.count_sparkline import CountSparkline
 from dashboard.widgets.entitlements_table import EntitlementsTable
 from dashboard.widgets.error_list import ErrorEntry, ErrorList, error_entries
@@ -231,9 +231,8 @@ class ClusterScreen(Screen[None]):
 
     # ----- actions ------------------------------------------------------------------
 
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+    async def action_back(self) -> None:
+        await go_back(self)
 
     def action_toggle_raw(self) -> None:
         tabs = self.query_one(TabbedContent)

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import host
+from dashboard.screens.detail_host import go_back, host
 from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, grouped
 
 
@@ -68,6 +68,5 @@ class DeadlinesScreen(Screen[None]):
         cluster = key.split("|", 1)[0]
         self.app.push_screen(ClusterScreen(cluster))
 
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+    async def action_back(self) -> None:
+        await go_back(self)

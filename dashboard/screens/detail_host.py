@@ -12,6 +12,7 @@ from datetime import datetime, tzinfo
 from typing import Any, Protocol, cast
 
 from textual.dom import DOMNode
+from textual.screen import Screen
 
 from dashboard.state import FleetState
 
@@ -53,3 +54,12 @@ class DetailHost(Protocol):
 def host(node: DOMNode) -> DetailHost:
     """The running app seen through :class:`DetailHost`."""
     return cast(DetailHost, node.app)
+
+
+async def go_back(screen: Screen[Any]) -> None:
+    """Pop ``screen`` when something is below it; else let the app decide (e.g. the fleet)."""
+    app = screen.app
+    if len(app.screen_stack) > 1:
+        await app.pop_screen()
+    elif hasattr(app, "action_back"):
+        await app.run_action("back")

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import host
+from dashboard.screens.detail_host import go_back, host
 from dashboard.widgets.entitlement_rollup import HolderTable, Rollup, RollupTable, rollup
 
 
@@ -76,8 +76,7 @@ class EntitlementsScreen(Screen[None]):
             holders.show(())
             return
         heading.update(
-            f"{chosen.name}: {chosen.total} in use on {len(chosen.holders)} clusters "
-            f"({chosen.tag})"
+            f"{chosen.name}: {chosen.total} in use on {len(chosen.holders)} clusters ({chosen.tag})"
         )
         if chosen.tag != self._holders_of:
             holders.clear()  # another licence: start at its first cluster
@@ -97,9 +96,9 @@ class EntitlementsScreen(Screen[None]):
         elif event.row_key.value is not None:
             self.app.push_screen(ClusterScreen(event.row_key.value))
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         holders = self.query_one(HolderTable)
         if holders.has_focus:
             self.query_one(RollupTable).focus()
-        elif len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+        else:
+            await go_back(self)

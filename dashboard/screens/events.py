@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from dashboard.format import absolute, human_span
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import host
+from dashboard.screens.detail_host import go_back, host
 from dashboard.widgets.error_list import ErrorEntry, error_entries
 from dashboard.widgets.event_tables import (
     FailureTable,
@@ -185,6 +185,5 @@ class EventsScreen(Screen[None]):
         if cluster and cluster != "none":
             self.app.push_screen(ClusterScreen(cluster))
 
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+    async def action_back(self) -> None:
+        await go_back(self)

@@ -230,10 +230,8 @@ class ExportDialog(ModalScreen[ExportResult | None]):
             self.post_message(self.Written(result))
 
     def on_export_dialog_written(self, message: Written) -> None:
-        result = message.result
-        unit = "records" if result.format == "json" else "rows"
-        self.app.notify(f"Wrote {result.count} {unit} to {result.path}", title="Exported")
-        self.dismiss(result)
+        # The caller confirms on screen with ``result.message`` (path and count).
+        self.dismiss(message.result)
 
     def on_export_dialog_failed(self, message: Failed) -> None:
         self.query_one("#export", Button).disabled = False

@@ -7,13 +7,12 @@ screen), so these tests do not depend on the real app.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import Any
-
-import threading
 
 import pytest
 from textual.app import App, ComposeResult
@@ -464,3 +463,14 @@ def screen_lines(app: App[Any]) -> list[str]:
 @pytest.fixture
 def read_screen() -> Callable[[App[Any]], str]:
     return lambda app: "\n".join(screen_lines(app))
+
+
+@pytest.fixture
+def zones() -> dict[str, str]:
+    """IANA zones of the fixed fleet's clusters."""
+    return dict(ZONES)
+
+
+@pytest.fixture
+def raw_xml() -> str:
+    return RAW_XML

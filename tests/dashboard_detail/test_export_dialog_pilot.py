@@ -51,7 +51,8 @@ async def test_json_of_all_clusters_parses_back(make_app: Any, tmp_path: Path) -
             "emea-par-cucm4",
         }
         assert not isinstance(app.screen, ExportDialog)
-        assert any("Wrote 4 records" in n.message for n in app._notifications)
+        assert results[0] is not None
+        assert results[0].message == f"Wrote 4 records to {tmp_path / 'all.json'}"
 
 
 async def test_csv_of_the_filtered_clusters(make_app: Any, tmp_path: Path) -> None:

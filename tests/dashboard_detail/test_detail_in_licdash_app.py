@@ -1,0 +1,191 @@
+"""The detail screens inside the real LicdashApp, over a StaticSource backed by a real store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from collectors.model import AuthorizationStatus, LicenseSnapshot, Severity
+from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
+from collectors.store import SnapshotStore
+from dashboard.app import LicdashApp
+from dashboard.screens.cluster import ClusterScreen
+from dashboard.screens.deadlines import DeadlinesScreen
+from dashboard.screens.entitlements import EntitlementsScreen
+from dashboard.screens.events import EventsScreen
+from dashboard.screens.export_dialog import ExportDialog
+from dashboard.sources.static import StaticSource
+from dashboard.widgets.event_tables import FailureTable, TransitionTable
+from dashboard.widgets.state_timeline import StateTimeline
+
+SIZE = (120, 40)
+
+
+def update(snap: LicenseSnapshot, status: ClusterStatus) -> PollUpdate:
+    result = PollResult(cluster=snap.cluster, started_at=snap.collected_at, duration_s=0.2,
+                        snapshot=snap, transport="axl")  # fmt: skip
+    return PollUpdate(result=result, status=status.model_copy(update={"last_good": snap}))
+
+
+def failed(cluster: str, at: datetime, status: ClusterStatus, n: int) -> PollUpdate:
+    error = ErrorInfo(kind="read_timeout", message=f"no answer from {cluster}", cluster=cluster)
+    result = PollResult(cluster=cluster, started_at=at, duration_s=15.0, error=error)
+    return PollUpdate(
+        result=result,
+        status=status.model_copy(
+            update={"consecutive_failures": n, "last_error": error, "last_attempt": at}
+        ),
+    )
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path, statuses: dict[str, ClusterStatus], now: datetime) -> Path:
+    """A real store: emea-lon went evaluation -> authorized 2 h ago; emea-par times out."""
+    lon = statuses["emea-lon-cucm1"]
+    assert lon.last_good is not None
+    evaluation = lon.last_good.model_copy(
+        update={
+            "collected_at": now - timedelta(hours=5),
+            "authorization": lon.last_good.authorization.model_copy(
+                update={"status": AuthorizationStatus.EVALUATION, "raw": "Evaluation Mode"}
+            ),
+            "severity": Severity.WARNING,
+        }
+    )
+    authorized = lon.last_good.model_copy(update={"collected_at": now - timedelta(hours=2)})
+    par = statuses["emea-par-cucm4"]
+    assert par.last_good is not None
+    path = tmp_path / "store"
+    store = SnapshotStore.open(path)
+    try:
+        store.write_batch([update(evaluation, lon), update(par.last_good, par)])
+        store.write_batch([update(authorized, lon)])
+        for i in range(1, 4):
+            store.write_batch([failed("emea-par-cucm4", now - timedelta(minutes=10 * i), par, i)])
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def licdash_app(
+    store_dir: Path,
+    statuses: dict[str, ClusterStatus],
+    now: datetime,
+    zones: dict[str, str],
+    raw_xml: str,
+) -> LicdashApp:
+    source = StaticSource(
+        statuses, zones=zones, raws={"emea-lon-cucm1": raw_xml}, store_dir=store_dir
+    )
+    return LicdashApp(source, clock=lambda: now)
+
+
+async def settle(app: Any, pilot: Any) -> None:
+    for _ in range(2):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def texts(table: Any, row: int) -> list[str]:
+    return [str(getattr(c, "plain", c)) for c in table.get_row_at(row)]
+
+
+async def test_keys_2_to_4_reach_the_detail_screens_and_esc_returns_to_the_fleet(
+    licdash_app: LicdashApp,
+) -> None:
+    app = licdash_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for key, screen_type in (("2", DeadlinesScreen), ("3", EntitlementsScreen),
+                                 ("4", EventsScreen)):  # fmt: skip
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert isinstance(app.screen, screen_type)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.current_mode == "fleet"
+
+
+async def test_events_read_transitions_and_failures_from_the_real_store(
+    licdash_app: LicdashApp,
+) -> None:
+    app = licdash_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        transitions = app.screen.query_one(TransitionTable)
+        rows = [texts(transitions, i) for i in range(transitions.row_count)]
+        assert ["emea-lon-cucm1", "authorization", "evaluation", "authorized"] in [
+            r[2:] for r in rows
+        ]
+        failures = app.screen.query_one(FailureTable)
+        assert texts(failures, 0)[2:4] == ["emea-par-cucm4", "read_timeout"]
+
+
+async def test_enter_from_a_detail_screen_opens_the_cluster_with_store_history(
+    licdash_app: LicdashApp, raw_xml: str
+) -> None:
+    app = licdash_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        table = app.screen.query_one(TransitionTable)
+        keys = [str(k.value) for k in table.ordered_row_keys]
+        table.move_cursor(row=next(i for i, k in enumerate(keys) if k.startswith("emea-lon")))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ClusterScreen)
+        timeline = app.screen.query_one(StateTimeline)
+        changes = [texts(timeline, i)[3] for i in range(timeline.row_count)]
+        assert "authorization evaluation → authorized" in changes
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert app.screen.query_one("RawView").raw == raw_xml  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EventsScreen)
+
+
+async def test_fleet_updates_reach_a_pushed_cluster_screen(
+    licdash_app: LicdashApp, statuses: dict[str, ClusterStatus]
+) -> None:
+    app = licdash_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_cluster("amer-chi-cucm5")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ClusterScreen)
+        chi = statuses["amer-chi-cucm5"]
+        error = ErrorInfo(kind="tls", message="certificate expired", cluster="amer-chi-cucm5")
+        source = app.source
+        assert isinstance(source, StaticSource)
+        source.push({"amer-chi-cucm5": chi.model_copy(update={"last_error": error})})
+        await settle(app, pilot)
+        banner = str(app.screen.query_one("#banner").render())  # type: ignore[attr-defined]
+        assert "last error tls: certificate expired" in banner
+
+
+async def test_export_from_the_app_confirms_path_and_count(
+    licdash_app: LicdashApp, tmp_path: Path
+) -> None:
+    app = licdash_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ExportDialog)
+        app.screen.query_one("#path", Input).value = str(tmp_path / "x.json")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DeadlinesScreen)
+        assert (tmp_path / "x.json").is_file()
+        messages = [n.message for n in app._notifications]
+        assert f"Wrote 4 records to {tmp_path / 'x.json'}" in messages
