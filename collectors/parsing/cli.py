@@ -42,7 +42,7 @@ _SMART: Final = re.compile(r"^\s*smart\s+licensing\s+is\s+(?P<word>[A-Za-z]+)", 
 _EVAL_EXPIRED: Final = re.compile(
     r"^\s*evaluation\s+(?:period\s+)?expired(?:\s+on\s+.*)?$", re.IGNORECASE
 )
-_STATUS_WORD: Final = re.compile(r"[A-Za-z][A-Za-z_\-]*")
+_STATUS_WORD: Final = re.compile(r"[A-Za-z][A-Za-z_\-]*|-")
 _NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
 MAX_LINE: Final = 1000
 

@@ -120,3 +120,23 @@ def test_missing_elements_become_null() -> None:
     assert snap.authorization.status == "unknown" and snap.authorization.raw is None
     assert snap.severity == "unknown"
     assert snap.reasons == ("No authorization status reported",)
+
+
+def test_summary_table_multi_word_statuses_and_labels() -> None:
+    text = (
+        "Smart Licensing is ENABLED\nLicense Usage:\n"
+        "  License                 Entitlement tag               Count Status\n"
+        "  ---------------------------------------------------------------------\n"
+        "  CUCM Basic (12.x)  (regid.2016-07.com.cisco.UCM_Basic,12.0_ef82)  12 "
+        "NOT AUTHORIZED - RESERVED\n"
+        "  (ax_10M)   3 OUT OF COMPLIANCE\n"
+    )
+    got = [
+        (e.tag, e.count, e.status, e.raw_status)
+        for e in parse_cli(text, cluster="c", now=NOW).entitlements
+    ]
+    assert got == [
+        ("regid.2016-07.com.cisco.UCM_Basic,12.0_ef82", 12, "not_authorized",
+         "NOT AUTHORIZED - RESERVED"),
+        ("ax_10M", 3, "out_of_compliance", "OUT OF COMPLIANCE"),
+    ]  # fmt: skip
