@@ -52,6 +52,7 @@ _YEAR = re.compile(r"^\d{4}$")
 _DAY = re.compile(r"^\d{1,2},?$")
 _ZONE = re.compile(r"^[A-Za-z][A-Za-z]{0,5}$")
 _OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$", re.IGNORECASE)
+_ISO: Final = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _NONE_DATES: Final = frozenset(("", "none", "n/a", "na", "unavailable", "null", "-"))
 
 
@@ -147,6 +148,8 @@ def _parse_datetime(
 ) -> tuple[datetime | None, str | None]:
     if raw.lower() in _NONE_DATES:
         return None, None
+    if _ISO.match(raw):
+        return _parse_iso(raw, field, cluster_zone)
     tokens = raw.replace(",", " ").split()
     if tokens and tokens[0][:3].lower() in _WEEKDAYS and tokens[0].isalpha():
         tokens = tokens[1:]
@@ -179,6 +182,27 @@ def _parse_datetime(
         return None, f"{field}: cannot read date '{raw[:60]}'"
     try:
         return _resolve(wall, abbr, cluster_zone, field)
+    except (OverflowError, ValueError):
+        return None, f"{field}: date '{raw[:60]}' is out of range"
+
+
+def _parse_iso(
+    raw: str, field: str, cluster_zone: str | None
+) -> tuple[datetime | None, str | None]:
+    text = raw.replace(" ", "T", 1) if "T" not in raw else raw
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None, f"{field}: cannot read date '{raw[:60]}'"
+    if value.tzinfo is not None:
+        try:
+            return value.astimezone(UTC), None
+        except (OverflowError, ValueError):
+            return None, f"{field}: date '{raw[:60]}' is out of range"
+    try:
+        return _resolve(value, None, cluster_zone, field)
     except (OverflowError, ValueError):
         return None, f"{field}: date '{raw[:60]}' is out of range"
 

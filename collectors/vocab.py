@@ -143,6 +143,15 @@ def attempt_result(word: str | None) -> AttemptResult | None:
     return _RESULT_WORDS.get(fold(word)) if word else None
 
 
+def is_known_word(word: str) -> bool:
+    """True for any status or attempt word licdash knows (registration, authorization...)."""
+    key = fold(word)
+    return any(
+        key in table
+        for table in (REGISTRATION_WORDS, AUTHORIZATION_WORDS, ENTITLEMENT_WORDS, _RESULT_WORDS)
+    )
+
+
 def is_none_word(text: str | None) -> bool:
     return text is None or fold(text) in NONE_WORDS
 

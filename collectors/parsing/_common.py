@@ -82,11 +82,12 @@ class Collected:
         text = text.strip()
         match = _STATUS_DATE.match(text) if len(text) <= 200 else None
         if match:
+            word = match["word"].strip()
             value, note = parse_datetime(match["date"], field=where, cluster_zone=self.zone)
-            if value is not None:
+            if value is not None or vocab.is_known_word(word):
                 if note:
                     self.notes.append(note)
-                return match["word"].strip(), value
+                return word, value
         return (text or None), None
 
     def attempt(self, text: str | None, where: str) -> tuple[AttemptResult | None, datetime | None]:

@@ -140,3 +140,10 @@ def test_summary_table_multi_word_statuses_and_labels() -> None:
          "NOT AUTHORIZED - RESERVED"),
         ("ax_10M", 3, "out_of_compliance", "OUT OF COMPLIANCE"),
     ]  # fmt: skip
+
+
+def test_known_status_word_keeps_its_meaning_when_its_date_is_unreadable() -> None:
+    text = "Smart Licensing is ENABLED\nLicense Authorization:\n  Status: AUTHORIZED on someday\n"
+    snap = parse_cli(text, cluster="c", now=NOW)
+    assert snap.authorization.status == "authorized" and snap.authorization.since is None
+    assert "authorization.since: cannot read date 'someday'" in snap.reasons

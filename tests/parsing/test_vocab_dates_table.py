@@ -222,6 +222,10 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: in
         ("Jan 1 12:00:00 2024 EST", "Asia/Kolkata", utc(2024, 1, 1, 17)),
         # a missing zone is read in the cluster zone without complaint
         ("Jan 1 12:00:00 2024", "Europe/Paris", utc(2024, 1, 1, 11)),
+        # ISO 8601, in case a newer agent prints it
+        ("2023-01-20T10:59:10Z", None, utc(2023, 1, 20, 10, 59, 10)),
+        ("2023-01-20T10:59:10+05:30", "Europe/Paris", utc(2023, 1, 20, 5, 29, 10)),
+        ("2023-01-20 10:59:10", "Asia/Kolkata", utc(2023, 1, 20, 5, 29, 10)),
     ],
 )
 def test_date_forms(text: str, zone: str | None, expected: datetime) -> None:
