@@ -170,8 +170,9 @@ class MockFleet:
             ssh, self._ssh = self._ssh, None
             await ssh.close()
         listeners, self._listeners = self._listeners, []
-        for aio, _ in listeners:
+        for aio, ws in listeners:
             aio.close()
+            ws.pre_shutdown()  # wakes idle keep-alive connections so they end now
         transports = [h.transport for _, ws in listeners for h in ws.connections]
         await asyncio.gather(*(ws.shutdown(1.0) for _, ws in listeners), return_exceptions=True)
         # A TLS close waits for the peer's close_notify; an idle keep-alive client may

@@ -11,41 +11,64 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 from requests.auth import HTTPBasicAuth
 from zeep import Client, Settings
+from zeep.exceptions import Fault as ZeepFault
 from zeep.transports import Transport
 
 from collectors.config import load_config
 from collectors.mock.clock import SimClock
-from collectors.mock.fleet import MockFleet, ThreadedFleet
+from collectors.mock.fleet import MockFleet, MockPublisherInfo, ThreadedFleet
 from collectors.mock.profiles import make_profiles
 from collectors.mock.scenarios import LICENCE_SCENARIOS, SCENARIOS, choose_scenarios, parse_mix
 
 BINDING = "{http://www.cisco.com/AXLAPIService/}AXLAPIBinding"
 
 
-def test_zeep_client_from_the_wsdl_calls_the_mock(shared_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def zeep_axl(shared_dir: Path) -> tuple[Any, requests.Session]:
+    """A zeep client built from Cisco's AXL 15.0 WSDL (built once: about a second)."""
+    session = requests.Session()
+    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+    client = Client(
+        str(shared_dir / "axl-schema" / "15.0" / "AXLAPI.wsdl"),
+        transport=Transport(session=session, timeout=10),
+        # The mock, like real servers, omits the XSD's <return>: strict mode rejects it.
+        settings=Settings(strict=False, xml_huge_tree=True),
+    )
+    return client, session
+
+
+def _service(zeep_axl: tuple[Any, requests.Session], pub: MockPublisherInfo) -> Any:
+    client, session = zeep_axl
+    session.verify = pub.ca_bundle
+    session.auth = HTTPBasicAuth(pub.username, pub.password)
+    session.cookies.clear()
+    return client.create_service(BINDING, pub.url)
+
+
+def test_zeep_client_from_the_wsdl_calls_the_mock(
+    zeep_axl: tuple[Any, requests.Session],
+) -> None:
     with ThreadedFleet(scenarios=["healthy"], axl_versions=["15.0"]) as fleet:
-        pub = fleet.publishers[0]
-        session = requests.Session()
-        session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-        session.verify = pub.ca_bundle
-        session.auth = HTTPBasicAuth(pub.username, pub.password)
-        client = Client(
-            str(shared_dir / "axl-schema" / "15.0" / "AXLAPI.wsdl"),
-            transport=Transport(session=session, timeout=10),
-            # The mock, like real servers, omits the XSD's <return>: strict mode rejects it.
-            settings=Settings(strict=False, xml_huge_tree=True),
-        )
-        service = client.create_service(BINDING, pub.url)
-        result = service.getSmartLicenseStatus()
+        result = _service(zeep_axl, fleet.publishers[0]).getSmartLicenseStatus()
     details = result["LicenseDetails"]
     assert details["Registration"]["Status"] == "Registered"
     assert details["Authorization"]["Status"] == "Authorized"
     assert details["LicenseStatus"]["Entitlement"]
+
+
+def test_zeep_15_client_gets_the_version_fault_from_an_older_publisher(
+    zeep_axl: tuple[Any, requests.Session],
+) -> None:
+    with ThreadedFleet(scenarios=["healthy"], axl_versions=["12.5"]) as fleet:
+        service = _service(zeep_axl, fleet.publishers[0])
+        with pytest.raises(ZeepFault, match=r"Cannot find dispatch method for \{.*/15\.0\}"):
+            service.getSmartLicenseStatus()
 
 
 def test_threaded_fleet_stops_cleanly_and_frees_its_ports() -> None:
