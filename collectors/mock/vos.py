@@ -64,6 +64,8 @@ class VosBehaviour:
     """The pager never advances: every key redraws the same pager prompt."""
     known_commands: bool = True
     """False: the licence commands are unknown too (an older VOS)."""
+    cli_fails_to_start: bool = False
+    """Print the start-up line, then close (VOS does this when its services are down)."""
     prompt: str = PROMPT + " "
     """The prompt; anything but ``admin:`` plays a login that lands in another shell."""
 
@@ -193,6 +195,9 @@ class _Shell:
             process.exit(1)
             return
         self._write(STARTING)
+        if self._endpoint.behaviour.cli_fails_to_start:
+            process.exit(1)
+            return
         delay = self._endpoint.behaviour.login_delay
         if delay > 0:
             with contextlib.suppress(TimeoutError):

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -284,6 +284,7 @@ class CliSession:
         target = self.target
         if target.password is None and not target.client_keys:
             raise SshAuthError("no password and no SSH key configured", field="password")
+        client_keys = await self._client_keys()
         path = self.known_hosts.path
         known_hosts = await self.known_hosts.load()
         sock = await self._connect_socket(deadline)
@@ -303,33 +304,16 @@ class CliSession:
                     known_hosts=known_hosts,
                     username=target.username,
                     password=target.password,
-                    client_keys=[str(k.expanduser()) for k in target.client_keys] or None,
+                    client_keys=client_keys,
                     agent_path=None,
                     keepalive_interval=30,
                     login_timeout=self._remaining(deadline, "SSH login") + 1,
                 ),
                 self._remaining(deadline, "SSH login"),
             )
-        except TimeoutError:
-            sock.close()
-            raise CliTimeoutError(f"SSH login to {target.host_pattern} did not finish") from None
-        except asyncssh.HostKeyNotVerifiable:
-            raise self._host_key_error(check, path) from None
-        except asyncssh.KeyExchangeFailed as exc:
-            if check.known:
-                raise HostKeyError(
-                    f"{target.host_pattern} offers no host key of the type recorded in {path}"
-                    f" ({exc.reason})"
-                ) from None
-            raise CliError(
-                f"SSH key exchange with {target.host_pattern} failed: {exc.reason}"
-            ) from None
-        except asyncssh.PermissionDenied:
-            raise SshAuthError(
-                f"SSH login as {target.username!r} to {target.host_pattern} was refused"
-            ) from None
-        except (asyncssh.Error, OSError) as exc:
-            raise CliError(f"SSH connection to {target.host_pattern} failed: {exc}") from None
+        except BaseException as exc:
+            sock.close()  # asyncssh may not have taken it over
+            raise self._login_error(exc, check, path) from None
         self._conn = conn
         if check.accepted_new and check.offered is not None:
             await self.known_hosts.record(target.host_pattern, check.offered)
@@ -351,6 +335,37 @@ class CliSession:
             raise CliError(f"{target.host_pattern} refused a shell: {exc}") from None
         await self._read(None, deadline, waiting_for="the admin: prompt after login")
         await self._read(vos.PAGINATION_OFF, deadline, waiting_for="set cli pagination off")
+
+    async def _client_keys(self) -> Sequence[asyncssh.SSHKeyPair] | None:
+        """The configured private keys, loaded before connecting (fail fast, no socket)."""
+        files = [str(k.expanduser()) for k in self.target.client_keys]
+        if not files:
+            return None
+        try:
+            return await asyncio.to_thread(asyncssh.load_keypairs, files)
+        except (asyncssh.KeyImportError, OSError) as exc:
+            raise SshAuthError(
+                f"cannot use the SSH key {', '.join(files)}: {exc}", field="ssh_key"
+            ) from None
+
+    def _login_error(self, exc: BaseException, check: _HostKeyCheck, path: Path) -> BaseException:
+        """The licdash error for a failed ``asyncssh.connect`` (others pass through)."""
+        where = self.target.host_pattern
+        if isinstance(exc, TimeoutError | CliTimeoutError):
+            return CliTimeoutError(f"SSH login to {where} did not finish")
+        if isinstance(exc, asyncssh.HostKeyNotVerifiable):
+            return self._host_key_error(check, path)
+        if isinstance(exc, asyncssh.KeyExchangeFailed):
+            if check.known:
+                return HostKeyError(
+                    f"{where} offers no host key of the type recorded in {path} ({exc.reason})"
+                )
+            return CliError(f"SSH key exchange with {where} failed: {exc.reason}")
+        if isinstance(exc, asyncssh.PermissionDenied):
+            return SshAuthError(f"SSH login as {self.target.username!r} to {where} was refused")
+        if isinstance(exc, asyncssh.Error | OSError):
+            return CliError(f"SSH connection to {where} failed: {exc}")
+        return exc
 
     def _host_key_error(self, check: _HostKeyCheck, path: Path) -> HostKeyError:
         where = self.target.host_pattern
@@ -375,7 +390,7 @@ class CliSession:
     async def _read(self, command: str | None, deadline: float, *, waiting_for: str) -> str:
         """Send ``command`` (None: just wait) and read to the next prompt; cleaned text."""
         process = self._process
-        if process is None or process.is_closing():
+        if process is None or (command is not None and process.is_closing()):
             raise _SessionLost("the shell is closed")
         reader = vos.OutputReader()
         try:
@@ -388,8 +403,11 @@ class CliSession:
                 except TimeoutError:
                     raise self._timeout(reader, waiting_for) from None
                 if not chunk:
-                    if command is None and not reader.text.strip():
-                        raise PromptNotFoundError("the shell closed before any admin: prompt")
+                    if command is None:
+                        raise PromptNotFoundError(
+                            "the shell closed before any admin: prompt; last output:"
+                            f" {reader.tail()!r}"
+                        )
                     raise _SessionLost(f"shell closed; last output: {reader.tail()!r}")
                 step = reader.feed(chunk)
                 while step is vos.Step.PAGER:

@@ -227,3 +227,29 @@ async def test_a_closed_port_is_refused(make_target, known_hosts, make_vos) -> N
         await session.run(timeout=5)
     assert info.value.cluster == "lab-cucm12"
     assert not isinstance(info.value, CliError)
+
+
+async def test_an_unreadable_key_file_is_ssh_auth_naming_the_field(
+    make_vos, make_target, record_key, known_hosts, tmp_path: Path
+) -> None:
+    vos = await make_vos()
+    record_key(known_hosts, vos)
+    bad = tmp_path / "id_broken"
+    bad.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n")
+    session = CliSession(make_target(vos, client_keys=(bad,)))
+    with pytest.raises(SshAuthError) as info:
+        await session.run(timeout=5)
+    assert info.value.field == "ssh_key"
+    assert str(bad) in info.value.message
+
+
+async def test_a_shell_that_closes_before_its_prompt_is_prompt_not_found(
+    make_vos, make_target, record_key, known_hosts
+) -> None:
+    vos = await make_vos(cli_fails_to_start=True)
+    record_key(known_hosts, vos)
+    session = CliSession(make_target(vos))
+    with pytest.raises(PromptNotFoundError) as info:
+        await session.run(timeout=5)
+    assert "starting up" in info.value.message
+    assert info.value.kind == "prompt_not_found"
