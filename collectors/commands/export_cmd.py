@@ -1,0 +1,192 @@
+"""``licdash export``: snapshots from the store as JSON, JSON lines or CSV.
+
+JSON and JSON lines carry ``licdash.snapshot/1`` records (the model's own JSON form):
+the latest snapshot of every cluster, or with ``--since`` every recorded change in the
+range followed by the newest poll. CSV has one row per cluster x entitlement with the
+cluster's registration, authorization, severity and next hard deadline; text cells that
+a spreadsheet would run as a formula are prefixed with ``'``, and a file written with
+``-o`` starts with a UTF-8 byte order mark so spreadsheets pick the right encoding.
+Files are written atomically. The store holds no credentials, so neither does an export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collectors.model import LicenseSnapshot
+    from collectors.results import ClusterStatus
+    from collectors.store import SnapshotStore
+
+CSV_COLUMNS = [
+    "cluster",
+    "tags",
+    "collected_at",
+    "registration",
+    "authorization",
+    "severity",
+    "next_deadline_kind",
+    "next_deadline_at",
+    "next_deadline_days_left",
+    "entitlement_tag",
+    "entitlement_name",
+    "entitlement_count",
+    "entitlement_status",
+]
+_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class UsageError(Exception):
+    """A bad argument: reported on one line, exit status 2."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", type=Path, help="store directory (default: the data dir)")
+    parser.add_argument("--format", choices=["json", "jsonl", "csv"], default="json")
+    parser.add_argument(
+        "--cluster", action="append", default=[], metavar="NAME", help="only this cluster"
+    )
+    parser.add_argument(
+        "--tag", action="append", default=[], metavar="K=V", help="only clusters tagged K=V"
+    )
+    parser.add_argument(
+        "--since", metavar="T", help="add history from T (ISO date/time, or 12h, 7d ago)"
+    )
+    parser.add_argument("--until", metavar="T", help="history up to T (default: now)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+
+
+def parse_time(text: str, *, now: datetime) -> datetime:
+    """An ISO 8601 date or time (UTC unless it says otherwise), or ``<n><s|m|h|d|w>`` ago."""
+    match = _RELATIVE.match(text.strip())
+    if match:
+        return now - timedelta(**{_UNITS[match[2]]: float(match[1])})
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"cannot read time {text!r}: use ISO 8601 (2026-11-28T08:00Z) or 12h, 7d"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _parse_tags(items: list[str]) -> dict[str, str]:
+    tags = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--tag wants K=V, got {item!r}")
+        tags[key] = value
+    return tags
+
+
+def _cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would evaluate (CSV formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_rows(status: ClusterStatus, snap: LicenseSnapshot) -> list[list[Any]]:
+    deadline = snap.next_hard_deadline
+    head = [
+        status.cluster,
+        ";".join(f"{k}={v}" for k, v in sorted(status.tags.items())),
+        snap.collected_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        snap.registration.status.value,
+        snap.authorization.status.value,
+        snap.severity.value,
+        deadline.kind.value if deadline else "",
+        deadline.at.strftime("%Y-%m-%dT%H:%M:%SZ") if deadline else "",
+        deadline.days_left if deadline else "",
+    ]
+    ents = [[e.tag, e.name, e.count, e.status.value] for e in snap.entitlements]
+    return [[_cell(v) for v in head + ent] for ent in ents or [["", "", "", ""]]]
+
+
+def _select(store: Any, clusters: list[str], tags: dict[str, str]) -> dict[str, ClusterStatus]:
+    latest = store.latest()
+    chosen = {
+        name: st
+        for name, st in latest.items()
+        if (not clusters or name in clusters) and all(st.tags.get(k) == v for k, v in tags.items())
+    }
+    missing = [c for c in clusters if c not in latest]
+    if missing:
+        raise UsageError(f"no cluster named {', '.join(missing)} in the store")
+    return chosen
+
+
+def _snapshots(
+    store: SnapshotStore, status: ClusterStatus, since: datetime | None, until: datetime | None
+) -> list[LicenseSnapshot]:
+    last = status.last_good
+    in_range = last is not None and (until is None or last.collected_at <= until)
+    if since is None:
+        return [last] if last is not None and in_range else []
+    snaps = list(store.history(status.cluster, since, until).changes)
+    newer = last is not None and (not snaps or snaps[-1].collected_at < last.collected_at)
+    if last is not None and in_range and newer and last.collected_at >= since:
+        snaps.append(last)
+    return snaps
+
+
+def render(fmt: str, rows: list[tuple[ClusterStatus, LicenseSnapshot]], *, bom: bool) -> bytes:
+    if fmt == "json":
+        return (json.dumps([s.to_json_dict() for _, s in rows], indent=2) + "\n").encode()
+    if fmt == "jsonl":
+        return "".join(s.to_json() + "\n" for _, s in rows).encode()
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for status, snap in rows:
+        writer.writerows(csv_rows(status, snap))
+    return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    from collectors.errors import StoreError
+    from collectors.paths import default_store_dir
+    from collectors.store import SnapshotStore
+    from collectors.store.files import atomic_write_bytes
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    root = args.store or default_store_dir()
+    try:
+        since = parse_time(args.since, now=now) if args.since else None
+        until = parse_time(args.until, now=now) if args.until else None
+        if since and until and since > until:
+            raise UsageError("--since is after --until")
+        tags = _parse_tags(args.tag)
+        with SnapshotStore.open(root, readonly=True) as store:
+            chosen = _select(store, args.cluster, tags)
+            rows = [
+                (status, snap)
+                for _, status in sorted(chosen.items())
+                for snap in _snapshots(store, status, since, until)
+            ]
+            for problem in store.problems:
+                print(f"licdash export: warning: {problem}", file=sys.stderr)
+        blob = render(args.format, rows, bom=args.format == "csv" and args.output is not None)
+        if args.output is None:
+            sys.stdout.buffer.write(blob)
+            sys.stdout.flush()
+        else:
+            atomic_write_bytes(args.output.expanduser().absolute(), blob)
+    except (UsageError, StoreError) as exc:
+        print(f"licdash export: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"licdash export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
