@@ -121,6 +121,7 @@ class MockFleet:
         else:
             self.workdir = self._workdir_arg
         self._closing = asyncio.Event()
+        self.publishers, self.servers = [], {}
         loop = asyncio.get_running_loop()
         try:
             ca, rogue = await asyncio.to_thread(self._authorities, self.workdir)
