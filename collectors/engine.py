@@ -133,6 +133,11 @@ class PollEngine:
     # ----- lifecycle ---------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
+        """Prepare the transports (trust stores, clients) off the event loop."""
+        for transport in self._transports.values():
+            prepare = getattr(transport, "prepare", None)
+            if prepare is not None:
+                await prepare(tuple(self._clusters.values()))
         return self
 
     async def __aexit__(

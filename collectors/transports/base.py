@@ -42,3 +42,7 @@ class Transport(Protocol):
         """Drop what was learnt about a cluster (session cookie, AXL version)."""
 
     async def aclose(self) -> None: ...
+
+
+# A transport may also offer ``async def prepare(clusters)``: the engine awaits it on
+# entry so slow set-up (trust stores, imports, SSH keys) does not land in the first poll.
