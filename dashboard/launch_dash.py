@@ -12,6 +12,7 @@ sub-command module to build its help).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,8 @@ def open_dashboard(source: DataSource, *, theme: str | None, stale: Any = None) 
     from dashboard.app import DEFAULT_STALE_AFTER, LicdashApp
     from dashboard.prefs import load_theme
 
+    # Log records must not reach the terminal under the UI (the UI shows errors itself).
+    logging.getLogger("collectors").addHandler(logging.NullHandler())
     prefs_path = paths.state_file()
     app = LicdashApp(
         source,

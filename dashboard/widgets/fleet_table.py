@@ -53,15 +53,15 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("cluster", "Cluster", 16, 10, shrink=2),
-    Column("tags", "Tags", 14, 5, shrink=4),
-    Column("source", "Source", 8, 6, shrink=1),
+    Column("cluster", "Cluster", 16, 12, shrink=1),
+    Column("tags", "Tags", 14, 4, shrink=5),
+    Column("source", "Source", 8, 5, shrink=2),
     Column("registration", "Registration", 12, 10, shrink=1),
     Column("authorization", "Authorization", 13, 11, shrink=1),
     Column("severity", "Severity", 13, 13),
-    Column("in_use", "In use", 6, 6, align="right"),
-    Column("worst", "Worst entitlement", 18, 10, shrink=3),
-    Column("deadline", "Deadline", 12, 12),
+    Column("in_use", "Used", 5, 5, align="right"),
+    Column("worst", "Worst entitlement", 18, 9, shrink=4),
+    Column("deadline", "Deadline", 13, 12),
     Column("age", "Last good poll", 22, 20, shrink=3),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
@@ -222,8 +222,10 @@ def _worst_cell(status: ClusterStatus) -> Cell:
     worst = status.last_good.worst_entitlement if status.last_good else None
     if worst is None:
         return ("—", "muted")
-    word = _ENTITLEMENT_WORDS.get(worst.status, worst.raw_status)
     rank = entitlement_rank(worst.status)
+    if worst.status in (EntitlementStatus.INIT, EntitlementStatus.IN_COMPLIANCE):
+        return (worst.name, "")
+    word = _ENTITLEMENT_WORDS.get(worst.status, worst.raw_status)
     role: Role = ""
     if worst.status is EntitlementStatus.UNKNOWN:
         role = "sev-unknown"
@@ -299,7 +301,6 @@ class FleetTable(ScrollView, can_focus=True):
         background: $surface;
         color: $foreground;
         height: 1fr;
-        scrollbar-gutter: stable;
         &:focus {
             background-tint: $foreground 3%;
         }

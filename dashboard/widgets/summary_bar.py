@@ -19,9 +19,9 @@ from dashboard.widgets.fleet_table import UNREACHABLE_GLYPH, RowContext
 
 _ORDER = (Severity.CRITICAL, Severity.WARNING, Severity.UNKNOWN, Severity.OK)
 _DEADLINE_NAMES = {
-    "registration_expiry": "registration expires",
-    "authorization_expiry": "authorization expires",
-    "evaluation_end": "evaluation ends",
+    "registration_expiry": "reg expiry",
+    "authorization_expiry": "auth expiry",
+    "evaluation_end": "eval end",
 }
 
 
@@ -101,14 +101,14 @@ class SummaryBar(Widget):
         for severity in _ORDER:
             style = self._part(f"sev-{severity.value}") if counts[severity] else muted
             text.append(f"{SEVERITY_GLYPH[severity]} {counts[severity]} {severity.value}", style)
-            text.append("  ")
+            text.append(" ")
         text.append(f"{STALE_GLYPH} {stale} stale", self._part("stale") if stale else muted)
-        text.append("  ")
+        text.append(" ")
         text.append(
             f"{UNREACHABLE_GLYPH} {unreachable} unreachable",
             self._part("stale") if unreachable else muted,
         )
-        text.append("  │  ", muted)
+        text.append(" │ ", muted)
         if nearest is not None:
             at, cluster, kind = nearest
             days = (at - ctx.now).total_seconds() / 86400
@@ -120,13 +120,13 @@ class SummaryBar(Widget):
                 else Style()
             )
             label = _DEADLINE_NAMES.get(kind, kind)
-            text.append(f"next: {cluster} {label} {relative(at, ctx.now)}", style)
-            text.append(f" ({days:.1f} d)", muted)
+            text.append(f"next: {label} {cluster} {relative(at, ctx.now)}", style)
         else:
             text.append("next: no hard deadline", muted)
-        if overdue:
-            text.append(f"  {overdue} overdue", self._part("sev-critical"))
         text.append("\n")
+        if overdue:
+            text.append(f"{overdue} deadlines overdue", self._part("sev-critical"))
+            text.append("  │  ", muted)
         cycle = fleet.last_cycle
         if cycle is not None:
             text.append(

@@ -9,7 +9,6 @@ from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 from collectors.model import Severity
-from dashboard.app import UnavailableScreen
 from dashboard.screens.fleet import FleetScreen
 from dashboard.screens.help import HelpScreen
 from dashboard.widgets.filter_input import FilterInput
@@ -39,7 +38,12 @@ async def test_rows_fill_worst_first(make_app: Callable[..., Any]) -> None:
         assert ranks == sorted(ranks, reverse=True)
         assert h.source.fleet.statuses[table.clusters[0]].severity is Severity.CRITICAL
         # Among the fine: stale, then unreachable, then by nearest deadline (none last).
-        assert table.clusters[-4:] == ("amer-sfo-cucm1", "emea-mad-cucm1", "emea-lon-cucm1", "apac-sin-cucm1")
+        assert table.clusters[-4:] == (
+            "amer-sfo-cucm1",
+            "emea-mad-cucm1",
+            "emea-lon-cucm1",
+            "apac-sin-cucm1",
+        )
 
 
 async def test_cursor_keys(make_app: Callable[..., Any]) -> None:
