@@ -32,19 +32,18 @@ Per-cluster series (every one labelled ``cluster``):
 
 Process series: ``licdash_clusters``, ``licdash_clusters_by_severity``,
 ``licdash_stale_clusters``, ``licdash_cycle_duration_seconds``,
-``licdash_last_cycle_timestamp_seconds``, ``licdash_cycles_total``, ``licdash_build_info``.
+``licdash_last_cycle_timestamp_seconds``, ``licdash_last_cycle_polls``,
+``licdash_last_cycle_failures``, ``licdash_build_info``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from prometheus_client.core import (
-    CounterMetricFamily,
     GaugeMetricFamily,
     InfoMetricFamily,
     Metric,
@@ -52,6 +51,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import CollectorRegistry
 
 from collectors import __version__
+from collectors.cluster_state import CycleStats
 from collectors.errors import LicdashError
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
 from collectors.results import ClusterStatus
@@ -61,19 +61,8 @@ StaleThreshold = Callable[[str], timedelta | None]
 """Cluster name -> how old its last good poll may be (``stale_after`` x its interval)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CycleStats:
-    """The last finished poll cycle, as the daemon saw it (replaced, never mutated)."""
-
-    finished_at: datetime
-    duration_s: float
-    polled: int
-    failed: int
-    cycles: int
-    """Cycles finished since the process started."""
-
-
 CycleProvider = Callable[[], CycleStats | None]
+"""The engine's last complete sweep (``PollEngine.last_cycle``), None before the first."""
 
 
 def _all_error_kinds() -> frozenset[str]:
@@ -186,8 +175,15 @@ class FleetCollector:
                 "When the last poll cycle finished (Unix time).",
                 value=_ts(cycle.finished_at),
             )
-            yield CounterMetricFamily(
-                "licdash_cycles", "Poll cycles finished since start.", value=cycle.cycles
+            yield GaugeMetricFamily(
+                "licdash_last_cycle_polls",
+                "Polls in the last complete cycle.",
+                value=cycle.polled,
+            )
+            yield GaugeMetricFamily(
+                "licdash_last_cycle_failures",
+                "Failed polls in the last complete cycle.",
+                value=cycle.failed,
             )
 
     def _threshold(self, cluster: str) -> timedelta | None:

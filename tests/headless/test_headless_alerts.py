@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from collectors.metrics import CycleStats, fleet_registry, render
+from collectors.cluster_state import CycleStats
+from collectors.metrics import fleet_registry, render
 from collectors.model import (
     AuthorizationStatus,
     Entitlement,
@@ -102,11 +103,10 @@ def fleet(status_factory, now: datetime) -> dict[str, Any]:
 
 def scrape_samples(status_factory, now: datetime) -> list[tuple[str, dict[str, str], float]]:
     statuses = fleet(status_factory, now)
-    # The last cycle finished at Unix time 0: in promtool's clock that is an hour ago
-    # at the evaluation time, so the stuck-collector alert must fire.
-    cycle = CycleStats(
-        finished_at=datetime.fromtimestamp(0, UTC), duration_s=2, polled=11, failed=1, cycles=3
-    )
+    # The last cycle finished at Unix time 0: in promtool's clock that is two hours
+    # before the evaluation time, so the stuck-collector alert must fire.
+    epoch = datetime.fromtimestamp(0, UTC)
+    cycle = CycleStats(started_at=epoch, finished_at=epoch, duration_s=2, polled=11, failed=1)
     registry = fleet_registry(lambda: statuses, cycle=lambda: cycle, clock=lambda: now)
     return [
         (s.name, dict(s.labels), s.value)

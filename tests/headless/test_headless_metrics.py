@@ -12,9 +12,9 @@ from types import MappingProxyType
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from collectors.cluster_state import CycleStats
 from collectors.metrics import (
     ERROR_KINDS,
-    CycleStats,
     MetricsServer,
     error_kind_label,
     fleet_registry,
@@ -145,11 +145,12 @@ def test_stale_flag_from_the_store_is_honoured(status_factory, now) -> None:
 
 
 def test_cycle_and_build_metrics(now) -> None:
-    cycle = CycleStats(finished_at=now, duration_s=1.5, polled=10, failed=2, cycles=7)
+    cycle = CycleStats(started_at=now, finished_at=now, duration_s=1.5, polled=10, failed=2)
     samples = scrape({}, now, cycle=cycle)
     assert get(samples, "licdash_cycle_duration_seconds") == 1.5
     assert get(samples, "licdash_last_cycle_timestamp_seconds") == now.timestamp()
-    assert get(samples, "licdash_cycles_total") == 7
+    assert get(samples, "licdash_last_cycle_polls") == 10
+    assert get(samples, "licdash_last_cycle_failures") == 2
     assert get(samples, "licdash_clusters") == 0
     assert len(series(samples, "licdash_build_info")) == 1
 
@@ -203,7 +204,7 @@ def test_page_passes_promtool_lint_when_available(status_factory, now) -> None:
         "lon": status_factory("lon", Severity.WARNING),
         "nyc": status_factory("nyc", None, failures=2, error_kind="tls"),
     }
-    cycle = CycleStats(finished_at=now, duration_s=1.0, polled=2, failed=1, cycles=1)
+    cycle = CycleStats(started_at=now, finished_at=now, duration_s=1.0, polled=2, failed=1)
     page = render(fleet_registry(lambda: statuses, cycle=lambda: cycle, clock=lambda: now))
     out = subprocess.run(
         [promtool, "check", "metrics"], input=page, capture_output=True, text=True, timeout=60
