@@ -68,6 +68,7 @@ class SnapshotStore:
         self._compacted_on: date | None = None
         self._latest_cache: tuple[object, dict[str, ClusterStatus]] | None = None
         self._hot: dict[str, Doc] = {}
+        self._records_cache: tuple[object, dict[str, dict[str, Any]]] | None = None
         self._content_text: dict[str, tuple[dict[str, Any], str]] = {}
 
     # ----- opening ------------------------------------------------------------------
@@ -248,9 +249,14 @@ class SnapshotStore:
     def _records(self) -> dict[str, dict[str, Any]]:
         if not self.readonly:
             return self._state
+        token = self.change_token()
+        if self._records_cache is not None and self._records_cache[0] == token:
+            return self._records_cache[1]
         doc = self._read(LATEST_KEY) or {}
         self.generation = int(doc.get("meta", {}).get("1", {}).get("generation", 0))
-        return {rec["cluster"]: rec for rec in doc.get("clusters", {}).values()}
+        records = {rec["cluster"]: rec for rec in doc.get("clusters", {}).values()}
+        self._records_cache = (token, records)
+        return records
 
     def latest(self) -> dict[str, ClusterStatus]:
         """Every cluster's status after the last written cycle."""

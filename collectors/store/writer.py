@@ -147,7 +147,7 @@ class CycleWriter:
                 rec["_cad"] = interval
         if result.snapshot is not None:
             self._success(rec, result.snapshot, at, threshold)
-            rec["last_seen"] = ts(at)
+            rec["last_seen"] = max(rec["last_seen"] or "", ts(at))  # never backwards
             rec["consecutive_failures"] = 0
             rec["last_error"] = status.last_error.model_dump() if status.last_error else None
         else:
@@ -159,7 +159,7 @@ class CycleWriter:
             rec["last_error"] = error.model_dump()
         rec["tags"] = dict(status.tags) or rec["tags"]
         rec["stale"] = status.stale
-        rec["last_attempt"] = ts(at)
+        rec["last_attempt"] = max(rec["last_attempt"] or "", ts(at))
         rec["last_duration_s"] = result.duration_s
         rec["transport"] = result.transport or status.transport or rec["transport"]
         rec["axl_version"] = result.axl_version or status.axl_version or rec["axl_version"]
@@ -189,7 +189,7 @@ class CycleWriter:
         # coverage
         run = rec["_run"]
         if run is not None and rec["_reach"] == "reachable" and at - parse_ts(run[1]) <= threshold:
-            run[1] = ts(at)
+            run[1] = max(run[1], ts(at))
         else:
             if run is not None:
                 self._close_run(rec, run)
