@@ -86,3 +86,20 @@ def test_parse_unreadable_inputs(args: list[str], cause: str) -> None:
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and args[0] in lines[0] and cause in lines[0]
+
+
+def test_the_licdash_router_reaches_parse() -> None:
+    case = CASES / "cli-all-slr"
+    ok = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "parse", str(case / "show-license-all.txt"),
+         "--now", "2024-01-01T00:00:00Z", "--cluster", "airgap"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout) == json.loads((case / "expected.json").read_text())
+    bad = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "parse",
+         str(CASES / "axl-truncated" / "response.xml")],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
