@@ -174,7 +174,8 @@ def main() -> int:
     per_wall, per_cpu = b_wall / sample, b_cpu / sample
     est_wall = per_wall * clusters
     print(f"baseline (sequential script): {sample} polls measured ({b_ok} ok) in {b_wall:.2f} s, "
-          f"{per_cpu * 1000:.2f} ms CPU per poll; extrapolated to {clusters}: {est_wall:.1f} s")  # fmt: skip
+          f"{per_cpu * 1000:.2f} ms CPU per poll; "
+          f"extrapolated to {clusters}: {est_wall:.1f} s")  # fmt: skip
     cold_wall, cold_cpu = cycles[0][0], cycles[0][1]
     print(f"ratio: engine cycle is {est_wall / cold_wall:.1f}x faster in wall time than the "
           f"sequential baseline (extrapolated from {sample} polls); "

@@ -115,7 +115,9 @@ class AxlTransport:
     ) -> None:
         _stop_sniffio_rescans()
         self._secrets = secrets
-        self._timeout = httpx.Timeout(timeout, pool=None)
+        # Connect gets part of the poll's budget, so an unreachable host is reported as a
+        # connect timeout before the engine's overall per-poll timeout fires.
+        self._timeout = httpx.Timeout(timeout, connect=max(0.5, 0.6 * timeout), pool=None)
         self._max_body = max_body_bytes
         self._shard_size = max(1, shard_size)
         self._idle = max(0, min(idle_per_client, self._shard_size))

@@ -244,3 +244,27 @@ async def test_cycle_stats_and_reload(fleet_cfg: Any) -> None:
             back = engine.reload(config)
             assert back.added == (names[2],)
             assert engine.statuses()[names[2]].last_attempt is None
+
+
+async def test_subscriptions_end_when_the_engine_closes(fleet_cfg: Any) -> None:
+    async with small_fleet(["healthy"]) as fleet:
+        engine = PollEngine(fleet_cfg(fleet))
+        async with engine:
+            sub = engine.updates()
+            engine.poll_now()
+            (update,) = await _collect(sub, 1)
+        rest = [u async for u in sub]  # ends instead of waiting forever
+    assert update.result.ok and rest == []
+
+
+def test_interval_override_applies_to_every_cluster() -> None:
+    from collectors.commands.collect_cmd import with_interval
+    from collectors.config import parse_config
+
+    text = "".join(
+        f'[[clusters]]\nname = "c{i}"\npublisher = "h{i}"\nusername = "u"\n'
+        f'password_env = "P"\n{"interval = 900" if i else ""}\n'
+        for i in range(2)
+    )
+    config = with_interval(parse_config(text), 42)
+    assert [c.effective_interval(config.settings) for c in config.clusters] == [42, 42]
