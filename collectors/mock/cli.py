@@ -34,6 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--ssh", action="store_true", help="also serve each publisher's VOS shell over SSH"
     )
     parser.add_argument(
+        "--cli-share",
+        type=float,
+        default=None,
+        metavar="F",
+        help="with --ssh: share of publishers running CUCM 12.0, polled over SSH (default 0.25)",
+    )
+    parser.add_argument(
         "--manifest", type=Path, metavar="FILE", help="write JSON once every publisher listens"
     )
 
@@ -62,6 +69,7 @@ async def _serve(args: argparse.Namespace) -> int:
         base_port=args.base_port,
         workdir=args.workdir,
         ssh=args.ssh,
+        cli_share=(0.25 if args.ssh else 0.0) if args.cli_share is None else args.cli_share,
     )
     async with fleet:
         took = time.perf_counter() - started
@@ -79,6 +87,10 @@ async def _serve(args: argparse.Namespace) -> int:
         )
         print("scenarios: " + ", ".join(f"{k}={v}" for k, v in sorted(mix.items())),
               file=sys.stderr)  # fmt: skip
+        if fleet.known_hosts is not None:
+            cli = sum(p.axl_version == "12.0" for p in fleet.publishers)
+            print(f"ssh: every publisher; {cli} run CUCM 12.0 (CLI only); "
+                  f"known_hosts {fleet.known_hosts}", file=sys.stderr)  # fmt: skip
         await stop.wait()
     return 0
 

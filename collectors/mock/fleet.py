@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 import ssl
 import tempfile
@@ -54,6 +55,9 @@ class MockFleet:
     20 x latency and 3 s). ``clock`` may be injected to drive simulated time by hand.
     ``ssh`` also starts a VOS shell per publisher (``collectors.mock.vos``) answering
     ``show license ...`` from the same living state; ``known_hosts`` then vouches for them.
+    ``cli_share`` (with ``ssh``) makes that share of the publishers, chosen from the seed,
+    run CUCM 12.0: AXL lacks ``getSmartLicenseStatus`` (a dispatch fault for every
+    version) and the config polls them with ``transport = "cli"``.
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class MockFleet:
         clock: SimClock | None = None,
         ssh: bool = False,
         ssh_base_port: int = 0,
+        cli_share: float = 0.0,
     ) -> None:
         if scenarios is not None:
             names = check_scenarios(scenarios)
@@ -86,6 +91,8 @@ class MockFleet:
         self.latency_ms = latency_ms
         self.slow_ms = slow_ms if slow_ms is not None else max(20 * latency_ms, 3000.0)
         self.profiles: list[Profile] = make_profiles(names, seed, self.clock.start, axl_versions)
+        if cli_share:
+            self.profiles = _with_cucm12(self.profiles, cli_share, seed, ssh=ssh)
         self._workdir_arg = Path(workdir) if workdir is not None else None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.workdir: Path | None = None
@@ -240,7 +247,13 @@ class MockFleet:
 
     def manifest(self) -> dict[str, Any]:
         keys = ("name", "url", "axl_version", "username", "password", "ca_bundle", "scenario")
-        return {"publishers": [{k: getattr(p, k) for k in keys} for p in self.publishers]}
+        out = []
+        for p in self.publishers:
+            entry = {k: getattr(p, k) for k in keys}
+            if p.ssh_port is not None:
+                entry["ssh_port"] = p.ssh_port
+            out.append(entry)
+        return {"publishers": out}
 
     def manifest_json(self) -> str:
         return json.dumps(self.manifest(), indent=2) + "\n"
@@ -261,8 +274,8 @@ class MockFleet:
                 "[[clusters]]",
                 f"name = {_q(p.name)}",
                 f"publisher = {_q(f'{p.host}:{p.port}')}",
-                'transport = "axl"',
-                f"axl_version = {_q(p.axl_version)}",
+                f"transport = {_q('cli' if p.axl_version == CUCM12 else 'axl')}",
+                f"axl_version = {_q('auto' if p.axl_version == CUCM12 else p.axl_version)}",
                 f"username = {_q(p.username)}",
                 f"password = {_q(p.password)}",
                 f"verify = {_q(p.ca_bundle)}",
@@ -274,6 +287,21 @@ class MockFleet:
                 if self.known_hosts is not None:
                     lines.append(f"known_hosts = {_q(str(self.known_hosts))}")
         return "\n".join(lines) + "\n"
+
+
+CUCM12 = "12.0"
+"""The AXL version of a CUCM 12.0 publisher: no ``getSmartLicenseStatus`` at all."""
+
+
+def _with_cucm12(profiles: list[Profile], share: float, seed: int, *, ssh: bool) -> list[Profile]:
+    """``share`` of the profiles, chosen from ``seed``, turned into CUCM 12.0 publishers."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"cli_share must be between 0 and 1, got {share}")
+    if not ssh:
+        raise ValueError("cli_share needs ssh: CUCM 12.0 publishers are polled over SSH")
+    rng = random.Random(f"licdash-mock-cucm12:{seed}")
+    chosen = set(rng.sample(range(len(profiles)), round(share * len(profiles))))
+    return [replace(p, axl_version=CUCM12) if i in chosen else p for i, p in enumerate(profiles)]
 
 
 def _q(value: str) -> str:
