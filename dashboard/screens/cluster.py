@@ -13,6 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from collectors.model import LicenseSnapshot
@@ -20,7 +21,7 @@ from collectors.results import ClusterStatus
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span
 from dashboard.messages import FleetUpdated
 from dashboard.remediation import hints_for
-from dashboard.screens.detail_host import go_back, host
+from dashboard.screens.detail_host import go_back, host, is_visible
 from dashboard.widgets.count_sparkline import CountSparkline
 from dashboard.widgets.entitlements_table import EntitlementsTable
 from dashboard.widgets.error_list import ErrorEntry, ErrorList, error_entries
@@ -122,6 +123,8 @@ class ClusterScreen(Screen[None]):
         self._generation = 0
         self._raw_generation = 0
         self._history_errors: Sequence[ErrorEntry] = ()
+        self._history_key: tuple[str | None, int, datetime | None] = (None, 0, None)
+        self._last_history: ClusterScreen.HistoryLoaded | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
@@ -147,24 +150,49 @@ class ClusterScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.cluster
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._render_status()
+        self._history_key = self._store_key()
         self._load_history()
 
     def on_screen_resume(self) -> None:
-        self._render_status()
+        self._catch_up()
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
         if message.changed and self.cluster not in message.changed:
             return
+        if is_visible(self):  # under another screen: catch up in on_screen_resume
+            self._catch_up()
+
+    def _catch_up(self) -> None:
         self._render_status()
-        self._load_history()
-        if self.query_one(TabbedContent).active == "tab-raw":
-            self._load_raw()
+        key = self._store_key()
+        if key != self._history_key:  # the store only gains records when these change
+            self._history_key = key
+            self._load_history()
+            if self.query_one(TabbedContent).active == "tab-raw":
+                self._load_raw()
+
+    def _store_key(self) -> tuple[str | None, int, datetime | None]:
+        status = self._status()
+        if status is None:
+            return (None, 0, None)
+        digest = status.last_good.content_digest() if status.last_good else None
+        return (digest, status.consecutive_failures, status.last_attempt)
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        self._render_status()
+        if self._last_history is not None:
+            self._show_history(self._last_history)
 
     def on_cluster_screen_history_loaded(self, message: HistoryLoaded) -> None:
         if message.generation != self._generation:
             return  # an older query finished after a newer one started
+        self._last_history = message
+        self._show_history(message)
+
+    def _show_history(self, message: HistoryLoaded) -> None:
         now, tz = host(self).clock(), host(self).cluster_zone(self.cluster)
         problem = self.query_one("#load-error", Static)
         problem.update(message.problem or "")

@@ -7,11 +7,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import DataTable, Footer, Static
 
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import go_back, host
+from dashboard.screens.detail_host import go_back, host, is_visible
 from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, grouped
 
 
@@ -39,6 +40,7 @@ class DeadlinesScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Deadlines"
         self._refresh()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.query_one(DeadlineList).focus()
 
     def on_screen_resume(self) -> None:
@@ -46,6 +48,10 @@ class DeadlinesScreen(Screen[None]):
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
+        if is_visible(self):  # a hidden screen catches up in on_screen_resume
+            self._refresh()
+
+    def _theme_changed(self, _theme: Theme) -> None:
         self._refresh()
 
     def _refresh(self) -> None:
@@ -62,11 +68,8 @@ class DeadlinesScreen(Screen[None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        key = event.row_key.value
-        if key is None or key.startswith("group:"):
-            return
-        cluster = key.split("|", 1)[0]
-        self.app.push_screen(ClusterScreen(cluster))
+        if event.row_key.value:
+            self.app.push_screen(ClusterScreen(event.row_key.value.split("|", 1)[0]))
 
     async def action_back(self) -> None:
         await go_back(self)

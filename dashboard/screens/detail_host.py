@@ -63,3 +63,9 @@ async def go_back(screen: Screen[Any]) -> None:
         await app.pop_screen()
     elif hasattr(app, "action_back"):
         await app.run_action("back")
+
+
+def is_visible(screen: Screen[Any]) -> bool:
+    """The screen is on top, or shows under a modal dialog (not under another screen)."""
+    top = screen.app.screen
+    return top is screen or (top.is_modal and screen.is_current)

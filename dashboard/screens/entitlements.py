@@ -7,11 +7,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import DataTable, Footer, Static
 
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import go_back, host
+from dashboard.screens.detail_host import go_back, host, is_visible
 from dashboard.widgets.entitlement_rollup import HolderTable, Rollup, RollupTable, rollup
 
 
@@ -46,6 +47,7 @@ class EntitlementsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Entitlements"
         self._refresh()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.query_one(RollupTable).focus()
 
     def on_screen_resume(self) -> None:
@@ -53,6 +55,10 @@ class EntitlementsScreen(Screen[None]):
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
+        if is_visible(self):  # a hidden screen catches up in on_screen_resume
+            self._refresh()
+
+    def _theme_changed(self, _theme: Theme) -> None:
         self._refresh()
 
     def _refresh(self) -> None:

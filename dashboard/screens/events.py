@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import DataTable, Footer, Static
 
 from dashboard.format import absolute, human_span
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import go_back, host
+from dashboard.screens.detail_host import go_back, host, is_visible
 from dashboard.widgets.error_list import ErrorEntry, error_entries
 from dashboard.widgets.event_tables import (
     FailureTable,
@@ -86,6 +87,7 @@ class EventsScreen(Screen[None]):
         self._since: datetime | None = None
         self._in_flight = False
         self._dirty = False
+        self._last: EventsScreen.EventsLoaded | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="heading", classes="heading")
@@ -98,6 +100,7 @@ class EventsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Events"
         self.query_one(TransitionTable).focus()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._reload()
 
     def on_screen_resume(self) -> None:
@@ -105,7 +108,12 @@ class EventsScreen(Screen[None]):
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
-        self._reload()
+        if is_visible(self):  # a hidden screen catches up in on_screen_resume
+            self._reload()
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        if self._last is not None:
+            self._show(self._last)
 
     @property
     def window(self) -> timedelta:
@@ -143,6 +151,10 @@ class EventsScreen(Screen[None]):
             self._reload()
             if message.since != self._since:
                 return
+        self._last = message
+        self._show(message)
+
+    def _show(self, message: EventsLoaded) -> None:
         now = host(self).clock()
         names = {
             e.tag: e.name

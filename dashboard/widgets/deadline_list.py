@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
 
+from rich.style import Style
 from rich.text import Text
 
 from collectors.model import DeadlineKind, LicenseSnapshot, Severity
@@ -90,8 +91,26 @@ def grouped(entries: Iterable[DeadlineEntry], now: datetime) -> dict[str, list[D
     return groups
 
 
+GROUP_LABEL: Final[dict[str, str]] = {
+    "overdue": "overdue",
+    "within 7 days": "≤ 7 days",
+    "within 30 days": "≤ 30 days",
+    "later": "later",
+}
+GROUP_SEVERITY: Final[dict[str, Severity]] = {
+    "overdue": Severity.CRITICAL,
+    "within 7 days": Severity.CRITICAL,
+    "within 30 days": Severity.WARNING,
+    "later": Severity.OK,
+}
+
+
 class DeadlineList(NavTable):
-    """Deadlines under one header row per group; row keys are ``cluster|kind``."""
+    """Deadlines in time order, each labelled with its group; row keys are ``cluster|kind``.
+
+    One flat, sorted table (not header rows) so that a deadline crossing into another
+    group as time passes is a cell update, not a rebuild of thousands of rows.
+    """
 
     DEFAULT_CSS = """
     DeadlineList {
@@ -100,6 +119,7 @@ class DeadlineList(NavTable):
     """
 
     def on_mount(self) -> None:
+        self.add_column("Due", key="group")
         self.add_column("When (UTC)", key="utc")
         self.add_column("Cluster time", key="local")
         self.add_column("Relative", key="rel")
@@ -113,28 +133,39 @@ class DeadlineList(NavTable):
         now: datetime,
         zones: Mapping[str, tzinfo],
     ) -> None:
+        styles = {sev: rich_style(self.app, SEVERITY_VAR[sev]) for sev in Severity}
+        plain = rich_style(self.app, "foreground")
         rows: list[Row] = []
-        heading = rich_style(self.app, "sev-unknown", bold=True)
-        for group, items in grouped(entries, now).items():
-            label = Text(f"── {group.upper()} ({len(items)})", style=heading, end="")
-            rows.append((f"group:{group}", (label, "", "", "", "", "")))
-            rows.extend((entry.key, self._cells(entry, now, zones)) for entry in items)
-        self.replace_rows(rows)
+        groups = grouped(entries, now)
+        for group, items in groups.items():
+            for n, entry in enumerate(items):
+                # The label heads its group, so the groups read as sections.
+                label = f"{GROUP_LABEL[group]} ({len(items)})" if n == 0 else ""
+                rows.append(self._row(entry, group, label, now, zones, styles, plain))
+        self.replace_rows(rows, identity=("cluster", "kind"))
 
-    def _cells(
-        self, entry: DeadlineEntry, now: datetime, zones: Mapping[str, tzinfo]
-    ) -> tuple[Text | str, ...]:
+    def _row(
+        self,
+        entry: DeadlineEntry,
+        group: str,
+        label: str,
+        now: datetime,
+        zones: Mapping[str, tzinfo],
+        styles: Mapping[Severity, Style],
+        plain: Style,
+    ) -> Row:
         sev = urgency(entry.at, now, hard=entry.hard)
-        style = rich_style(self.app, SEVERITY_VAR[sev])
-        if sev is Severity.OK:
-            style = rich_style(self.app, "foreground")
+        style = plain if sev is Severity.OK else styles[sev]
+        group_style = styles[GROUP_SEVERITY[group]]
         local = entry.at.astimezone(zones.get(entry.cluster, UTC))
         cluster = f"{STALE_GLYPH} {entry.cluster}" if entry.stale else entry.cluster
-        return (
+        cells = (
+            Text(label, style=group_style, end=""),
             entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
             local.strftime("%Y-%m-%d %H:%M %Z"),
             Text(relative(entry.at, now), style=style, end=""),
             cluster,
             KIND_LABEL[entry.kind],
-            Text("■ hard" if entry.hard else "  soft", style=style if entry.hard else "", end=""),
+            Text("■ hard", style=style, end="") if entry.hard else "  soft",
         )
+        return (entry.key, cells)

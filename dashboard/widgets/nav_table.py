@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -13,6 +13,17 @@ from textual.widgets.data_table import CellDoesNotExist, RowKey
 Cell = str | Text
 Row = tuple[str, Sequence[Cell]]
 """A row key and its cells."""
+
+
+def _plain(cell: object) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
+def _same(old: object, new: object) -> bool:
+    """Equal including colour (Rich's ``Text.__eq__`` ignores the base style)."""
+    if isinstance(old, Text) and isinstance(new, Text):
+        return old.plain == new.plain and old.style == new.style and old.spans == new.spans
+    return old == new
 
 
 class NavTable(DataTable[Cell]):
@@ -50,20 +61,54 @@ class NavTable(DataTable[Cell]):
             return None
         return None if key.value is None else str(key.value)
 
-    def replace_rows(self, rows: Sequence[Row]) -> None:
+    def replace_rows(self, rows: Sequence[Row], *, identity: Sequence[str] = ()) -> None:
+        """Show ``rows`` in this order.
+
+        ``identity`` names columns whose plain text tells rows apart; with it, a few
+        rows added, removed or moved are patched in place and re-sorted instead of
+        rebuilding a table of thousands of rows.
+        """
         keys = [key for key, _ in rows]
-        if [k.value for k in self.ordered_row_keys] == keys:
-            columns = list(self.columns)
-            for key, cells in rows:
-                for column, value in zip(columns, cells, strict=True):
-                    self.update_cell(key, column, value)
+        shown = [str(k.value) for k in self.ordered_row_keys]
+        if shown == keys:
+            self._update_changed(rows)
             return
         current = self.cursor_key
-        self.clear()
+        wanted, present = set(keys), set(shown)
+        churn = len(present - wanted) + len(wanted - present)
+        if identity and present and churn <= max(8, len(keys) // 4):
+            for key in present - wanted:
+                self.remove_row(key)
+            self._update_changed([row for row in rows if row[0] in present])
+            for key, cells in rows:
+                if key not in present:
+                    self.add_row(*cells, key=key)
+            self._sort_as(rows, identity)
+        else:
+            self.clear()
+            for key, cells in rows:
+                self.add_row(*cells, key=key)
+        if current in wanted:
+            self.move_cursor(row=self.get_row_index(current), animate=False, scroll=True)
+
+    def _update_changed(self, rows: Sequence[Row]) -> None:
+        columns = list(self.columns)
         for key, cells in rows:
-            self.add_row(*cells, key=key)
-        if current in keys:
-            self.move_cursor(row=keys.index(current), animate=False, scroll=True)
+            shown = self.get_row(key)
+            for column, old, value in zip(columns, shown, cells, strict=True):
+                if not _same(old, value):  # only what changed: 5,000 rows stay cheap
+                    self.update_cell(key, column, value, update_width=True)
+
+    def _sort_as(self, rows: Sequence[Row], identity: Sequence[str]) -> None:
+        names = [str(c.value) for c in self.columns]
+        where = [names.index(name) for name in identity]
+        position = {tuple(_plain(cells[i]) for i in where): n for n, (_, cells) in enumerate(rows)}
+
+        def order(values: Any) -> int:
+            parts = values if len(where) > 1 else (values,)
+            return position[tuple(_plain(v) for v in parts)]
+
+        self.sort(*identity, key=order)
 
     @property
     def ordered_row_keys(self) -> list[RowKey]:

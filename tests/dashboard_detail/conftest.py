@@ -417,7 +417,8 @@ class DetailApp(App[None]):
         """What the real app does on a poll: new frozen state, forwarded to the screen."""
         self.now = now or self.now
         self.fleet = self.fleet.with_statuses(changed, at=self.now)
-        self.screen.post_message(FleetUpdated(self.fleet, frozenset(changed)))
+        for screen in self.screen_stack:  # LicdashApp forwards to every screen of the stack
+            screen.post_message(FleetUpdated(self.fleet, frozenset(changed)))
 
 
 AppFactory = Callable[..., DetailApp]

@@ -32,44 +32,33 @@ async def test_deadlines_are_grouped_and_in_time_order(make_app: Any) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         table = app.screen.query_one(DeadlineList)
-        firsts = column(table, 0)
-        headers = [t for t in firsts if t.startswith("──")]
-        assert headers == [
-            "── OVERDUE (1)",
-            "── WITHIN 7 DAYS (2)",
-            "── WITHIN 30 DAYS (3)",
-            "── LATER (6)",
+        rows = [texts(table, i) for i in range(table.row_count)]
+        # each group's label heads its first row
+        assert [r[0] for r in rows if r[0]] == [
+            "overdue (1)",
+            "≤ 7 days (2)",
+            "≤ 30 days (3)",
+            "later (6)",
         ]
-        rows = [texts(table, i) for i in range(table.row_count) if not firsts[i].startswith("──")]
-        assert [r[0] for r in rows] == sorted(r[0] for r in rows)
-        overdue = rows[0]
-        assert overdue[2:] == ["2 d ago", "amer-nyc-cucm2", "authorization expiry", "■ hard"]
-        assert rows[1][2:] == ["in 20 h", "amer-nyc-cucm2", "registration renewal", "  soft"]
+        assert [r[1] for r in rows] == sorted(r[1] for r in rows)
+        assert rows[0][3:] == ["2 d ago", "amer-nyc-cucm2", "authorization expiry", "■ hard"]
+        assert rows[1][3:] == ["in 20 h", "amer-nyc-cucm2", "registration renewal", "  soft"]
         # a stale cluster's deadlines are marked as coming from aged data
-        assert any(r[3] == "⌛ emea-par-cucm4" for r in rows)
-        # the evaluation end is derived in the cluster's own zone
-        eval_row = next(r for r in rows if r[4] == "evaluation end")
-        assert eval_row[1].endswith("AEDT")
+        assert any(r[4] == "⌛ emea-par-cucm4" for r in rows)
+        # the evaluation end is shown in the cluster's own zone too
+        eval_row = next(r for r in rows if r[5] == "evaluation end")
+        assert eval_row[2].endswith("AEDT")
 
 
 async def test_enter_on_a_deadline_opens_its_cluster_and_esc_returns(make_app: Any) -> None:
     app = make_app(DeadlinesScreen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("j", "enter")  # row 0 is the OVERDUE header
+        await pilot.press("j", "j", "j", "enter")  # the evaluation end
         await pilot.pause()
         assert isinstance(app.screen, ClusterScreen)
-        assert app.screen.cluster == "amer-nyc-cucm2"
+        assert app.screen.cluster == "apac-syd-cucm3"
         await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, DeadlinesScreen)
-
-
-async def test_enter_on_a_group_header_stays(make_app: Any) -> None:
-    app = make_app(DeadlinesScreen)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DeadlinesScreen)
 
@@ -83,9 +72,36 @@ async def test_deadlines_follow_the_clock_and_keep_the_cursor(make_app: Any) -> 
         key = table.cursor_key
         app.update_fleet({}, now=app.now + timedelta(days=6))
         await pilot.pause()
-        headers = [t for t in column(table, 0) if t.startswith("──")]
+        labels = [c for c in column(table, 0) if c]
         # the 20-hour renewal and the 5-day registration expiry are now overdue too
-        assert headers[0] == "── OVERDUE (3)"
+        assert labels[0] == "overdue (3)"
+        assert table.cursor_key == key
+
+
+async def test_a_changed_deadline_moves_its_row_without_losing_the_cursor(
+    make_app: Any, statuses: dict[str, ClusterStatus]
+) -> None:
+    app = make_app(DeadlinesScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DeadlineList)
+        await pilot.press("j", "j")
+        key = table.cursor_key
+        nyc = statuses["amer-nyc-cucm2"]
+        assert nyc.last_good is not None
+        renewed = tuple(
+            d.model_copy(update={"at": d.at + timedelta(days=400)})
+            if d.kind.value == "authorization_expiry"
+            else d
+            for d in nyc.last_good.deadlines
+        )
+        snap = nyc.last_good.model_copy(update={"deadlines": renewed})
+        app.update_fleet({"amer-nyc-cucm2": nyc.model_copy(update={"last_good": snap})})
+        await pilot.pause()
+        rows = [texts(table, i) for i in range(table.row_count)]
+        assert [r[1] for r in rows] == sorted(r[1] for r in rows)
+        assert rows[-1][4:6] == ["amer-nyc-cucm2", "authorization expiry"]
+        assert next(r[0] for r in rows if r[0]) == "≤ 7 days (2)"  # nothing overdue now
         assert table.cursor_key == key
 
 

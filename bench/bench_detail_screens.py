@@ -1,0 +1,181 @@
+"""Detail screens at fleet scale: Deadlines, Entitlements and a cluster drill-down.
+
+    .venv/bin/python bench/bench_detail_screens.py            # 1,000 clusters
+    .venv/bin/python bench/bench_detail_screens.py --quick    # 200 clusters
+
+Runs the real ``LicdashApp`` headless over a ``StaticSource`` and times, on the UI
+thread, what a NOC engineer waits for: the first full Deadlines table (about five
+deadlines per cluster), one refresh in which every cluster changed (the clock moved and
+every count changed), the same on the Entitlements roll-up, and opening one cluster.
+Targets: a refresh within the 50 ms frame budget of the issue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from collectors.model import (
+    Authorization,
+    AuthorizationStatus,
+    Deadline,
+    DeadlineKind,
+    Entitlement,
+    EntitlementStatus,
+    LicenseSnapshot,
+    Registration,
+    RegistrationStatus,
+    Severity,
+)
+from collectors.results import ClusterStatus
+from dashboard.app import LicdashApp
+from dashboard.screens.cluster import ClusterScreen
+from dashboard.screens.deadlines import DeadlinesScreen
+from dashboard.screens.entitlements import EntitlementsScreen
+from dashboard.sources.static import StaticSource
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+TAGS = {
+    f"regid.2016-07.com.cisco.UCM_{name},12.0_{i:08x}-0000-0000-0000-000000000000": name
+    for i, name in enumerate(["CUWL", "EnhancedPlus", "Enhanced", "Basic", "Essential", "TP"])
+}
+E = EntitlementStatus
+
+
+def status(i: int, rng: random.Random, *, shift: int = 0) -> ClusterStatus:
+    name = f"cluster-{i:04d}"
+    at = NOW - timedelta(minutes=rng.randint(0, 10))
+    reg_exp = NOW + timedelta(days=rng.randint(-5, 365))
+    auth_exp = NOW + timedelta(days=rng.randint(-5, 90))
+    reg_next = NOW + timedelta(days=rng.randint(-2, 180))
+    auth_next = NOW + timedelta(days=rng.randint(-2, 30))
+    kinds = [
+        (DeadlineKind.REGISTRATION_RENEWAL, reg_next),
+        (DeadlineKind.REGISTRATION_EXPIRY, reg_exp),
+        (DeadlineKind.AUTHORIZATION_RENEWAL, auth_next),
+        (DeadlineKind.AUTHORIZATION_EXPIRY, auth_exp),
+    ]
+    evaluation = rng.random() < 0.1
+    if evaluation:
+        kinds.append((DeadlineKind.EVALUATION_END, NOW + timedelta(days=rng.randint(0, 90))))
+    statuses = [E.IN_COMPLIANCE, E.INIT, E.OUT_OF_COMPLIANCE, E.EVALUATION]
+    ents = tuple(
+        Entitlement(
+            tag=tag,
+            name=label,
+            count=rng.randint(0, 2000) + shift,
+            status=rng.choices(statuses, weights=[80, 15, 3, 2])[0],
+            raw_status="InCompliance",
+        )
+        for tag, label in rng.sample(sorted(TAGS.items()), k=rng.randint(2, 5))
+    )
+    snap = LicenseSnapshot(
+        cluster=name,
+        source="axl",
+        collected_at=at,
+        registration=Registration(
+            status=RegistrationStatus.REGISTERED,
+            next_renewal_attempt=reg_next,
+            expires=reg_exp,
+        ),
+        authorization=Authorization(
+            status=AuthorizationStatus.EVALUATION if evaluation else AuthorizationStatus.AUTHORIZED,
+            next_communication_attempt=auth_next,
+            expires=auth_exp,
+        ),
+        entitlements=ents,
+        severity=rng.choice(list(Severity)),
+        deadlines=tuple(
+            Deadline(kind=k, at=d, days_left=(d - NOW).total_seconds() / 86400, hard=k.hard)
+            for k, d in kinds
+        ),
+    )
+    return ClusterStatus(cluster=name, last_good=snap, last_seen=at, transport="axl")
+
+
+def fleet(n: int, *, shift: int = 0) -> dict[str, ClusterStatus]:
+    rng = random.Random(0)
+    return {s.cluster: s for s in (status(i, rng, shift=shift) for i in range(n))}
+
+
+def timed(fn: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+async def run(n: int, repeats: int) -> dict[str, list[float]]:
+    clock = [NOW]
+    source = StaticSource(fleet(n))
+    app = LicdashApp(source, clock=lambda: clock[0])
+    figures: dict[str, list[float]] = {}
+
+    async def measure(label: str, fn: Callable[[], Awaitable[None] | None]) -> None:
+        start = time.perf_counter()
+        result = fn()
+        if result is not None:
+            await result
+        figures.setdefault(label, []).append((time.perf_counter() - start) * 1000)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(repeats):
+            await measure("deadlines: first full table", lambda: app.switch_mode("deadlines"))
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, DeadlinesScreen)
+            for k in range(2):
+                clock[0] = NOW + timedelta(hours=1 + k)
+                app.fleet = app.fleet.with_statuses(fleet(n, shift=k + 1))
+                figures.setdefault("deadlines: refresh, every row changed", []).append(
+                    timed(screen._refresh)
+                )
+            figures.setdefault("deadlines: refresh, nothing changed", []).append(
+                timed(screen._refresh)
+            )
+            await measure("entitlements: first roll-up", lambda: app.switch_mode("entitlements"))
+            await pilot.pause()
+            ent = app.screen
+            assert isinstance(ent, EntitlementsScreen)
+            app.fleet = app.fleet.with_statuses(fleet(n, shift=7))
+            figures.setdefault("entitlements: refresh, every count changed", []).append(
+                timed(ent._refresh)
+            )
+            await measure(
+                "cluster: open drill-down", lambda: app.push_screen(ClusterScreen("cluster-0001"))
+            )
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await app.pop_screen()
+            await app.switch_mode("fleet")
+            await pilot.pause()
+            # fresh screens next round
+            for mode in ("deadlines", "entitlements"):
+                app.remove_mode(mode)
+                app.add_mode(mode, LicdashApp.MODES[mode])
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 clusters, fewer repeats")
+    args = parser.parse_args()
+    n, repeats = (200, 2) if args.quick else (1000, 3)
+    figures = asyncio.run(run(n, repeats))
+    print(f"detail screens, {n} clusters (~{5 * n} deadline rows), median of {repeats}:")
+    for label, values in figures.items():
+        print(f"  {label:<44} {statistics.median(values):8.1f} ms")
+    refresh = statistics.median(figures["deadlines: refresh, every row changed"])
+    first = statistics.median(figures["deadlines: first full table"])
+    print(f"  refresh / first table ratio                  {refresh / first:8.2f}")
+    print(f"  refresh vs 50 ms frame budget                {refresh / 50:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
