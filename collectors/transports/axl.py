@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
@@ -49,6 +49,7 @@ from collectors.errors import (
 )
 from collectors.model import LicenseSnapshot
 from collectors.secrets import SecretResolver
+from collectors.transports.aio_net import asyncio_http_transport
 from collectors.transports.base import Answer
 
 if TYPE_CHECKING:
@@ -111,6 +112,7 @@ class AxlTransport:
         idle_per_client: int = 5,
         idle_expiry: float = 15.0,
         http_transport: httpx.AsyncBaseTransport | None = None,
+        network: Literal["asyncio", "anyio"] = "asyncio",
         parse: ParseFn | None = None,
     ) -> None:
         _stop_sniffio_rescans()
@@ -124,6 +126,7 @@ class AxlTransport:
         self._idle_expiry = idle_expiry
         self._shards_per_key = max(1, math.ceil(concurrency / self._shard_size))
         self._http_transport = http_transport
+        self._network = network
         self._parse = parse
         self._ssl: dict[VerifyKey, ssl.SSLContext] = {}
         self._pools: dict[VerifyKey, list[_Shard]] = {}
@@ -245,6 +248,8 @@ class AxlTransport:
         kwargs: dict[str, Any] = {}
         if self._http_transport is not None:
             kwargs["transport"] = self._http_transport
+        elif self._network == "asyncio":
+            kwargs["transport"] = asyncio_http_transport(self._ssl_context(key), limits)
         return httpx.AsyncClient(
             verify=self._ssl_context(key),
             timeout=self._timeout,
