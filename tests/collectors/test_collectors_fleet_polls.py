@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from collectors.engine import PollEngine
 from collectors.mock import FAULT_SCENARIOS, LICENCE_SCENARIOS
 from collectors.mock.testing import small_fleet
 from collectors.model import AuthorizationStatus as A
 from collectors.model import RegistrationStatus as R
 from collectors.model import Severity as S
+from collectors.secrets import SecretResolver
+from collectors.transports.axl import AxlTransport
 
 # What each licence scenario is meant to look like to a NOC engineer.
 EXPECTED: dict[str, tuple[R, A | None, set[S]]] = {
@@ -60,13 +64,18 @@ async def test_every_licence_scenario_gives_its_state(fleet_cfg: Any) -> None:
         assert update.status.tags == pub.tags
 
 
-async def test_every_fault_gives_its_error_kind(fleet_cfg: Any) -> None:
+@pytest.mark.parametrize("network", ["asyncio", "anyio"])
+async def test_every_fault_gives_its_error_kind(fleet_cfg: Any, network: str) -> None:
+    """Both httpcore network backends name every failure the same way."""
     faults = [f for f in FAULT_SCENARIOS if f != "slow"]
     assert set(faults) == set(FAULT_KINDS)
     async with small_fleet(faults) as fleet:
         config = fleet_cfg(fleet, settings={"timeout": 1.0})
-        async with PollEngine(config) as engine:
+        secrets = SecretResolver()
+        axl = AxlTransport(secrets=secrets, timeout=1.0, network=network)  # type: ignore[arg-type]
+        async with PollEngine(config, transports={"axl": axl}, secrets=secrets) as engine:
             updates = await engine.poll_once()
+        await axl.aclose()
     for pub, update in zip(fleet.publishers, updates, strict=True):
         result = update.result
         assert result.snapshot is None, pub.scenario
