@@ -7,7 +7,8 @@ Layout of a store directory (mode 0700, every file 0600)::
     latest.json                     the latest table: one record per cluster
     history/<monday>/<cluster>.json.gz   one cluster x one ISO week, gzip'd TinyDB:
                                     ``changes`` (full snapshots) and ``runs`` (coverage)
-    events/<day>.json               ``transitions`` and ``failures`` of one UTC day
+    events/<day>.json               ``transitions`` of one UTC day
+    failures/<day>.json             ``failures``: episodes that started that UTC day
 
 Every file is a TinyDB database (``{table: {doc_id: document}}``); open any of them with
 ``TinyDB(path, storage=AtomicJSONStorage)`` to look inside. The store reads and writes

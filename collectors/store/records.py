@@ -111,6 +111,10 @@ def events_key(day: date) -> str:
     return f"events/{day.isoformat()}.json"
 
 
+def failures_key(day: date) -> str:
+    return f"failures/{day.isoformat()}.json"
+
+
 def parse_day(name: str) -> date | None:
     try:
         return date.fromisoformat(name.split(".", 1)[0])

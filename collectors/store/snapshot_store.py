@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from collectors.store.records import (
     Transition,
     day_start,
     events_key,
+    failures_key,
     history_key,
     parse_day,
     parse_ts,
@@ -33,6 +35,8 @@ from collectors.store.writer import DERIVED, CycleWriter
 log = logging.getLogger("licdash.store")
 
 LATEST_KEY = "latest.json"
+_SPLICE = "\x00"  # a key no document has; encoded as "\u0000"
+_SPLICED = re.compile(r'"\\u0000":(\d+),')
 _PUBLIC = tuple(ClusterStatus.model_fields)
 
 
@@ -186,8 +190,11 @@ class SnapshotStore:
             self._content.clear()
             self._load_state()
             raise
-        events = sorted(k for k in cycle.dirty if k.startswith("events/"))
-        self._hot = {k: cycle.dirty[k] for k in events[-1:]}  # today's events stay hot
+        self._hot = {  # today's transitions and failures stay hot
+            keys[-1]: cycle.dirty[keys[-1]]
+            for folder in ("events/", "failures/")
+            if (keys := sorted(k for k in cycle.dirty if k.startswith(folder)))
+        }
         newest = max(to_utc_second(u.result.started_at) for u in updates)
         if self._compacted_on != newest.date():
             self.compact(newest)
@@ -197,23 +204,24 @@ class SnapshotStore:
 
     def _encode_latest(self) -> bytes:
         """``latest.json`` as bytes. Each cluster's unchanged licensing content is encoded
-        once and reused; only the per-poll fields are encoded every cycle."""
-        parts = []
+        once and spliced in; only the per-poll fields are encoded every cycle."""
+        clusters: dict[str, Any] = {}
+        inner: list[str] = []
         for i, (cluster, rec) in enumerate(sorted(self._state.items()), 1):
-            good = rec["last_good"]
-            content = self._content.get(cluster)
+            good, content = rec["last_good"], self._content.get(cluster)
             if good is None or content is None:
-                parts.append(f'"{i}":{_dumps(rec)}')
+                clusters[str(i)] = rec
                 continue
             cached = self._content_text.get(cluster)
             if cached is None or cached[0] is not content:
-                cached = (content, _dumps(content))
+                cached = (content, _dumps(content)[1:-1])
                 self._content_text[cluster] = cached
-            derived = _dumps({k: good[k] for k in DERIVED})
-            rest = _dumps({k: v for k, v in rec.items() if k != "last_good"})
-            parts.append(f'"{i}":{rest[:-1]},"last_good":{{{cached[1][1:-1]},{derived[1:]}}}')
-        meta = _dumps({"1": {"generation": self.generation, "written_at": ts(_utcnow())}})
-        return f'{{"clusters":{{{",".join(parts)}}},"meta":{meta}}}'.encode()
+            derived = {k: good[k] for k in DERIVED}
+            clusters[str(i)] = {**rec, "last_good": {_SPLICE: len(inner), **derived}}
+            inner.append(cached[1])
+        meta = {"1": {"generation": self.generation, "written_at": ts(_utcnow())}}
+        text = _dumps({"clusters": clusters, "meta": meta})
+        return _SPLICED.sub(lambda m: inner[int(m[1])] + ",", text).encode()
 
     def compact(self, now: datetime | None = None) -> list[str]:
         """Delete whole shards that ended before ``now - retention_days``; returns them."""
@@ -225,10 +233,11 @@ class SnapshotStore:
             week = parse_day(name)
             if week is not None and day_start(week) + timedelta(days=SHARD_DAYS) <= cutoff:
                 removed.append(f"history/{name}")
-        for name in self.backend.children("events"):
-            day = parse_day(name)
-            if day is not None and day_start(day) + timedelta(days=1) <= cutoff:
-                removed.append(f"events/{name}")
+        for folder in ("events", "failures"):
+            for name in self.backend.children(folder):
+                day = parse_day(name)
+                if day is not None and day_start(day) + timedelta(days=1) <= cutoff:
+                    removed.append(f"{folder}/{name}")
         for key in removed:
             self.backend.delete_prefix(key)
         self._compacted_on = now.date()
@@ -356,8 +365,8 @@ class SnapshotStore:
             if r["_fail"] is not None and cluster in (None, r["cluster"])
         }
         keys = {
-            events_key(day)
-            for n in self.backend.children("events")
+            failures_key(day)
+            for n in self.backend.children("failures")
             if (day := parse_day(n)) and (since is None or day >= since.date())
         }
         keys.update(key for key, _ in ongoing)

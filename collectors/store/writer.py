@@ -14,6 +14,7 @@ from collectors.store.records import (
     SHARD_DAYS,
     day_start,
     events_key,
+    failures_key,
     history_key,
     parse_ts,
     ts,
@@ -117,7 +118,7 @@ class CycleWriter:
         new: str | None,
         subject: str | None = None,
     ) -> None:
-        doc = self.doc(events_key(at.date()), ("transitions", "failures"))
+        doc = self.doc(events_key(at.date()), ("transitions",))
         self.insert(
             doc["transitions"],
             {
@@ -267,8 +268,8 @@ class CycleWriter:
         else:
             if fail is not None:
                 self._close_episode(fail, at)
-            key = events_key(at.date())
-            doc = self.doc(key, ("transitions", "failures"))
+            key = failures_key(at.date())
+            doc = self.doc(key, ("failures",))
             doc_id = self.insert(
                 doc["failures"],
                 {

@@ -182,3 +182,21 @@ def test_history_shards_are_compact(tmp_path: Path) -> None:
     raw = gzip.decompress(shard.read_bytes())
     assert len(json.loads(raw)["changes"]) == 40
     assert os.path.getsize(shard) * 5 < len(raw)
+
+
+def test_latest_file_matches_the_writers_view(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    with SnapshotStore.open(root) as store:
+        for i in range(6):
+            at = T0 + minutes(5 * i)
+            store.write_batch(
+                [
+                    good(snapshot("a", at, counts={CUWL: i // 2})),
+                    good(snapshot("b\u00e9\\\"x", at)),  # escapes inside names survive
+                    bad("c", at) if i % 2 else good(snapshot("c", at)),
+                ]
+            )
+            on_disk = json.loads((root / "latest.json").read_text())["clusters"]
+            assert {r["cluster"]: r for r in on_disk.values()} == store._state
+            with SnapshotStore.open(root, readonly=True) as reader:
+                assert reader.latest() == store.latest()

@@ -1,0 +1,265 @@
+"""Dashboard speed with a large fleet, headless (``App.run_test``).
+
+Prints, for N clusters (1,000; ``--quick``: 200):
+
+- time to first full table: app start until a frame shows the table with every row
+  (target <= 1.5 s);
+- main-thread CPU for one refresh that changes every row: the update message, re-sort,
+  and the next frame (target <= 50 ms);
+- key-press-to-frame latency while a source thread pushes updates continuously, at the
+  live source's coalesced rate (one every 0.25 s, each changing every row; target <= 50
+  ms, p95).
+
+Machine-independent ratios: the refresh against rendering every row once (what a table
+that rebuilds all rows would pay at least), and latency against the refresh cost.
+
+Run: ``.venv/bin/python bench/bench_dashboard.py [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from collectors.model import (
+    Authorization,
+    AuthorizationStatus,
+    Entitlement,
+    EntitlementStatus,
+    LicenseSnapshot,
+    Registration,
+    RegistrationStatus,
+)
+from collectors.results import ClusterStatus, ErrorInfo
+from collectors.severity import assess
+from dashboard.app import LicdashApp
+from dashboard.messages import FleetUpdated
+from dashboard.screens.fleet import FleetScreen
+from dashboard.sources import StaticSource
+from dashboard.state import FleetState
+from dashboard.widgets.fleet_table import COLUMNS, RowContext, fit, row_cells
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+SIZE = (160, 50)
+PUSH_INTERVAL_S = 0.25
+"""The live source coalesces engine results to at most one UI update per 0.25 s."""
+_AUTH = list(AuthorizationStatus)[:-1]
+_REG = list(RegistrationStatus)[:-1]
+
+
+def make_status(index: int, variant: int) -> ClusterStatus:
+    """Cluster ``index`` in one of several shapes; ``variant`` changes its content."""
+    name = f"{('emea', 'amer', 'apac')[index % 3]}-site{index:04d}-cucm1"
+    reg = _REG[(index // 7) % len(_REG)] if index % 5 == 0 else RegistrationStatus.REGISTERED
+    auth = _AUTH[(index // 3) % len(_AUTH)] if index % 4 == 0 else AuthorizationStatus.AUTHORIZED
+    collected = NOW - timedelta(minutes=3 + variant)
+    registration = Registration(status=reg, expires=collected + timedelta(days=3 + index % 300))
+    authorization = Authorization(status=auth, expires=collected + timedelta(days=10 + index % 80))
+    entitlements = (
+        Entitlement(
+            tag="t1",
+            name="Enhanced",
+            count=100 + index + variant,
+            status=EntitlementStatus.IN_COMPLIANCE,
+            raw_status="InCompliance",
+        ),
+        Entitlement(
+            tag="t2",
+            name="CUWL",
+            count=20 + variant,
+            status=EntitlementStatus.INIT,
+            raw_status="Init",
+        ),
+    )
+    severity, reasons, deadlines = assess(registration, authorization, entitlements, collected)
+    snap = LicenseSnapshot(
+        cluster=name,
+        source="axl",
+        collected_at=collected,
+        registration=registration,
+        authorization=authorization,
+        entitlements=entitlements,
+        severity=severity,
+        reasons=reasons,
+        deadlines=deadlines,
+    )
+    failing = index % 11 == 0
+    return ClusterStatus(
+        cluster=name,
+        tags={"region": name[:4], "customer": f"cust{index % 17}"},
+        last_good=None if index % 23 == 0 else snap,
+        last_seen=collected if index % 13 else NOW - timedelta(hours=2),
+        last_attempt=NOW - timedelta(seconds=variant),
+        consecutive_failures=2 if failing else 0,
+        last_error=ErrorInfo(kind="read_timeout", message="timeout") if failing else None,
+        transport="axl",
+        axl_version="14.0",
+    )
+
+
+def make_fleets(n: int, variants: int) -> list[dict[str, ClusterStatus]]:
+    fleets = []
+    for variant in range(variants):
+        statuses = [make_status(i, variant) for i in range(n)]
+        fleets.append({s.cluster: s for s in statuses})
+    return fleets
+
+
+class FrameProbe:
+    """Wraps ``App._display``: records when frames go out and calls waiters."""
+
+    def __init__(self, app: LicdashApp) -> None:
+        self.app = app
+        self.frames: list[float] = []
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Event]] = []
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            original(screen, renderable)
+            if renderable is None:
+                return
+            self.frames.append(time.perf_counter())
+            for check, event in list(self._waiters):
+                if check():
+                    event.set()
+
+        app._display = display  # type: ignore[method-assign]
+
+    def expect(self, check: Callable[[], bool]) -> asyncio.Event:
+        """Arm a waiter *before* acting: it is set by the first frame after which
+        ``check()`` holds; the frame's time is then ``self.frames[-1]``."""
+        event = asyncio.Event()
+        self._waiters.append((check, event))
+        return event
+
+    async def wait(self, event: asyncio.Event, limit_s: float = 10.0) -> float:
+        try:
+            await asyncio.wait_for(event.wait(), limit_s)
+        finally:
+            self._waiters[:] = [w for w in self._waiters if w[1] is not event]
+        return self.frames[-1]
+
+    async def frame_where(self, check: Callable[[], bool]) -> float:
+        return await self.wait(self.expect(check))
+
+
+def render_all_rows(statuses: dict[str, ClusterStatus]) -> float:
+    """Seconds to build every row's cells and padded text once (the floor of a full rebuild)."""
+    ctx = RowContext(now=NOW, stale_after=timedelta(minutes=15))
+    start = time.perf_counter()
+    for status in statuses.values():
+        cells = row_cells(status, ctx)
+        "".join(fit(text, c.width) for (text, _), c in zip(cells, COLUMNS, strict=True))
+    return time.perf_counter() - start
+
+
+async def run(n: int, refreshes: int, presses: int) -> dict[str, Any]:
+    fleets = make_fleets(n, max(refreshes, 2) + 1)
+    source = StaticSource(fleets[0])
+    app = LicdashApp(source, clock=lambda: NOW)
+    probe = FrameProbe(app)
+    results: dict[str, Any] = {}
+
+    def table_rows() -> int:
+        screen = app.screen
+        return screen.table.row_count if isinstance(screen, FleetScreen) else 0
+
+    start = time.perf_counter()
+    async with app.run_test(size=SIZE) as pilot:
+        shown = await probe.frame_where(lambda: table_rows() == n)
+        results["first_table_s"] = shown - start
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FleetScreen)
+        table = screen.table
+
+        # One refresh that changes every row: message, re-sort, visible strips, frame.
+        cpu, wall = [], []
+        for i in range(1, refreshes + 1):
+            fleet = FleetState(statuses=fleets[i], updated_at=NOW)
+            await pilot.pause()
+            c0, w0 = time.thread_time(), time.perf_counter()
+            app.post_message(FleetUpdated(fleet))
+            done = await probe.frame_where(
+                lambda f=fleet: app.fleet is f and table._statuses is f.statuses
+            )
+            cpu.append(time.thread_time() - c0)
+            wall.append(done - w0)
+        results["refresh_cpu_ms"] = statistics.median(cpu) * 1000
+        results["refresh_wall_ms"] = statistics.median(wall) * 1000
+        results["render_all_rows_ms"] = render_all_rows(fleets[1]) * 1000
+
+        # Key-press-to-frame while a source thread pushes a full-fleet update every 0.25 s.
+        stop = threading.Event()
+
+        def pusher() -> None:
+            k = 0
+            while not stop.wait(PUSH_INTERVAL_S):
+                k += 1
+                app.post_message(
+                    FleetUpdated(FleetState(statuses=fleets[k % len(fleets)], updated_at=NOW))
+                )
+
+        thread = threading.Thread(target=pusher, name="bench-pusher")
+        thread.start()
+        latencies = []
+        try:
+            await pilot.press("g")
+            for _ in range(presses):
+                target = table.selected_cluster
+                index = table.clusters.index(target) if target else 0
+                expected = table.clusters[min(index + 1, len(table.clusters) - 1)]
+                armed = probe.expect(lambda e=expected: table.selected_cluster == e)
+                t0 = time.perf_counter()
+                await pilot.press("j")
+                at = await probe.wait(armed)
+                latencies.append(at - t0)
+                await pilot.pause(0.02)
+        finally:
+            stop.set()
+            thread.join()
+        latencies.sort()
+        results["key_p50_ms"] = statistics.median(latencies) * 1000
+        results["key_p95_ms"] = latencies[int(0.95 * (len(latencies) - 1))] * 1000
+        await pilot.press("q")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="200 clusters, fewer repetitions")
+    parser.add_argument("--clusters", type=int, help="fleet size (default 1000; --quick 200)")
+    args = parser.parse_args()
+    n = args.clusters or (200 if args.quick else 1000)
+    refreshes, presses = (5, 15) if args.quick else (15, 40)
+    r = asyncio.run(run(n, refreshes, presses))
+
+    def verdict(value: float, target: float) -> str:
+        return f"target <= {target:g}: {'ok' if value <= target else 'OVER'}"
+
+    print(f"licdash dashboard benchmark: {n} clusters, headless {SIZE[0]}x{SIZE[1]}")
+    first_ms = r["first_table_s"] * 1000
+    print(f"  time to first full table         {first_ms:8.1f} ms  ({verdict(first_ms, 1500)})")
+    cpu = r["refresh_cpu_ms"]
+    print(f"  refresh changing every row, CPU  {cpu:8.1f} ms  ({verdict(cpu, 50)})")
+    print(f"  refresh changing every row, wall {r['refresh_wall_ms']:8.1f} ms")
+    p50, p95 = r["key_p50_ms"], r["key_p95_ms"]
+    print(f"  key press to frame while polling {p50:8.1f} ms p50, {p95:.1f} ms p95")
+    print(f"                                   ({verdict(p95, 50)}, p95)")
+    print("ratios (machine-independent):")
+    print(
+        f"  full-change refresh / rendering every row once  {cpu / r['render_all_rows_ms']:6.2f}"
+    )
+    print(f"  refresh CPU per changed row                          {cpu * 1000 / n:6.1f} µs")
+
+
+if __name__ == "__main__":
+    main()
