@@ -51,19 +51,41 @@ class UsageError(Exception):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", type=Path, help="store directory (default: the data dir)")
-    parser.add_argument("--format", choices=["json", "jsonl", "csv"], default="json")
     parser.add_argument(
-        "--cluster", action="append", default=[], metavar="NAME", help="only this cluster"
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="store directory (default: $LICDASH_STORE or the platform data directory)",
     )
     parser.add_argument(
-        "--tag", action="append", default=[], metavar="K=V", help="only clusters tagged K=V"
+        "--format",
+        choices=["json", "jsonl", "csv"],
+        default="json",
+        help="json array or JSON lines of licdash.snapshot/1 records, or csv (default: json)",
     )
     parser.add_argument(
-        "--since", metavar="T", help="add history from T (ISO date/time, or 12h, 7d ago)"
+        "--cluster",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this cluster (repeatable)",
+    )
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="only clusters tagged K=V (repeatable; all must match)",
+    )
+    parser.add_argument(
+        "--since",
+        metavar="T",
+        help="add every change since T (ISO 8601, UTC by default; or 12h, 7d ago)",
     )
     parser.add_argument("--until", metavar="T", help="history up to T (default: now)")
-    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write FILE atomically (default: stdout)"
+    )
 
 
 def parse_time(text: str, *, now: datetime) -> datetime:

@@ -45,7 +45,11 @@ def _utcnow() -> datetime:
 
 
 class SnapshotStore:
-    """The licensing history of a fleet. Open with :meth:`open`; see the package docs."""
+    """The licensing history of a fleet. Open with :meth:`open`; see the package docs.
+
+    One object belongs to one thread (TinyDB-style files are not shared across threads);
+    async callers run it through ``asyncio.to_thread``.
+    """
 
     def __init__(
         self,
