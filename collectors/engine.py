@@ -228,7 +228,7 @@ class PollEngine:
         self._wake.set()
 
     def stop(self) -> None:
-        """Make :meth:`run` return."""
+        """Make :meth:`run` return (or, called before it, return at once)."""
         self._stopping = True
         self._wake.set()
 
@@ -237,7 +237,6 @@ class PollEngine:
         if self._running:
             raise RuntimeError("PollEngine.run() is already running")
         self._running = True
-        self._stopping = False
         try:
             now = self._now_mono()
             for name in self._clusters:
@@ -251,6 +250,7 @@ class PollEngine:
                 await self._wait(delay)
         finally:
             self._running = False
+            self._stopping = False  # a stop() before run() started is honoured once
 
     def _start_due(self) -> float | None:
         """Start every due poll; return seconds until the next one is due."""
@@ -295,6 +295,13 @@ class PollEngine:
         name = task.get_name().removeprefix("poll:")
         if self._inflight.get(name) is task:
             del self._inflight[name]
+        if not task.cancelled() and task.exception() is not None:
+            log.error(
+                "cluster %s: the poll task failed (%s)",
+                name,
+                type(task.exception()).__name__,
+                exc_info=task.exception(),
+            )
 
     async def _poll(self, cluster: ClusterConfig) -> PollUpdate:
         lock = self._publisher_locks.setdefault((cluster.host, cluster.port), asyncio.Lock())

@@ -268,3 +268,26 @@ def test_interval_override_applies_to_every_cluster() -> None:
     )
     config = with_interval(parse_config(text), 42)
     assert [c.effective_interval(config.settings) for c in config.clusters] == [42, 42]
+
+
+async def test_a_missing_password_is_a_secret_error_result(
+    fleet_cfg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with small_fleet(["healthy"]) as fleet:
+        config = fleet_cfg(fleet)
+        monkeypatch.delenv("LICDASH_TEST_PW_0")
+        server = fleet.servers[fleet.publishers[0].name]
+        async with PollEngine(config) as engine:
+            (update,) = await engine.poll_once()
+    assert update.result.error is not None
+    assert update.result.error.kind == "secret"
+    assert "LICDASH_TEST_PW_0" in update.result.error.message
+    assert server.requests == 0  # nothing was sent without a password
+
+
+async def test_stop_before_run_returns_at_once(fleet_cfg: Any) -> None:
+    async with small_fleet(["healthy"]) as fleet, PollEngine(fleet_cfg(fleet)) as engine:
+        sub = engine.updates()
+        engine.stop()
+        await engine.run()
+        assert sub.pending() == 0
