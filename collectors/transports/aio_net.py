@@ -19,8 +19,8 @@ from typing import Any
 
 import httpcore
 import httpx
-from httpcore._backends.base import SOCKET_OPTION, AsyncNetworkBackend, AsyncNetworkStream
-from httpcore._utils import is_socket_readable
+from httpcore import SOCKET_OPTION, AsyncNetworkBackend, AsyncNetworkStream
+from httpcore._utils import is_socket_readable  # the check httpcore's own backends use
 
 CLOSE_WAIT_S = 1.0
 """How long a close waits for the TLS close_notify exchange before aborting."""
