@@ -255,9 +255,7 @@ def main() -> None:
     print(f"  key press to frame while polling {p50:8.1f} ms p50, {p95:.1f} ms p95")
     print(f"                                   ({verdict(p95, 50)}, p95)")
     print("ratios (machine-independent):")
-    print(
-        f"  full-change refresh / rendering every row once  {cpu / r['render_all_rows_ms']:6.2f}"
-    )
+    print(f"  full-change refresh / rendering every row once  {cpu / r['render_all_rows_ms']:6.2f}")
     print(f"  refresh CPU per changed row                          {cpu * 1000 / n:6.1f} µs")
 
 

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from dashboard.app import LicdashApp
 
 TICK_SECONDS = 1.0
-"""How often ages, stale flags and relative deadlines are re-derived from the clock."""
+"""How often the visible ages and relative deadlines are redrawn from the clock."""
+RESORT_TICKS = 10
+"""Every this many ticks the whole order is re-derived (a cluster may have gone stale);
+data updates re-sort at once anyway."""
 
 
 class FleetScreen(Screen[None]):
@@ -76,7 +79,8 @@ class FleetScreen(Screen[None]):
         summary.shown = table.row_count
 
     def _tick(self) -> None:
-        self.table.tick()
+        self._ticks = getattr(self, "_ticks", 0) + 1
+        self.table.tick(resort=self._ticks % RESORT_TICKS == 0)
         self.summary.shown = self.table.row_count
         self.summary.refresh()
 

@@ -6,6 +6,7 @@ never drift from what the keys really do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -41,7 +42,8 @@ def _section(node: Any) -> str:
         return title or type(node).__name__.removesuffix("Screen")
     if node is getattr(node, "app", None):
         return "Everywhere"
-    return type(node).__name__
+    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", type(node).__name__)
+    return " ".join([words[0], *(w.lower() for w in words[1:])]) if words else "Widget"
 
 
 def collect_key_help(screen: Screen[Any]) -> list[KeyHelp]:

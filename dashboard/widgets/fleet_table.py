@@ -11,7 +11,7 @@ cluster by name through re-sorts; scroll, sort and filter survive every update.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -28,7 +28,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from collectors.model import DeadlineKind, EntitlementStatus, Severity, entitlement_rank
+from collectors.model import Deadline, DeadlineKind, EntitlementStatus, Severity, entitlement_rank
 from collectors.results import ClusterStatus
 from dashboard.format import STALE_GLYPH, human_span, relative, severity_label
 from dashboard.widgets.filter_input import FleetFilter
@@ -133,6 +133,50 @@ class RowContext:
         return age is not None and age > self.stale_after
 
 
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What sorting and summing need from one status, derived once per status value."""
+
+    rank: int
+    deadline: Deadline | None
+    deadline_ts: float
+    seen: datetime | None
+    stale_flag: bool
+    unreachable: bool
+
+    def is_stale(self, now: datetime, stale_after: timedelta) -> bool:
+        return self.stale_flag or (self.seen is not None and now - self.seen > stale_after)
+
+
+class FactsCache:
+    """:class:`Facts` per cluster, recomputed only when the status object changes."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[ClusterStatus, Facts]] = {}
+
+    def get(self, status: ClusterStatus) -> Facts:
+        item = self._items.get(status.cluster)
+        if item is not None and item[0] is status:
+            return item[1]
+        snap = status.last_good
+        deadline = snap.next_hard_deadline if snap is not None else None
+        facts = Facts(
+            rank=status.severity.rank,
+            deadline=deadline,
+            deadline_ts=deadline.at.timestamp() if deadline is not None else math.inf,
+            seen=status.last_seen or (snap.collected_at if snap is not None else None),
+            stale_flag=status.stale,
+            unreachable=status.unreachable,
+        )
+        self._items[status.cluster] = (status, facts)
+        return facts
+
+    def keep(self, names: Iterable[str]) -> None:
+        """Forget clusters that left the fleet."""
+        keep = set(names)
+        self._items = {n: item for n, item in self._items.items() if n in keep}
+
+
 def _deadline_key(status: ClusterStatus) -> float:
     snap = status.last_good
     deadline = snap.next_hard_deadline if snap is not None else None
@@ -144,15 +188,24 @@ def _worst_key(status: ClusterStatus) -> tuple[int, int]:
     return (entitlement_rank(worst.status), worst.count) if worst else (-1, 0)
 
 
-def sort_key(column: str, ctx: RowContext) -> Callable[[ClusterStatus], Any]:
+def sort_key(
+    column: str, ctx: RowContext, facts: FactsCache | None = None
+) -> Callable[[ClusterStatus], Any]:
     """The ascending ("natural") key for ``column``; severity and age sort worst first."""
     if column == "severity":
-        return lambda s: (
-            -s.severity.rank,
-            not (s.unreachable or ctx.is_stale(s)),
-            _deadline_key(s),
-            s.cluster,
-        )
+        cache = facts or FactsCache()
+        now, after = ctx.now, ctx.stale_after
+
+        def worst_first(s: ClusterStatus) -> tuple[int, bool, float, str]:
+            f = cache.get(s)
+            return (
+                -f.rank,
+                not (f.unreachable or f.is_stale(now, after)),
+                f.deadline_ts,
+                s.cluster,
+            )
+
+        return worst_first
     if column == "cluster":
         return lambda s: s.cluster
     if column == "tags":
@@ -414,6 +467,7 @@ class FleetTable(ScrollView, can_focus=True):
         self._name_width = COLUMNS[0].width
         self._ctx = self._row_context()
         self._cells: dict[str, tuple[ClusterStatus, datetime, tuple[Cell, ...]]] = {}
+        self.facts = FactsCache()
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(2048)
         self._styles: dict[str, Style] = {}
         self._style_generation = 0
@@ -454,6 +508,7 @@ class FleetTable(ScrollView, can_focus=True):
             longest = max((cell_len(n) for n in statuses), default=0)
             self._name_width = max(COLUMNS[0].min_width, min(longest, 28))
             self._cells = {n: c for n, c in self._cells.items() if n in statuses}
+            self.facts.keep(statuses)
         self._reorder()
 
     def set_filter(self, fleet_filter: FleetFilter) -> None:
@@ -467,9 +522,14 @@ class FleetTable(ScrollView, can_focus=True):
         self.sort_reverse = reverse
         self._reorder()
 
-    def tick(self) -> None:
-        """Time moved on: re-derive ages and stale flags, re-sort, redraw what is visible."""
-        self._reorder()
+    def tick(self, *, resort: bool = True) -> None:
+        """Time moved on: redraw the visible rows (ages, relative deadlines) and, with
+        ``resort``, re-derive stale flags for the order and the filter."""
+        if resort:
+            self._reorder()
+        else:
+            self._ctx = self._row_context()
+            self.refresh()
 
     def move_to(self, cluster: str) -> bool:
         """Put the cursor on ``cluster`` (clearing a filter that hides it)."""
@@ -496,8 +556,9 @@ class FleetTable(ScrollView, can_focus=True):
         fleet_filter = self.fleet_filter
         rows = list(statuses.values())
         if not fleet_filter.empty:
-            rows = [s for s in rows if fleet_filter.matches(s, ctx.is_stale(s))]
-        rows.sort(key=sort_key(self.sort_column, ctx), reverse=self.sort_reverse)
+            facts, now, after = self.facts, ctx.now, ctx.stale_after
+            rows = [s for s in rows if fleet_filter.matches(s, facts.get(s).is_stale(now, after))]
+        rows.sort(key=sort_key(self.sort_column, ctx, self.facts), reverse=self.sort_reverse)
         self._order = [s.cluster for s in rows]
         self._index = {name: i for i, name in enumerate(self._order)}
         if self._cursor_name in self._index:
@@ -669,6 +730,8 @@ class FleetTable(ScrollView, can_focus=True):
             if row >= len(self._order):
                 return Strip.blank(width, base)
             strip = self._row_strip(row, base)
+        if scroll_x == 0 and strip.cell_length == width:
+            return strip  # the usual case: no horizontal scroll, no copy
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def _header_strip(self, base: Style) -> Strip:
@@ -693,7 +756,7 @@ class FleetTable(ScrollView, can_focus=True):
             style = cursor if index == self.cursor_column else header
             segments.append(Segment(fit(label, width, column.align), style))
             segments.append(Segment(" " * _GAP, header))
-        strip = Strip(segments).adjust_cell_length(max(self.virtual_size.width, 1), header)
+        strip = self._strip(segments, widths, header)
         self._strips[key] = strip
         return strip
 
@@ -711,15 +774,25 @@ class FleetTable(ScrollView, can_focus=True):
         cursor = self._style("cursor") if selected else None
         segments: list[Segment] = []
         gap_style = row_style + cursor if cursor else row_style
+        gap = " " * _GAP
         for (text, role), column, width in zip(cells, COLUMNS, widths, strict=True):
             style = row_style + self._style(role) if role else row_style
             if cursor is not None:
                 style += cursor
-            segments.append(Segment(fit(text, width, column.align), style))
-            segments.append(Segment(" " * _GAP, gap_style))
-        strip = Strip(segments).adjust_cell_length(max(self.virtual_size.width, 1), gap_style)
+            # The gap shares the cell's segment: half the segments, same look.
+            segments.append(Segment(fit(text, width, column.align) + gap, style))
+        strip = self._strip(segments, widths, gap_style)
         self._strips[key] = strip
         return strip
+
+    def _strip(self, segments: list[Segment], widths: Sequence[int], pad_style: Style) -> Strip:
+        """One strip exactly as wide as the line (the widget, or the columns if wider)."""
+        used = sum(widths) + _GAP * len(widths)
+        line = max(self.size.width, used - _GAP)
+        if line > used:
+            segments.append(Segment(" " * (line - used), pad_style))
+            used = line
+        return Strip(segments, used) if used == line else Strip(segments).crop(0, line)
 
     def _on_focus(self, event: events.Focus) -> None:
         self._refresh_row(self._cursor)

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from collectors.model import Severity
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, relative
 from dashboard.state import FleetState
-from dashboard.widgets.fleet_table import UNREACHABLE_GLYPH, RowContext
+from dashboard.widgets.fleet_table import UNREACHABLE_GLYPH, FactsCache, RowContext
 
 _ORDER = (Severity.CRITICAL, Severity.WARNING, Severity.UNKNOWN, Severity.OK)
 _DEADLINE_NAMES = {
@@ -75,6 +75,7 @@ class SummaryBar(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.clock = clock
         self.stale_after = stale_after
+        self._facts = FactsCache()
 
     def _part(self, name: str) -> Style:
         return self.get_component_rich_style(f"summary-bar--{name}", partial=True)
@@ -85,14 +86,16 @@ class SummaryBar(Widget):
         counts = dict.fromkeys(Severity, 0)
         stale = unreachable = overdue = 0
         nearest: tuple[datetime, str, str] | None = None
+        facts_cache, now, after = self._facts, ctx.now, ctx.stale_after
         for status in fleet.statuses.values():
+            facts = facts_cache.get(status)
             counts[status.severity] += 1
-            stale += ctx.is_stale(status)
-            unreachable += status.unreachable
-            deadline = status.last_good.next_hard_deadline if status.last_good else None
+            stale += facts.is_stale(now, after)
+            unreachable += facts.unreachable
+            deadline = facts.deadline
             if deadline is None:
                 continue
-            if deadline.at < ctx.now:
+            if deadline.at < now:
                 overdue += 1
             elif nearest is None or deadline.at < nearest[0]:
                 nearest = (deadline.at, status.cluster, deadline.kind.value)
