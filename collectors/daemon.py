@@ -199,7 +199,7 @@ class Daemon:
             return []
         try:
             await asyncio.to_thread(self.store.write_batch, batch)
-        except LicdashError as exc:
+        except (LicdashError, OSError) as exc:
             limit = self._max_pending or 10 * max(1, len(self.engine.config.clusters))
             if final or len(batch) > limit:
                 self.dropped += len(batch)
