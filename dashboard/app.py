@@ -282,11 +282,14 @@ class LicdashApp(App[None]):
             self.notify("export is not available in this build", severity="warning")
             return
         screen = self.screen
+        selected: str | None = None
         if isinstance(screen, FleetScreen):
-            clusters: Sequence[str] = screen.table.clusters
+            clusters: Sequence[str] = screen.table.clusters  # filtered, in display order
+            selected = screen.table.selected_cluster
         else:
             clusters = sorted(self.fleet.statuses)
-        self.push_screen(ExportDialog(clusters), self._export_done)
+            selected = getattr(screen, "cluster", None)
+        self.push_screen(ExportDialog(clusters, selected=selected), self._export_done)
 
     def _export_done(self, result: object) -> None:
         if result is None:
