@@ -1,0 +1,1 @@
+"""The dashboard's screens: fleet (the shell's), help, and the detail screens."""

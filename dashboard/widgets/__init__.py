@@ -1,0 +1,1 @@
+"""Widgets of the dashboard, one per module, styled only through theme variables."""
