@@ -139,7 +139,14 @@ class SnapshotStore:
         return store
 
     def _init_schema(self) -> None:
-        version = schema.detect_version(self.backend)
+        try:
+            version = schema.detect_version(self.backend)
+        except StoreCorruptError as exc:  # the data is still there: assume this layout
+            log.warning("%s", exc)
+            self.problems.append(exc)
+            version = schema.CURRENT_VERSION
+            if not self.readonly:
+                self.backend.write_many([(schema.META_KEY, schema.meta_doc(version))])
         if version is None:
             if self.readonly:
                 raise StoreError(f"no licdash store at {self.backend.location('')}")

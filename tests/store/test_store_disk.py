@@ -192,7 +192,7 @@ def test_latest_file_matches_the_writers_view(tmp_path: Path) -> None:
             store.write_batch(
                 [
                     good(snapshot("a", at, counts={CUWL: i // 2})),
-                    good(snapshot("b\u00e9\\\"x", at)),  # escapes inside names survive
+                    good(snapshot('b\u00e9\\"x', at)),  # escapes inside names survive
                     bad("c", at) if i % 2 else good(snapshot("c", at)),
                 ]
             )
@@ -200,3 +200,17 @@ def test_latest_file_matches_the_writers_view(tmp_path: Path) -> None:
             assert {r["cluster"]: r for r in on_disk.values()} == store._state
             with SnapshotStore.open(root, readonly=True) as reader:
                 assert reader.latest() == store.latest()
+
+
+def test_damaged_version_file_is_set_aside_and_rewritten(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    (root / "store.json").write_bytes(b"\x00\x01garbage")
+    with SnapshotStore.open(root, readonly=True) as reader:
+        assert "store.json" in str(reader.problems[0])
+        assert reader.latest()["emea-lon"].last_good is not None
+    with SnapshotStore.open(root) as store:
+        assert "set aside" in str(store.problems[0])
+        assert store.history("emea-lon", T0).changes
+    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 1
+    assert list(root.glob("store.json.corrupt-*"))
