@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from collectors.model import LicenseSnapshot, format_ts, to_utc_second
 
@@ -135,3 +135,33 @@ def ts(value: datetime) -> str:
 
 def parse_ts(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def merge_runs(
+    runs: list[tuple[datetime, datetime]], since: datetime | None, until: datetime
+) -> list[CoverageRun]:
+    merged: list[list[datetime]] = []
+    for start, end in sorted(runs):
+        start = max(start, since) if since else start
+        end = min(end, until)
+        if start > end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [CoverageRun(start=s, end=e) for s, e in merged]
+
+
+def failure_event(e: dict[str, Any], live: dict[str, Any] | None) -> FailureEvent:
+    return FailureEvent(
+        cluster=e["cluster"],
+        at=parse_ts(e["at"]),
+        last_at=parse_ts(live["last"] if live else e["last_at"]),
+        attempts=int(live["n"] if live else e["attempts"]),
+        kind=e["kind"],
+        message=e["message"],
+        field=e.get("field"),
+        hint=e.get("hint"),
+        ended_at=None if live or not e.get("ended_at") else parse_ts(e["ended_at"]),
+    )

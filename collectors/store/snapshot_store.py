@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,24 +17,22 @@ from collectors.store.backends import Backend, DiskBackend, Doc, MemoryBackend
 from collectors.store.records import (
     SHARD_DAYS,
     ClusterHistory,
-    CoverageRun,
     FailureEvent,
     Transition,
     day_start,
     events_key,
+    failure_event,
     failures_key,
     history_key,
+    merge_runs,
     parse_day,
     parse_ts,
-    ts,
 )
-from collectors.store.writer import DERIVED, CycleWriter
+from collectors.store.writer import CycleWriter, encode_latest
 
 log = logging.getLogger("licdash.store")
 
 LATEST_KEY = "latest.json"
-_SPLICE = "\x00"  # a key no document has; encoded as "\u0000"
-_SPLICED = re.compile(r'"\\u0000":(\d+),')
 _PUBLIC = tuple(ClusterStatus.model_fields)
 
 
@@ -214,25 +210,7 @@ class SnapshotStore:
         return self._hot.pop(key, None) or self._read(key)
 
     def _encode_latest(self) -> bytes:
-        """``latest.json`` as bytes. Each cluster's unchanged licensing content is encoded
-        once and spliced in; only the per-poll fields are encoded every cycle."""
-        clusters: dict[str, Any] = {}
-        inner: list[str] = []
-        for i, (cluster, rec) in enumerate(sorted(self._state.items()), 1):
-            good, content = rec["last_good"], self._content.get(cluster)
-            if good is None or content is None:
-                clusters[str(i)] = rec
-                continue
-            cached = self._content_text.get(cluster)
-            if cached is None or cached[0] is not content:
-                cached = (content, _dumps(content)[1:-1])
-                self._content_text[cluster] = cached
-            derived = {k: good[k] for k in DERIVED}
-            clusters[str(i)] = {**rec, "last_good": {_SPLICE: len(inner), **derived}}
-            inner.append(cached[1])
-        meta = {"1": {"generation": self.generation, "written_at": ts(_utcnow())}}
-        text = _dumps({"clusters": clusters, "meta": meta})
-        return _SPLICED.sub(lambda m: inner[int(m[1])] + ",", text).encode()
+        return encode_latest(self._state, self._content, self._content_text, self.generation)
 
     def compact(self, now: datetime | None = None) -> list[str]:
         """Delete whole shards that ended before ``now - retention_days``; returns them."""
@@ -334,7 +312,7 @@ class SnapshotStore:
             until=until,
             changes=tuple(sorted(changes, key=lambda s: s.collected_at)),
             before=before,
-            seen=tuple(_merge_runs(runs, since, until)),
+            seen=tuple(merge_runs(runs, since, until)),
             failures=tuple(failures),
         )
 
@@ -391,7 +369,7 @@ class SnapshotStore:
                     continue
                 if live is None and since is not None and at < since:
                     continue
-                out.append(_failure_event(e, live))
+                out.append(failure_event(e, live))
         out.sort(key=lambda f: (f.at, f.cluster))
         return out
 
@@ -433,37 +411,3 @@ class SnapshotStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _merge_runs(
-    runs: list[tuple[datetime, datetime]], since: datetime | None, until: datetime
-) -> list[CoverageRun]:
-    merged: list[list[datetime]] = []
-    for start, end in sorted(runs):
-        start = max(start, since) if since else start
-        end = min(end, until)
-        if start > end:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [CoverageRun(start=s, end=e) for s, e in merged]
-
-
-def _failure_event(e: dict[str, Any], live: dict[str, Any] | None) -> FailureEvent:
-    return FailureEvent(
-        cluster=e["cluster"],
-        at=parse_ts(e["at"]),
-        last_at=parse_ts(live["last"] if live else e["last_at"]),
-        attempts=int(live["n"] if live else e["attempts"]),
-        kind=e["kind"],
-        message=e["message"],
-        field=e.get("field"),
-        hint=e.get("hint"),
-        ended_at=None if live or not e.get("ended_at") else parse_ts(e["ended_at"]),
-    )
