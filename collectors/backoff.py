@@ -5,6 +5,7 @@ injected so tests can pin it.
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,3 +57,45 @@ class Schedule:
     def next_delay(self, failures: int, rand: RandomFn = random.random) -> float:
         """The delay after a poll that left ``failures`` consecutive failures (0 = it worked)."""
         return self.after_success(rand) if failures == 0 else self.after_failure(failures, rand)
+
+
+class DueQueue:
+    """Which publisher is due next: one armed time per name, earliest first.
+
+    Re-arming a name replaces its time; :meth:`disarm` forgets it. Superseded heap
+    entries are dropped lazily, so every operation is O(log n).
+    """
+
+    def __init__(self) -> None:
+        self._due: dict[str, float] = {}
+        self._heap: list[tuple[float, str]] = []
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._due
+
+    def get(self, name: str) -> float | None:
+        return self._due.get(name)
+
+    def arm(self, name: str, due: float) -> bool:
+        """Set ``name`` due at ``due``; True when it is now the earliest."""
+        self._due[name] = due
+        heapq.heappush(self._heap, (due, name))
+        return self._heap[0] == (due, name)
+
+    def disarm(self, name: str) -> None:
+        self._due.pop(name, None)
+
+    def pop_due(self, now: float) -> tuple[list[str], float | None]:
+        """Names due at ``now`` (disarmed), and seconds until the next one (or None)."""
+        ready: list[str] = []
+        while self._heap:
+            due, name = self._heap[0]
+            if self._due.get(name) != due:
+                heapq.heappop(self._heap)  # superseded or disarmed
+                continue
+            if due > now:
+                return ready, due - now
+            heapq.heappop(self._heap)
+            del self._due[name]
+            ready.append(name)
+        return ready, None

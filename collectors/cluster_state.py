@@ -6,6 +6,7 @@ a frozen :class:`~collectors.results.ClusterStatus` built from it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -106,3 +107,45 @@ class ClusterState:
             axl_version=self.axl_version,
         )
         return self.status
+
+
+class CycleTracker:
+    """Counts sweeps: a cycle starts with the first poll after the last one ended and
+    ends once every cluster known at its start has been polled (or removed)."""
+
+    def __init__(self) -> None:
+        self.last: CycleStats | None = None
+        self._pending: set[str] | None = None
+        self._started: tuple[datetime, float] = (datetime.min, 0.0)
+        self._polled = 0
+        self._failed = 0
+
+    def poll_started(self, clusters: Iterable[str], now: datetime, mono: float) -> None:
+        if self._pending is None:
+            self._pending = set(clusters)
+            self._started = (now, mono)
+            self._polled = self._failed = 0
+
+    def poll_finished(self, name: str, ok: bool, now: datetime, mono: float) -> None:
+        if self._pending is None or name not in self._pending:
+            return
+        self._pending.discard(name)
+        self._polled += 1
+        self._failed += 0 if ok else 1
+        if not self._pending:
+            self._close(now, mono)
+
+    def removed(self, name: str) -> None:
+        if self._pending is not None:
+            self._pending.discard(name)
+
+    def _close(self, now: datetime, mono: float) -> None:
+        started_at, t0 = self._started
+        self.last = CycleStats(
+            started_at=started_at,
+            finished_at=now,
+            duration_s=mono - t0,
+            polled=self._polled,
+            failed=self._failed,
+        )
+        self._pending = None

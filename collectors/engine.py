@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
 import random as _random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -25,13 +24,14 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType, TracebackType
 from typing import Self
 
-from collectors.backoff import RandomFn, Schedule
-from collectors.cluster_state import ClusterState, CycleStats, ReloadChanges
+from collectors.backoff import DueQueue, RandomFn, Schedule
+from collectors.cluster_state import ClusterState, CycleStats, CycleTracker, ReloadChanges
 from collectors.config import ClusterConfig, LicdashConfig
 from collectors.errors import CliError, LicdashError, ReadTimeoutError
 from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
 from collectors.secrets import SecretResolver
 from collectors.severity import Thresholds
+from collectors.subscription import Subscription
 from collectors.transports.axl import AxlTransport
 from collectors.transports.base import Answer, Transport
 
@@ -43,40 +43,6 @@ Sleep = Callable[[float], Awaitable[None]]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class _Subscription:
-    """One consumer's queue of updates; iterate it with ``async for``."""
-
-    _END = object()
-
-    def __init__(self, engine: PollEngine) -> None:
-        self._engine = engine
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
-
-    def put(self, update: PollUpdate) -> None:
-        self._queue.put_nowait(update)
-
-    def end(self) -> None:
-        self._queue.put_nowait(self._END)
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> PollUpdate:
-        item = await self._queue.get()
-        if item is self._END:
-            self._engine._unsubscribe(self)
-            raise StopAsyncIteration
-        assert isinstance(item, PollUpdate)
-        return item
-
-    def pending(self) -> int:
-        return self._queue.qsize()
-
-    async def aclose(self) -> None:
-        """Stop receiving updates."""
-        self._engine._unsubscribe(self)
 
 
 class PollEngine:
@@ -118,17 +84,13 @@ class PollEngine:
         self._sem = asyncio.Semaphore(config.settings.concurrency)
         self._publisher_locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._inflight: dict[str, asyncio.Task[PollUpdate]] = {}
-        self._subscribers: list[_Subscription] = []
-        self._due: dict[str, float] = {}
-        self._heap: list[tuple[float, str]] = []
+        self._subscribers: list[Subscription] = []
+        self._due = DueQueue()
         self._wake = asyncio.Event()
         self._stopping = False
         self._running = False
         self._paused = False
-        self._cycle_pending: set[str] | None = None
-        self._cycle_started: tuple[datetime, float] | None = None
-        self._cycle_counts = [0, 0]
-        self._last_cycle: CycleStats | None = None
+        self._cycles = CycleTracker()
 
     # ----- lifecycle ---------------------------------------------------------------
 
@@ -178,7 +140,7 @@ class PollEngine:
     @property
     def last_cycle(self) -> CycleStats | None:
         """The last complete sweep over every cluster, for a summary bar."""
-        return self._last_cycle
+        return self._cycles.last
 
     def statuses(self) -> Mapping[str, ClusterStatus]:
         """Every cluster's status now (stale flags evaluated at ``clock()``)."""
@@ -190,13 +152,13 @@ class PollEngine:
         due = self._due.get(cluster)
         return None if due is None else due - self._now_mono()
 
-    def updates(self) -> _Subscription:
+    def updates(self) -> Subscription:
         """A new subscription: it receives every update from now on, in order."""
-        sub = _Subscription(self)
+        sub = Subscription(self._unsubscribe)
         self._subscribers.append(sub)
         return sub
 
-    def _unsubscribe(self, sub: _Subscription) -> None:
+    def _unsubscribe(self, sub: Subscription) -> None:
         if sub in self._subscribers:
             self._subscribers.remove(sub)
 
@@ -216,7 +178,7 @@ class PollEngine:
         if cluster is not None and cluster not in self._clusters:
             raise KeyError(f"unknown cluster {cluster!r}")
         for name in names:
-            self._due.pop(name, None)
+            self._due.disarm(name)
             self._start(name)
 
     def pause(self) -> None:
@@ -254,18 +216,10 @@ class PollEngine:
 
     def _start_due(self) -> float | None:
         """Start every due poll; return seconds until the next one is due."""
-        now = self._now_mono()
-        while self._heap:
-            due, name = self._heap[0]
-            if self._due.get(name) != due:
-                heapq.heappop(self._heap)  # superseded or removed
-                continue
-            if due > now:
-                return due - now
-            heapq.heappop(self._heap)
-            del self._due[name]
+        ready, delay = self._due.pop_due(self._now_mono())
+        for name in ready:
             self._start(name)
-        return None
+        return delay
 
     async def _wait(self, delay: float | None) -> None:
         tasks: list[asyncio.Future[object]] = [asyncio.ensure_future(self._wake.wait())]
@@ -278,9 +232,7 @@ class PollEngine:
                 task.cancel()
 
     def _arm(self, name: str, due: float) -> None:
-        self._due[name] = due
-        heapq.heappush(self._heap, (due, name))
-        if self._running and self._heap[0] == (due, name):
+        if self._due.arm(name, due) and self._running:
             self._wake.set()
 
     def _start(self, name: str) -> asyncio.Task[PollUpdate]:
@@ -305,10 +257,7 @@ class PollEngine:
 
     async def _poll(self, cluster: ClusterConfig) -> PollUpdate:
         lock = self._publisher_locks.setdefault((cluster.host, cluster.port), asyncio.Lock())
-        if self._cycle_pending is None:
-            self._cycle_pending = set(self._clusters)
-            self._cycle_started = (self._clock(), self._now_mono())
-            self._cycle_counts = [0, 0]
+        self._cycles.poll_started(self._clusters, self._clock(), self._now_mono())
         async with lock, self._sem:
             result = await self._attempt(cluster)
         return self._record(cluster, result)
@@ -391,7 +340,7 @@ class PollEngine:
         schedule = self._schedule_for(cluster)
         delay = schedule.next_delay(state.consecutive_failures, self._random)
         self._arm(cluster.name, self._now_mono() + delay)
-        self._count_cycle(cluster.name, result.ok)
+        self._cycles.poll_finished(cluster.name, result.ok, self._clock(), self._now_mono())
         update = PollUpdate(result=result, status=status)
         for sub in self._subscribers:
             sub.put(update)
@@ -411,25 +360,6 @@ class PollEngine:
         elif was_failing:
             log.info("cluster %s: answering again", result.cluster)
 
-    def _count_cycle(self, name: str, ok: bool) -> None:
-        pending = self._cycle_pending
-        if pending is None or name not in pending:
-            return
-        pending.discard(name)
-        self._cycle_counts[0] += 1
-        self._cycle_counts[1] += 0 if ok else 1
-        if not pending and self._cycle_started is not None:
-            started_at, t0 = self._cycle_started
-            self._last_cycle = CycleStats(
-                started_at=started_at,
-                finished_at=self._clock(),
-                duration_s=self._now_mono() - t0,
-                polled=self._cycle_counts[0],
-                failed=self._cycle_counts[1],
-            )
-            self._cycle_pending = None
-            self._cycle_started = None
-
     # ----- configuration -----------------------------------------------------------
 
     def reload(self, config: LicdashConfig) -> ReloadChanges:
@@ -447,9 +377,8 @@ class PollEngine:
                 transport.forget(name)
         for name in removed:
             self._states.pop(name, None)
-            self._due.pop(name, None)
-            if self._cycle_pending is not None:
-                self._cycle_pending.discard(name)
+            self._due.disarm(name)
+            self._cycles.removed(name)
         self._config = config
         self._clusters = new
         for name in changed:

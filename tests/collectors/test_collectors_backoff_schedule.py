@@ -40,3 +40,17 @@ def test_next_delay_picks_success_or_failure() -> None:
     assert s.next_delay(2) == 20
     with pytest.raises(ValueError):
         s.backoff_ceiling(0)
+
+
+def test_due_queue_rearm_disarm_and_order() -> None:
+    from collectors.backoff import DueQueue
+
+    q = DueQueue()
+    assert q.arm("a", 10.0)
+    assert q.arm("b", 5.0)  # the earliest now
+    assert not q.arm("c", 7.0)
+    q.arm("a", 1.0)  # re-armed earlier: the old entry is superseded
+    q.disarm("c")
+    assert q.pop_due(0.5) == ([], 0.5)
+    assert q.pop_due(6.0) == (["a", "b"], None)
+    assert "a" not in q and q.get("b") is None
