@@ -155,3 +155,14 @@ async def test_oversize_answer_is_refused(fleet_cfg: Any) -> None:
             (update,) = await engine.poll_once()
     assert update.result.error is not None
     assert update.result.error.kind == "oversize"
+
+
+async def test_private_ca_must_be_named_and_verify_false_skips_the_check(fleet_cfg: Any) -> None:
+    """``verify = true`` uses the system store, which does not hold the mock's CA."""
+    async with small_fleet(["healthy", "healthy"]) as fleet:
+        strict, lax = (p.name for p in fleet.publishers)
+        config = fleet_cfg(fleet, overrides={strict: {"verify": True}, lax: {"verify": False}})
+        async with PollEngine(config) as engine:
+            first, second = await engine.poll_once()
+    assert first.result.error is not None and first.result.error.kind == "tls"
+    assert second.result.ok
