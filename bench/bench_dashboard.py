@@ -159,6 +159,14 @@ def render_all_rows(statuses: dict[str, ClusterStatus]) -> float:
     return time.perf_counter() - start
 
 
+def _shows(app: LicdashApp, table: Any, fleet: FleetState) -> Callable[[], bool]:
+    return lambda: app.fleet is fleet and table._statuses is fleet.statuses
+
+
+def _selects(table: Any, cluster: str) -> Callable[[], bool]:
+    return lambda: table.selected_cluster == cluster
+
+
 async def run(n: int, refreshes: int, presses: int) -> dict[str, Any]:
     fleets = make_fleets(n, max(refreshes, 2) + 1)
     source = StaticSource(fleets[0])
@@ -184,11 +192,10 @@ async def run(n: int, refreshes: int, presses: int) -> dict[str, Any]:
         for i in range(1, refreshes + 1):
             fleet = FleetState(statuses=fleets[i], updated_at=NOW)
             await pilot.pause()
+            armed = probe.expect(_shows(app, table, fleet))
             c0, w0 = time.thread_time(), time.perf_counter()
             app.post_message(FleetUpdated(fleet))
-            done = await probe.frame_where(
-                lambda f=fleet: app.fleet is f and table._statuses is f.statuses
-            )
+            done = await probe.wait(armed)
             cpu.append(time.thread_time() - c0)
             wall.append(done - w0)
         results["refresh_cpu_ms"] = statistics.median(cpu) * 1000
@@ -215,7 +222,7 @@ async def run(n: int, refreshes: int, presses: int) -> dict[str, Any]:
                 target = table.selected_cluster
                 index = table.clusters.index(target) if target else 0
                 expected = table.clusters[min(index + 1, len(table.clusters) - 1)]
-                armed = probe.expect(lambda e=expected: table.selected_cluster == e)
+                armed = probe.expect(_selects(table, expected))
                 t0 = time.perf_counter()
                 await pilot.press("j")
                 at = await probe.wait(armed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.binding import Binding
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
@@ -184,7 +185,7 @@ async def test_help_lists_every_key(make_app: Callable[..., Any]) -> None:
         assert isinstance(h.app.screen, HelpScreen)
         listed = {item.description for item in h.app.screen.keys}
         for binding in [*FleetTable.BINDINGS, *FleetScreen.BINDINGS, *type(h.app).BINDINGS]:
-            assert binding.description in listed  # type: ignore[union-attr]
+            assert isinstance(binding, Binding) and binding.description in listed
         assert "Command palette" in listed or any("palette" in d.lower() for d in listed)
         await pilot.press("escape")
         assert h.app.screen is fleet_screen
@@ -353,3 +354,16 @@ async def test_quit_stops_the_source(make_app: Callable[..., Any]) -> None:
         await pilot.pause()
     assert h.source.started and h.source.stopped
     assert h.app.return_code in (0, None)
+
+
+async def test_typing_in_the_filter_never_triggers_app_keys(make_app: Callable[..., Any]) -> None:
+    h = make_app()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await type_text(pilot, "q1234pert?")
+        await pilot.pause()
+        assert isinstance(h.app.screen, FleetScreen) and h.app.current_mode == "fleet"
+        assert h.app.screen.query_one(FilterInput).value == "q1234pert?"
+        assert h.source.polls == [] and not h.source.paused and h.app.theme == "dark"
+        assert h.app.is_running
