@@ -188,7 +188,10 @@ class LiveSource(StoreQueries):
 
         def run() -> None:
             if self._engine is not None:
-                action(self._engine)
+                try:
+                    action(self._engine)
+                except KeyError as exc:  # a cluster the engine does not know (any more)
+                    self._post_error(exc)
                 if self._wake is not None:
                     self._wake.set()
 
