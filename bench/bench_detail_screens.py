@@ -19,7 +19,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
 
 from collectors.model import (
     Authorization,
@@ -137,7 +137,7 @@ async def run(n: int, repeats: int) -> dict[str, list[float]]:
                     timed(screen._refresh)
                 )
             figures.setdefault("deadlines: refresh, nothing changed", []).append(
-                timed(screen._refresh)
+                timed(partial(screen._refresh, force=True))
             )
             await measure("entitlements: first roll-up", lambda: app.switch_mode("entitlements"))
             await pilot.pause()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -13,7 +14,11 @@ from textual.widgets import DataTable, Footer, Static
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
 from dashboard.screens.detail_host import go_back, host, is_visible
+from dashboard.state import FleetState
 from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, grouped
+
+REDRAW_AFTER = timedelta(seconds=1)
+"""The same fleet is drawn again only when the clock moved this much (relative times)."""
 
 
 class DeadlinesScreen(Screen[None]):
@@ -31,6 +36,11 @@ class DeadlinesScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back"),
     ]
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self._drawn_fleet: FleetState | None = None
+        self._drawn_at: datetime | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="heading")
@@ -52,11 +62,16 @@ class DeadlinesScreen(Screen[None]):
             self._refresh()
 
     def _theme_changed(self, _theme: Theme) -> None:
-        self._refresh()
+        self._refresh(force=True)
 
-    def _refresh(self) -> None:
+    def _refresh(self, *, force: bool = False) -> None:
         app = host(self)
-        now, statuses = app.clock(), app.fleet.statuses
+        fleet, now = app.fleet, app.clock()
+        fresh = self._drawn_at is not None and abs(now - self._drawn_at) < REDRAW_AFTER
+        if not force and fleet is self._drawn_fleet and fresh:
+            return  # mount and resume both ask: this fleet at this time is drawn already
+        self._drawn_fleet, self._drawn_at = fleet, now
+        statuses = fleet.statuses
         entries = collect_deadlines(statuses)
         zones = {name: app.cluster_zone(name) for name in statuses}
         counts = {group: len(items) for group, items in grouped(entries, now).items()}

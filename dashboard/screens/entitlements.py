@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -13,7 +14,11 @@ from textual.widgets import DataTable, Footer, Static
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
 from dashboard.screens.detail_host import go_back, host, is_visible
+from dashboard.state import FleetState
 from dashboard.widgets.entitlement_rollup import HolderTable, Rollup, RollupTable, rollup
+
+REDRAW_AFTER = timedelta(seconds=1)
+"""The same fleet is drawn again only when the clock moved this much (relative times)."""
 
 
 class EntitlementsScreen(Screen[None]):
@@ -35,6 +40,8 @@ class EntitlementsScreen(Screen[None]):
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self._rollups: dict[str, Rollup] = {}
+        self._drawn_fleet: FleetState | None = None
+        self._drawn_at: datetime | None = None
         self._holders_of: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -59,10 +66,16 @@ class EntitlementsScreen(Screen[None]):
             self._refresh()
 
     def _theme_changed(self, _theme: Theme) -> None:
-        self._refresh()
+        self._refresh(force=True)
 
-    def _refresh(self) -> None:
-        statuses = host(self).fleet.statuses
+    def _refresh(self, *, force: bool = False) -> None:
+        app = host(self)
+        fleet, now = app.fleet, app.clock()
+        fresh = self._drawn_at is not None and abs(now - self._drawn_at) < REDRAW_AFTER
+        if not force and fleet is self._drawn_fleet and fresh:
+            return  # mount and resume both ask: this fleet at this time is drawn already
+        self._drawn_fleet, self._drawn_at = fleet, now
+        statuses = fleet.statuses
         rollups = rollup(statuses)
         self._rollups = {r.tag: r for r in rollups}
         total = sum(r.total for r in rollups)
