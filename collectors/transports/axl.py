@@ -20,7 +20,6 @@ import importlib.util
 import math
 import socket
 import ssl
-import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -68,20 +67,6 @@ ENVELOPE = (
 SESSION_COOKIES = ("JSESSIONIDSSO", "JSESSIONID")
 
 
-def _stop_sniffio_rescans() -> None:
-    """Make httpcore's per-request ``import sniffio`` cheap when sniffio is absent.
-
-    httpcore 1.0 runs ``import sniffio`` each time it sets up a lock (several times per
-    request). anyio 4.x no longer installs sniffio, and a failed import is not cached:
-    every attempt rescans ``sys.path``, about 0.3 ms of CPU, over a third of a poll's
-    cost. Recording the absence in ``sys.modules`` makes the import fail at once, which
-    is exactly what httpcore expects (it then assumes asyncio). Nothing changes when
-    sniffio is installed.
-    """
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
 def _default_parse() -> ParseFn:
     from collectors.parsing import parse_axl
 
@@ -115,7 +100,6 @@ class AxlTransport:
         network: Literal["asyncio", "anyio"] = "asyncio",
         parse: ParseFn | None = None,
     ) -> None:
-        _stop_sniffio_rescans()
         self._secrets = secrets
         # Connect gets part of the poll's budget, so an unreachable host is reported as a
         # connect timeout before the engine's overall per-poll timeout fires.
