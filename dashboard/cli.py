@@ -39,7 +39,12 @@ def _load(module: str) -> _Command:
     return cast(_Command, importlib.import_module(module))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with ``only`` set, one whose other sub-commands are stubs.
+
+    Loading just the chosen command's module keeps start-up fast and means a broken
+    optional module cannot stop an unrelated command from running.
+    """
     parser = argparse.ArgumentParser(
         prog="licdash",
         description="Watch Cisco Smart Licensing across many CUCM clusters.",
@@ -49,15 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)
-        _load(module).add_arguments(sp)
+        if only is None or only == name:
+            _load(module).add_arguments(sp)
         sp.set_defaults(_module=module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(args_list or ["demo"])
+    args_list = args_list or ["demo"]
+    chosen = args_list[0] if args_list[0] in COMMANDS else None
+    args = build_parser(chosen).parse_args(args_list)
     try:
         return _load(args._module).run(args)
     except KeyboardInterrupt:
