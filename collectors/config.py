@@ -127,7 +127,11 @@ class ClusterConfig(_Model):
     ssh_port: int = Field(22, ge=1, le=65535)
     """CLI transport: the publisher's SSH port."""
     known_hosts: str | None = None
-    """CLI transport: known_hosts file used to check the publisher's host key."""
+    """CLI transport: known_hosts file used to check the publisher's host key
+    (default ``<config dir>/known_hosts``)."""
+    trust_on_first_use: bool = False
+    """CLI transport: accept and record the host key of a publisher ``known_hosts`` does
+    not list yet. A changed key is always refused."""
     ssh_key: str | None = None
     """CLI transport: private key file for the platform administrator."""
     ssh_username: str | None = None

@@ -27,7 +27,13 @@ from typing import Self
 from collectors.backoff import DueQueue, RandomFn, Schedule
 from collectors.cluster_state import ClusterState, CycleStats, CycleTracker, ReloadChanges
 from collectors.config import ClusterConfig, LicdashConfig
-from collectors.errors import CliError, LicdashError, ReadTimeoutError
+from collectors.errors import (
+    AxlNotFoundError,
+    CliError,
+    LicdashError,
+    ReadTimeoutError,
+    UnsupportedVersionError,
+)
 from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
 from collectors.secrets import SecretResolver
 from collectors.severity import Thresholds
@@ -58,6 +64,7 @@ class PollEngine:
         sleep: Sleep = asyncio.sleep,
         random: RandomFn = _random.random,
         secrets: SecretResolver | None = None,
+        accept_new_host_keys: bool = False,
     ) -> None:
         self._config = config
         self._clock = clock
@@ -66,6 +73,9 @@ class PollEngine:
         self._random = random
         self._secrets = secrets or SecretResolver()
         self._owned: list[Transport] = []
+        # The CLI transport (and asyncssh) loads only when a cli/auto cluster needs it.
+        self._lazy_cli = transports is None
+        self._accept_new_host_keys = accept_new_host_keys
         if transports is None:
             axl = AxlTransport(
                 secrets=self._secrets,
@@ -266,12 +276,12 @@ class PollEngine:
         settings = self._config.settings
         started_at = self._clock()
         t0 = self._now_mono()
-        transport_name = "axl" if cluster.transport in ("axl", "auto") else "cli"
+        tried = ["axl" if cluster.transport in ("axl", "auto") else "cli"]
         answer: Answer | None = None
         error: ErrorInfo | None = None
         try:
             async with asyncio.timeout(settings.timeout):
-                answer = await self._via_transports(cluster, started_at)
+                answer = await self._via_transports(cluster, started_at, tried)
         except TimeoutError:
             exc = ReadTimeoutError(
                 f"no complete answer from {cluster.publisher} within {settings.timeout:g} s",
@@ -308,12 +318,17 @@ class PollEngine:
             started_at=started_at,
             duration_s=duration,
             error=error,
-            transport=transport_name,
+            transport=tried[-1],
         )
 
-    async def _via_transports(self, cluster: ClusterConfig, now: datetime) -> Answer:
+    async def _via_transports(
+        self, cluster: ClusterConfig, now: datetime, tried: list[str]
+    ) -> Answer:
+        """Poll over the cluster's transport; ``auto`` moves from AXL to the CLI only when
+        AXL is absent (404) or lacks the operation on every version (CUCM 12.0)."""
         order = {"axl": ["axl"], "cli": ["cli"], "auto": ["axl", "cli"]}[cluster.transport]
-        available = [self._transports[n] for n in order if n in self._transports]
+        found = [self._transport(n) for n in order]
+        available = [t for t in found if t is not None]
         if not available:
             raise CliError(
                 f"no {cluster.transport} transport is available in this collector",
@@ -321,12 +336,27 @@ class PollEngine:
                 field="transport",
             )
         for i, transport in enumerate(available):
+            tried.append(transport.name)
             try:
                 return await transport.poll(cluster, now=now, thresholds=self._thresholds)
-            except LicdashError:
+            except (AxlNotFoundError, UnsupportedVersionError):
                 if i == len(available) - 1:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _transport(self, name: str) -> Transport | None:
+        transport = self._transports.get(name)
+        if transport is None and name == "cli" and self._lazy_cli:
+            from collectors.transports.cli import CliTransport
+
+            transport = CliTransport(
+                secrets=self._secrets,
+                timeout=self._config.settings.timeout,
+                accept_new_host_keys=self._accept_new_host_keys,
+            )
+            self._transports[name] = transport
+            self._owned.append(transport)
+        return transport
 
     def _record(self, cluster: ClusterConfig, result: PollResult) -> PollUpdate:
         state = self._states.get(cluster.name)

@@ -229,13 +229,19 @@ class CliSession:
             await self.close()
             raise
 
-    async def close(self) -> None:
+    def abort(self) -> asyncssh.SSHClientConnection | None:
+        """Drop the shell and the connection now; returns the connection to await."""
         process, conn = self._process, self._conn
         self._process = self._conn = None
         if process is not None:
             process.close()
         if conn is not None:
             conn.close()
+        return conn
+
+    async def close(self) -> None:
+        conn = self.abort()
+        if conn is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.wait_closed(), 1.0)
 
@@ -477,7 +483,6 @@ class CliTransport:
         self._parse = parse
         self._sessions: dict[str, CliSession] = {}
         self._files: dict[Path, KnownHostsFile] = {}
-        self._closing: set[asyncio.Task[None]] = set()
 
     def session(self, cluster: str) -> CliSession | None:
         """The cluster's current session, if one was opened (for tests and metrics)."""
@@ -532,15 +537,14 @@ class CliTransport:
         return Answer(snapshot=snapshot, raw=text, transport=self.name)
 
     def forget(self, cluster: str) -> None:
+        """Close the cluster's session (its config changed or it was removed)."""
         session = self._sessions.pop(cluster, None)
         if session is not None:
-            task = asyncio.get_running_loop().create_task(session.close())
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+            session.abort()
 
     async def aclose(self) -> None:
         sessions, self._sessions = list(self._sessions.values()), {}
-        await asyncio.gather(*(s.close() for s in sessions), *self._closing)
+        await asyncio.gather(*(s.close() for s in sessions))
 
 
 def _default_parse() -> Callable[..., LicenseSnapshot]:
