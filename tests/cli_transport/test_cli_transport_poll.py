@@ -10,7 +10,7 @@ import asyncssh
 import pytest
 
 from collectors.config import ClusterConfig, parse_config
-from collectors.errors import SshAuthError
+from collectors.errors import HostKeyError, SshAuthError
 from collectors.model import RegistrationStatus
 from collectors.secrets import SecretResolver
 from collectors.severity import Thresholds
@@ -141,3 +141,21 @@ async def test_accept_new_host_keys_records_unknown_hosts(make_vos, tmp_path: Pa
     finally:
         await transport.aclose()
     assert f"[127.0.0.1]:{vos.port} ssh-ed25519 " in (tmp_path / "known_hosts").read_text()
+
+
+async def test_trust_on_first_use_from_the_cluster_config(make_vos, tmp_path: Path) -> None:
+    vos = await make_vos()
+    strict = cluster_config(tmp_path, vos.port)
+    trusting = cluster_config(tmp_path, vos.port, "trust_on_first_use = true")
+    transport = CliTransport(secrets=SecretResolver())
+    try:
+        with pytest.raises(HostKeyError):
+            await transport.poll(strict, now=NOW, thresholds=Thresholds())
+        assert not (tmp_path / "known_hosts").exists()
+        await transport.poll(trusting, now=NOW, thresholds=Thresholds())
+        transport.forget(strict.name)
+        answer = await transport.poll(strict, now=NOW, thresholds=Thresholds())
+    finally:
+        await transport.aclose()
+    assert answer.snapshot.source == "cli"
+    assert len((tmp_path / "known_hosts").read_text().splitlines()) == 1
