@@ -6,9 +6,11 @@ is exactly one writer). A batch is flushed when it holds one cycle's worth of up
 (one per cluster) or ``flush_interval`` seconds after its first update, whichever comes
 first. A batch the store refuses is kept and retried with the next one.
 
-Hooks for what comes later: :meth:`Daemon.reload` (a SIGHUP handler calls it),
-:meth:`Daemon.add_listener` (a metrics exporter or a JSON log line per result), and
-:attr:`Daemon.engine` (``statuses()`` and ``last_cycle`` for a ``/metrics`` scrape).
+Service hooks: :meth:`Daemon.reload_from` (the SIGHUP handler: a config that fails to
+load is reported and the old one kept), :meth:`Daemon.stop` (SIGTERM/SIGINT: the writer
+drains every result already produced before :meth:`run` returns), :meth:`Daemon.add_listener`
+(a per-result hook) and :attr:`Daemon.engine` (``statuses()`` and ``last_cycle``, which
+:mod:`collectors.metrics` reads at scrape time).
 """
 
 from __future__ import annotations
@@ -58,6 +60,15 @@ class OnceReport:
         )
 
 
+def _named(names: Sequence[str], what: str, limit: int = 5) -> str:
+    """``2 added (a, b)``; ``0 added``; long lists end in ``and N more``."""
+    if not names:
+        return f"0 {what}"
+    shown = ", ".join(names[:limit])
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"{len(names)} {what} ({shown}{more})"
+
+
 class Daemon:
     """Runs the engine, writes every result to the store, stops cleanly."""
 
@@ -89,14 +100,30 @@ class Daemon:
     def reload(self, config: LicdashConfig) -> ReloadChanges:
         """Adopt a new config without losing state of unchanged clusters."""
         changes = self.engine.reload(config)
+        if not changes.any:
+            log.info("config reloaded: nothing changed")
+            return changes
         log.info(
-            "config reloaded: %d added, %d removed, %d changed%s",
-            len(changes.added),
-            len(changes.removed),
-            len(changes.changed),
-            ", settings changed" if changes.settings_changed else "",
+            "config reloaded: %s, %s, %s%s",
+            _named(changes.added, "added"),
+            _named(changes.removed, "removed"),
+            _named(changes.changed, "changed"),
+            "; settings changed" if changes.settings_changed else "",
         )
         return changes
+
+    def reload_from(self, load: Callable[[], LicdashConfig]) -> ReloadChanges | None:
+        """Load a config with ``load`` and adopt it; on any problem log it, keep the old
+        config and return None. A running collector never dies of a bad edit."""
+        try:
+            config = load()
+        except LicdashError as exc:
+            log.error("config reload refused, keeping the old config: %s", exc)
+            return None
+        except Exception:
+            log.exception("config reload failed unexpectedly, keeping the old config")
+            return None
+        return self.reload(config)
 
     def stop(self) -> None:
         """Ask :meth:`run` to finish (safe from a signal handler in the loop)."""

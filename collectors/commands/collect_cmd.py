@@ -2,21 +2,36 @@
 
 ``--once`` polls each cluster one time, shows progress on a terminal (stderr) and ends
 with ``polled N publishers: X ok, Y failed in T s``; failed publishers are data, so it
-exits 0 whenever the cycle ran. Without ``--once`` it polls on schedule until SIGINT or
-SIGTERM, then finishes the store write and exits 0.
+exits 0 whenever the cycle ran. Without ``--once`` it runs as a service:
 
-Exit 2: the config is bad. Exit 1: the store cannot be opened (locked, unwritable).
+* SIGINT/SIGTERM: stop scheduling, write every result already produced, exit 0;
+* SIGHUP: re-read ``--config``; log what changed, or what is wrong while the old
+  config stays in force;
+* ``--metrics-port P`` serves Prometheus metrics on ``--metrics-host`` (127.0.0.1
+  unless told otherwise) from a thread;
+* ``--log-format json`` logs one JSON object per line on stderr.
+
+Exit 2: the config is bad or the metrics port cannot be bound. Exit 1: the store cannot
+be opened (another collector holds it, or it is unwritable).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collectors.config import LicdashConfig
     from collectors.daemon import Daemon
+    from collectors.metrics import MetricsServer
+
+    Loader = Callable[[], LicdashConfig]
+
+log = logging.getLogger("collectors.collect")
 
 EXIT_OK = 0
 EXIT_STORE = 1
@@ -51,6 +66,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="log every failed poll, not only the first"
     )
+    parser.add_argument(
+        "--metrics-port",
+        metavar="P",
+        type=_port,
+        default=None,
+        help="serve Prometheus metrics on this port (9464 is customary; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--metrics-host",
+        metavar="ADDR",
+        default="127.0.0.1",
+        help="address for --metrics-port (default 127.0.0.1; 0.0.0.0 exposes it: firewall it)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("human", "json"),
+        default="human",
+        help="stderr logs as human-readable lines (default) or one JSON object per line",
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port (0-65535): {text!r}")
+    return int(text)
 
 
 def with_interval(config: LicdashConfig, interval: float | None) -> LicdashConfig:
@@ -71,22 +111,30 @@ def run(args: argparse.Namespace) -> int:
     from collectors.errors import ConfigError, StoreError
     from collectors.logs import config_secrets, setup_logging
 
-    redactor = setup_logging(level=logging.DEBUG if args.verbose else logging.INFO)
-    try:
+    level = logging.DEBUG if args.verbose else logging.INFO
+    redactor = setup_logging(args.log_format, level=level)
+
+    def load() -> LicdashConfig:
         config = with_interval(load_config(args.config), args.interval)
+        redactor.add(config_secrets(config))
+        return config
+
+    try:
+        config = load()
     except ConfigError as exc:
         print(f"licdash collect: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    redactor.add(config_secrets(config))
     store_dir = args.store or paths.default_store_dir()
     try:
-        return asyncio.run(_main(config, str(store_dir), once=args.once))
+        return asyncio.run(_main(config, str(store_dir), args=args, load=load))
     except StoreError as exc:
-        print(f"licdash collect: store {store_dir}: {exc}", file=sys.stderr)
+        print(f"licdash collect: {exc}\n  {exc.hint}", file=sys.stderr)
         return EXIT_STORE
 
 
-async def _main(config: LicdashConfig, store_dir: str, *, once: bool) -> int:
+async def _main(
+    config: LicdashConfig, store_dir: str, *, args: argparse.Namespace, load: Loader
+) -> int:
     import asyncio
     import signal
 
@@ -96,19 +144,58 @@ async def _main(config: LicdashConfig, store_dir: str, *, once: bool) -> int:
     store = await asyncio.to_thread(SnapshotStore.open, store_dir)
     try:
         daemon = Daemon(config, store)
-        if once:
+        if args.once:
             return await _once(daemon)
+        try:
+            server = _start_metrics(daemon, args)
+        except OSError as exc:
+            where = f"{args.metrics_host}:{args.metrics_port}"
+            reason = exc.strerror or str(exc)
+            print(f"licdash collect: cannot serve metrics on {where}: {reason}", file=sys.stderr)
+            return EXIT_CONFIG
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, daemon.stop)
+        handlers = {
+            signal.SIGINT: daemon.stop,
+            signal.SIGTERM: daemon.stop,
+            signal.SIGHUP: lambda: _reload(daemon, load),
+        }
+        for sig, handler in handlers.items():
+            loop.add_signal_handler(sig, handler)
+        log.info(
+            "collecting %d clusters into %s (pid %d)",
+            len(config.clusters),
+            store_dir,
+            os.getpid(),
+        )
         try:
             await daemon.run()
         finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in handlers:
                 loop.remove_signal_handler(sig)
+            if server is not None:
+                server.close()
+        log.info("stopped: %d results written, %d lost", daemon.written, daemon.dropped)
         return EXIT_OK
     finally:
         await asyncio.to_thread(store.close)
+
+
+def _reload(daemon: Daemon, load: Loader) -> None:
+    log.info("SIGHUP: reloading the config")
+    daemon.reload_from(load)
+
+
+def _start_metrics(daemon: Daemon, args: argparse.Namespace) -> MetricsServer | None:
+    """The metrics endpoint (None when not asked for); OSError when it cannot listen."""
+    if args.metrics_port is None:
+        return None
+    from collectors.metrics import MetricsServer, fleet_registry
+
+    engine = daemon.engine
+    registry = fleet_registry(engine.statuses, cycle=lambda: engine.last_cycle)
+    server = MetricsServer(registry, host=args.metrics_host, port=args.metrics_port)
+    log.info("metrics on %s", server.url)
+    return server
 
 
 async def _once(daemon: Daemon) -> int:
