@@ -38,10 +38,11 @@ Process series: ``licdash_clusters``, ``licdash_clusters_by_severity``,
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, TypeVar
 
 from prometheus_client.core import (
     GaugeMetricFamily,
@@ -56,6 +57,7 @@ from collectors.errors import LicdashError
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
 from collectors.results import ClusterStatus
 
+_T = TypeVar("_T")
 StatusProvider = Callable[[], Mapping[str, ClusterStatus]]
 StaleThreshold = Callable[[str], timedelta | None]
 """Cluster name -> how old its last good poll may be (``stale_after`` x its interval)."""
@@ -313,6 +315,25 @@ class FleetCollector:
 
         yield from (info, up, duration, last_poll, last_ok, since_ok, stale, failures, error)
         yield from (registration, authorization, sev_state, sev_value, entitlements, deadlines)
+
+
+def in_loop(
+    loop: asyncio.AbstractEventLoop, fn: Callable[[], _T], *, timeout: float = 10.0
+) -> Callable[[], _T]:
+    """Wrap ``fn`` so that a scrape thread runs it in ``loop``'s thread and gets its value.
+
+    The engine keeps its per-cluster state in its event loop; reading it from the HTTP
+    server's thread would race with polls and reloads. The value ``fn`` returns there
+    (``engine.statuses()``: an immutable mapping of frozen statuses) is safe to hand over.
+    """
+
+    async def call() -> _T:
+        return fn()
+
+    def provider() -> _T:
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout)
+
+    return provider
 
 
 def fleet_registry(

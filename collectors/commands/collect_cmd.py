@@ -189,10 +189,14 @@ def _start_metrics(daemon: Daemon, args: argparse.Namespace) -> MetricsServer | 
     """The metrics endpoint (None when not asked for); OSError when it cannot listen."""
     if args.metrics_port is None:
         return None
-    from collectors.metrics import MetricsServer, fleet_registry
+    import asyncio
+
+    from collectors.metrics import MetricsServer, fleet_registry, in_loop
 
     engine = daemon.engine
-    registry = fleet_registry(engine.statuses, cycle=lambda: engine.last_cycle)
+    # Scrapes run in the server's thread; the engine's state lives in this loop.
+    statuses = in_loop(asyncio.get_running_loop(), engine.statuses)
+    registry = fleet_registry(statuses, cycle=lambda: engine.last_cycle)
     server = MetricsServer(registry, host=args.metrics_host, port=args.metrics_port)
     log.info("metrics on %s", server.url)
     return server

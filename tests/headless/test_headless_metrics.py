@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import subprocess
+import threading
 import urllib.request
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -18,6 +20,7 @@ from collectors.metrics import (
     MetricsServer,
     error_kind_label,
     fleet_registry,
+    in_loop,
     render,
 )
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
@@ -224,3 +227,23 @@ def test_metrics_server_serves_a_scrapeable_page(status_factory, now) -> None:
         server.close()
     families = {f.name: f for f in text_string_to_metric_families(page)}
     assert families["licdash_severity"].samples[0].value == Severity.WARNING.rank
+
+
+def test_in_loop_reads_statuses_in_the_engine_thread() -> None:
+    """A scrape thread never touches the engine's state itself: the read runs in its loop."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        seen: list[int] = []
+
+        def statuses() -> Mapping[str, ClusterStatus]:
+            seen.append(threading.get_ident())
+            return MappingProxyType({})
+
+        assert in_loop(loop, statuses)() == {}
+        assert seen == [thread.ident]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
