@@ -41,6 +41,7 @@ _COMMAND_ERRORS: Final = (
     re.compile(r"^\s*(?:-\S+: )?\S+: command not found\s*$", re.IGNORECASE | re.MULTILINE),
 )
 
+_PROMPT_TAIL: Final = 80
 MAX_PAGES: Final = 100
 """More pager stops than any licence report needs: the pager is looping."""
 MAX_IDLE_PAGES: Final = 3
@@ -92,7 +93,8 @@ class OutputReader:
                 return Step.PAGER_STUCK
             # A prompt can't follow an unanswered pager stop in the same chunk.
             return Step.PAGER
-        if _PROMPT_AT_END.search(self._buffer):
+        # The prompt ends the stream: look at the tail only (a poll reads kilobytes).
+        if _PROMPT_AT_END.search(self._buffer[-_PROMPT_TAIL:]):
             return Step.PROMPT
         return Step.MORE
 
