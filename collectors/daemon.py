@@ -99,16 +99,23 @@ class Daemon:
 
     def reload(self, config: LicdashConfig) -> ReloadChanges:
         """Adopt a new config without losing state of unchanged clusters."""
+        before = self.engine.config.settings
         changes = self.engine.reload(config)
         if not changes.any:
             log.info("config reloaded: nothing changed")
             return changes
+        after = config.settings
+        settings = [
+            f"{key} {getattr(before, key)} -> {getattr(after, key)}"
+            for key in type(after).model_fields
+            if getattr(before, key) != getattr(after, key)
+        ]
         log.info(
             "config reloaded: %s, %s, %s%s",
             _named(changes.added, "added"),
             _named(changes.removed, "removed"),
             _named(changes.changed, "changed"),
-            "; settings changed" if changes.settings_changed else "",
+            f"; settings: {', '.join(settings)}" if settings else "",
         )
         return changes
 
