@@ -115,3 +115,22 @@ async def test_a_login_slower_than_the_poll_timeout_is_a_cli_timeout(tmp_path: P
     assert update.result.error is not None
     assert update.result.error.kind == "cli_timeout"
     assert update.result.transport == "cli"
+
+
+async def test_a_failed_fallback_is_reported_as_the_cli_failure(tmp_path: Path) -> None:
+    async with MockFleet(scenarios=["auth_failure"], seed=2, ssh=True) as refusing:
+        config = config_of(refusing, tmp_path, transport="auto")
+        secrets = SecretResolver()
+        transports = {
+            "axl": AxlTransport(secrets=secrets, http_transport=_axl_answering(404)),
+            "cli": CliTransport(secrets=secrets),
+        }
+        try:
+            async with PollEngine(config, transports=transports, secrets=secrets) as engine:
+                (update,) = await engine.poll_once()
+        finally:
+            for t in transports.values():
+                await t.aclose()
+    assert update.result.transport == "cli"
+    assert update.result.error is not None and update.result.error.kind == "ssh_auth"
+    assert refusing.publishers[0].password not in update.result.error.message
