@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -183,3 +186,27 @@ def test_config_adds_never_polled_clusters_and_thresholds(
         "stale": False, "last_seen": None, "consecutive_failures": 0, "last_error": None,
     }  # fmt: skip
     assert code == 3
+
+
+def test_licdash_status_in_a_shell_pipeline(tmp_path, status_factory, real_now) -> None:
+    """The real command line: plain text into a pipe, the exit code for the shell."""
+    store = write_store(
+        tmp_path / "store",
+        [
+            status_factory("lon", S.WARNING, now=real_now),
+            status_factory("par", S.OK, now=real_now),
+        ],
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"}
+    out = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "status", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert out.returncode == 1, out.stderr
+    assert "\x1b[" not in out.stdout  # stdout is a pipe here: no colour codes
+    lines = out.stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:3]] == ["lon", "par"]
+    assert lines[-1].startswith("2 clusters: 0 critical, 0 unknown, 1 warning, 1 ok")
