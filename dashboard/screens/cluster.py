@@ -69,7 +69,7 @@ class ClusterScreen(Screen[None]):
         max-height: 14;
     }
     ClusterScreen #summary {
-        width: 52;
+        width: 1fr;
         padding: 0 1;
     }
     ClusterScreen RemediationList {
@@ -203,6 +203,7 @@ class ClusterScreen(Screen[None]):
             names = {e.tag: e.name for e in status.last_good.entitlements}
         sparkline = self.query_one(CountSparkline)
         sparkline.names = names
+        sparkline.window = (now - HISTORY_WINDOW, now)
         sparkline.series = message.series
         self._history_errors = message.errors
         self._render_errors()

@@ -8,7 +8,12 @@ from typing import Literal
 
 from rich.text import Text
 
-from collectors.model import LicenseSnapshot, Severity
+from collectors.model import (
+    AuthorizationStatus,
+    LicenseSnapshot,
+    RegistrationStatus,
+    Severity,
+)
 from dashboard.format import relative
 from dashboard.widgets.nav_table import NavTable
 from dashboard.widgets.severity_colors import SEVERITY_VAR, rich_style, urgency
@@ -47,10 +52,23 @@ def timer_rows(snap: LicenseSnapshot) -> list[TimerRow]:
     ]
     if auth.evaluation_remaining_days is not None:
         end = snap.collected_at + timedelta(days=auth.evaluation_remaining_days)
-        rows.append(
-            TimerRow("Evaluation ends", end, "hard", f"{auth.evaluation_remaining_days:g} d left")
-        )
+        left = f"{auth.evaluation_remaining_days:g} d left"
+        if in_evaluation(snap):
+            rows.append(TimerRow("Evaluation ends", end, "hard", left))
+        else:  # the unused balance a registered product keeps: not a deadline
+            rows.append(TimerRow("Evaluation (unused)", end, "past", f"{left}, not in use"))
     return rows
+
+
+def in_evaluation(snap: LicenseSnapshot) -> bool:
+    """The product runs on its evaluation period (so its end is a hard deadline)."""
+    return snap.authorization.status in (
+        AuthorizationStatus.EVALUATION,
+        AuthorizationStatus.EVALUATION_EXPIRED,
+    ) or snap.registration.status in (
+        RegistrationStatus.UNREGISTERED,
+        RegistrationStatus.UNKNOWN,
+    )
 
 
 def timer_severity(row: TimerRow, now: datetime) -> Severity | None:

@@ -95,7 +95,12 @@ async def test_history_comes_from_a_thread_worker_as_timeline_and_sparkline(
         assert changes[-1] == "first seen: registered, evaluation"
         spark = app.screen.query_one(CountSparkline)
         assert set(spark.series) == {k for k in source.series["emea-lon-cucm1"]}
-        assert "Licences in use: 160 now" in str(spark.query_one("Label").render())
+        caption = str(spark.query_one("Label").render())
+        assert "Licences in use, 2026-02-19 to 2026-03-01: 160 now, 140 at the start" in caption
+        # the unchanged Enhanced count gets a caption, not a flat bar
+        labels = [str(label.render()) for label in spark.query("Label")]
+        assert "Enhanced: 40 (unchanged)" in labels
+        assert len(spark.query("Sparkline")) == 2  # the total and CUWL
 
 
 async def test_v_toggles_the_raw_response(make_app: Any, source: Any) -> None:
