@@ -189,3 +189,24 @@ async def test_export_from_the_app_confirms_path_and_count(
         assert (tmp_path / "x.json").is_file()
         messages = [n.message for n in app._notifications]
         assert f"Wrote 4 records to {tmp_path / 'x.json'}" in messages
+
+
+async def test_detail_screens_run_under_no_color(
+    store_dir: Path,
+    statuses: dict[str, ClusterStatus],
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = LicdashApp(StaticSource(statuses, store_dir=store_dir), clock=lambda: now)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for key in ("2", "3", "4"):
+            await pilot.press(key)
+            await settle(app, pilot)
+        app.open_cluster("amer-nyc-cucm2")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ClusterScreen)
+        # severity still reads without colour: glyph and word
+        assert "✖ critical" in str(screen.query_one("#title").render())  # type: ignore[attr-defined]
