@@ -7,8 +7,9 @@ the wall time per poll is a latency, not a throughput.
 
 * warm: one transport kept across rounds (SSH session / HTTPS connection and cookie
   reused; the first round, which logs in, is not counted);
-* cold: a new transport per round (TCP + SSH login + shell start-up, or TCP + TLS +
-  Basic auth, every poll).
+* cold: a new transport per round, so every poll opens its own connection (each
+  publisher has its own port): TCP + SSH login + shell start-up + ``set cli pagination
+  off``, or TCP + TLS handshake + Basic auth (AXL builds its SSL context once a round).
 
 Run: ``.venv/bin/python bench/bench_cli.py`` (``--quick`` for a smaller run).
 """
