@@ -31,6 +31,8 @@ from dashboard.widgets.severity_colors import SEVERITY_VAR, markup_colour
 from dashboard.widgets.state_timeline import (
     StateTimeline,
     TimelineEntry,
+    coverage_gaps,
+    merge,
     snapshots_of,
     timeline,
 )
@@ -229,9 +231,12 @@ class ClusterScreen(Screen[None]):
         try:
             history = source.history(self.cluster, since=since)
             before = getattr(history, "before", None)
-            entries = timeline(
-                snapshots_of(getattr(history, "changes", ()) or ()),
-                before if isinstance(before, LicenseSnapshot) else None,
+            entries = merge(
+                timeline(
+                    snapshots_of(getattr(history, "changes", ()) or ()),
+                    before if isinstance(before, LicenseSnapshot) else None,
+                ),
+                coverage_gaps(getattr(history, "seen", ()) or ()),
             )
             failures = error_entries(getattr(history, "failures", ()) or ())
         except Exception as exc:  # the store may be absent, locked or corrupt

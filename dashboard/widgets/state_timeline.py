@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -10,7 +11,7 @@ from typing import Any
 from rich.text import Text
 
 from collectors.model import LicenseSnapshot, Severity
-from dashboard.format import relative
+from dashboard.format import human_span, relative
 from dashboard.widgets.nav_table import NavTable
 from dashboard.widgets.severity_colors import severity_text
 
@@ -80,6 +81,37 @@ def timeline(
         previous = snap
     entries.reverse()
     return entries
+
+
+def coverage_gaps(seen: Iterable[Any]) -> list[TimelineEntry]:
+    """Silences between runs of good polls (``start``/``end`` pairs), newest first.
+
+    Only gaps between two runs: before the first run nothing was polled yet, and the
+    current silence is the stale banner's to tell.
+    """
+    runs = sorted(
+        (run.start, run.end)
+        for run in seen
+        if isinstance(getattr(run, "start", None), datetime)
+        and isinstance(getattr(run, "end", None), datetime)
+    )
+    out = []
+    for (_, end), (start, _) in itertools.pairwise(runs):
+        if start > end:
+            out.append(
+                TimelineEntry(
+                    end,
+                    Severity.WARNING,
+                    f"no good poll for {human_span(start - end)} (until {start:%m-%d %H:%M} UTC)",
+                )
+            )
+    out.reverse()
+    return out
+
+
+def merge(*timelines: Sequence[TimelineEntry]) -> list[TimelineEntry]:
+    """Several newest-first timelines as one, newest first."""
+    return sorted((e for t in timelines for e in t), key=lambda e: e.at, reverse=True)
 
 
 class StateTimeline(NavTable):

@@ -146,6 +146,8 @@ async def test_enter_from_a_detail_screen_opens_the_cluster_with_store_history(
         timeline = app.screen.query_one(StateTimeline)
         changes = [texts(timeline, i)[3] for i in range(timeline.row_count)]
         assert "authorization evaluation → authorized" in changes
+        # the 3 hours between the two good polls are a coverage gap from the store
+        assert "no good poll for 3 h (until 03-01 10:00 UTC)" in changes
         await pilot.press("v")
         await settle(app, pilot)
         assert app.screen.query_one("RawView").raw == raw_xml  # type: ignore[attr-defined]

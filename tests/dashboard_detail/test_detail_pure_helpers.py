@@ -10,7 +10,7 @@ from collectors.results import ClusterStatus
 from dashboard.widgets.count_sparkline import resample, total_series, value_at
 from dashboard.widgets.deadline_list import DeadlineEntry, group_of, snapshot_deadlines
 from dashboard.widgets.entitlement_rollup import rollup
-from dashboard.widgets.state_timeline import diff, timeline
+from dashboard.widgets.state_timeline import coverage_gaps, diff, timeline
 from dashboard.widgets.timers import timer_rows, timer_severity
 
 
@@ -105,3 +105,19 @@ def test_rollup_skips_never_polled_clusters(statuses: dict[str, ClusterStatus]) 
     rolled = {r.name: r for r in rollup(statuses)}
     assert sum(len(r.holders) for r in rolled.values()) == 2 + 4 + 1  # CUWL, Enhanced, E.Plus
     assert "amer-chi-cucm5" not in {h.cluster for r in rolled.values() for h in r.holders}
+
+
+def test_coverage_gaps_are_the_silences_between_runs(now: datetime) -> None:
+    from types import SimpleNamespace
+
+    runs = [
+        SimpleNamespace(start=now - timedelta(hours=10), end=now - timedelta(hours=8)),
+        SimpleNamespace(start=now - timedelta(hours=5), end=now - timedelta(hours=1)),
+        SimpleNamespace(start=now - timedelta(minutes=30), end=now),
+    ]
+    gaps = coverage_gaps(runs)
+    assert [g.what for g in gaps] == [
+        "no good poll for 30 min (until 03-01 11:30 UTC)",
+        "no good poll for 3 h (until 03-01 07:00 UTC)",
+    ]
+    assert coverage_gaps(runs[:1]) == []
