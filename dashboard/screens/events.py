@@ -23,6 +23,7 @@ from dashboard.widgets.event_tables import (
     FailureTable,
     TransitionEntry,
     TransitionTable,
+    open_issues,
     transition_entries,
 )
 
@@ -47,6 +48,10 @@ class EventsScreen(Screen[None]):
         padding: 0 1;
         background: $panel;
         text-style: bold;
+    }
+    EventsScreen #open-now {
+        height: auto;
+        padding: 0 1;
     }
     EventsScreen #problem {
         height: auto;
@@ -91,6 +96,7 @@ class EventsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="heading", classes="heading")
+        yield Static(id="open-now")
         yield Static(id="problem")
         yield TransitionTable()
         yield Static("Poll failures", id="failures-heading", classes="heading")
@@ -156,6 +162,7 @@ class EventsScreen(Screen[None]):
 
     def _show(self, message: EventsLoaded) -> None:
         now = host(self).clock()
+        self.query_one("#open-now", Static).update(open_issues(host(self).fleet.statuses))
         names = {
             e.tag: e.name
             for status in host(self).fleet.statuses.values()

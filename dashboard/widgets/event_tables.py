@@ -10,6 +10,7 @@ from typing import Any
 from rich.text import Text
 
 from collectors.model import Severity
+from collectors.results import ClusterStatus
 from dashboard.format import relative
 from dashboard.widgets.error_list import ErrorEntry
 from dashboard.widgets.nav_table import NavTable, Row
@@ -100,7 +101,9 @@ class TransitionTable(NavTable):
         rows: list[Row] = []
         for i, e in enumerate(entries):
             what = e.field
-            if e.subject:
+            if e.subject and e.field == "reachability":
+                what = f"reachability ({e.subject})"  # the subject is the error kind
+            elif e.subject:
                 what = f"{e.field} {names.get(e.subject, e.subject)}"
             new_style = rich_style(self.app, SEVERITY_VAR[e.severity])
             rows.append(
@@ -155,3 +158,25 @@ class FailureTable(NavTable):
                 )
             )
         self.replace_rows(rows)
+
+
+def open_issues(statuses: Mapping[str, ClusterStatus], limit: int = 6) -> str:
+    """What is still wrong now, for the handover: ``1 critical: a · 2 stale: b, c``."""
+    buckets: dict[str, list[str]] = {"critical": [], "unreachable": [], "stale": [], "warning": []}
+    for name, status in sorted(statuses.items()):
+        if status.stale:
+            buckets["stale"].append(name)
+        elif status.unreachable:
+            buckets["unreachable"].append(name)
+        if status.severity is Severity.CRITICAL:
+            buckets["critical"].append(name)
+        elif status.severity is Severity.WARNING:
+            buckets["warning"].append(name)
+    parts = []
+    for label, names in buckets.items():
+        if names:
+            shown = ", ".join(names[:limit]) + (
+                f" +{len(names) - limit}" if len(names) > limit else ""
+            )
+            parts.append(f"{len(names)} {label}: {shown}")
+    return "Open now: " + (" · ".join(parts) if parts else "nothing, every cluster is fine")

@@ -189,6 +189,10 @@ async def test_events_default_to_last_12_hours_and_widen(make_app: Any, source: 
         assert texts(table, 0)[3:] == ["authorization", "authorized", "out of compliance"]
         failures = app.screen.query_one(FailureTable)
         assert column(failures, 2)[0] == "amer-chi-cucm5"
+        open_now = str(app.screen.query_one("#open-now", Static).render())
+        assert "1 critical: amer-nyc-cucm2" in open_now
+        assert "1 stale: emea-par-cucm4" in open_now
+        assert "1 unreachable: amer-chi-cucm5" in open_now
         heading = str(app.screen.query_one("#heading", Static).render())
         assert "last 12 h" in heading and "2 state changes, 4 failures" in heading
         await pilot.press("w", "w")
