@@ -1,15 +1,14 @@
 """The dashboard's export writer: snapshots as JSON or CSV, the screen as SVG.
 
-Writes are atomic (temporary file, fsync, ``os.replace``) and blocking: call
-:func:`write_export` and :func:`write_text_atomic` from a thread worker. Exports hold
-``licdash.snapshot/1`` content only: never a password, never the raw response.
+JSON and CSV use the same renderer as ``licdash export``, so a file saved from the
+dashboard and one from the command line read the same. Writes are atomic (temporary
+file, fsync, ``os.replace``) and blocking: call :func:`write_export` and
+:func:`write_text_atomic` from a thread worker. Exports hold ``licdash.snapshot/1``
+content only: never a password, never the raw response.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -18,35 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar, Final, Literal
 
-from collectors.model import LicenseSnapshot, format_ts
+from collectors.model import LicenseSnapshot
 from collectors.results import ClusterStatus
 
 ExportFormat = Literal["json", "csv", "svg"]
 FORMATS: Final[tuple[ExportFormat, ...]] = ("json", "csv", "svg")
-
-CSV_COLUMNS: Final = (
-    "cluster",
-    "publisher",
-    "source",
-    "collected_at",
-    "severity",
-    "stale",
-    "last_error_kind",
-    "registration",
-    "registration_raw",
-    "authorization",
-    "authorization_raw",
-    "smart_account",
-    "virtual_account",
-    "next_deadline",
-    "next_deadline_at",
-    "next_deadline_days_left",
-    "entitlement",
-    "entitlement_tag",
-    "entitlement_count",
-    "entitlement_status",
-    "entitlement_raw_status",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,74 +55,30 @@ def default_path(fmt: ExportFormat, now: datetime, directory: Path | None = None
     return directory / name if directory else Path(name)
 
 
-def snapshots(statuses: Iterable[ClusterStatus]) -> list[LicenseSnapshot]:
-    """The last good snapshot of each cluster that has one, by cluster name."""
-    found = [s.last_good for s in statuses if s.last_good is not None]
-    return sorted(found, key=lambda snap: snap.cluster)
+def export_rows(statuses: Iterable[ClusterStatus]) -> list[tuple[ClusterStatus, LicenseSnapshot]]:
+    """Each cluster with its last good snapshot, by name (never-polled clusters have none)."""
+    rows = [(s, s.last_good) for s in statuses if s.last_good is not None]
+    return sorted(rows, key=lambda row: row[0].cluster)
 
 
-def json_text(statuses: Iterable[ClusterStatus]) -> tuple[str, int]:
-    """A JSON array of ``licdash.snapshot/1`` objects, and how many."""
-    snaps = snapshots(statuses)
-    body = json.dumps([snap.to_json_dict() for snap in snaps], indent=2, ensure_ascii=False)
-    return body + "\n", len(snaps)
+def render_export(
+    fmt: Literal["json", "csv"], statuses: Iterable[ClusterStatus]
+) -> tuple[bytes, int]:
+    """The file body, exactly as ``licdash export`` writes it, and its record count.
+
+    JSON is an array of ``licdash.snapshot/1`` objects (count: snapshots); CSV has a
+    header and one row per cluster x entitlement, with a byte order mark so spreadsheets
+    read UTF-8 (count: data rows).
+    """
+    from collectors.commands.export_cmd import render
+
+    rows = export_rows(statuses)
+    if fmt == "json":
+        return render("json", rows, bom=False), len(rows)
+    return render("csv", rows, bom=True), sum(max(1, len(s.entitlements)) for _, s in rows)
 
 
-def _cell(value: object) -> str:
-    """A spreadsheet-safe cell: text that a spreadsheet would run as a formula is quoted."""
-    text = "" if value is None else str(getattr(value, "value", value))
-    return "'" + text if text[:1] in ("=", "+", "@") else text
-
-
-def csv_rows(status: ClusterStatus) -> list[list[str]]:
-    """One row per entitlement (one row with empty entitlement columns when none)."""
-    snap = status.last_good
-    error_kind = status.last_error.kind if status.unreachable and status.last_error else None
-    if snap is None:
-        head = [status.cluster, "", "", "", "unknown", status.stale, error_kind]
-        return [[_cell(v) for v in head] + [""] * (len(CSV_COLUMNS) - len(head))]
-    reg, auth = snap.registration, snap.authorization
-    deadline = snap.next_hard_deadline
-    head = [
-        snap.cluster,
-        snap.publisher,
-        snap.source,
-        format_ts(snap.collected_at),
-        snap.severity,
-        status.stale,
-        error_kind,
-        reg.status,
-        reg.raw,
-        auth.status,
-        auth.raw,
-        reg.smart_account,
-        reg.virtual_account,
-        deadline.kind if deadline else None,
-        format_ts(deadline.at) if deadline else None,
-        f"{deadline.days_left:.1f}" if deadline else None,
-    ]
-    if not snap.entitlements:
-        return [[_cell(v) for v in head] + [""] * 5]
-    return [
-        [_cell(v) for v in (*head, e.name, e.tag, e.count, e.status, e.raw_status)]
-        for e in snap.entitlements
-    ]
-
-
-def csv_text(statuses: Iterable[ClusterStatus]) -> tuple[str, int]:
-    """CSV with a header; returns the text and the number of data rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for status in sorted(statuses, key=lambda s: s.cluster):
-        for row in csv_rows(status):
-            writer.writerow(row)
-            count += 1
-    return buffer.getvalue(), count
-
-
-def write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` so a reader sees the old file or the whole new one."""
     directory = path.parent
     if not directory.is_dir():
@@ -157,8 +88,8 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
@@ -173,6 +104,6 @@ def write_export(
     path: Path, fmt: Literal["json", "csv"], statuses: Sequence[ClusterStatus]
 ) -> ExportResult:
     """Write the statuses' snapshots to ``path`` atomically (blocking: use a thread)."""
-    text, count = json_text(statuses) if fmt == "json" else csv_text(statuses)
-    write_text_atomic(path, text)
+    body, count = render_export(fmt, statuses)
+    write_text_atomic(path, body)
     return ExportResult(path, fmt, count)

@@ -66,7 +66,8 @@ async def test_csv_of_the_filtered_clusters(make_app: Any, tmp_path: Path) -> No
         path_input.value = str(tmp_path / "some.csv")
         await pilot.click("#export")
         await finish(app, pilot)
-        rows = list(csv.DictReader(io.StringIO((tmp_path / "some.csv").read_text())))
+        text = (tmp_path / "some.csv").read_text(encoding="utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
         assert {r["cluster"] for r in rows} == {"amer-nyc-cucm2", "apac-syd-cucm3"}
         assert results == [ExportResult(tmp_path / "some.csv", "csv", len(rows))]
 

@@ -10,16 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from collectors.commands.export_cmd import CSV_COLUMNS
 from collectors.model import LicenseSnapshot
 from collectors.results import ClusterStatus
-from dashboard.export import (
-    CSV_COLUMNS,
-    ExportError,
-    csv_text,
-    default_path,
-    write_export,
-    write_text_atomic,
-)
+from dashboard.export import ExportError, default_path, write_export, write_text_atomic
 
 
 def test_json_export_parses_back_into_snapshots(
@@ -35,37 +29,37 @@ def test_json_export_parses_back_into_snapshots(
     assert all(item["schema"] == "licdash.snapshot/1" for item in data)
 
 
-def test_csv_has_a_header_and_one_row_per_cluster_entitlement(
+def test_csv_matches_licdash_export_one_row_per_cluster_entitlement(
     tmp_path: Path, statuses: dict[str, ClusterStatus]
 ) -> None:
     path = tmp_path / "fleet.csv"
     result = write_export(path, "csv", list(statuses.values()))
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    expected_rows = sum(
-        max(1, len(s.last_good.entitlements)) if s.last_good else 1 for s in statuses.values()
-    )
-    assert result.count == len(rows) == expected_rows
-    assert list(rows[0]) == list(CSV_COLUMNS)
+    text = path.read_text(encoding="utf-8-sig")  # a BOM, so spreadsheets read UTF-8
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    polled = [s.last_good for s in statuses.values() if s.last_good]
+    assert result.count == len(rows) == sum(len(s.entitlements) for s in polled)
+    assert list(rows[0]) == CSV_COLUMNS  # the same columns as `licdash export`
     nyc = [r for r in rows if r["cluster"] == "amer-nyc-cucm2"]
-    assert {r["entitlement"] for r in nyc} == {"Enhanced Plus", "Enhanced"}
-    ooc = next(r for r in nyc if r["entitlement"] == "Enhanced Plus")
+    assert {r["entitlement_name"] for r in nyc} == {"Enhanced Plus", "Enhanced"}
+    ooc = next(r for r in nyc if r["entitlement_name"] == "Enhanced Plus")
     assert ooc["entitlement_status"] == "out_of_compliance"
     assert ooc["entitlement_count"] == "310"
     assert ooc["authorization"] == "out_of_compliance"
-    assert ooc["next_deadline"] == "authorization_expiry"
-    chi = next(r for r in rows if r["cluster"] == "amer-chi-cucm5")
-    assert (chi["severity"], chi["last_error_kind"]) == ("unknown", "auth")
+    assert ooc["next_deadline_kind"] == "authorization_expiry"
+    assert "amer-chi-cucm5" not in {r["cluster"] for r in rows}  # never polled: no snapshot
 
 
 def test_csv_cells_that_look_like_formulas_are_quoted(
-    statuses: dict[str, ClusterStatus],
+    tmp_path: Path, statuses: dict[str, ClusterStatus]
 ) -> None:
     status = statuses["emea-lon-cucm1"]
     assert status.last_good is not None
-    reg = status.last_good.registration.model_copy(update={"smart_account": "=HYPERLINK(1)"})
-    snap = status.last_good.model_copy(update={"registration": reg})
-    text, _ = csv_text([status.model_copy(update={"last_good": snap})])
-    assert "'=HYPERLINK(1)" in text
+    ent = status.last_good.entitlements[0].model_copy(update={"name": "=HYPERLINK(1)"})
+    snap = status.last_good.model_copy(update={"entitlements": (ent,)})
+    path = tmp_path / "f.csv"
+    write_export(path, "csv", [status.model_copy(update={"last_good": snap})])
+    assert "'=HYPERLINK(1)" in path.read_text(encoding="utf-8-sig")
 
 
 def test_exports_never_carry_secrets_or_raw_responses(
