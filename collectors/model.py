@@ -83,10 +83,24 @@ class Severity(StrEnum):
     UNKNOWN = "unknown"
 
     @property
+    def glyph(self) -> str:
+        """The symbol shown beside the word, so severity never rests on colour alone."""
+        return _SEVERITY_GLYPH[self]
+
+    @property
     def rank(self) -> int:
         """Order for "worst first" sorting: critical > unknown > warning > ok."""
         return _SEVERITY_RANK[self]
 
+
+STALE_GLYPH: Final = "⌛"
+
+_SEVERITY_GLYPH = {
+    Severity.OK: "✔",
+    Severity.WARNING: "▲",
+    Severity.CRITICAL: "✖",
+    Severity.UNKNOWN: "?",
+}
 
 _SEVERITY_RANK = {
     Severity.OK: 0,

@@ -5,15 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from collectors.model import Severity
+from collectors.model import STALE_GLYPH, Severity
 
-SEVERITY_GLYPH: dict[Severity, str] = {
-    Severity.OK: "✔",
-    Severity.WARNING: "▲",
-    Severity.CRITICAL: "✖",
-    Severity.UNKNOWN: "?",
-}
-STALE_GLYPH = "⌛"
+SEVERITY_GLYPH: dict[Severity, str] = {s: s.glyph for s in Severity}
+__all__ = ["SEVERITY_GLYPH", "STALE_GLYPH", "absolute", "human_span", "relative", "severity_label"]
 
 
 def severity_label(severity: Severity) -> str:

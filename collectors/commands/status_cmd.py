@@ -44,7 +44,6 @@ each cluster is its licdash.snapshot/1 object plus "stale", "last_error", "tags"
 "cluster", with "severity": "unknown".
 """
 
-_GLYPHS: Final = {"ok": "✔", "warning": "▲", "critical": "✖", "unknown": "?", "stale": "⌛"}
 _ASCII_GLYPHS: Final = {"ok": "+", "warning": "!", "critical": "X", "unknown": "?", "stale": "~"}
 _COLOURS: Final = {"ok": "32", "warning": "33", "critical": "1;31", "unknown": "35", "stale": "2"}
 _DEADLINE_WORDS: Final = {
@@ -211,8 +210,14 @@ def _age_text(row: Row, now: datetime) -> str:
     return "never" if age is None else f"{_span(age.total_seconds())} ago"
 
 
+def _glyphs() -> dict[str, str]:
+    from collectors.model import STALE_GLYPH, Severity
+
+    return {s.value: s.glyph for s in Severity} | {"stale": STALE_GLYPH}
+
+
 def render_table(rows: Sequence[Row], now: datetime, *, colour: bool, ascii_only: bool) -> str:
-    glyphs = _ASCII_GLYPHS if ascii_only else _GLYPHS
+    glyphs = _ASCII_GLYPHS if ascii_only else _glyphs()
     header: tuple[str, ...] = ("CLUSTER", "SEVERITY", "REGISTRATION", "AUTHORIZATION")
     header += ("NEXT DEADLINE", "LAST GOOD POLL", "LAST ERROR")
     cells: list[tuple[str, ...]] = [header]
@@ -303,7 +308,7 @@ def wants_colour(stream: TextIO) -> bool:
 def can_print_glyphs(stream: TextIO) -> bool:
     encoding = getattr(stream, "encoding", None) or "ascii"
     try:
-        "".join(_GLYPHS.values()).encode(encoding)
+        "".join(_glyphs().values()).encode(encoding)
     except (UnicodeEncodeError, LookupError):
         return False
     return True
