@@ -197,7 +197,7 @@ class ClusterScreen(Screen[None]):
     def _show_history(self, message: HistoryLoaded) -> None:
         now, tz = host(self).clock(), host(self).cluster_zone(self.cluster)
         problem = self.query_one("#load-error", Static)
-        problem.update(message.problem or "")
+        problem.update(Content(message.problem or ""))
         self.query_one(StateTimeline).show(message.entries, now, tz)
         names = {}
         status = self._status()
@@ -326,7 +326,7 @@ class ClusterScreen(Screen[None]):
         banner = self.query_one("#banner", Static)
         text = stale_banner(status, now) if status else None
         banner.set_class(text is not None, "-shown")
-        banner.update(text or "")
+        banner.update(Content(text or ""))
 
     def _summary(self, status: ClusterStatus | None) -> Content:
         snap = status.last_good if status else None

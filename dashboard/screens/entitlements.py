@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import DataTable, Footer, Static
@@ -95,7 +96,10 @@ class EntitlementsScreen(Screen[None]):
             holders.show(())
             return
         heading.update(
-            f"{chosen.name}: {chosen.total} in use on {len(chosen.holders)} clusters ({chosen.tag})"
+            Content(
+                f"{chosen.name}: {chosen.total} in use on {len(chosen.holders)} clusters "
+                f"({chosen.tag})"
+            )
         )
         if chosen.tag != self._holders_of:
             holders.clear()  # another licence: start at its first cluster

@@ -9,6 +9,7 @@ from typing import ClassVar, Final
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
@@ -162,7 +163,7 @@ class EventsScreen(Screen[None]):
 
     def _show(self, message: EventsLoaded) -> None:
         now = host(self).clock()
-        self.query_one("#open-now", Static).update(open_issues(host(self).fleet.statuses))
+        self.query_one("#open-now", Static).update(Content(open_issues(host(self).fleet.statuses)))
         names = {
             e.tag: e.name
             for status in host(self).fleet.statuses.values()
@@ -170,7 +171,7 @@ class EventsScreen(Screen[None]):
             for e in status.last_good.entitlements
         }
         problem = self.query_one("#problem", Static)
-        problem.update(message.problem or "")
+        problem.update(Content(message.problem or ""))
         problem.display = bool(message.problem)
         self.query_one(TransitionTable).show(message.transitions, now, names)
         self.query_one(FailureTable).show(message.failures, now)

@@ -10,6 +10,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
@@ -240,12 +241,12 @@ class ExportDialog(ModalScreen[ExportResult | None]):
     def _set_status(self, text: str) -> None:
         status = self.query_one("#status", Static)
         status.remove_class("-error")
-        status.update(text)
+        status.update(Content(text))
 
     def _show_error(self, text: str) -> None:
         status = self.query_one("#status", Static)
         status.add_class("-error")
-        status.update(f"✖ {text}")
+        status.update(Content(f"✖ {text}"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -15,6 +15,10 @@ Row = tuple[str, Sequence[Cell]]
 """A row key and its cells."""
 
 
+def _text(cell: Cell) -> Text:
+    return Text(cell, end="") if isinstance(cell, str) else cell
+
+
 def _plain(cell: object) -> str:
     return cell.plain if isinstance(cell, Text) else str(cell)
 
@@ -68,6 +72,8 @@ class NavTable(DataTable[Cell]):
         rows added, removed or moved are patched in place and re-sorted instead of
         rebuilding a table of thousands of rows.
         """
+        # A str cell would be parsed as Rich markup: publisher text such as "[x]" must not.
+        rows = [(key, tuple(_text(c) for c in cells)) for key, cells in rows]
         keys = [key for key, _ in rows]
         shown = [str(k.value) for k in self.ordered_row_keys]
         if shown == keys:

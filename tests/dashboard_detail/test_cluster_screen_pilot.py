@@ -193,3 +193,29 @@ async def test_unknown_cluster_does_not_crash(make_app: Any, read_screen: ReadSc
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "nowhere  ? not in the fleet" in read_screen(app)
+
+
+async def test_publisher_text_with_brackets_is_shown_literally(
+    make_app: Any, statuses: dict[str, ClusterStatus], read_screen: ReadScreen
+) -> None:
+    from collectors.results import ErrorInfo
+
+    lon = statuses["emea-lon-cucm1"]
+    assert lon.last_good is not None
+    ent = lon.last_good.entitlements[0].model_copy(update={"raw_status": "[/bold][Weird]"})
+    snap = lon.last_good.model_copy(update={"entitlements": (ent,)})
+    error = ErrorInfo(kind="soap_fault", message="[emea-lon] fault [/x] <Fault>")
+    broken = lon.model_copy(
+        update={"last_good": snap, "consecutive_failures": 1, "last_error": error}
+    )
+    app = make_app(
+        lambda: ClusterScreen("emea-lon-cucm1"), statuses={**statuses, "emea-lon-cucm1": broken}
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = read_screen(app)
+        assert "[/bold][Weird]" in text
+        assert "last error soap_fault: [emea-lon] fault [/x] <Fault>" in text
+        errors = app.screen.query_one(ErrorList)
+        assert cell_texts(errors, 0)[2] == "[emea-lon] fault [/x] <Fault>"
