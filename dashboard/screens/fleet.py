@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from collectors.results import ClusterStatus
 from dashboard.messages import FleetUpdated
 from dashboard.state import FleetState
 from dashboard.widgets.filter_input import FilterInput, FleetFilter
@@ -36,6 +38,13 @@ class FleetScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("r", "poll_selected", "Poll selected"),
     ]
+
+    def __init__(
+        self, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._shown: Mapping[str, ClusterStatus] | None = None
+        self._ticks = 0
 
     @property
     def licdash(self) -> LicdashApp:
@@ -71,15 +80,15 @@ class FleetScreen(Screen[None]):
 
     def _show(self, fleet: FleetState) -> None:
         table = self.table
-        if fleet.statuses is not getattr(self, "_shown_statuses", None):
-            self._shown_statuses: Any = fleet.statuses
+        if fleet.statuses is not self._shown:  # a pause toggle alone keeps the statuses
+            self._shown = fleet.statuses
             table.set_fleet(fleet.statuses)
         summary = self.summary
         summary.fleet = fleet
         summary.shown = table.row_count
 
     def _tick(self) -> None:
-        self._ticks = getattr(self, "_ticks", 0) + 1
+        self._ticks += 1
         self.table.tick(resort=self._ticks % RESORT_TICKS == 0)
         self.summary.shown = self.table.row_count
         self.summary.refresh()
