@@ -49,8 +49,13 @@ def run(args: argparse.Namespace) -> int:
     from dashboard.sources.live import stale_after
 
     if args.config is None and args.store is not None:
-        viewer = StoreViewer(args.store.expanduser())
-        return open_dashboard(viewer, theme=args.theme)
+        store_dir = args.store.expanduser()
+        if not store_dir.is_dir():
+            return fail(
+                f"no store at {store_dir}",
+                "start `licdash collect --store DIR` first, or pass --config to poll yourself",
+            )
+        return open_dashboard(StoreViewer(store_dir), theme=args.theme)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -79,6 +79,12 @@ def test_locked_store_suggests_the_viewer(
     assert f"licdash dash --store {store_dir}" in err and "Traceback" not in err
 
 
+def test_viewer_needs_an_existing_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert launch_dash.run(_args(launch_dash, ["--store", str(tmp_path / "none")])) == 2
+    err = capsys.readouterr().err
+    assert "no store at" in err and "licdash collect" in err
+
+
 def test_demo_refuses_an_empty_fleet(capsys: pytest.CaptureFixture[str]) -> None:
     assert launch_demo.run(_args(launch_demo, ["--clusters", "0"])) == 2
     assert "--clusters" in capsys.readouterr().err
