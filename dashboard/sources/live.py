@@ -115,6 +115,7 @@ class LiveSource(StoreQueries):
         self._pending: dict[str, ClusterStatus] = {}
         self._writes: list[PollUpdate] = []
         self._raws: dict[str, str] = {}
+        self._last_error: tuple[str, str] | None = None
 
     # ----- lifecycle ------------------------------------------------------------------
 
@@ -304,9 +305,14 @@ class LiveSource(StoreQueries):
             self._post_error(exc)
 
     def _post_error(self, exc: BaseException) -> None:
+        """Show a failure once; the same failure again (a full disk, say) stays quiet."""
+        info = ErrorInfo.from_exception(exc)
+        if (info.kind, info.message) == self._last_error:
+            return
+        self._last_error = (info.kind, info.message)
         app = self._app
         if app is not None:
-            app.post_message(SourceError(ErrorInfo.from_exception(exc)))
+            app.post_message(SourceError(info))
 
 
 def _cycle_info(cycle: Any) -> CycleInfo | None:

@@ -367,3 +367,17 @@ async def test_typing_in_the_filter_never_triggers_app_keys(make_app: Callable[.
         assert h.app.screen.query_one(FilterInput).value == "q1234pert?"
         assert h.source.polls == [] and not h.source.paused and h.app.theme == "dark"
         assert h.app.is_running
+
+
+async def test_source_errors_are_shown_with_cluster_and_hint(make_app: Callable[..., Any]) -> None:
+    from collectors.errors import StoreLockedError
+    from collectors.results import ErrorInfo
+    from dashboard.messages import SourceError
+
+    h = make_app()
+    async with h.app.run_test(size=SIZE) as pilot:
+        error = StoreLockedError("store /x is locked by PID 42", cluster=None)
+        h.app.post_message(SourceError(ErrorInfo.from_exception(error)))
+        await pilot.pause()
+        shown = [n for n in h.app._notifications if n.title == "store_locked"]
+        assert shown and "PID 42" in shown[0].message and StoreLockedError.hint in shown[0].message
