@@ -381,3 +381,25 @@ async def test_source_errors_are_shown_with_cluster_and_hint(make_app: Callable[
         await pilot.pause()
         shown = [n for n in h.app._notifications if n.title == "store_locked"]
         assert shown and "PID 42" in shown[0].message and StoreLockedError.hint in shown[0].message
+
+
+async def test_update_keeps_scroll_position(
+    make_app: Callable[..., Any], make_fleet: Callable[[int], list[Any]]
+) -> None:
+    statuses = make_fleet(300)
+    h = make_app(statuses)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = table_of(h.app)
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await pilot.pause()
+        scroll, chosen = table.scroll_y, table.selected_cluster
+        assert scroll > 0
+        # Every cluster is seen again a minute later: all rows change, order stays.
+        h.source.push([s.model_copy(update={"last_attempt": s.last_attempt}) for s in statuses])
+        await pilot.pause()
+        assert table.scroll_y == scroll and table.selected_cluster == chosen
+        assert (
+            h.app.fleet.statuses[chosen]
+            is not statuses[[s.cluster for s in statuses].index(chosen)]
+        )
