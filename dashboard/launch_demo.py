@@ -55,8 +55,15 @@ def run(args: argparse.Namespace) -> int:
     # The demo's config carries the mock's plain-text passwords on purpose.
     logging.getLogger("collectors.config").setLevel(logging.ERROR)
     print(f"licdash: starting {args.clusters} simulated publishers…", file=sys.stderr)
+    # A quarter of the demo fleet runs CUCM 12.0 and is polled over SSH, as real mixed
+    # fleets are.
     fleet = ThreadedFleet(
-        clusters=args.clusters, seed=args.seed, scenario_mix="demo", speed=args.speed
+        clusters=args.clusters,
+        seed=args.seed,
+        scenario_mix="demo",
+        speed=args.speed,
+        ssh=True,
+        cli_share=0.25,
     )
     temp_store: Path | None = None
     try:

@@ -355,6 +355,8 @@ class ThreadedFleet:
             return
         if fleet is not None:
             asyncio.run_coroutine_threadsafe(fleet.stop(), loop).result(timeout)
+        # getaddrinfo and friends leave a default-executor thread behind otherwise.
+        asyncio.run_coroutine_threadsafe(loop.shutdown_default_executor(), loop).result(timeout)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout)
