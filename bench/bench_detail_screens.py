@@ -5,9 +5,10 @@
 
 Runs the real ``LicdashApp`` headless over a ``StaticSource`` and times, on the UI
 thread, what a NOC engineer waits for: the first full Deadlines table (about five
-deadlines per cluster), one refresh in which every cluster changed (the clock moved and
-every count changed), the same on the Entitlements roll-up, and opening one cluster.
-Targets: a refresh within the 50 ms frame budget of the issue.
+deadlines per cluster), a refresh in which every cluster changed, the same on the
+Entitlements roll-up, and opening one cluster.
+Figures: the typical refresh (one poll cycle later) against the 50 ms frame budget of
+the issue; the worst (every relative time changed) is spaced out by ``RedrawThrottle``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from collectors.results import ClusterStatus
 from dashboard.app import LicdashApp
 from dashboard.screens.cluster import ClusterScreen
 from dashboard.screens.deadlines import DeadlinesScreen
+from dashboard.screens.detail_host import RedrawThrottle
 from dashboard.screens.entitlements import EntitlementsScreen
 from dashboard.sources.static import StaticSource
 
@@ -51,10 +53,12 @@ E = EntitlementStatus
 def status(i: int, rng: random.Random, *, shift: int = 0) -> ClusterStatus:
     name = f"cluster-{i:04d}"
     at = NOW - timedelta(minutes=rng.randint(0, 10))
-    reg_exp = NOW + timedelta(days=rng.randint(-5, 365))
-    auth_exp = NOW + timedelta(days=rng.randint(-5, 90))
-    reg_next = NOW + timedelta(days=rng.randint(-2, 180))
-    auth_next = NOW + timedelta(days=rng.randint(-2, 30))
+
+    def when(low: int, high: int) -> datetime:
+        return NOW + timedelta(days=rng.randint(low, high), seconds=rng.randint(0, 86399))
+
+    reg_exp, auth_exp = when(-5, 365), when(-5, 90)
+    reg_next, auth_next = when(-2, 180), when(-2, 30)
     kinds = [
         (DeadlineKind.REGISTRATION_RENEWAL, reg_next),
         (DeadlineKind.REGISTRATION_EXPIRY, reg_exp),
@@ -63,7 +67,7 @@ def status(i: int, rng: random.Random, *, shift: int = 0) -> ClusterStatus:
     ]
     evaluation = rng.random() < 0.1
     if evaluation:
-        kinds.append((DeadlineKind.EVALUATION_END, NOW + timedelta(days=rng.randint(0, 90))))
+        kinds.append((DeadlineKind.EVALUATION_END, when(0, 90)))
     statuses = [E.IN_COMPLIANCE, E.INIT, E.OUT_OF_COMPLIANCE, E.EVALUATION]
     ents = tuple(
         Entitlement(
@@ -131,11 +135,16 @@ async def run(n: int, repeats: int) -> dict[str, list[float]]:
             screen = app.screen
             assert isinstance(screen, DeadlinesScreen)
             for k in range(2):
-                clock[0] = NOW + timedelta(hours=1 + k)
+                clock[0] += timedelta(minutes=1)  # one poll cycle later
                 app.fleet = app.fleet.with_statuses(fleet(n, shift=k + 1))
-                figures.setdefault("deadlines: refresh, every row changed", []).append(
+                figures.setdefault("deadlines: refresh, 1 min later", []).append(
                     timed(screen._refresh)
                 )
+            clock[0] += timedelta(days=1)  # every relative time changes
+            app.fleet = app.fleet.with_statuses(fleet(n, shift=5))
+            figures.setdefault("deadlines: refresh, 1 day later (worst)", []).append(
+                timed(screen._refresh)
+            )
             figures.setdefault("deadlines: refresh, nothing changed", []).append(
                 timed(partial(screen._refresh, force=True))
             )
@@ -171,10 +180,16 @@ def main() -> None:
     print(f"detail screens, {n} clusters (~{5 * n} deadline rows), median of {repeats}:")
     for label, values in figures.items():
         print(f"  {label:<44} {statistics.median(values):8.1f} ms")
-    refresh = statistics.median(figures["deadlines: refresh, every row changed"])
+    typical = statistics.median(figures["deadlines: refresh, 1 min later"])
+    worst = statistics.median(figures["deadlines: refresh, 1 day later (worst)"])
     first = statistics.median(figures["deadlines: first full table"])
-    print(f"  refresh / first table ratio                  {refresh / first:8.2f}")
-    print(f"  refresh vs 50 ms frame budget                {refresh / 50:8.2f}x")
+    print(f"  typical refresh / first table                {typical / first:8.2f}")
+    print(f"  typical refresh vs 50 ms frame budget        {typical / 50:8.2f}x")
+    print(f"  worst refresh / typical                      {worst / typical:8.2f}")
+    print(
+        f"  redraws are held to {RedrawThrottle.share:.0%} of the UI thread: the worst one "
+        f"at most every {worst / 1000 / RedrawThrottle.share:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import go_back, host, is_visible
+from dashboard.screens.detail_host import RedrawThrottle, go_back, host, is_visible
 from dashboard.state import FleetState
 from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, grouped
 
@@ -41,6 +41,7 @@ class DeadlinesScreen(Screen[None]):
         super().__init__(name=name, id=id)
         self._drawn_fleet: FleetState | None = None
         self._drawn_at: datetime | None = None
+        self._throttle = RedrawThrottle(self, self._refresh)
 
     def compose(self) -> ComposeResult:
         yield Static(id="heading")
@@ -59,7 +60,7 @@ class DeadlinesScreen(Screen[None]):
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
         if is_visible(self):  # a hidden screen catches up in on_screen_resume
-            self._refresh()
+            self._throttle.request()
 
     def _theme_changed(self, _theme: Theme) -> None:
         self._refresh(force=True)

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import go_back, host, is_visible
+from dashboard.screens.detail_host import RedrawThrottle, go_back, host, is_visible
 from dashboard.state import FleetState
 from dashboard.widgets.entitlement_rollup import HolderTable, Rollup, RollupTable, rollup
 
@@ -43,6 +43,7 @@ class EntitlementsScreen(Screen[None]):
         self._rollups: dict[str, Rollup] = {}
         self._drawn_fleet: FleetState | None = None
         self._drawn_at: datetime | None = None
+        self._throttle = RedrawThrottle(self, self._refresh)
         self._holders_of: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -64,7 +65,7 @@ class EntitlementsScreen(Screen[None]):
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
         if is_visible(self):  # a hidden screen catches up in on_screen_resume
-            self._refresh()
+            self._throttle.request()
 
     def _theme_changed(self, _theme: Theme) -> None:
         self._refresh(force=True)

@@ -127,6 +127,13 @@ class DeadlineList(NavTable):
         self.add_column("Deadline", key="kind")
         self.add_column("Type", key="hard")
 
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._rows: dict[str, tuple[tuple[object, ...], Row]] = {}
+        """Each deadline's last row and what it was built from, reused while that holds."""
+
     def show(
         self,
         entries: Iterable[DeadlineEntry],
@@ -135,13 +142,23 @@ class DeadlineList(NavTable):
     ) -> None:
         styles = {sev: rich_style(self.app, SEVERITY_VAR[sev]) for sev in Severity}
         plain = rich_style(self.app, "foreground")
+        theme = self.app.theme
+        cache, self._rows = self._rows, {}
         rows: list[Row] = []
-        groups = grouped(entries, now)
-        for group, items in groups.items():
+        for group, items in grouped(entries, now).items():
             for n, entry in enumerate(items):
                 # The label heads its group, so the groups read as sections.
                 label = f"{GROUP_LABEL[group]} ({len(items)})" if n == 0 else ""
-                rows.append(self._row(entry, group, label, now, zones, styles, plain))
+                rel = relative(entry.at, now)
+                sev = urgency(entry.at, now, hard=entry.hard)
+                basis = (entry, label, rel, sev, group, theme, zones.get(entry.cluster, UTC))
+                cached = cache.get(entry.key)
+                if cached is not None and cached[0] == basis:
+                    row = cached[1]
+                else:
+                    row = self._row(entry, group, label, rel, sev, basis[-1], styles, plain)
+                self._rows[entry.key] = (basis, row)
+                rows.append(row)
         self.replace_rows(rows, identity=("cluster", "kind"))
 
     def _row(
@@ -149,21 +166,21 @@ class DeadlineList(NavTable):
         entry: DeadlineEntry,
         group: str,
         label: str,
-        now: datetime,
-        zones: Mapping[str, tzinfo],
+        rel: str,
+        sev: Severity,
+        tz: tzinfo,
         styles: Mapping[Severity, Style],
         plain: Style,
     ) -> Row:
-        sev = urgency(entry.at, now, hard=entry.hard)
         style = plain if sev is Severity.OK else styles[sev]
         group_style = styles[GROUP_SEVERITY[group]]
-        local = entry.at.astimezone(zones.get(entry.cluster, UTC))
+        local = entry.at.astimezone(tz)
         cluster = f"{STALE_GLYPH} {entry.cluster}" if entry.stale else entry.cluster
         cells = (
             Text(label, style=group_style, end=""),
             entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
             local.strftime("%Y-%m-%d %H:%M %Z"),
-            Text(relative(entry.at, now), style=style, end=""),
+            Text(rel, style=style, end=""),
             cluster,
             KIND_LABEL[entry.kind],
             Text("■ hard", style=style, end="") if entry.hard else "  soft",

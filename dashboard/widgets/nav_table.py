@@ -16,7 +16,12 @@ Row = tuple[str, Sequence[Cell]]
 
 
 def _text(cell: Cell) -> Text:
+    """A str cell would be parsed as Rich markup: publisher text such as "[x]" must not."""
     return Text(cell, end="") if isinstance(cell, str) else cell
+
+
+def _width(cell: object) -> int:
+    return cell.cell_len if isinstance(cell, Text) else len(str(cell))
 
 
 def _plain(cell: object) -> str:
@@ -27,6 +32,8 @@ def _same(old: object, new: object) -> bool:
     """Equal including colour (Rich's ``Text.__eq__`` ignores the base style)."""
     if isinstance(old, Text) and isinstance(new, Text):
         return old.plain == new.plain and old.style == new.style and old.spans == new.spans
+    if isinstance(old, Text) and isinstance(new, str):  # stored as plain Text by _text
+        return old.plain == new and not old.style and not old.spans
     return old == new
 
 
@@ -53,6 +60,8 @@ class NavTable(DataTable[Cell]):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, cursor_type="row")
+        self._given: dict[str, Sequence[Cell]] = {}
+        """The cells last passed for each row: the same tuple again means no change."""
 
     @property
     def cursor_key(self) -> str | None:
@@ -72,8 +81,6 @@ class NavTable(DataTable[Cell]):
         rows added, removed or moved are patched in place and re-sorted instead of
         rebuilding a table of thousands of rows.
         """
-        # A str cell would be parsed as Rich markup: publisher text such as "[x]" must not.
-        rows = [(key, tuple(_text(c) for c in cells)) for key, cells in rows]
         keys = [key for key, _ in rows]
         shown = [str(k.value) for k in self.ordered_row_keys]
         if shown == keys:
@@ -85,25 +92,36 @@ class NavTable(DataTable[Cell]):
         if identity and present and churn <= max(8, len(keys) // 4):
             for key in present - wanted:
                 self.remove_row(key)
+                self._given.pop(key, None)
             self._update_changed([row for row in rows if row[0] in present])
             for key, cells in rows:
                 if key not in present:
-                    self.add_row(*cells, key=key)
+                    self.add_row(*map(_text, cells), key=key)
+                    self._given[key] = cells
             self._sort_as(rows, identity)
         else:
             self.clear()
+            self._given = {}
             for key, cells in rows:
-                self.add_row(*cells, key=key)
+                self.add_row(*map(_text, cells), key=key)
+                self._given[key] = cells
         if current in wanted:
             self.move_cursor(row=self.get_row_index(current), animate=False, scroll=True)
 
     def _update_changed(self, rows: Sequence[Row]) -> None:
-        columns = list(self.columns)
+        columns = list(self.columns.items())
         for key, cells in rows:
+            if self._given.get(key) is cells:
+                continue  # the caller reused the row: nothing in it changed
+            self._given[key] = cells
             shown = self.get_row(key)
-            for column, old, value in zip(columns, shown, cells, strict=True):
-                if not _same(old, value):  # only what changed: 5,000 rows stay cheap
-                    self.update_cell(key, column, value, update_width=True)
+            for (column_key, column), old, value in zip(columns, shown, cells, strict=True):
+                if _same(old, value):  # only what changed: 5,000 rows stay cheap
+                    continue
+                # Widen a column for a longer value, never shrink it: shrinking makes
+                # DataTable re-measure the whole column for every cell (quadratic).
+                wider = _width(value) > column.content_width
+                self.update_cell(key, column_key, _text(value), update_width=wider)
 
     def _sort_as(self, rows: Sequence[Row], identity: Sequence[str]) -> None:
         names = [str(c.value) for c in self.columns]

@@ -475,3 +475,11 @@ def zones() -> dict[str, str]:
 @pytest.fixture
 def raw_xml() -> str:
     return RAW_XML
+
+
+@pytest.fixture(autouse=True)
+def _redraw_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Screens redraw on every update in tests (the throttle has its own unit test)."""
+    from dashboard.screens.detail_host import RedrawThrottle
+
+    monkeypatch.setattr(RedrawThrottle, "share", 1.0)
