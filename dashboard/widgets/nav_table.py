@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -63,6 +63,10 @@ class NavTable(DataTable[Cell]):
         self._given: dict[str, Sequence[Cell]] = {}
         """The cells last passed for each row: the same tuple again means no change."""
 
+    def clear(self, columns: bool = False) -> Self:
+        self._given = {}
+        return super().clear(columns)
+
     @property
     def cursor_key(self) -> str | None:
         """The key of the row under the cursor, if any."""
@@ -101,7 +105,6 @@ class NavTable(DataTable[Cell]):
             self._sort_as(rows, identity)
         else:
             self.clear()
-            self._given = {}
             for key, cells in rows:
                 self.add_row(*map(_text, cells), key=key)
                 self._given[key] = cells
