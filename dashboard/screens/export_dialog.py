@@ -91,6 +91,7 @@ class ExportDialog(ModalScreen[ExportResult | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "export", "Export", priority=True),
     ]
 
     class Written(Message):
