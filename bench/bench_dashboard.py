@@ -40,11 +40,11 @@ from collectors.model import (
 from collectors.results import ClusterStatus, ErrorInfo
 from collectors.severity import assess
 from dashboard.app import LicdashApp
+from dashboard.fleet_rows import COLUMNS, RowContext, fit, row_cells
 from dashboard.messages import FleetUpdated
 from dashboard.screens.fleet import FleetScreen
 from dashboard.sources import StaticSource
 from dashboard.state import FleetState
-from dashboard.widgets.fleet_table import COLUMNS, RowContext, fit, row_cells
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 SIZE = (160, 50)

@@ -13,9 +13,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from collectors.model import Severity
+from dashboard.fleet_rows import UNREACHABLE_GLYPH, FactsCache, RowContext
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, relative
 from dashboard.state import FleetState
-from dashboard.widgets.fleet_table import UNREACHABLE_GLYPH, FactsCache, RowContext
 
 _ORDER = (Severity.CRITICAL, Severity.WARNING, Severity.UNKNOWN, Severity.OK)
 _DEADLINE_NAMES = {

@@ -12,9 +12,9 @@ from textual.color import Color
 from textual.theme import Theme
 
 from collectors.model import AuthorizationStatus, RegistrationStatus
+from dashboard.fleet_rows import COLUMNS, allocate_widths, fit
 from dashboard.prefs import load_theme, save_theme
 from dashboard.widgets.filter_input import FleetFilter
-from dashboard.widgets.fleet_table import COLUMNS, allocate_widths, fit
 from themes import (
     DEFAULT_THEME,
     SEVERITY_VARIABLES,
@@ -156,7 +156,7 @@ def test_row_context_stale_rules(
     make_snapshot: Callable[..., Any],
     frozen_clock: Callable[[], Any],
 ) -> None:
-    from dashboard.widgets.fleet_table import RowContext
+    from dashboard.fleet_rows import RowContext
 
     ctx = RowContext(now=frozen_clock(), stale_after=timedelta(minutes=15))
     fresh = make_status("a", snap=make_snapshot("a"))

@@ -1,0 +1,332 @@
+"""What a fleet-table row says: columns, cell texts, sort keys and column widths.
+
+Pure functions of a :class:`~collectors.results.ClusterStatus` and a time, kept apart
+from the widget that draws them so they can be tested, benchmarked and reused (the
+summary bar counts with the same facts) without a running app.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from rich.cells import cell_len, set_cell_size
+
+from collectors.model import Deadline, DeadlineKind, EntitlementStatus, Severity, entitlement_rank
+from collectors.results import ClusterStatus
+from dashboard.format import STALE_GLYPH, human_span, relative, severity_label
+
+UNREACHABLE_GLYPH = "↯"
+
+Role = Literal["", "sev-ok", "sev-warning", "sev-critical", "sev-unknown", "stale", "muted"]
+Cell = tuple[str, Role]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: preferred and minimum width, and how eagerly it gives way."""
+
+    key: str
+    label: str
+    width: int
+    min_width: int
+    align: Literal["left", "right"] = "left"
+    shrink: int = 0
+    """Columns with a higher value shrink first when the table is too narrow."""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("cluster", "Cluster", 16, 12, shrink=1),
+    Column("tags", "Tags", 14, 4, shrink=5),
+    Column("source", "Source", 8, 5, shrink=2),
+    Column("registration", "Registration", 12, 10, shrink=1),
+    Column("authorization", "Authorization", 13, 11, shrink=1),
+    Column("severity", "Severity", 13, 13),
+    Column("in_use", "Used", 5, 5, align="right"),
+    Column("worst", "Worst entitlement", 18, 9, shrink=4),
+    Column("deadline", "Deadline", 13, 12),
+    Column("age", "Last good poll", 22, 20, shrink=3),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+COLUMN_GAP = 1
+
+_REGISTRATION_WORDS = {
+    "unregistered": "unregistered",
+    "registered": "registered",
+    "registration_expired": "expired",
+    "reservation_in_progress": "reserving",
+    "registered_slr": "reserved SLR",
+    "registered_ulr": "reserved ULR",
+    "unknown": "?",
+}
+_AUTHORIZATION_WORDS = {
+    "no_licenses_in_use": "no licences",
+    "evaluation": "evaluation",
+    "evaluation_expired": "eval expired",
+    "authorized": "authorized",
+    "out_of_compliance": "out of compl.",
+    "authorization_expired": "auth expired",
+    "authorized_reserved": "auth reserved",
+    "not_authorized_reserved": "not auth (res)",
+    "unknown": "?",
+}
+_ENTITLEMENT_WORDS = {
+    EntitlementStatus.INIT: "init",
+    EntitlementStatus.IN_COMPLIANCE: "ok",
+    EntitlementStatus.OUT_OF_COMPLIANCE: "out of compl.",
+    EntitlementStatus.EVALUATION: "eval",
+    EntitlementStatus.EVALUATION_EXPIRED: "eval expired",
+    EntitlementStatus.AUTHORIZATION_EXPIRED: "auth expired",
+    EntitlementStatus.WAITING: "waiting",
+    EntitlementStatus.RESERVED: "reserved",
+    EntitlementStatus.NOT_AUTHORIZED: "not auth",
+}
+_DEADLINE_WORDS = {
+    DeadlineKind.REGISTRATION_EXPIRY: "reg",
+    DeadlineKind.AUTHORIZATION_EXPIRY: "auth",
+    DeadlineKind.EVALUATION_END: "eval",
+    DeadlineKind.REGISTRATION_RENEWAL: "renew",
+    DeadlineKind.AUTHORIZATION_RENEWAL: "comm",
+}
+_SEVERITY_ROLE: dict[Severity, Role] = {
+    Severity.OK: "sev-ok",
+    Severity.WARNING: "sev-warning",
+    Severity.CRITICAL: "sev-critical",
+    Severity.UNKNOWN: "sev-unknown",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RowContext:
+    """What a row's look depends on besides its status: the time and the thresholds."""
+
+    now: datetime
+    stale_after: timedelta
+    warning_days: float = 30.0
+    critical_days: float = 7.0
+
+    def is_stale(self, status: ClusterStatus) -> bool:
+        """Stale by the engine's flag, or because its last good poll is too old now.
+
+        A cluster never polled successfully is not "stale": it has no data to age.
+        """
+        if status.stale:
+            return True
+        age = status.age(self.now)
+        return age is not None and age > self.stale_after
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What sorting and summing need from one status, derived once per status value."""
+
+    rank: int
+    deadline: Deadline | None
+    deadline_ts: float
+    seen: datetime | None
+    stale_flag: bool
+    unreachable: bool
+
+    def is_stale(self, now: datetime, stale_after: timedelta) -> bool:
+        return self.stale_flag or (self.seen is not None and now - self.seen > stale_after)
+
+
+class FactsCache:
+    """:class:`Facts` per cluster, recomputed only when the status object changes."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[ClusterStatus, Facts]] = {}
+
+    def get(self, status: ClusterStatus) -> Facts:
+        item = self._items.get(status.cluster)
+        if item is not None and item[0] is status:
+            return item[1]
+        snap = status.last_good
+        deadline = snap.next_hard_deadline if snap is not None else None
+        facts = Facts(
+            rank=status.severity.rank,
+            deadline=deadline,
+            deadline_ts=deadline.at.timestamp() if deadline is not None else math.inf,
+            seen=status.last_seen or (snap.collected_at if snap is not None else None),
+            stale_flag=status.stale,
+            unreachable=status.unreachable,
+        )
+        self._items[status.cluster] = (status, facts)
+        return facts
+
+    def keep(self, names: Iterable[str]) -> None:
+        """Forget clusters that left the fleet."""
+        keep = set(names)
+        self._items = {n: item for n, item in self._items.items() if n in keep}
+
+
+def _deadline_key(status: ClusterStatus) -> float:
+    snap = status.last_good
+    deadline = snap.next_hard_deadline if snap is not None else None
+    return deadline.at.timestamp() if deadline is not None else math.inf
+
+
+def _worst_key(status: ClusterStatus) -> tuple[int, int]:
+    worst = status.last_good.worst_entitlement if status.last_good else None
+    return (entitlement_rank(worst.status), worst.count) if worst else (-1, 0)
+
+
+def sort_key(
+    column: str, ctx: RowContext, facts: FactsCache | None = None
+) -> Callable[[ClusterStatus], Any]:
+    """The ascending ("natural") key for ``column``; severity and age sort worst first."""
+    if column == "severity":
+        cache = facts or FactsCache()
+        now, after = ctx.now, ctx.stale_after
+
+        def worst_first(s: ClusterStatus) -> tuple[int, bool, float, str]:
+            f = cache.get(s)
+            return (
+                -f.rank,
+                not (f.unreachable or f.is_stale(now, after)),
+                f.deadline_ts,
+                s.cluster,
+            )
+
+        return worst_first
+    if column == "cluster":
+        return lambda s: s.cluster
+    if column == "tags":
+        return lambda s: (",".join(s.tags.values()), s.cluster)
+    if column == "source":
+        return lambda s: (s.transport or "~", s.axl_version or "", s.cluster)
+    if column == "registration":
+        return lambda s: (s.last_good.registration.status.value if s.last_good else "~", s.cluster)
+    if column == "authorization":
+        return lambda s: (s.last_good.authorization.status.value if s.last_good else "~", s.cluster)
+    if column == "in_use":
+        return lambda s: (-(s.last_good.licences_in_use if s.last_good else -1), s.cluster)
+    if column == "worst":
+        return lambda s: (tuple(-v for v in _worst_key(s)), s.cluster)
+    if column == "deadline":
+        return lambda s: (_deadline_key(s), s.cluster)
+    if column == "age":
+        return lambda s: (-_age_seconds(s, ctx.now), s.cluster)
+    raise KeyError(column)
+
+
+def _age_seconds(status: ClusterStatus, now: datetime) -> float:
+    age = status.age(now)
+    return math.inf if age is None else age.total_seconds()
+
+
+def row_cells(status: ClusterStatus, ctx: RowContext) -> tuple[Cell, ...]:
+    """The text and colour role of every cell of one row, in :data:`COLUMNS` order."""
+    snap = status.last_good
+    stale = ctx.is_stale(status)
+    severity = status.severity
+    sev_text = severity_label(severity) + (f" {STALE_GLYPH}" if stale else "")
+    cells: list[Cell] = [
+        (status.cluster, ""),
+        (",".join(status.tags.values()), "muted"),
+        (_source_text(status), ""),
+    ]
+    if snap is None:
+        cells += [("—", "muted"), ("—", "muted")]
+    else:
+        reg, auth = snap.registration, snap.authorization
+        reg_text = _REGISTRATION_WORDS.get(reg.status.value, reg.status.value)
+        if reg.status.value == "unknown" and reg.raw:
+            reg_text = reg.raw
+        auth_text = _AUTHORIZATION_WORDS.get(auth.status.value, auth.status.value)
+        if auth.status.value == "unknown" and auth.raw:
+            auth_text = auth.raw
+        cells += [(reg_text, ""), (auth_text, "")]
+    cells.append((sev_text, _SEVERITY_ROLE[severity]))
+    cells.append((str(snap.licences_in_use) if snap is not None else "—", ""))
+    cells.append(_worst_cell(status))
+    cells.append(_deadline_cell(status, ctx))
+    cells.append(_age_cell(status, ctx, stale))
+    return tuple(cells)
+
+
+def _source_text(status: ClusterStatus) -> str:
+    transport = status.last_good.source if status.last_good else status.transport
+    if transport is None:
+        return "—"
+    if transport == "axl":
+        return f"AXL {status.axl_version}" if status.axl_version else "AXL"
+    return transport.upper()
+
+
+def _worst_cell(status: ClusterStatus) -> Cell:
+    worst = status.last_good.worst_entitlement if status.last_good else None
+    if worst is None:
+        return ("—", "muted")
+    rank = entitlement_rank(worst.status)
+    if worst.status in (EntitlementStatus.INIT, EntitlementStatus.IN_COMPLIANCE):
+        return (worst.name, "")
+    word = _ENTITLEMENT_WORDS.get(worst.status, worst.raw_status)
+    role: Role = ""
+    if worst.status is EntitlementStatus.UNKNOWN:
+        role = "sev-unknown"
+    elif rank >= 5:
+        role = "sev-critical"
+    elif rank >= 2:
+        role = "sev-warning"
+    return (f"{worst.name} {word}", role)
+
+
+def _deadline_cell(status: ClusterStatus, ctx: RowContext) -> Cell:
+    deadline = status.last_good.next_hard_deadline if status.last_good else None
+    if deadline is None:
+        return ("—", "muted")
+    days = (deadline.at - ctx.now).total_seconds() / 86400
+    role: Role = ""
+    if days <= ctx.critical_days:
+        role = "sev-critical"
+    elif days <= ctx.warning_days:
+        role = "sev-warning"
+    return (f"{_DEADLINE_WORDS[deadline.kind]} {relative(deadline.at, ctx.now)}", role)
+
+
+def _age_cell(status: ClusterStatus, ctx: RowContext, stale: bool) -> Cell:
+    age = status.age(ctx.now)
+    span = "never" if age is None else human_span(age)
+    kind = status.last_error.kind if status.last_error else None
+    if stale:
+        return (f"{STALE_GLYPH} {span} · {kind or 'no new data'}", "stale")
+    if status.unreachable:
+        return (f"{UNREACHABLE_GLYPH} {span} · {kind or 'failed'}", "stale")
+    if age is None:
+        return ("never", "muted")
+    return (span, "")
+
+
+def fit(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
+    """Pad or cut ``text`` to exactly ``width`` cells, marking a cut with an ellipsis."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - length)
+    return pad + text if align == "right" else text + pad
+
+
+def allocate_widths(
+    columns: Sequence[Column], preferred: Sequence[int], available: int
+) -> list[int]:
+    """Shrink columns (highest ``shrink`` first, evenly within a level) to fit ``available``."""
+    widths = list(preferred)
+    excess = sum(widths) + COLUMN_GAP * (len(widths) - 1) - available
+    for level in sorted({c.shrink for c in columns if c.shrink > 0}, reverse=True):
+        members = [i for i, c in enumerate(columns) if c.shrink == level]
+        while excess > 0:
+            movable = [i for i in members if widths[i] > columns[i].min_width]
+            if not movable:
+                break
+            for i in movable:
+                if excess <= 0:
+                    break
+                widths[i] -= 1
+                excess -= 1
+        if excess <= 0:
+            break
+    return widths
