@@ -5,25 +5,37 @@ BIO layered over anyio's own socket stream. asyncio's native SSL transport does 
 same job with fewer layers; across a fleet of short HTTPS polls that is a large share
 of the collector's CPU (bench/bench_collect.py). Errors are raised as httpcore's
 exception types chained to the original ``OSError``/``ssl`` error, exactly as the anyio
-backend does, so httpx and :func:`collectors.transports.axl.map_httpx_error` see the
-same thing either way.
+backend does. :class:`AsyncioHTTPTransport` puts an httpcore pool on this backend behind
+httpx's public transport interface and maps those errors to httpx's types, chained, so
+:func:`collectors.transports.axl.map_httpx_error` sees the same thing on either backend.
 """
 
 # ruff: noqa: ASYNC109  (httpcore's backend interface takes `timeout` arguments)
 from __future__ import annotations
 
 import asyncio
+import select
+import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import httpcore
 import httpx
 from httpcore import SOCKET_OPTION, AsyncNetworkBackend, AsyncNetworkStream
-from httpcore._utils import is_socket_readable  # the check httpcore's own backends use
 
 CLOSE_WAIT_S = 1.0
 """How long a close waits for the TLS close_notify exchange before aborting."""
+
+
+def _socket_readable(sock: socket.socket | None) -> bool:
+    """Whether a recv would return at once (data or EOF); a gone socket counts as EOF."""
+    fd = -1 if sock is None else sock.fileno()
+    if fd < 0:
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class AsyncioStream(AsyncNetworkStream):
@@ -99,7 +111,7 @@ class AsyncioStream(AsyncNetworkStream):
             if getattr(self._reader, "_buffer", None):
                 return True
             sock = self._writer.get_extra_info("socket")
-            return sock is not None and is_socket_readable(sock)
+            return _socket_readable(sock)
         return None
 
 
@@ -146,18 +158,68 @@ class AsyncioBackend(AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
-def asyncio_http_transport(
-    ssl_context: ssl.SSLContext, limits: httpx.Limits
-) -> httpx.AsyncHTTPTransport:
-    """An httpx transport whose connection pool runs on :class:`AsyncioBackend`.
+_EXCEPTIONS: dict[type[Exception], type[httpx.HTTPError]] = {
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.ProtocolError: httpx.ProtocolError,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+}
+"""httpcore's exception types and the httpx types httpx itself maps them to."""
 
-    httpx offers no public way to pick httpcore's network backend, so the pool httpx
-    built is swapped for an identical one on this backend (httpx is pinned to 0.28).
-    If httpx ever stops exposing the pool this way, its own default backend is kept.
+
+def as_httpx_error(exc: Exception) -> httpx.HTTPError | None:
+    """The httpx exception for an httpcore one (its most specific match), else None.
+
+    The result is not chained yet: raise it ``from exc`` so the ``OSError``/``ssl`` cause
+    stays reachable for :func:`collectors.transports.axl.map_httpx_error`.
     """
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits, trust_env=False)
-    if isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
-        transport._pool = httpcore.AsyncConnectionPool(
+    for cls in type(exc).__mro__:
+        target = _EXCEPTIONS.get(cls)
+        if target is not None:
+            return target(str(exc))
+    return None
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    """The body of one httpcore response; closing it returns the connection to the pool."""
+
+    def __init__(self, response: httpcore.Response) -> None:
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.aiter_stream():
+                yield chunk
+        except Exception as exc:
+            mapped = as_httpx_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+class AsyncioHTTPTransport(httpx.AsyncBaseTransport):
+    """An HTTP/1.1 keep-alive pool on :class:`AsyncioBackend`, as an httpx transport.
+
+    It does what ``httpx.AsyncHTTPTransport`` does (httpx offers no public way to pick
+    httpcore's network backend): hand the request to an ``httpcore.AsyncConnectionPool``
+    and raise httpx's exception types, each chained to httpcore's.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
@@ -166,4 +228,31 @@ def asyncio_http_transport(
             http2=False,
             network_backend=AsyncioBackend(),
         )
-    return transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        try:
+            response = await self._pool.handle_async_request(core_request)
+        except Exception as exc:
+            mapped = as_httpx_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()

@@ -47,7 +47,7 @@ from collectors.errors import (
 )
 from collectors.model import LicenseSnapshot
 from collectors.secrets import SecretResolver
-from collectors.transports.aio_net import asyncio_http_transport
+from collectors.transports.aio_net import AsyncioHTTPTransport
 from collectors.transports.base import Answer
 
 if TYPE_CHECKING:
@@ -241,7 +241,7 @@ class AxlTransport:
             keepalive_expiry=self._idle_expiry,
         )
         if self._network == "asyncio":
-            return asyncio_http_transport(self._ssl_context(key), limits)
+            return AsyncioHTTPTransport(self._ssl_context(key), limits)
         return httpx.AsyncHTTPTransport(
             verify=self._ssl_context(key), limits=limits, trust_env=False
         )
