@@ -47,6 +47,10 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
 
+AUTO_REPROBE_S = 86_400.0
+"""How long an ``auto`` cluster that needed the CLI goes without trying AXL again."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -94,6 +98,9 @@ class PollEngine:
         self._sem = asyncio.Semaphore(config.settings.concurrency)
         self._publisher_locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._inflight: dict[str, asyncio.Task[PollUpdate]] = {}
+        # auto clusters whose AXL lacks the operation: name -> when that was learnt
+        # (monotonic). They go straight to the CLI until AUTO_REPROBE_S has passed.
+        self._cli_since: dict[str, float] = {}
         self._subscribers: list[Subscription] = []
         self._due = DueQueue()
         self._wake = asyncio.Event()
@@ -276,12 +283,13 @@ class PollEngine:
         settings = self._config.settings
         started_at = self._clock()
         t0 = self._now_mono()
-        tried = ["axl" if cluster.transport in ("axl", "auto") else "cli"]
+        order = self._transport_order(cluster)
+        tried = [order[0]]
         answer: Answer | None = None
         error: ErrorInfo | None = None
         try:
             async with asyncio.timeout(settings.timeout):
-                answer = await self._via_transports(cluster, started_at, tried)
+                answer = await self._via_transports(cluster, order, started_at, tried)
         except TimeoutError:
             exc = ReadTimeoutError(
                 f"no complete answer from {cluster.publisher} within {settings.timeout:g} s",
@@ -303,6 +311,9 @@ class PollEngine:
                 cluster=cluster.name,
             )
         duration = max(0.0, self._now_mono() - t0)
+        if answer is None and order == ["cli"] and cluster.transport == "auto":
+            # The CLI that stood in for AXL fails too: ask AXL again on the next poll.
+            self._cli_since.pop(cluster.name, None)
         if answer is not None:
             return PollResult(
                 cluster=cluster.name,
@@ -321,12 +332,22 @@ class PollEngine:
             transport=tried[-1],
         )
 
+    def _transport_order(self, cluster: ClusterConfig) -> list[str]:
+        """The transports to try, in order; ``auto`` skips AXL while it is known absent."""
+        if cluster.transport != "auto":
+            return [cluster.transport]
+        since = self._cli_since.get(cluster.name)
+        if since is not None and self._now_mono() - since < AUTO_REPROBE_S:
+            return ["cli"]
+        self._cli_since.pop(cluster.name, None)
+        return ["axl", "cli"]
+
     async def _via_transports(
-        self, cluster: ClusterConfig, now: datetime, tried: list[str]
+        self, cluster: ClusterConfig, order: list[str], now: datetime, tried: list[str]
     ) -> Answer:
         """Poll over the cluster's transport; ``auto`` moves from AXL to the CLI only when
-        AXL is absent (404) or lacks the operation on every version (CUCM 12.0)."""
-        order = {"axl": ["axl"], "cli": ["cli"], "auto": ["axl", "cli"]}[cluster.transport]
+        AXL is absent (404) or lacks the operation on every version (CUCM 12.0), and then
+        stays on the CLI (see :meth:`_transport_order`) until that fails or a day passes."""
         found = [self._transport(n) for n in order]
         available = [t for t in found if t is not None]
         if not available:
@@ -342,6 +363,8 @@ class PollEngine:
             except (AxlNotFoundError, UnsupportedVersionError):
                 if i == len(available) - 1:
                     raise
+                if cluster.transport == "auto" and transport.name == "axl":
+                    self._cli_since[cluster.name] = self._now_mono()
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _transport(self, name: str) -> Transport | None:
@@ -401,6 +424,8 @@ class PollEngine:
         changed = tuple(n for n in new if n in old and new[n] != old[n])
         old_settings = self._config.settings
         settings_changed = config.settings != old_settings
+        # An operator's reload is the moment to look again for AXL (an upgraded CUCM).
+        self._cli_since.clear()
         for name in removed + changed:
             self._secrets.forget(name)
             for transport in self._transports.values():
