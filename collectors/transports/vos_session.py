@@ -3,7 +3,7 @@
 A CUCM platform shell (VOS) answers over an interactive PTY session, not a command
 channel, so a poller has to read a byte stream and decide when an answer is complete.
 This module holds every decision that does not need a socket, so it is tested on plain
-strings and reused by the transport in ``collectors.transports.cli``:
+strings and reused by the transport in ``collectors.transports.ssh_session``:
 
 * :class:`OutputReader` accumulates the stream of one command and tells the caller
   whether the shell is back at its prompt, waits at the pager, or needs more data;
