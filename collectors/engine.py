@@ -385,6 +385,10 @@ class PollEngine:
         state = self._states.get(cluster.name)
         if state is None or self._clusters.get(cluster.name) is not cluster:
             # Removed or reconfigured by a reload while in flight: report, do not keep.
+            if state is not None:
+                # Reconfigured: nothing else would arm it (its due entry was spent when
+                # this poll started), so poll again at once under the new config.
+                self._arm(cluster.name, self._now_mono())
             scratch = self._new_state(cluster)
             return PollUpdate(result=result, status=scratch.record(result, self._clock()))
         was_failing = state.consecutive_failures > 0

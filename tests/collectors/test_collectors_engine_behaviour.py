@@ -291,3 +291,56 @@ async def test_stop_before_run_returns_at_once(fleet_cfg: Any) -> None:
         engine.stop()
         await engine.run()
         assert sub.pending() == 0
+
+
+class GatedTransport:
+    """Refuses every poll, but only once ``gate`` is set; ``started`` marks a poll begun."""
+
+    name = "axl"
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.gate = asyncio.Event()
+        self.seen: list[ClusterConfig] = []
+
+    async def poll(
+        self, cluster: ClusterConfig, *, now: datetime, thresholds: Thresholds
+    ) -> Answer:
+        from collectors.errors import RefusedError
+
+        self.seen.append(cluster)
+        self.started.set()
+        await self.gate.wait()
+        raise RefusedError("refused (test)", cluster=cluster.name)
+
+    def forget(self, cluster: str) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_a_cluster_reconfigured_mid_poll_is_polled_again_under_its_new_config(
+    fleet_cfg: Any,
+) -> None:
+    """The in-flight result belongs to the old config; the cluster must not be orphaned."""
+    fake = FakeTime(t=50.0)
+    async with small_fleet(["healthy"]) as fleet:
+        config = fleet_cfg(fleet)
+        name = fleet.publishers[0].name
+        gated = GatedTransport()
+        engine = PollEngine(config, transports={"axl": gated}, monotonic=fake)
+        async with engine:
+            polling = asyncio.create_task(engine.poll_once())
+            await gated.started.wait()
+            retagged = config.clusters[0].model_copy(update={"tags": {"region": "moved"}})
+            engine.reload(config.model_copy(update={"clusters": (retagged,)}))
+            gated.gate.set()
+            (stale,) = await polling
+            assert engine.next_poll_in(name) == pytest.approx(0.0)  # due at once
+            assert engine.statuses()[name].last_attempt is None  # old result not kept
+            (fresh,) = await engine.poll_once()
+    assert stale.result.error is not None
+    assert fresh.status.consecutive_failures == 1
+    assert gated.seen[-1].tags == {"region": "moved"}
+    assert engine.last_cycle is not None  # the sweep could finish
