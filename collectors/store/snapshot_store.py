@@ -12,7 +12,7 @@ from typing import Any, Literal
 from collectors.errors import StoreCorruptError, StoreError
 from collectors.model import LicenseSnapshot, to_utc_second
 from collectors.results import ClusterStatus, PollUpdate
-from collectors.store import files, schema
+from collectors.store import files, recovery, schema
 from collectors.store.backends import Backend, DiskBackend, Doc, MemoryBackend
 from collectors.store.records import (
     SHARD_DAYS,
@@ -74,6 +74,7 @@ class SnapshotStore:
         self._hot: dict[str, Doc] = {}
         self._records_cache: tuple[object, dict[str, dict[str, Any]]] | None = None
         self._content_text: dict[str, tuple[dict[str, Any], str]] = {}
+        self._needs_repair = False
 
     # ----- opening ------------------------------------------------------------------
 
@@ -163,10 +164,33 @@ class SnapshotStore:
                 )
             schema.migrate(self, version)
 
-    def _load_state(self) -> None:
-        doc = self._read(LATEST_KEY) or {}
+    def _load_state(self, *, repair: bool = True) -> None:
+        """Load the latest table; a writer also repairs what a crash or a hand left.
+
+        A damaged or missing ``latest.json`` beside existing history is rebuilt from it;
+        otherwise the records of a cycle that never reached ``latest.json`` are dropped
+        (see :mod:`collectors.store.recovery`).
+        """
+        doc, damaged = self._read_latest()
         self._state = {rec["cluster"]: rec for rec in doc.get("clusters", {}).values()}
         self.generation = int(doc.get("meta", {}).get("1", {}).get("generation", 0))
+        self._needs_repair = not repair
+        if not repair:
+            return
+        lost = not doc and bool(self.backend.children("history"))
+        if damaged or lost:
+            self._state = recovery.rebuild_records(self.backend, self._read)
+            self.backend.write_many([(LATEST_KEY, self._encode_latest())])
+            log.warning("rebuilt %s from the history", self.backend.location(LATEST_KEY))
+        else:
+            repaired = recovery.drop_uncommitted(self.backend, self._read, self._state)
+            self.backend.write_many(repaired)
+
+    def _read_latest(self) -> tuple[Doc, bool]:
+        """``latest.json`` and whether it was damaged (reported and, by a writer, set aside)."""
+        problems = len(self.problems)
+        doc = self._read(LATEST_KEY)
+        return doc or {}, len(self.problems) > problems
 
     def _read(self, key: str) -> Doc | None:
         try:
@@ -183,6 +207,8 @@ class SnapshotStore:
         self._check_writable()
         if not updates:
             return
+        if self._needs_repair:
+            self._load_state()
         cycle = CycleWriter(self._state, self._prev, self._content, self._read_hot, self.max_gap)
         try:
             for update in updates:
@@ -195,7 +221,7 @@ class SnapshotStore:
             self._hot.clear()
             self._prev.clear()
             self._content.clear()
-            self._load_state()
+            self._load_state(repair=False)  # repaired before the next cycle
             raise
         self._hot = {  # today's transitions and failures stay hot
             keys[-1]: cycle.dirty[keys[-1]]
@@ -250,9 +276,12 @@ class SnapshotStore:
         token = self.change_token()
         if self._records_cache is not None and self._records_cache[0] == token:
             return self._records_cache[1]
-        doc = self._read(LATEST_KEY) or {}
+        doc, damaged = self._read_latest()
         self.generation = int(doc.get("meta", {}).get("1", {}).get("generation", 0))
         records = {rec["cluster"]: rec for rec in doc.get("clusters", {}).values()}
+        if damaged or (not doc and self.backend.children("history")):
+            # a reader cannot repair the file, but can still show the fleet
+            records = recovery.rebuild_records(self.backend, self._read)
         self._records_cache = (token, records)
         return records
 

@@ -4,7 +4,8 @@ The writer is a forked child of the test process (modules already imported, so e
 of the 120 runs starts at once). It writes one cycle of five clusters per batch and
 prints ``ack <batch>`` only after ``write_batch`` returned. After each kill the test
 reopens the store as the writer (which also clears leftover temp files) and checks
-that every change up to the last acknowledged batch is in the history, exactly once.
+that every change up to the last acknowledged batch is in the history, and every
+transition and failure episode is recorded, exactly once.
 """
 
 from __future__ import annotations
@@ -49,6 +50,19 @@ def _expected(last_acked: int) -> dict[str, list[tuple[datetime, int]]]:
             if count is not None and (not seen[cluster] or seen[cluster][-1][1] != count):
                 seen[cluster].append((at, count))
     return seen
+
+
+def _expected_transitions(last_acked: int) -> list[tuple[datetime, str, str | None]]:
+    """(time, cluster, new reachability) of every outage start and end up to a batch."""
+    out: list[tuple[datetime, str, str | None]] = []
+    reach: dict[str, bool] = {}
+    for batch in range(last_acked + 1):
+        for cluster, at, count in _polls(batch):
+            up = count is not None
+            if cluster in reach and reach[cluster] != up:
+                out.append((at, cluster, "reachable" if up else "unreachable"))
+            reach[cluster] = up
+    return out
 
 
 def _child(root: Path, start: int, out_fd: int) -> None:
@@ -101,6 +115,11 @@ def test_sigkill_never_loses_an_acknowledged_write(tmp_path: Path) -> None:
                     for s in store.history(cluster, until=acked_at).changes
                 ]
                 assert changes == expected, cluster
+            transitions = [(t.at, t.cluster, t.new) for t in store.transitions(T0, acked_at)]
+            assert transitions == _expected_transitions(last_acked)  # each exactly once
+            episodes = [f.at for f in store.failures("c4") if f.at <= acked_at]
+            assert episodes == [at for at, _, new in transitions if new == "unreachable"]
+            assert [f for f in store.failures("c4") if f.ongoing][1:] == []
     assert killed_mid_run == KILLS
     assert runs_with_acks > KILLS // 4, runs_with_acks  # the writers made progress
     print(f"{KILLS} kills, {runs_with_acks} runs acked, last batch {last_acked}")

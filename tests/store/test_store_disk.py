@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -131,15 +132,52 @@ def test_damaged_shard_is_reported_set_aside_and_the_rest_works(tmp_path: Path) 
         assert [s.entitlements[0].count for s in store.history("emea-lon", T0).changes] == [4]
 
 
-def test_damaged_latest_is_set_aside(tmp_path: Path) -> None:
+def test_damaged_latest_is_set_aside_and_rebuilt_from_history(tmp_path: Path) -> None:
     root = tmp_path / "store"
     _filled(root)
+    with SnapshotStore.open(root, readonly=True) as reader:
+        before = reader.latest()
     (root / "latest.json").write_text('{"clusters": {"1": ')
+    with SnapshotStore.open(root, readonly=True) as reader:  # a reader rebuilds in memory
+        assert set(reader.latest()) == {"emea-lon", "amer-nyc"}
+        assert "latest.json" in str(reader.problems[0])
+    assert not list(root.glob("latest.json.corrupt-*"))  # ... and touches nothing
     with SnapshotStore.open(root) as store:
-        assert store.latest() == {}
         assert "latest.json" in str(store.problems[0])
         assert list(root.glob("latest.json.corrupt-*"))
+        latest = store.latest()
+        lon, nyc = latest["emea-lon"], latest["amer-nyc"]
+        assert lon.last_good == before["emea-lon"].last_good  # the newest change
+        assert lon.last_seen == T0 + minutes(5)
+        assert lon.last_good is not None and lon.last_good.entitlements[0].count == 3
+        assert nyc.last_good is None and nyc.unreachable  # its episode never ended
+        assert nyc.last_error is not None and nyc.last_error.kind == "connect_timeout"
         assert store.history("emea-lon", T0).changes  # history is untouched
+        # the writer goes on from the rebuilt state: an unchanged poll adds no change,
+        # the unreachable cluster's recovery is a transition and ends its episode
+        store.write_batch(
+            [
+                good(snapshot(at=T0 + minutes(10), counts={CUWL: 3})),
+                good(snapshot("amer-nyc", T0 + minutes(10))),
+            ]
+        )
+        assert len(store.history("emea-lon", T0).changes) == 2
+        [episode] = store.failures("amer-nyc")
+        assert episode.ended_at == T0 + minutes(10)
+        assert [(t.cluster, t.new) for t in store.transitions(T0 + minutes(10))] == [
+            ("amer-nyc", "reachable")
+        ]
+    with SnapshotStore.open(root, readonly=True) as reader:  # the rebuilt file was written
+        assert reader.problems == [] and set(reader.latest()) == {"emea-lon", "amer-nyc"}
+
+
+def test_missing_latest_beside_history_is_rebuilt_not_purged(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    (root / "latest.json").unlink()
+    with SnapshotStore.open(root) as store:
+        assert set(store.latest()) == {"emea-lon", "amer-nyc"}
+        assert [f.cluster for f in store.failures()] == ["amer-nyc"]  # not dropped
 
 
 def test_v0_layout_is_migrated(tmp_path: Path) -> None:
@@ -214,3 +252,26 @@ def test_damaged_version_file_is_set_aside_and_rewritten(tmp_path: Path) -> None
         assert store.history("emea-lon", T0).changes
     assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 1
     assert list(root.glob("store.json.corrupt-*"))
+
+
+def test_a_cycle_killed_before_latest_is_not_recorded_twice(tmp_path: Path) -> None:
+    """A kill after the event files but before ``latest.json``: the next poll (later,
+    possibly on another day) sees the same change again; it must be recorded once."""
+    root = tmp_path / "store"
+    _filled(root)
+    committed = (root / "latest.json").read_bytes()
+    late = T0 + timedelta(hours=15, minutes=55)  # the unfinished cycle: 23:55 UTC
+    with SnapshotStore.open(root) as store:
+        store.write_batch([bad("emea-lon", late), good(snapshot("amer-nyc", late))])
+    (root / "latest.json").write_bytes(committed)  # as if killed before the replace
+    again = late + timedelta(hours=1)  # after the restart, the next UTC day
+    with SnapshotStore.open(root) as store:
+        assert store.problems == []
+        store.write_batch([bad("emea-lon", again), good(snapshot("amer-nyc", again))])
+        moves = [(t.cluster, t.new, t.at) for t in store.transitions(T0 + minutes(10))]
+        assert moves == [
+            ("amer-nyc", "reachable", again),
+            ("emea-lon", "unreachable", again),
+        ]
+        episodes = [(f.cluster, f.at, f.ended_at) for f in store.failures()]
+        assert episodes == [("amer-nyc", T0, again), ("emea-lon", again, None)]

@@ -1,0 +1,169 @@
+"""Repairs a writer makes when it opens a store that a crash or a hand left imperfect.
+
+* :func:`drop_uncommitted` removes what a cycle killed between its event files and
+  ``latest.json`` left behind. ``latest.json`` is the commit point: a transition or a
+  failure episode newer than its cluster's committed state there belongs to a cycle that
+  never finished, and the writer will see (and record) the same change again.
+* :func:`rebuild_records` recreates the latest table from the history when
+  ``latest.json`` was damaged: each cluster's newest recorded change is its last good
+  snapshot, and an episode that never ended says it is unreachable now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from collectors.store.backends import Backend, Doc
+from collectors.store.records import failures_key, parse_day, parse_ts, ts
+from collectors.store.writer import new_record
+
+Reader = Callable[[str], Doc | None]
+
+
+def committed_horizon(rec: dict[str, Any]) -> datetime | None:
+    """The newest moment ``latest.json`` holds for one cluster (its last attempt or
+    last good snapshot, whichever is later)."""
+    stamps = [rec.get("last_attempt"), (rec.get("last_good") or {}).get("collected_at")]
+    known = [parse_ts(s) for s in stamps if s]
+    return max(known) if known else None
+
+
+def _recent_days(backend: Backend, folder: str, since: date | None) -> list[str]:
+    return [
+        name
+        for name in backend.children(folder)
+        if (day := parse_day(name)) is not None and (since is None or day >= since)
+    ]
+
+
+def drop_uncommitted(
+    backend: Backend, read: Reader, state: dict[str, dict[str, Any]]
+) -> list[tuple[str, Doc]]:
+    """The event and failure day files with the records of an unfinished cycle removed.
+
+    Only days from the one before the newest committed poll are looked at: an unfinished
+    cycle's polls are newer than the committed ones. A live episode (``_fail`` in
+    ``latest.json``) that the unfinished cycle marked ended is opened again.
+    """
+    horizons = {c: committed_horizon(rec) for c, rec in state.items()}
+    known = [h for h in horizons.values() if h is not None]
+    since = (max(known) - timedelta(days=1)).date() if known else None
+    live = {(rec["_fail"]["key"], rec["_fail"]["id"]) for rec in state.values() if rec.get("_fail")}
+
+    def uncommitted(record: dict[str, Any]) -> bool:
+        horizon = horizons.get(record.get("cluster", ""))
+        return horizon is None or parse_ts(record["at"]) > horizon
+
+    repaired: list[tuple[str, Doc]] = []
+    for name in _recent_days(backend, "events", since):
+        key = f"events/{name}"
+        doc = read(key)
+        if doc is None:
+            continue
+        table = doc.get("transitions", {})
+        kept = {i: t for i, t in table.items() if not uncommitted(t)}
+        if len(kept) != len(table):
+            repaired.append((key, {**doc, "transitions": kept}))
+    for name in _recent_days(backend, "failures", since):
+        key = f"failures/{name}"
+        doc = read(key)
+        if doc is None:
+            continue
+        table = doc.get("failures", {})
+        fixed: dict[str, Any] = {}
+        changed = False
+        for doc_id, event in table.items():
+            if uncommitted(event):
+                changed = True
+                continue
+            if (key, doc_id) in live and event.get("ended_at") is not None:
+                event = {**event, "ended_at": None}
+                changed = True
+            fixed[doc_id] = event
+        if changed:
+            repaired.append((key, {**doc, "failures": fixed}))
+    return repaired
+
+
+def _shard_clusters(backend: Backend, week: str) -> Iterable[tuple[str, str]]:
+    for name in backend.children(f"history/{week}"):
+        if name.endswith(".json.gz"):
+            yield unquote(name.removesuffix(".json.gz")), f"history/{week}/{name}"
+
+
+def rebuild_records(backend: Backend, read: Reader) -> dict[str, dict[str, Any]]:
+    """A latest table rebuilt from the history shards and failure episodes.
+
+    What the history cannot tell is left empty: tags, transport and poll duration come
+    back with the cluster's next poll. Coverage runs parked in the lost file are gone.
+    """
+    state: dict[str, dict[str, Any]] = {}
+    weeks = sorted((n for n in backend.children("history") if parse_day(n)), reverse=True)
+    for week in weeks:
+        for cluster, key in _shard_clusters(backend, week):
+            rec = state.get(cluster)
+            if rec is not None and rec["last_good"] is not None:
+                continue
+            doc = read(key)
+            if doc is None:
+                continue
+            rec = rec or new_record(cluster)
+            state[cluster] = rec
+            runs = [r["end"] for r in doc.get("runs", {}).values()]
+            changes = [c["snap"] for c in doc.get("changes", {}).values()]
+            if changes:
+                rec["last_good"] = max(changes, key=lambda s: parse_ts(s["collected_at"]))
+                runs.append(rec["last_good"]["collected_at"])
+            if runs and rec["last_seen"] is None:
+                rec["last_seen"] = ts(max(parse_ts(r) for r in runs))
+    for rec in state.values():
+        rec["last_attempt"] = rec["last_seen"]
+        if rec["last_seen"] is not None:
+            rec["_reach"] = "reachable"
+    _restore_episodes(backend, read, state)
+    return state
+
+
+def _restore_episodes(backend: Backend, read: Reader, state: dict[str, dict[str, Any]]) -> None:
+    """Each cluster whose newest failure episode never ended and started after its last
+    good poll is unreachable again, with that episode open."""
+    newest: dict[str, tuple[datetime, str, str, dict[str, Any]]] = {}
+    for name in backend.children("failures"):
+        day = parse_day(name)
+        if day is None:
+            continue
+        key = failures_key(day)
+        for doc_id, event in ((read(key) or {}).get("failures") or {}).items():
+            at = parse_ts(event["at"])
+            best = newest.get(event["cluster"])
+            if best is None or at >= best[0]:
+                newest[event["cluster"]] = (at, key, doc_id, event)
+    for cluster, (at, key, doc_id, event) in newest.items():
+        if event.get("ended_at") is not None:
+            continue
+        rec = state.get(cluster) or new_record(cluster)
+        seen = rec["last_seen"]
+        if seen is not None and parse_ts(seen) >= at:
+            continue
+        state[cluster] = rec
+        rec["_fail"] = {
+            "key": key,
+            "id": doc_id,
+            "kind": event["kind"],
+            "message": event["message"],
+            "n": int(event["attempts"]),
+            "last": event["last_at"],
+        }
+        rec["_reach"] = "unreachable"
+        rec["consecutive_failures"] = int(event["attempts"])
+        rec["last_attempt"] = event["last_at"]
+        rec["last_error"] = {
+            "kind": event["kind"],
+            "message": event["message"],
+            "cluster": cluster,
+            "field": event.get("field"),
+            "hint": event.get("hint"),
+        }
