@@ -174,6 +174,7 @@ class AxlTransport:
                         now=now,
                         timezone=cluster.timezone,
                         thresholds=thresholds,
+                        max_bytes=self._max_body,
                     )
                 except UnsupportedVersionError as exc:
                     if self._versions.get(cluster.name) == version:

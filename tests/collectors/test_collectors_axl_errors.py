@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import ssl
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -100,3 +101,34 @@ def test_httpx_failures_map_to_error_kinds(exc: httpx.HTTPError, kind: str) -> N
     err = map_httpx_error(exc, cluster="lab", where="pub:8443")
     assert err.kind == kind
     assert err.cluster == "lab" and "pub:8443" in err.message
+
+
+@pytest.mark.parametrize(("cap", "kind"), [(2_000_000, None), (1_100_000, "oversize")])
+async def test_the_configured_body_cap_is_the_one_applied(
+    shared_dir: Path, cap: int, kind: str | None
+) -> None:
+    """``max_body_bytes`` governs the parser too, not a cap of the parser's own."""
+    sample = (shared_dir / "samples/axl/getSmartLicenseStatus-14.0-registered.xml").read_bytes()
+    padding = b"<!--" + b"x" * 1_100_000 + b"-->"  # a 1.1 MB answer, still a valid one
+    body = sample.replace(b"</soapenv:Envelope>", padding + b"</soapenv:Envelope>")
+    assert body != sample and 1_100_000 < len(body) < 2_000_000
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body)
+
+    transport = AxlTransport(
+        secrets=SecretResolver(),
+        max_body_bytes=cap,
+        http_transport=httpx.MockTransport(handler),
+    )
+    try:
+        if kind is None:
+            answer = await transport.poll(CLUSTER, now=datetime.now(UTC), thresholds=Thresholds())
+            assert answer.snapshot.cluster == "lab"
+        else:
+            with pytest.raises(LicdashError) as info:
+                await transport.poll(CLUSTER, now=datetime.now(UTC), thresholds=Thresholds())
+            assert info.value.kind == kind
+            assert f"{cap:,}" in str(info.value)
+    finally:
+        await transport.aclose()
