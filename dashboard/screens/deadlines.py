@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import ClassVar
+from datetime import datetime
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.theme import Theme
-from textual.widgets import DataTable, Footer, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Static
 
-from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import RedrawThrottle, go_back, host, is_visible
+from dashboard.screens.detail_host import DetailHost
+from dashboard.screens.fleet_wide import FleetWideScreen
 from dashboard.state import FleetState
 from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, grouped
-
-REDRAW_AFTER = timedelta(seconds=1)
-"""The same fleet is drawn again only when the clock moved this much (relative times)."""
+from dashboard.widgets.line_table import LineTable
 
 
-class DeadlinesScreen(Screen[None]):
+class DeadlinesScreen(FleetWideScreen):
     """Deadlines grouped as overdue, within 7 days, within 30 days and later."""
 
     DEFAULT_CSS = """
@@ -33,45 +28,17 @@ class DeadlinesScreen(Screen[None]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "back", "Back"),
-    ]
-
-    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
-        super().__init__(name=name, id=id)
-        self._drawn_fleet: FleetState | None = None
-        self._drawn_at: datetime | None = None
-        self._throttle = RedrawThrottle(self, self._refresh)
+    SUB_TITLE = "Deadlines"
 
     def compose(self) -> ComposeResult:
         yield Static(id="heading")
         yield DeadlineList()
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.sub_title = "Deadlines"
-        self._refresh()
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.query_one(DeadlineList).focus()
+    def first_focus(self) -> Widget:
+        return self.query_one(DeadlineList)
 
-    def on_screen_resume(self) -> None:
-        self._refresh()
-
-    def on_fleet_updated(self, message: FleetUpdated) -> None:
-        message.stop()
-        if is_visible(self):  # a hidden screen catches up in on_screen_resume
-            self._throttle.request()
-
-    def _theme_changed(self, _theme: Theme) -> None:
-        self._refresh(force=True)
-
-    def _refresh(self, *, force: bool = False) -> None:
-        app = host(self)
-        fleet, now = app.fleet, app.clock()
-        fresh = self._drawn_at is not None and abs(now - self._drawn_at) < REDRAW_AFTER
-        if not force and fleet is self._drawn_fleet and fresh:
-            return  # mount and resume both ask: this fleet at this time is drawn already
-        self._drawn_fleet, self._drawn_at = fleet, now
+    def draw(self, app: DetailHost, fleet: FleetState, now: datetime) -> None:
         statuses = fleet.statuses
         entries = collect_deadlines(statuses)
         zones = {name: app.cluster_zone(name) for name in statuses}
@@ -82,10 +49,6 @@ class DeadlinesScreen(Screen[None]):
         )
         self.query_one(DeadlineList).show(entries, now, zones)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         event.stop()
-        if event.row_key.value:
-            self.app.push_screen(ClusterScreen(event.row_key.value.split("|", 1)[0]))
-
-    async def action_back(self) -> None:
-        await go_back(self)
+        self.app.push_screen(ClusterScreen(event.key.split("|", 1)[0]))

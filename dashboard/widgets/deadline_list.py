@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
 
+from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Text
 
 from collectors.model import DeadlineKind, LicenseSnapshot, Severity
 from collectors.results import ClusterStatus
 from dashboard.format import STALE_GLYPH, relative
-from dashboard.widgets.nav_table import NavTable, Row
+from dashboard.widgets.line_table import LineCell, LineColumn, LineTable
 from dashboard.widgets.severity_colors import SEVERITY_VAR, rich_style, urgency
 
 GROUPS: Final = ("overdue", "within 7 days", "within 30 days", "later")
@@ -105,11 +105,27 @@ GROUP_SEVERITY: Final[dict[str, Severity]] = {
 }
 
 
-class DeadlineList(NavTable):
+COLUMNS: Final = (
+    LineColumn("group", "Due", 16),
+    LineColumn("utc", "When (UTC)", 16),
+    LineColumn("local", "Cluster time", 20),
+    LineColumn("rel", "Relative", 9),
+    LineColumn("cluster", "Cluster", 16),
+    LineColumn("kind", "Deadline", 21),
+    LineColumn("hard", "Type", 6),
+)
+CLUSTER_WIDTH: Final = (12, 32)
+LOCAL_FORMAT: Final = "%Y-%m-%d %H:%M %Z"
+"""The cluster column fits the longest name between these bounds (longer ones are cut…)."""
+
+
+class DeadlineList(LineTable):
     """Deadlines in time order, each labelled with its group; row keys are ``cluster|kind``.
 
-    One flat, sorted table (not header rows) so that a deadline crossing into another
-    group as time passes is a cell update, not a rebuild of thousands of rows.
+    One flat, sorted list (not header rows), so that a deadline crossing into another
+    group as time passes changes nothing but the label. :meth:`show` only orders the
+    entries; a row's texts are made when it scrolls into view, so a refresh in which
+    every relative time changed costs the same as one in which nothing did.
     """
 
     DEFAULT_CSS = """
@@ -118,21 +134,18 @@ class DeadlineList(NavTable):
     }
     """
 
-    def on_mount(self) -> None:
-        self.add_column("Due", key="group")
-        self.add_column("When (UTC)", key="utc")
-        self.add_column("Cluster time", key="local")
-        self.add_column("Relative", key="rel")
-        self.add_column("Cluster", key="cluster")
-        self.add_column("Deadline", key="kind")
-        self.add_column("Type", key="hard")
-
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self._rows: dict[str, tuple[tuple[object, ...], Row]] = {}
-        """Each deadline's last row and what it was built from, reused while that holds."""
+        super().__init__(COLUMNS, name=name, id=id, classes=classes)
+        self._entries: list[DeadlineEntry] = []
+        self._groups: list[str] = []
+        self._labels: dict[int, str] = {}
+        self._now = datetime.fromtimestamp(0, UTC)
+        self._zones: Mapping[str, tzinfo] = {}
+        self._styles: dict[Severity, Style] = {}
+        self._plain = Style()
+        self._cells: dict[int, tuple[LineCell, ...]] = {}
 
     def show(
         self,
@@ -140,49 +153,50 @@ class DeadlineList(NavTable):
         now: datetime,
         zones: Mapping[str, tzinfo],
     ) -> None:
-        styles = {sev: rich_style(self.app, SEVERITY_VAR[sev]) for sev in Severity}
-        plain = rich_style(self.app, "foreground")
-        theme = self.app.theme
-        cache, self._rows = self._rows, {}
-        rows: list[Row] = []
+        """Show ``entries`` (in time order) as of ``now``, local times in ``zones``."""
+        self._styles = {sev: rich_style(self.app, SEVERITY_VAR[sev]) for sev in Severity}
+        self._plain = rich_style(self.app, "foreground")
+        self._now, self._zones = now, zones
+        self._entries, self._groups, self._labels = [], [], {}
         for group, items in grouped(entries, now).items():
-            for n, entry in enumerate(items):
-                # The label heads its group, so the groups read as sections.
-                label = f"{GROUP_LABEL[group]} ({len(items)})" if n == 0 else ""
-                rel = relative(entry.at, now)
-                sev = urgency(entry.at, now, hard=entry.hard)
-                basis = (entry, label, rel, sev, group, theme, zones.get(entry.cluster, UTC))
-                cached = cache.get(entry.key)
-                if cached is not None and cached[0] == basis:
-                    row = cached[1]
-                else:
-                    row = self._row(entry, group, label, rel, sev, basis[-1], styles, plain)
-                self._rows[entry.key] = (basis, row)
-                rows.append(row)
-        self.replace_rows(rows, identity=("cluster", "kind"))
+            if items:  # the label heads its group, so the groups read as sections
+                self._labels[len(self._entries)] = f"{GROUP_LABEL[group]} ({len(items)})"
+            self._entries += items
+            self._groups += [group] * len(items)
+        self._cells = {}
+        self.set_rows([e.key for e in self._entries], self._fitted_widths())
 
-    def _row(
-        self,
-        entry: DeadlineEntry,
-        group: str,
-        label: str,
-        rel: str,
-        sev: Severity,
-        tz: tzinfo,
-        styles: Mapping[Severity, Style],
-        plain: Style,
-    ) -> Row:
-        style = plain if sev is Severity.OK else styles[sev]
-        group_style = styles[GROUP_SEVERITY[group]]
-        local = entry.at.astimezone(tz)
+    def _fitted_widths(self) -> list[int]:
+        """Columns as wide as what they will show (a few distinct values, not every row)."""
+        widths = [c.width for c in COLUMNS]
+        widths[0] = max([3, *(cell_len(label) for label in self._labels.values())])
+        clusters = {(e.cluster, e.stale) for e in self._entries}
+        longest = max((cell_len(n) + (3 if stale else 0) for n, stale in clusters), default=0)
+        widths[4] = max(CLUSTER_WIDTH[0], min(longest, CLUSTER_WIDTH[1]))
+        zones = {self._zones.get(n, UTC) for n, _ in clusters}
+        half_year = [self._now, self._now + timedelta(days=182)]  # both sides of DST
+        local = [len(t.astimezone(z).strftime(LOCAL_FORMAT)) for z in zones for t in half_year]
+        widths[2] = max([len("Cluster time"), *local])
+        return widths
+
+    def cells_at(self, row: int) -> tuple[LineCell, ...]:
+        cells = self._cells.get(row)
+        if cells is None:
+            cells = self._cells[row] = self._make_cells(row)
+        return cells
+
+    def _make_cells(self, row: int) -> tuple[LineCell, ...]:
+        entry, group, now = self._entries[row], self._groups[row], self._now
+        sev = urgency(entry.at, now, hard=entry.hard)
+        style = self._plain if sev is Severity.OK else self._styles[sev]
+        local = entry.at.astimezone(self._zones.get(entry.cluster, UTC))
         cluster = f"{STALE_GLYPH} {entry.cluster}" if entry.stale else entry.cluster
-        cells = (
-            Text(label, style=group_style, end=""),
-            entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            local.strftime("%Y-%m-%d %H:%M %Z"),
-            Text(rel, style=style, end=""),
-            cluster,
-            KIND_LABEL[entry.kind],
-            Text("■ hard", style=style, end="") if entry.hard else "  soft",
+        return (
+            (self._labels.get(row, ""), self._styles[GROUP_SEVERITY[group]]),
+            (entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), None),
+            (local.strftime(LOCAL_FORMAT), None),
+            (relative(entry.at, now), style),
+            (cluster, None),
+            (KIND_LABEL[entry.kind], None),
+            ("■ hard", style) if entry.hard else ("  soft", None),
         )
-        return (entry.key, cells)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -22,10 +22,6 @@ def _text(cell: Cell) -> Text:
 
 def _width(cell: object) -> int:
     return cell.cell_len if isinstance(cell, Text) else len(str(cell))
-
-
-def _plain(cell: object) -> str:
-    return cell.plain if isinstance(cell, Text) else str(cell)
 
 
 def _same(old: object, new: object) -> bool:
@@ -78,37 +74,19 @@ class NavTable(DataTable[Cell]):
             return None
         return None if key.value is None else str(key.value)
 
-    def replace_rows(self, rows: Sequence[Row], *, identity: Sequence[str] = ()) -> None:
-        """Show ``rows`` in this order.
-
-        ``identity`` names columns whose plain text tells rows apart; with it, a few
-        rows added, removed or moved are patched in place and re-sorted instead of
-        rebuilding a table of thousands of rows.
-        """
+    def replace_rows(self, rows: Sequence[Row]) -> None:
+        """Show ``rows`` in this order: cells patched in place when the keys are the same,
+        otherwise rebuilt with the cursor back on the row with the same key."""
         keys = [key for key, _ in rows]
-        shown = [str(k.value) for k in self.ordered_row_keys]
-        if shown == keys:
+        if [str(k.value) for k in self.ordered_row_keys] == keys:
             self._update_changed(rows)
             return
         current = self.cursor_key
-        wanted, present = set(keys), set(shown)
-        churn = len(present - wanted) + len(wanted - present)
-        if identity and present and churn <= max(8, len(keys) // 4):
-            for key in present - wanted:
-                self.remove_row(key)
-                self._given.pop(key, None)
-            self._update_changed([row for row in rows if row[0] in present])
-            for key, cells in rows:
-                if key not in present:
-                    self.add_row(*map(_text, cells), key=key)
-                    self._given[key] = cells
-            self._sort_as(rows, identity)
-        else:
-            self.clear()
-            for key, cells in rows:
-                self.add_row(*map(_text, cells), key=key)
-                self._given[key] = cells
-        if current in wanted:
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*map(_text, cells), key=key)
+            self._given[key] = cells
+        if current in set(keys):
             self.move_cursor(row=self.get_row_index(current), animate=False, scroll=True)
 
     def _update_changed(self, rows: Sequence[Row]) -> None:
@@ -125,17 +103,6 @@ class NavTable(DataTable[Cell]):
                 # DataTable re-measure the whole column for every cell (quadratic).
                 wider = _width(value) > column.content_width
                 self.update_cell(key, column_key, _text(value), update_width=wider)
-
-    def _sort_as(self, rows: Sequence[Row], identity: Sequence[str]) -> None:
-        names = [str(c.value) for c in self.columns]
-        where = [names.index(name) for name in identity]
-        position = {tuple(_plain(cells[i]) for i in where): n for n, (_, cells) in enumerate(rows)}
-
-        def order(values: Any) -> int:
-            parts = values if len(where) > 1 else (values,)
-            return position[tuple(_plain(v) for v in parts)]
-
-        self.sort(*identity, key=order)
 
     @property
     def ordered_row_keys(self) -> list[RowKey]:
