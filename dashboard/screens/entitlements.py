@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import ClassVar
+from datetime import datetime
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
-from textual.theme import Theme
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
-from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import RedrawThrottle, go_back, host, is_visible
+from dashboard.screens.detail_host import DetailHost, go_back
+from dashboard.screens.fleet_wide import FleetWideScreen
 from dashboard.state import FleetState
 from dashboard.widgets.entitlement_rollup import HolderTable, Rollup, RollupTable, rollup
 
-REDRAW_AFTER = timedelta(seconds=1)
-"""The same fleet is drawn again only when the clock moved this much (relative times)."""
 
-
-class EntitlementsScreen(Screen[None]):
+class EntitlementsScreen(FleetWideScreen):
     """A roll-up per licence type: total count and clusters per status."""
 
     DEFAULT_CSS = """
@@ -34,16 +28,11 @@ class EntitlementsScreen(Screen[None]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "back", "Back"),
-    ]
+    SUB_TITLE = "Entitlements"
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self._rollups: dict[str, Rollup] = {}
-        self._drawn_fleet: FleetState | None = None
-        self._drawn_at: datetime | None = None
-        self._throttle = RedrawThrottle(self, self._refresh)
         self._holders_of: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -53,30 +42,10 @@ class EntitlementsScreen(Screen[None]):
         yield HolderTable()
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.sub_title = "Entitlements"
-        self._refresh()
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.query_one(RollupTable).focus()
+    def first_focus(self) -> Widget:
+        return self.query_one(RollupTable)
 
-    def on_screen_resume(self) -> None:
-        self._refresh()
-
-    def on_fleet_updated(self, message: FleetUpdated) -> None:
-        message.stop()
-        if is_visible(self):  # a hidden screen catches up in on_screen_resume
-            self._throttle.request()
-
-    def _theme_changed(self, _theme: Theme) -> None:
-        self._refresh(force=True)
-
-    def _refresh(self, *, force: bool = False) -> None:
-        app = host(self)
-        fleet, now = app.fleet, app.clock()
-        fresh = self._drawn_at is not None and abs(now - self._drawn_at) < REDRAW_AFTER
-        if not force and fleet is self._drawn_fleet and fresh:
-            return  # mount and resume both ask: this fleet at this time is drawn already
-        self._drawn_fleet, self._drawn_at = fleet, now
+    def draw(self, app: DetailHost, fleet: FleetState, now: datetime) -> None:
         statuses = fleet.statuses
         rollups = rollup(statuses)
         self._rollups = {r.tag: r for r in rollups}
