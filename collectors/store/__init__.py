@@ -19,8 +19,11 @@ Rules:
 * **Crash safety.** Every file is written to a temporary file beside it, fsynced,
   ``os.replace``'d over the old one and its directory fsynced. ``write_batch`` writes the
   history and event files first and ``latest.json`` last, so ``latest.json`` never points
-  at data that is not on disk; a kill between the two is repaired by the duplicate
-  check on the next change. A writer deletes leftover ``.tmp-*`` files when it opens.
+  at data that is not on disk. ``latest.json`` is the commit point: a writer that opens
+  after a kill between the two drops the transitions and failure episodes newer than
+  each cluster's committed state (the next poll records them again), and the history's
+  duplicate check skips a change already written. A writer deletes leftover ``.tmp-*``
+  files when it opens.
 * **One writer.** The writer holds an exclusive ``flock`` on ``writer.lock``; a second one
   gets :class:`~collectors.errors.StoreLockedError` naming the directory and PID.
   Readers (``readonly=True``) take no lock; ``change_token()`` (one ``stat``) tells a
@@ -47,7 +50,9 @@ Rules:
 * **Damage.** A file that cannot be parsed raises/logs
   :class:`~collectors.errors.StoreCorruptError` naming its path, is appended to
   ``store.problems`` and (by a writer) renamed to ``<name>.corrupt-<UTC time>``; queries
-  go on without it.
+  go on without it. A damaged or missing ``latest.json`` is rebuilt from the history
+  (each cluster's newest change, and an episode that never ended); tags and coverage
+  runs not yet moved to the shards come back with the next poll.
 * **Backends.** ``backend="memory"`` keeps the same documents as JSON text in a dict
   (tests, demo); all the logic above is shared.
 """

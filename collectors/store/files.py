@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 from tinydb import Storage
 
 from collectors.errors import StoreCorruptError, StoreError, StoreLockedError
@@ -31,7 +32,10 @@ GZIP_LEVEL = 6
 
 
 def encode_json(data: Any, *, gz: bool) -> bytes:
-    blob = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact UTF-8 JSON (what ``json.dumps(data, separators=(",", ":"),
+    ensure_ascii=False)`` gives, up to float spelling such as ``1e-7``, about three times
+    faster), gzip'd for ``.gz`` files."""
+    blob = pydantic_core.to_json(data)
     return gzip.compress(blob, GZIP_LEVEL, mtime=0) if gz else blob
 
 

@@ -73,7 +73,6 @@ class SnapshotStore:
         self._latest_cache: tuple[object, dict[str, ClusterStatus]] | None = None
         self._hot: dict[str, Doc] = {}
         self._records_cache: tuple[object, dict[str, dict[str, Any]]] | None = None
-        self._content_text: dict[str, tuple[dict[str, Any], str]] = {}
         self._needs_repair = False
 
     # ----- opening ------------------------------------------------------------------
@@ -236,7 +235,7 @@ class SnapshotStore:
         return self._hot.pop(key, None) or self._read(key)
 
     def _encode_latest(self) -> bytes:
-        return encode_latest(self._state, self._content, self._content_text, self.generation)
+        return encode_latest(self._state, self.generation)
 
     def compact(self, now: datetime | None = None) -> list[str]:
         """Delete whole shards that ended before ``now - retention_days``; returns them."""

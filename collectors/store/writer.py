@@ -4,10 +4,10 @@ collects the documents to write; the store then writes them durably."""
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from pydantic_core import to_json
 
 from collectors.model import LicenseSnapshot
 from collectors.results import ErrorInfo, PollUpdate
@@ -308,38 +308,10 @@ class CycleWriter:
         self.dirty[key] = doc
 
 
-def encode_latest(
-    state: dict[str, dict[str, Any]],
-    content: dict[str, dict[str, Any]],
-    content_text: dict[str, tuple[dict[str, Any], str]],
-    generation: int,
-) -> bytes:
-    """``latest.json`` as bytes. Each cluster's unchanged licensing content is encoded
-    once (cached in ``content_text``) and spliced in; only the per-poll fields are
-    encoded every cycle."""
-    clusters: dict[str, Any] = {}
-    inner: list[str] = []
-    for i, (cluster, rec) in enumerate(sorted(state.items()), 1):
-        good, body = rec["last_good"], content.get(cluster)
-        if good is None or body is None:
-            clusters[str(i)] = rec
-            continue
-        cached = content_text.get(cluster)
-        if cached is None or cached[0] is not body:
-            cached = (body, _dumps(body)[1:-1])
-            content_text[cluster] = cached
-        derived = {k: good[k] for k in DERIVED}
-        clusters[str(i)] = {**rec, "last_good": {_SPLICE: len(inner), **derived}}
-        inner.append(cached[1])
+def encode_latest(state: dict[str, dict[str, Any]], generation: int) -> bytes:
+    """``latest.json`` as bytes (``pydantic_core``'s encoder: the same JSON as compact
+    ``json.dumps``, in a third of the time)."""
+    clusters = {str(i): rec for i, (_, rec) in enumerate(sorted(state.items()), 1)}
     written = datetime.now(UTC).replace(microsecond=0)
     meta = {"1": {"generation": generation, "written_at": ts(written)}}
-    text = _dumps({"clusters": clusters, "meta": meta})
-    return _SPLICED.sub(lambda m: inner[int(m[1])] + ",", text).encode()
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-_SPLICE = "\x00"  # a key no document has; JSON-encoded as "\u0000"
-_SPLICED = re.compile(r'"\\u0000":(\d+),')
+    return to_json({"clusters": clusters, "meta": meta})
