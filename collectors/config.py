@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -171,6 +172,11 @@ class ClusterConfig(_Model):
     def _command(cls, value: str | list[str] | None) -> str | list[str] | None:
         if value is not None and not (value.strip() if isinstance(value, str) else value):
             raise ValueError("password_command is empty")
+        if isinstance(value, str):
+            try:
+                shlex.split(value)
+            except ValueError as exc:  # unbalanced quotes; says nothing of the text
+                raise ValueError(f"password_command is not a valid command line: {exc}") from None
         return value
 
     @model_validator(mode="after")

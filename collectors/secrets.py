@@ -12,8 +12,10 @@ cluster and the *source* (variable name, keyring service, command name) only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shlex
+import signal
 import subprocess
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from collectors.config import ClusterConfig
 from collectors.errors import SecretError
 
 COMMAND_TIMEOUT_S = 10.0
+KILL_WAIT_S = 2.0
+"""How long to wait for a timed-out password command's output pipes after killing it."""
 
 
 def resolve_password(cluster: ClusterConfig, *, command_timeout: float = COMMAND_TIMEOUT_S) -> str:
@@ -55,14 +59,13 @@ def _from_keyring(cluster: ClusterConfig) -> str:
     where = f"keyring entry {ref.service}/{ref.username}"
     try:
         import keyring
-        from keyring.errors import KeyringError
 
         value = keyring.get_password(ref.service, ref.username)
     except ImportError:
         raise SecretError(
             "the keyring package is not installed", cluster=cluster.name, field="password_keyring"
         ) from None
-    except KeyringError as exc:
+    except Exception as exc:  # KeyringError, and the backends' own types (D-Bus, ...)
         raise SecretError(
             f"{where}: the OS keyring failed ({type(exc).__name__})",
             cluster=cluster.name,
@@ -76,42 +79,83 @@ def _from_keyring(cluster: ClusterConfig) -> str:
 def _from_command(cluster: ClusterConfig, timeout: float) -> str:
     raw = cluster.password_command
     assert raw is not None
-    argv = shlex.split(raw) if isinstance(raw, str) else list(raw)
-    name = Path(argv[0]).name
     field = "password_command"
     try:
-        done = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except FileNotFoundError:
+        argv = shlex.split(raw) if isinstance(raw, str) else list(raw)
+    except ValueError as exc:  # an unbalanced quote; the message quotes no text
         raise SecretError(
-            f"password command {name!r} was not found", cluster=cluster.name, field=field
+            f"password command is not a valid command line ({exc})",
+            cluster=cluster.name,
+            field=field,
         ) from None
+    name = Path(argv[0]).name if argv else ""
+    try:
+        output = _run_bounded(argv, timeout)
     except subprocess.TimeoutExpired:
         raise SecretError(
             f"password command {name!r} did not finish within {timeout:g} s",
             cluster=cluster.name,
             field=field,
         ) from None
-    except OSError as exc:
+    except FileNotFoundError:
         raise SecretError(
-            f"password command {name!r} could not run ({exc.strerror})",
+            f"password command {name!r} was not found", cluster=cluster.name, field=field
+        ) from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "empty command"
+        raise SecretError(
+            f"password command {name!r} could not run ({reason})",
             cluster=cluster.name,
             field=field,
         ) from None
-    if done.returncode != 0:
+    returncode, stdout = output
+    if returncode != 0:
         # stderr is not quoted: a password manager may echo things we must not log.
         raise SecretError(
-            f"password command {name!r} exited with status {done.returncode}",
+            f"password command {name!r} exited with status {returncode}",
             cluster=cluster.name,
             field=field,
         )
-    return _non_empty(cluster, done.stdout.strip(), f"the output of password command {name!r}")
+    try:
+        text = stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SecretError(
+            f"the output of password command {name!r} is not UTF-8 text",
+            cluster=cluster.name,
+            field=field,
+        ) from None
+    return _non_empty(cluster, text.strip(), f"the output of password command {name!r}")
+
+
+def _run_bounded(argv: list[str], timeout: float) -> tuple[int, bytes]:
+    """Run ``argv``; ``(status, stdout)``. Raises TimeoutExpired after ``timeout`` seconds.
+
+    The command gets its own process group, killed whole on timeout: a wrapper script
+    that leaves a child holding stdout would otherwise keep ``communicate`` (and this
+    thread) waiting long after the timeout.
+    """
+    if not argv:
+        raise ValueError("empty command")
+    with subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    ) as proc:
+        try:
+            stdout, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            try:
+                proc.communicate(timeout=KILL_WAIT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # a child escaped into its own session: stop reading
+                if proc.stdout is not None:
+                    proc.stdout.close()
+            raise
+        return proc.returncode, stdout
 
 
 class SecretResolver:

@@ -146,6 +146,14 @@ def test_plain_passwords_warn_once_with_a_count(
             "password_keyring",
             "service/username",
         ),
+        (
+            CLUSTER.format(name="x").replace(
+                'password_env = "PW"', """password_command = 'pass show "cucm'"""
+            ),
+            "x",
+            "password_command",
+            "No closing quotation",
+        ),
         (CLUSTER.format(name="a") + CLUSTER.format(name="a"), "a", "name", "unique"),
         (
             CLUSTER.format(name="ok") + CLUSTER.format(name="b").replace('name = "b"\n', ""),

@@ -89,6 +89,40 @@ def test_command_output_is_stripped_and_failures_are_named() -> None:
         resolve_password(_cluster(password_command=empty))
 
 
+def test_a_timed_out_command_is_killed_with_the_children_holding_its_output() -> None:
+    """A wrapper whose child keeps stdout open must not stretch the timeout (here: 300 s)."""
+    wrapper = ["sh", "-c", "sleep 300 & sleep 300"]
+    with pytest.raises(SecretError, match=r"did not finish within 0\.3 s") as info:
+        resolve_password(_cluster(password_command=wrapper), command_timeout=0.3)
+    assert info.value.field == "password_command"
+
+
+def test_command_output_that_is_not_utf8_is_a_secret_error() -> None:
+    binary = [sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'pw\\xff\\xfe')"]
+    with pytest.raises(SecretError, match="is not UTF-8 text") as info:
+        resolve_password(_cluster(password_command=binary))
+    assert info.value.cluster == "c1" and info.value.field == "password_command"
+
+
+class BrokenKeyring(MemoryKeyring):
+    """A backend failing with its own exception type, as D-Bus backends do."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise RuntimeError(f"D-Bus said no while reading {SECRET}")
+
+
+def test_a_keyring_backend_failure_is_a_secret_error() -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(BrokenKeyring())
+    try:
+        with pytest.raises(SecretError, match="the OS keyring failed") as info:
+            resolve_password(_cluster(password_keyring="licdash/emea"))
+    finally:
+        keyring.set_keyring(previous)
+    assert info.value.field == "password_keyring"
+    assert SECRET not in str(info.value)
+
+
 async def test_resolver_caches_until_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LICDASH_T_PW", "first")
     resolver = SecretResolver()
