@@ -54,6 +54,7 @@ from prometheus_client.registry import CollectorRegistry
 from collectors import __version__
 from collectors.cluster_state import CycleStats
 from collectors.errors import LicdashError
+from collectors.fleet_summary import is_stale
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
 from collectors.results import ClusterStatus
 
@@ -104,15 +105,6 @@ def _ts(value: datetime) -> float:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.timestamp()
-
-
-def is_stale(status: ClusterStatus, now: datetime, threshold: timedelta | None) -> bool:
-    """Stale when the engine or store says so, or the last good poll is older than
-    ``threshold``. A cluster never polled successfully is not stale but unknown."""
-    if status.stale:
-        return True
-    age = status.age(now)
-    return threshold is not None and age is not None and age > threshold
 
 
 class FleetCollector:

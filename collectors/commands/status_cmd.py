@@ -12,18 +12,17 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 if TYPE_CHECKING:
     from collectors.config import LicdashConfig
-    from collectors.model import Deadline, Severity
+    from collectors.fleet_summary import Row
+    from collectors.model import Deadline
     from collectors.results import ClusterStatus
 
-OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 DEFAULT_STALE_AFTER: Final = timedelta(minutes=15)
 
 EPILOG = """\
@@ -98,91 +97,6 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
-def parse_tag_filters(items: Iterable[str]) -> dict[str, frozenset[str]]:
-    """``["region=emea", "region=apac", "env=prod"]`` -> ``{region: {emea, apac}, env: {prod}}``."""
-    wanted: dict[str, set[str]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--tag {item!r}: expected KEY=VALUE, e.g. region=emea")
-        wanted.setdefault(key.strip(), set()).add(value.strip())
-    return {k: frozenset(v) for k, v in wanted.items()}
-
-
-def tags_match(tags: Mapping[str, str], wanted: Mapping[str, frozenset[str]]) -> bool:
-    return all(tags.get(key) in values for key, values in wanted.items())
-
-
-# ----- the summary ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One cluster as ``status`` reports it."""
-
-    status: ClusterStatus
-    stale: bool
-    deadline: Deadline | None
-    """The earliest hard deadline of the last good snapshot."""
-
-    @property
-    def severity(self) -> Severity:
-        return self.status.severity
-
-
-def summarise(
-    statuses: Mapping[str, ClusterStatus],
-    now: datetime,
-    threshold: Mapping[str, timedelta] | timedelta,
-) -> list[Row]:
-    """Rows worst first: severity, then stale, then the nearest hard deadline, then name."""
-    from collectors.metrics import is_stale
-
-    rows = []
-    for name, status in statuses.items():
-        limit = threshold if isinstance(threshold, timedelta) else threshold.get(name)
-        snap = status.last_good
-        rows.append(
-            Row(status, is_stale(status, now, limit), snap.next_hard_deadline if snap else None)
-        )
-    far = datetime.max.replace(tzinfo=UTC)
-    rows.sort(
-        key=lambda r: (
-            -r.severity.rank,
-            not r.stale,
-            r.deadline.at if r.deadline else far,
-            r.status.cluster,
-        )
-    )
-    return rows
-
-
-def exit_code(rows: Sequence[Row]) -> int:
-    """2 if any critical; else 3 if any unknown or stale (or no rows); else 1 if any
-    warning; else 0."""
-    from collectors.model import Severity
-
-    severities = {r.severity for r in rows}
-    if Severity.CRITICAL in severities:
-        return CRITICAL
-    if not rows or Severity.UNKNOWN in severities or any(r.stale for r in rows):
-        return UNKNOWN
-    if Severity.WARNING in severities:
-        return WARNING
-    return OK
-
-
-def totals(rows: Sequence[Row]) -> dict[str, int]:
-    from collectors.model import Severity
-
-    counts = {"clusters": len(rows)} | {s.value: 0 for s in Severity}
-    for row in rows:
-        counts[row.severity.value] += 1
-    counts["stale"] = sum(r.stale for r in rows)
-    counts["failing"] = sum(r.status.consecutive_failures > 0 for r in rows)
-    return counts
-
-
 # ----- output -----------------------------------------------------------------------
 
 
@@ -251,6 +165,8 @@ def render_table(rows: Sequence[Row], now: datetime, *, colour: bool, ascii_only
         elif colour:
             padded = [_paint(p, "1") for p in padded]
         out.append("  ".join(padded).rstrip())
+    from collectors.fleet_summary import totals
+
     out.append(_totals_line(totals(rows)))
     return "\n".join(out)
 
@@ -286,6 +202,7 @@ def cluster_json(row: Row) -> dict[str, Any]:
 
 
 def render_json(rows: Sequence[Row], now: datetime) -> str:
+    from collectors.fleet_summary import exit_code, totals
     from collectors.model import format_ts
 
     doc = {
@@ -344,37 +261,19 @@ def _poll(config: LicdashConfig) -> dict[str, ClusterStatus]:
     return asyncio.run(once())
 
 
-def with_roster(
-    statuses: Mapping[str, ClusterStatus], config: LicdashConfig
-) -> dict[str, ClusterStatus]:
-    """The config's clusters only, with the config's tags; a cluster the store has never
-    seen appears as never polled (severity unknown)."""
-    from collectors.results import ClusterStatus
-
-    merged = {}
-    for cluster in config.clusters:
-        known = statuses.get(cluster.name)
-        tags = dict(cluster.tags)
-        merged[cluster.name] = (
-            known.model_copy(update={"tags": tags})
-            if known
-            else ClusterStatus(cluster=cluster.name, tags=tags)
-        )
-    return merged
-
-
-def thresholds_from(config: LicdashConfig) -> dict[str, timedelta]:
-    stale_after = config.settings.stale_after
-    return {
-        c.name: timedelta(seconds=stale_after * c.effective_interval(config.settings))
-        for c in config.clusters
-    }
-
-
 def run(args: argparse.Namespace) -> int:
     import logging
 
     from collectors.errors import LicdashError
+    from collectors.fleet_summary import (
+        UNKNOWN,
+        exit_code,
+        parse_tag_filters,
+        summarise,
+        tags_match,
+        thresholds_from,
+        with_roster,
+    )
     from collectors.logs import setup_logging
 
     redactor = setup_logging(level=logging.WARNING)

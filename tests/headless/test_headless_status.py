@@ -10,16 +10,14 @@ from datetime import timedelta
 import pytest
 
 from collectors.commands import status_cmd
-from collectors.commands.status_cmd import (
+from collectors.commands.status_cmd import parse_duration, render_json, render_table
+from collectors.fleet_summary import (
     CRITICAL,
     OK,
     UNKNOWN,
     WARNING,
     exit_code,
-    parse_duration,
     parse_tag_filters,
-    render_json,
-    render_table,
     summarise,
     tags_match,
 )
