@@ -122,7 +122,10 @@ class CliSession:
             return await self._command(command, deadline)
         except SessionLost as exc:
             await self.close()
-            raise CliError(f"the SSH session closed while running {command!r}: {exc}") from None
+            raise CliError(
+                f"the SSH session closed while running {command!r}: {exc}",
+                cluster=self.target.cluster,
+            ) from None
         except LicdashError as exc:
             await self.close()
             raise exc.with_cluster(self.target.cluster) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 import pytest
@@ -253,3 +254,29 @@ async def test_a_shell_that_closes_before_its_prompt_is_prompt_not_found(
         await session.run(timeout=5)
     assert "starting up" in info.value.message
     assert info.value.kind == "prompt_not_found"
+
+
+async def test_a_session_lost_on_every_try_is_a_cli_error_naming_the_cluster(
+    make_vos, make_target, record_key, known_hosts, sample_all: str
+) -> None:
+    """Lost, logged in again, lost again: the error still says which cluster."""
+    endpoints: list[Any] = []
+
+    def render(command: str) -> str | None:
+        if command == "show license all" and endpoints[0].logins > 1:
+            endpoints[0].drop_connections()  # the publisher hangs up mid-command
+        return sample_all if command == "show license all" else None
+
+    vos = await make_vos(render=render)
+    endpoints.append(vos)
+    record_key(known_hosts, vos)
+    session = CliSession(make_target(vos))
+    await session.run(timeout=5)
+    vos.drop_connections()  # idle drop: the retry logs in again, then loses that too
+    with pytest.raises(CliError) as info:
+        await session.run(timeout=5)
+    await session.close()
+    assert info.value.kind == "cli"
+    assert info.value.cluster == "lab-cucm12"
+    assert "[lab-cucm12]" in str(info.value)
+    assert PASSWORD not in str(info.value)
