@@ -89,9 +89,15 @@ class SecretRedactor(logging.Filter):
         record.exc_info = None
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and isinstance(value, str):
-                setattr(record, key, self.redact(value))
+        for key, value in list(vars(record).items()):
+            if (
+                key in _STANDARD_ATTRS
+                or key.startswith("_")
+                or isinstance(value, int | float | bool | None)
+            ):
+                continue
+            # anything else reaches a line as text (JsonFormatter uses str()): mask that
+            setattr(record, key, self.redact(value if isinstance(value, str) else str(value)))
         return True
 
 

@@ -97,3 +97,16 @@ def test_redactor_patterns() -> None:
     assert r.redact("token=abc&user=me") == f"token={REDACTED}&user=me"
     assert r.redact("ssh://admin:s3cret@host") == f"ssh://admin:{REDACTED}@host"
     assert r.redact("passwords checked: 3 sources") == "passwords checked: 3 sources"
+
+
+def test_a_structured_extra_field_is_redacted_too(restore_root: None) -> None:
+    """A dict or list passed as ``extra=`` reaches a JSON line as text; it must be masked."""
+    out = io.StringIO()
+    setup_logging("json", stream=out, secrets=[SECRET])
+    logging.getLogger("licdash.test").warning(
+        "login refused", extra={"request": {"user": "axl", "pw": SECRET}, "tried": [SECRET]}
+    )
+    entry = json.loads(out.getvalue())
+    assert SECRET not in out.getvalue()
+    assert REDACTED in entry["request"] and "axl" in entry["request"]
+    assert REDACTED in entry["tried"]
