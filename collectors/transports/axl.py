@@ -145,14 +145,16 @@ class AxlTransport:
             if self._parse is None:
                 self._parse = _default_parse()
             for key in {c.verify for c in clusters}:
-                self._ssl_context(key)
+                with contextlib.suppress(TlsError):  # that cluster's polls report it
+                    self._ssl_context(key)
             for module in ("h11", "anyio._backends._asyncio"):
                 with contextlib.suppress(ImportError):
                     importlib.import_module(module)
 
         await asyncio.to_thread(load)
         for key in {c.verify for c in clusters}:
-            self._shard_for_key(key)
+            if key in self._ssl:
+                self._shard_for_key(key)
 
     async def poll(
         self, cluster: ClusterConfig, *, now: datetime, thresholds: Thresholds
@@ -161,6 +163,13 @@ class AxlTransport:
             raise RuntimeError("AxlTransport is closed")
         parse = self._parse or _default_parse()
         self._parse = parse
+        if cluster.verify not in self._ssl:
+            # Not loaded by prepare (a reload added it, or the bundle was unreadable):
+            # reading a trust store blocks, so it happens in a worker thread.
+            try:
+                await asyncio.to_thread(self._ssl_context, cluster.verify)
+            except LicdashError as exc:
+                raise exc.with_cluster(cluster.name) from None
         shard = self._shard_for(cluster)
         shard.in_flight += 1
         try:
@@ -257,7 +266,13 @@ class AxlTransport:
             elif key is True:
                 ctx = ssl.create_default_context()
             else:
-                ctx = ssl.create_default_context(cafile=str(key))
+                try:
+                    ctx = ssl.create_default_context(cafile=str(key))
+                except (OSError, ssl.SSLError) as exc:  # SSLError: no certificate in it
+                    reason = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+                    raise TlsError(
+                        f"cannot load the CA bundle {key}: {reason}", field="verify"
+                    ) from None
             self._ssl[key] = ctx
         return ctx
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -166,3 +167,24 @@ async def test_private_ca_must_be_named_and_verify_false_skips_the_check(fleet_c
             first, second = await engine.poll_once()
     assert first.result.error is not None and first.result.error.kind == "tls"
     assert second.result.ok
+
+
+async def test_an_unreadable_ca_bundle_fails_its_cluster_not_the_engine(
+    fleet_cfg: Any, tmp_path: Path
+) -> None:
+    """A CA file that is not PEM, or is gone, is that cluster's TLS error (field verify)."""
+    garbage = tmp_path / "not-a-ca.pem"
+    garbage.write_text("this is not a certificate\n")
+    async with small_fleet(["healthy", "healthy"]) as fleet:
+        broken = fleet.publishers[0].name
+        config = fleet_cfg(fleet, overrides={broken: {"verify": str(garbage)}})
+        async with PollEngine(config) as engine:
+            first, second = await engine.poll_once()
+            garbage.unlink()
+            (again,) = await engine.poll_once([broken])
+    assert second.result.ok
+    for update in (first, again):
+        error = update.result.error
+        assert error is not None and error.kind == "tls", error
+        assert error.cluster == broken and error.field == "verify"
+        assert str(garbage) in error.message
