@@ -127,6 +127,8 @@ class ClusterScreen(Screen[None]):
         self._history_errors: Sequence[ErrorEntry] = ()
         self._history_key: tuple[str | None, int, datetime | None] = (None, 0, None)
         self._last_history: ClusterScreen.HistoryLoaded | None = None
+        self._shown: ClusterStatus | None = None
+        """The status last drawn: the fleet replaces a cluster's status when it changes."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
@@ -162,7 +164,9 @@ class ClusterScreen(Screen[None]):
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
-        if message.changed and self.cluster not in message.changed:
+        # Not ``message.changed``: queued updates coalesce into the newest, whose
+        # ``changed`` no longer names this cluster when an earlier one did.
+        if message.changed and self._status() is self._shown:
             return
         if is_visible(self):  # under another screen: catch up in on_screen_resume
             self._catch_up()
@@ -285,7 +289,7 @@ class ClusterScreen(Screen[None]):
         return host(self).fleet.statuses.get(self.cluster)
 
     def _render_status(self) -> None:
-        status = self._status()
+        status = self._shown = self._status()
         now, tz = host(self).clock(), host(self).cluster_zone(self.cluster)
         self._render_title(status)
         self._render_banner(status, now)
