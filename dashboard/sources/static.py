@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from textual.app import App
@@ -39,7 +40,7 @@ class StaticSource(StoreQueries):
         self.kind: SourceKind = kind
         self.readonly = readonly
         self.fleet = FleetState(
-            statuses=initial,
+            statuses=MappingProxyType(initial),
             updated_at=updated_at,
             last_cycle=last_cycle,
             source=kind,

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from textual.app import App
@@ -100,7 +101,9 @@ class StoreViewer(StoreQueries):
     def _post(self, statuses: dict[str, Any]) -> None:
         app = self._app
         if app is not None:
-            fleet = FleetState(statuses=statuses, updated_at=self.clock(), source=self.kind)
+            fleet = FleetState(
+                statuses=MappingProxyType(statuses), updated_at=self.clock(), source=self.kind
+            )
             app.post_message(FleetUpdated(fleet))
 
     def _report(self, exc: BaseException) -> None:

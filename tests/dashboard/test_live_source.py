@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from collectors.config import LicdashConfig, parse_config
 from collectors.results import ClusterStatus, PollResult, PollUpdate
 from dashboard.app import LicdashApp
@@ -162,6 +164,9 @@ async def test_live_source_polls_a_real_mock_fleet(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await _until(lambda: len(app.fleet.statuses) == 4, pilot)
         assert len(app.fleet.statuses) == 4 and app.fleet.source == "store"
+        statuses, name = app.fleet.statuses, next(iter(app.fleet.statuses))
+        with pytest.raises(TypeError):  # the state a message carries cannot be changed
+            statuses[name] = statuses[name]  # type: ignore[index]
         await pilot.press("r")
         await pilot.pause()
         assert any("read-only viewer" in n.message for n in app._notifications)
