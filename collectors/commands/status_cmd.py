@@ -8,6 +8,7 @@ then a totals line; the exit code follows the monitoring-plugin convention.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -315,11 +316,29 @@ def run(args: argparse.Namespace) -> int:
     rows = summarise(statuses, now, threshold)
     out = sys.stdout
     if args.format == "json":
-        print(render_json(rows, now), file=out)
+        text = render_json(rows, now)
     else:
-        colour = wants_colour(out)
-        print(render_table(rows, now, colour=colour, ascii_only=not can_print_glyphs(out)))
+        text = render_table(
+            rows, now, colour=wants_colour(out), ascii_only=not can_print_glyphs(out)
+        )
+    _emit(text, out)
     return exit_code(rows)
+
+
+def _emit(text: str, out: TextIO) -> None:
+    """Print ``text``; a reader that stops early (``| head -1``) is not an error, and
+    must not turn the check's exit code into Python's 1 (which reads as WARNING)."""
+    try:
+        print(text, file=out, flush=True)
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit: point it elsewhere.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, out.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+        finally:
+            os.close(devnull)
 
 
 if __name__ == "__main__":  # python -m, without the full ``licdash`` router

@@ -210,3 +210,22 @@ def test_licdash_status_in_a_shell_pipeline(tmp_path, status_factory, real_now) 
     lines = out.stdout.splitlines()
     assert [line.split()[0] for line in lines[1:3]] == ["lon", "par"]
     assert lines[-1].startswith("2 clusters: 0 critical, 0 unknown, 1 warning, 1 ok")
+
+
+def test_a_reader_that_stops_early_keeps_the_exit_code(tmp_path, status_factory, real_now) -> None:
+    """``licdash status | head -1``: the closed pipe is not an error, and the exit code
+    stays the fleet's (Python's own 1 for an uncaught BrokenPipeError reads as WARNING)."""
+    fleet = [status_factory(f"cluster-{n:04d}", S.CRITICAL, now=real_now) for n in range(1500)]
+    store = write_store(tmp_path / "store", fleet)  # ~150 KB of table: more than a pipe holds
+    child = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.cli", "status", "--store", str(store)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    with child.stderr:
+        assert child.stdout.readline().startswith(b"CLUSTER")
+        child.stdout.close()  # what `head -1` does after its line
+        err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 2, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
