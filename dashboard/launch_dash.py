@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,14 +76,14 @@ def open_dashboard(source: DataSource, *, theme: str | None, stale: Any = None) 
     """Run the app on ``source`` until it quits; always stop the source's threads."""
     from collectors import paths
     from dashboard.app import DEFAULT_STALE_AFTER, LicdashApp
-    from dashboard.prefs import load_theme
+    from dashboard.prefs import startup_theme
 
     # Log records must not reach the terminal under the UI (the UI shows errors itself).
     logging.getLogger("collectors").addHandler(logging.NullHandler())
     prefs_path = paths.state_file()
     app = LicdashApp(
         source,
-        theme=theme or load_theme(prefs_path),
+        theme=startup_theme(theme, prefs_path, no_color=os.environ.get("NO_COLOR") is not None),
         stale_after=stale or DEFAULT_STALE_AFTER,
         prefs_path=prefs_path,
         user_themes_dir=paths.config_dir() / "themes",

@@ -27,6 +27,18 @@ def load_theme(path: Path) -> str | None:
     return theme if isinstance(theme, str) and theme else None
 
 
+def startup_theme(requested: str | None, path: Path, *, no_color: bool) -> str | None:
+    """The theme to open with: ``--theme`` wins, else the remembered one.
+
+    Under ``NO_COLOR`` a remembered theme is not used (None lets the app pick
+    monochrome): a colour theme chosen once with ``t`` must not override the
+    environment of every later session.
+    """
+    if requested:
+        return requested
+    return None if no_color else load_theme(path)
+
+
 def save_theme(path: Path, theme: str) -> None:
     """Remember ``theme``, keeping any other preference in the file."""
     prefs = load_prefs(path)

@@ -13,7 +13,7 @@ from textual.theme import Theme
 
 from collectors.model import AuthorizationStatus, RegistrationStatus
 from dashboard.fleet_rows import COLUMNS, allocate_widths, fit
-from dashboard.prefs import load_theme, save_theme
+from dashboard.prefs import load_theme, save_theme, startup_theme
 from dashboard.widgets.filter_input import FleetFilter
 from themes import (
     DEFAULT_THEME,
@@ -83,6 +83,14 @@ def test_prefs_round_trip_atomically(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["ui.json"]  # no temporary left over
     path.write_text("{not json")
     assert load_theme(path) is None
+
+
+def test_a_remembered_theme_does_not_override_no_color(tmp_path: Path) -> None:
+    path = tmp_path / "ui.json"
+    save_theme(path, "light")
+    assert startup_theme(None, path, no_color=False) == "light"
+    assert startup_theme(None, path, no_color=True) is None  # the app then picks monochrome
+    assert startup_theme("high-contrast", path, no_color=True) == "high-contrast"
 
 
 @pytest.mark.parametrize(
