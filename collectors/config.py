@@ -104,7 +104,8 @@ class ClusterConfig(_Model):
     publisher: str = Field(min_length=1)
     """``host[:port]`` of the publisher; AXL's port defaults to 8443."""
     transport: Literal["axl", "cli", "auto"] = "axl"
-    """``axl`` (HTTPS), ``cli`` (SSH to the VOS shell) or ``auto`` (AXL, else CLI)."""
+    """``axl`` (HTTPS), ``cli`` (SSH to the VOS shell) or ``auto`` (AXL, else CLI; a
+    cluster whose AXL lacks the operation stays on the CLI for a day, or to a reload)."""
     axl_version: Literal["auto", "12.5", "14.0", "15.0"] = "auto"
     """AXL schema version; ``auto`` tries 15.0, 14.0 then 12.5 and remembers what worked."""
     username: str = Field(min_length=1)
