@@ -45,8 +45,9 @@ Rules:
   so ``transitions(since)`` reads only the days asked for. A cluster's first poll
   yields no transition (there is nothing to change from).
 * **Retention.** ``compact(now)`` deletes whole week shards and event days that ended
-  more than ``retention_days`` before ``now``; the writer runs it when the UTC day of the
-  polls it writes changes.
+  more than ``retention_days`` before ``now``, except a cluster's newest change when it
+  has none since (its state in force, see ``retention.py``); the writer runs it when the
+  UTC day of the polls it writes changes.
 * **Damage.** A file that cannot be parsed raises/logs
   :class:`~collectors.errors.StoreCorruptError` naming its path, is appended to
   ``store.problems`` and (by a writer) renamed to ``<name>.corrupt-<UTC time>``; queries

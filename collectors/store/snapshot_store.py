@@ -12,7 +12,7 @@ from typing import Any, Literal
 from collectors.errors import StoreCorruptError, StoreError
 from collectors.model import LicenseSnapshot, to_utc_second
 from collectors.results import ClusterStatus, PollUpdate
-from collectors.store import files, recovery, schema
+from collectors.store import files, recovery, retention, schema
 from collectors.store.backends import Backend, DiskBackend, Doc, MemoryBackend
 from collectors.store.records import (
     SHARD_DAYS,
@@ -238,20 +238,15 @@ class SnapshotStore:
         return encode_latest(self._state, self.generation)
 
     def compact(self, now: datetime | None = None) -> list[str]:
-        """Delete whole shards that ended before ``now - retention_days``; returns them."""
+        """Delete shards and event days that ended before ``now - retention_days``;
+        returns them. Each cluster's state in force at the cutoff is kept (see
+        :mod:`collectors.store.retention`)."""
         self._check_writable()
         now = to_utc_second(now or _utcnow())
         cutoff = now - timedelta(days=self.retention_days)
-        removed = []
-        for name in self.backend.children("history"):
-            week = parse_day(name)
-            if week is not None and day_start(week) + timedelta(days=SHARD_DAYS) <= cutoff:
-                removed.append(f"history/{name}")
-        for folder in ("events", "failures"):
-            for name in self.backend.children(folder):
-                day = parse_day(name)
-                if day is not None and day_start(day) + timedelta(days=1) <= cutoff:
-                    removed.append(f"{folder}/{name}")
+        removed, keep = retention.plan_history(self.backend, self._read, cutoff)
+        removed += retention.expired_days(self.backend, cutoff)
+        self.backend.write_many(keep)  # before any delete: a kill leaves the old shard
         for key in removed:
             self.backend.delete_prefix(key)
         self._compacted_on = now.date()

@@ -232,3 +232,26 @@ def test_a_flapping_cluster_keeps_every_run(store: SnapshotStore) -> None:
         (T0 + minutes(10 * i), T0 + minutes(10 * i)) for i in range(20)
     ]
     assert len(hist.failures) == 20 and len(hist.changes) == 1
+
+
+def test_retention_keeps_the_state_in_force_of_a_cluster_that_never_changed(
+    store: SnapshotStore,
+) -> None:
+    """A cluster whose licensing has not changed since before the cutoff has its only
+    change in an expired shard: deleting it would leave the cluster with no history."""
+    store.retention_days = 30
+    store.write_batch([good(snapshot(at=T0)), good(snapshot("amer-nyc", T0))])
+    late = T0 + timedelta(days=45)
+    store.write_batch([good(snapshot(at=late)), good(snapshot("amer-nyc", late, counts={}))])
+    # the second cycle's new UTC day ran the compaction
+    assert store.compact(late) == []  # nothing left to remove, and nothing lost by repeating
+    since = late - timedelta(days=1)
+    hist = store.history("emea-lon", since, late)
+    assert hist.changes == () and hist.before is not None
+    assert hist.before.collected_at == T0
+    assert store.entitlement_series("emea-lon", since, late)[CUWL] == [(since, 10)]
+    old = store.history("emea-lon", until=T0 + timedelta(days=1))
+    assert [s.collected_at for s in old.changes] == [T0]
+    [week, *_] = store.backend.children("history")
+    assert store.backend.children(f"history/{week}") == ["emea-lon.json.gz"]
+    assert [s.collected_at for s in store.history("amer-nyc", until=late).changes] == [late]
