@@ -21,7 +21,7 @@ from collectors.results import ClusterStatus
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span
 from dashboard.messages import FleetUpdated
 from dashboard.remediation import hints_for
-from dashboard.screens.detail_host import go_back, host, is_visible
+from dashboard.screens.detail_host import go_back, host, is_visible, stale_rule
 from dashboard.widgets.count_sparkline import CountSparkline
 from dashboard.widgets.entitlements_table import EntitlementsTable
 from dashboard.widgets.error_list import ErrorEntry, ErrorList, error_entries
@@ -291,8 +291,9 @@ class ClusterScreen(Screen[None]):
     def _render_status(self) -> None:
         status = self._shown = self._status()
         now, tz = host(self).clock(), host(self).cluster_zone(self.cluster)
-        self._render_title(status)
-        self._render_banner(status, now)
+        stale = status is not None and stale_rule(host(self), now)(status)
+        self._render_title(status, stale)
+        self._render_banner(status, now, stale)
         snap = status.last_good if status else None
         self.query_one("#summary", Static).update(self._summary(status))
         self.query_one(RemediationList).show(hints_for(status, now) if status else [])
@@ -300,7 +301,7 @@ class ClusterScreen(Screen[None]):
         self.query_one(EntitlementsTable).show(snap.entitlements if snap else ())
         self._render_errors()
 
-    def _render_title(self, status: ClusterStatus | None) -> None:
+    def _render_title(self, status: ClusterStatus | None, stale: bool) -> None:
         title = self.query_one("#title", Static)
         if status is None:
             title.update(Content(f"{self.cluster}  ? not in the fleet"))
@@ -312,11 +313,11 @@ class ClusterScreen(Screen[None]):
             via = f"{via} {status.axl_version}"
         tags = " ".join(f"{k}={v}" for k, v in sorted(status.tags.items()))
         label = f"{SEVERITY_GLYPH[sev]} {sev.value}"
-        if status.stale or status.unreachable:
+        if stale or status.unreachable:
             # Old data is never shown as fine: say it is the last known state.
-            stale = markup_colour(self.app, "stale")
-            word = "stale" if status.stale else "unreachable"
-            label = f"[{stale}]{STALE_GLYPH} {word}[/]  last known {label}"
+            tint = markup_colour(self.app, "stale")
+            word = "stale" if stale else "unreachable"
+            label = f"[{tint}]{STALE_GLYPH} {word}[/]  last known {label}"
         title.update(
             Content.from_markup(
                 f"$name  [{colour}]{label}[/]  via $via  $tags",
@@ -326,9 +327,9 @@ class ClusterScreen(Screen[None]):
             )
         )
 
-    def _render_banner(self, status: ClusterStatus | None, now: datetime) -> None:
+    def _render_banner(self, status: ClusterStatus | None, now: datetime, stale: bool) -> None:
         banner = self.query_one("#banner", Static)
-        text = stale_banner(status, now) if status else None
+        text = stale_banner(status, now, stale=stale) if status else None
         banner.set_class(text is not None, "-shown")
         banner.update(Content(text or ""))
 
@@ -372,13 +373,17 @@ class ClusterScreen(Screen[None]):
         self.query_one(ErrorList).show(entries, now, tz)
 
 
-def stale_banner(status: ClusterStatus, now: datetime) -> str | None:
-    """``⌛ STALE: last good poll 2 h ago …; last error read_timeout: …`` or None when fresh."""
-    if not (status.stale or status.unreachable or status.last_good is None):
+def stale_banner(status: ClusterStatus, now: datetime, *, stale: bool | None = None) -> str | None:
+    """``⌛ STALE: last good poll 2 h ago …; last error read_timeout: …`` or None when fresh.
+
+    ``stale`` overrides the engine's flag (the screen also counts aged data as stale).
+    """
+    stale = status.stale if stale is None else stale
+    if not (stale or status.unreachable or status.last_good is None):
         return None
     age = status.age(now)
     parts = []
-    if status.stale:
+    if stale:
         parts.append(f"{STALE_GLYPH} STALE")
     elif status.unreachable:
         parts.append("✖ UNREACHABLE")

@@ -9,7 +9,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import DetailHost
+from dashboard.screens.detail_host import DetailHost, stale_rule
 from dashboard.screens.fleet_wide import FleetWideScreen
 from dashboard.state import FleetState
 from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, grouped
@@ -40,7 +40,7 @@ class DeadlinesScreen(FleetWideScreen):
 
     def draw(self, app: DetailHost, fleet: FleetState, now: datetime) -> None:
         statuses = fleet.statuses
-        entries = collect_deadlines(statuses)
+        entries = collect_deadlines(statuses, stale_rule(app, now))
         zones = {name: app.cluster_zone(name) for name in statuses}
         counts = {group: len(items) for group, items in grouped(entries, now).items()}
         summary = ", ".join(f"{n} {group}" for group, n in counts.items())

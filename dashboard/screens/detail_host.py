@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar, Protocol, cast
 
 from textual.dom import DOMNode
@@ -17,6 +17,8 @@ from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.timer import Timer
 
+from collectors.results import ClusterStatus
+from dashboard.fleet_rows import RowContext
 from dashboard.state import FleetState
 
 
@@ -49,6 +51,9 @@ class DetailHost(Protocol):
     @property
     def source(self) -> DetailSource: ...
 
+    @property
+    def stale_after(self) -> timedelta: ...
+
     def clock(self) -> datetime: ...
 
     def cluster_zone(self, name: str) -> tzinfo: ...
@@ -57,6 +62,13 @@ class DetailHost(Protocol):
 def host(node: DOMNode) -> DetailHost:
     """The running app seen through :class:`DetailHost`."""
     return cast(DetailHost, node.app)
+
+
+def stale_rule(app: DetailHost, now: datetime) -> Callable[[ClusterStatus], bool]:
+    """Stale now: by the engine's flag, or because the last good poll is older than
+    ``stale_after`` (polling paused, a viewer whose collector stopped). The fleet
+    table's rule, so a row dimmed there never looks fresh on a detail screen."""
+    return RowContext(now=now, stale_after=app.stale_after).is_stale
 
 
 async def go_back(screen: Screen[Any]) -> None:

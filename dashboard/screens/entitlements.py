@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import DetailHost, go_back
+from dashboard.screens.detail_host import DetailHost, go_back, stale_rule
 from dashboard.screens.fleet_wide import FleetWideScreen
 from dashboard.state import FleetState
 from dashboard.widgets.entitlement_rollup import HolderTable, Rollup, RollupTable, rollup
@@ -47,7 +47,7 @@ class EntitlementsScreen(FleetWideScreen):
 
     def draw(self, app: DetailHost, fleet: FleetState, now: datetime) -> None:
         statuses = fleet.statuses
-        rollups = rollup(statuses)
+        rollups = rollup(statuses, stale_rule(app, now))
         self._rollups = {r.tag: r for r in rollups}
         total = sum(r.total for r in rollups)
         self.query_one("#rollup-heading", Static).update(

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 from dashboard.format import absolute, human_span
 from dashboard.messages import FleetUpdated
 from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.detail_host import go_back, host, is_visible
+from dashboard.screens.detail_host import go_back, host, is_visible, stale_rule
 from dashboard.widgets.error_list import ErrorEntry, error_entries
 from dashboard.widgets.event_tables import (
     FailureTable,
@@ -163,7 +163,9 @@ class EventsScreen(Screen[None]):
 
     def _show(self, message: EventsLoaded) -> None:
         now = host(self).clock()
-        self.query_one("#open-now", Static).update(Content(open_issues(host(self).fleet.statuses)))
+        app = host(self)
+        issues = open_issues(app.fleet.statuses, is_stale=stale_rule(app, app.clock()))
+        self.query_one("#open-now", Static).update(Content(issues))
         names = {
             e.tag: e.name
             for status in host(self).fleet.statuses.values()

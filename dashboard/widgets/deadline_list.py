@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
@@ -61,10 +61,14 @@ def snapshot_deadlines(snap: LicenseSnapshot) -> list[tuple[DeadlineKind, dateti
     return [(kind, at) for kind, at in found if at is not None]
 
 
-def collect_deadlines(statuses: Mapping[str, ClusterStatus]) -> list[DeadlineEntry]:
-    """Every cluster's deadlines, earliest first."""
+def collect_deadlines(
+    statuses: Mapping[str, ClusterStatus],
+    is_stale: Callable[[ClusterStatus], bool] = lambda status: status.stale,
+) -> list[DeadlineEntry]:
+    """Every cluster's deadlines, earliest first; marked stale by ``is_stale`` or when
+    the cluster is unreachable."""
     entries = [
-        DeadlineEntry(name, kind, at, stale=status.stale or status.unreachable)
+        DeadlineEntry(name, kind, at, stale=status.unreachable or is_stale(status))
         for name, status in statuses.items()
         if status.last_good is not None
         for kind, at in snapshot_deadlines(status.last_good)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -54,7 +54,10 @@ class Rollup:
         return max(sevs, key=lambda s: s.rank) if sevs else Severity.UNKNOWN
 
 
-def rollup(statuses: Mapping[str, ClusterStatus]) -> list[Rollup]:
+def rollup(
+    statuses: Mapping[str, ClusterStatus],
+    is_stale: Callable[[ClusterStatus], bool] = lambda status: status.stale,
+) -> list[Rollup]:
     """Per tag: total demand and clusters per status, biggest total first."""
     holders: dict[str, list[Holder]] = {}
     names: dict[str, str] = {}
@@ -62,10 +65,11 @@ def rollup(statuses: Mapping[str, ClusterStatus]) -> list[Rollup]:
         snap = status.last_good
         if snap is None:
             continue
+        stale = status.unreachable or is_stale(status)
         for e in snap.entitlements:
             names.setdefault(e.tag, e.name)
             holders.setdefault(e.tag, []).append(
-                Holder(name, e.count, e.status, e.raw_status, status.stale or status.unreachable)
+                Holder(name, e.count, e.status, e.raw_status, stale)
             )
     out = [
         Rollup(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -160,11 +160,15 @@ class FailureTable(NavTable):
         self.replace_rows(rows)
 
 
-def open_issues(statuses: Mapping[str, ClusterStatus], limit: int = 6) -> str:
+def open_issues(
+    statuses: Mapping[str, ClusterStatus],
+    limit: int = 6,
+    is_stale: Callable[[ClusterStatus], bool] = lambda status: status.stale,
+) -> str:
     """What is still wrong now, for the handover: ``1 critical: a · 2 stale: b, c``."""
     buckets: dict[str, list[str]] = {"critical": [], "unreachable": [], "stale": [], "warning": []}
     for name, status in sorted(statuses.items()):
-        if status.stale:
+        if is_stale(status):
             buckets["stale"].append(name)
         elif status.unreachable:
             buckets["unreachable"].append(name)

@@ -391,6 +391,7 @@ class DetailApp(App[None]):
         self.fleet = FleetState(statuses=MappingProxyType(dict(statuses)), updated_at=now)
         self.now = now
         self.pushed: list[Screen[Any]] = []
+        self.stale_after = timedelta(minutes=15)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {
