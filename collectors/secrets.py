@@ -17,6 +17,7 @@ import os
 import shlex
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
 from collectors.config import ClusterConfig
@@ -158,13 +159,78 @@ def _run_bounded(argv: list[str], timeout: float) -> tuple[int, bytes]:
         return proc.returncode, stdout
 
 
-class SecretResolver:
-    """Resolves and caches passwords per cluster; blocking sources run in a thread."""
+def _source_words(cluster: ClusterConfig) -> str:
+    """The password source as an error message names it (never the secret)."""
+    if cluster.password_keyring is not None:
+        ref = cluster.password_keyring
+        return f"keyring entry {ref.service}/{ref.username}"
+    raw = cluster.password_command
+    if raw is not None:
+        try:
+            argv = shlex.split(raw) if isinstance(raw, str) else list(raw)
+        except ValueError:
+            argv = []
+        return f"password command {Path(argv[0]).name if argv else ''!r}"
+    return "the password source"
 
-    def __init__(self, *, command_timeout: float = COMMAND_TIMEOUT_S) -> None:
+
+def _settle(future: asyncio.Future[str], value: str | None, error: Exception | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        assert value is not None
+        future.set_result(value)
+
+
+def _in_daemon_thread(cluster: ClusterConfig, command_timeout: float) -> asyncio.Future[str]:
+    """Resolve in a daemon thread; a future for the result, set on the calling loop.
+
+    Not the loop's default executor: a keyring waiting forever for an unlock prompt
+    would hold one of its few workers (delaying everyone's ``to_thread`` work, the
+    store writer's included) and block ``asyncio.run`` from returning at exit.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def work() -> None:
+        value: str | None = None
+        error: Exception | None = None
+        try:
+            value = resolve_password(cluster, command_timeout=command_timeout)
+        except Exception as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed in the meantime
+            loop.call_soon_threadsafe(_settle, future, value, error)
+
+    threading.Thread(target=work, name="licdash-secret", daemon=True).start()
+    return future
+
+
+class SecretResolver:
+    """Resolves and caches passwords per cluster; blocking sources run in a thread.
+
+    A keyring or command lookup that has not answered within ``lookup_timeout`` is a
+    :class:`SecretError`; it keeps running, and the cluster's next poll waits for that
+    same lookup instead of starting another. At most ``max_lookups`` run at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        command_timeout: float = COMMAND_TIMEOUT_S,
+        lookup_timeout: float | None = None,
+        max_lookups: int = 8,
+    ) -> None:
         self._cache: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._pending: dict[str, asyncio.Future[str]] = {}
+        self._slots = asyncio.Semaphore(max_lookups)
         self._command_timeout = command_timeout
+        self._lookup_timeout = (
+            lookup_timeout if lookup_timeout is not None else command_timeout + KILL_WAIT_S + 1.0
+        )
 
     async def get(self, cluster: ClusterConfig) -> str:
         cached = self._cache.get(cluster.name)
@@ -176,20 +242,48 @@ class SecretResolver:
             if cached is not None:
                 return cached
             if cluster.password_keyring is not None or cluster.password_command is not None:
-                value = await asyncio.to_thread(
-                    resolve_password, cluster, command_timeout=self._command_timeout
-                )
+                value = await self._look_up(cluster)
             else:
                 value = resolve_password(cluster)
             self._cache[cluster.name] = value
             return value
 
+    async def _look_up(self, cluster: ClusterConfig) -> str:
+        name = cluster.name
+        try:
+            async with asyncio.timeout(self._lookup_timeout):
+                pending = self._pending.get(name)
+                if pending is None:
+                    await self._slots.acquire()
+                    pending = _in_daemon_thread(cluster, self._command_timeout)
+                    pending.add_done_callback(lambda _: self._slots.release())
+                    pending.add_done_callback(lambda done: self._settled(name, done))
+                    self._pending[name] = pending
+                return await asyncio.shield(pending)
+        except TimeoutError:
+            raise SecretError(
+                f"{_source_words(cluster)} did not answer within {self._lookup_timeout:g} s",
+                cluster=name,
+                field=cluster.password_source,
+            ) from None
+
+    def _settled(self, name: str, done: asyncio.Future[str]) -> None:
+        """A lookup finished: keep its password unless it was forgotten meanwhile."""
+        failed = done.cancelled() or done.exception() is not None  # marks it retrieved
+        if self._pending.get(name) is not done:
+            return
+        del self._pending[name]
+        if not failed:
+            self._cache[name] = done.result()
+
     def forget(self, cluster: str | None = None) -> None:
         """Drop a cached password (all when ``cluster`` is None) so it is read again."""
         if cluster is None:
             self._cache.clear()
+            self._pending.clear()
         else:
             self._cache.pop(cluster, None)
+            self._pending.pop(cluster, None)
 
     def __repr__(self) -> str:
         return f"SecretResolver(<{len(self._cache)} cached>)"

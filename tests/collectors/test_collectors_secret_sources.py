@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,40 @@ async def test_secrets_never_leak(
     blob = "\n".join(texts)
     for secret in secrets:
         assert secret not in blob
+
+
+class StuckKeyring(MemoryKeyring):
+    """A keyring waiting for an unlock prompt nobody answers (until ``unlock`` is set)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unlock = threading.Event()
+        self.calls = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.calls += 1
+        self.unlock.wait(30)
+        return SECRET
+
+
+async def test_a_keyring_that_never_answers_is_a_bounded_secret_error() -> None:
+    previous = keyring.get_keyring()
+    stuck = StuckKeyring()
+    keyring.set_keyring(stuck)
+    resolver = SecretResolver(lookup_timeout=0.2)
+    cluster = _cluster(password_keyring="licdash/emea")
+    try:
+        async with asyncio.timeout(10):  # the old resolver waited for the keyring forever
+            for _ in range(2):
+                with pytest.raises(SecretError, match=r"did not answer within 0\.2 s") as info:
+                    await resolver.get(cluster)
+                assert info.value.cluster == "c1"
+                assert info.value.field == "password_keyring"
+                assert "licdash/emea" in info.value.message
+            assert stuck.calls == 1  # the second poll waited for the same lookup
+            stuck.unlock.set()
+            assert await resolver.get(cluster) == SECRET
+    finally:
+        stuck.unlock.set()
+        keyring.set_keyring(previous)
+    assert stuck.calls == 1
