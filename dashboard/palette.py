@@ -7,6 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 from dashboard.format import severity_label
 
@@ -26,12 +27,13 @@ class ClusterCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 tags = " ".join(f"{k}={v}" for k, v in status.tags.items())
+                # The palette parses help as markup: a tag like "[/lab]" would crash it.
                 yield Hit(
                     score,
                     matcher.highlight(name),
                     partial(app.jump_to_cluster, name),
                     text=name,
-                    help=f"{severity_label(status.severity)}  {tags}".rstrip(),
+                    help=escape(f"{severity_label(status.severity)}  {tags}".rstrip()),
                 )
 
 

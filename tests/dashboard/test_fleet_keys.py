@@ -268,6 +268,21 @@ async def test_palette_jumps_to_cluster(make_app: Callable[..., Any]) -> None:
         assert table_of(h.app).selected_cluster == "apac-sin-cucm1"
 
 
+async def test_palette_shows_markup_in_tags_as_text(
+    make_app: Callable[..., Any], fleet_statuses: list[Any]
+) -> None:
+    tagged = [s.model_copy(update={"tags": {"site": "[/lab]"}}) for s in fleet_statuses]
+    h = make_app(tagged)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "apac-sin")
+        await pilot.pause(0.3)  # the hit, with its tags as help text, is drawn
+        await pilot.press("enter")
+        await pilot.pause()
+        assert table_of(h.app).selected_cluster == "apac-sin-cucm1"
+
+
 async def test_palette_runs_actions(make_app: Callable[..., Any]) -> None:
     h = make_app()
     async with h.app.run_test(size=SIZE) as pilot:
