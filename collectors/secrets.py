@@ -255,7 +255,11 @@ class SecretResolver:
                 pending = self._pending.get(name)
                 if pending is None:
                     await self._slots.acquire()
-                    pending = _in_daemon_thread(cluster, self._command_timeout)
+                    try:
+                        pending = _in_daemon_thread(cluster, self._command_timeout)
+                    except BaseException:  # no thread (resource limits): give the slot back
+                        self._slots.release()
+                        raise
                     pending.add_done_callback(lambda _: self._slots.release())
                     pending.add_done_callback(lambda done: self._settled(name, done))
                     self._pending[name] = pending
