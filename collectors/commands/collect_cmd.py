@@ -36,6 +36,10 @@ log = logging.getLogger("collectors.collect")
 EXIT_OK = 0
 EXIT_STORE = 1
 EXIT_CONFIG = 2
+EXIT_CRASH = 70
+"""An unexpected error (sysexits' EX_SOFTWARE). Not 1: Python's own exit status for an
+uncaught exception is 1, which the systemd unit treats as "needs a person" and would
+not restart."""
 
 
 def _positive(text: str) -> float:
@@ -130,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"licdash collect: {exc}\n  {exc.hint}", file=sys.stderr)
         return EXIT_STORE
+    except Exception:
+        log.exception("the collector stopped on an unexpected error")
+        return EXIT_CRASH
 
 
 async def _main(

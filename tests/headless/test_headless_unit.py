@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from collectors.commands import collect_cmd
 
 UNIT = Path(__file__).resolve().parents[2] / "docs" / "licdash-collect.service"
@@ -68,3 +70,28 @@ def test_systemd_analyze_accepts_the_unit_when_available(tmp_path: Path) -> None
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Unknown key" not in out.stderr and "Unknown section" not in out.stderr
+
+
+def test_a_crash_exits_with_a_status_the_unit_restarts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Restart=on-failure must cover a bug: Python's own exit status for an uncaught
+    exception is 1, which RestartPreventExitStatus reserves for "needs a person"."""
+    config = tmp_path / "licdash.toml"
+    config.write_text(
+        '[[clusters]]\nname = "lon"\npublisher = "127.0.0.1:9"\nusername = "u"\n'
+        'password_env = "LICDASH_TEST_UNSET"\n',
+        encoding="utf-8",
+    )
+
+    async def crash(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("a bug in the collector")
+
+    monkeypatch.setattr(collect_cmd, "_main", crash)
+    parser = argparse.ArgumentParser()
+    collect_cmd.add_arguments(parser)
+    args = parser.parse_args(["--config", str(config), "--store", str(tmp_path / "store")])
+    code = collect_cmd.run(args)
+    prevented = unit_entries()["Service"]["RestartPreventExitStatus"][0].split()
+    assert code == collect_cmd.EXIT_CRASH and str(code) not in prevented
+    assert "a bug in the collector" in caplog.text
