@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
@@ -189,6 +190,19 @@ class LicdashApp(App[None]):
                 if id(screen) not in seen:
                     seen.add(id(screen))
                     yield screen
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry cluster names, paths and error text: never parse them as
+        markup unless asked (a "[/x]" in a SOAP fault or a path would crash the toast)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_source_error(self, message: SourceError) -> None:
         error = message.error

@@ -398,6 +398,22 @@ async def test_source_errors_are_shown_with_cluster_and_hint(make_app: Callable[
         assert shown and "PID 42" in shown[0].message and StoreLockedError.hint in shown[0].message
 
 
+async def test_a_notification_shows_brackets_as_text(make_app: Callable[..., Any]) -> None:
+    from textual.widgets._toast import Toast
+
+    from collectors.results import ErrorInfo
+    from dashboard.messages import SourceError
+
+    h = make_app()
+    async with h.app.run_test(size=SIZE, notifications=True) as pilot:
+        message = "cannot open /srv/[/x]/store: [red]denied"
+        h.app.post_message(SourceError(ErrorInfo(kind="store", message=message)))
+        await pilot.pause()
+        await pilot.pause()
+        toasts = [str(t.render()) for t in h.app.screen.query(Toast)]
+        assert any(message in text for text in toasts)
+
+
 async def test_update_keeps_scroll_position(
     make_app: Callable[..., Any], make_fleet: Callable[[int], list[Any]]
 ) -> None:
