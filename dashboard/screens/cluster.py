@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from collectors.model import LicenseSnapshot
 from collectors.results import ClusterStatus
+from dashboard.fleet_rows import UNREACHABLE_GLYPH
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span
 from dashboard.messages import FleetUpdated
 from dashboard.remediation import hints_for
@@ -316,8 +317,8 @@ class ClusterScreen(Screen[None]):
         if stale or status.unreachable:
             # Old data is never shown as fine: say it is the last known state.
             tint = markup_colour(self.app, "stale")
-            word = "stale" if stale else "unreachable"
-            label = f"[{tint}]{STALE_GLYPH} {word}[/]  last known {label}"
+            mark = f"{STALE_GLYPH} stale" if stale else f"{UNREACHABLE_GLYPH} unreachable"
+            label = f"[{tint}]{mark}[/]  last known {label}"
         title.update(
             Content.from_markup(
                 f"$name  [{colour}]{label}[/]  via $via  $tags",

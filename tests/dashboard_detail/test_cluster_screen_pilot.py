@@ -9,6 +9,7 @@ from textual.app import App
 from textual.widgets import Static, TabbedContent
 
 from collectors.results import ClusterStatus
+from dashboard.fleet_rows import UNREACHABLE_GLYPH
 from dashboard.screens.cluster import ClusterScreen
 from dashboard.widgets.count_sparkline import CountSparkline
 from dashboard.widgets.entitlements_table import EntitlementsTable
@@ -219,3 +220,12 @@ async def test_publisher_text_with_brackets_is_shown_literally(
         assert "last error soap_fault: [emea-lon] fault [/x] <Fault>" in text
         errors = app.screen.query_one(ErrorList)
         assert cell_texts(errors, 0)[2] == "[emea-lon] fault [/x] <Fault>"
+
+
+async def test_an_unreachable_cluster_is_marked_as_on_the_fleet_table(make_app: Any) -> None:
+    app = make_app(lambda: ClusterScreen("amer-chi-cucm5"))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        title = str(app.screen.query_one("#title", Static).render())
+        assert f"{UNREACHABLE_GLYPH} unreachable" in title and "⌛" not in title
