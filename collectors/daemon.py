@@ -143,12 +143,20 @@ class Daemon:
         """Poll on schedule until :meth:`stop`; every result reaches the store."""
         async with self.engine:
             writer = asyncio.create_task(self._write_loop(self.engine.updates()))
+            writer.add_done_callback(self._writer_ended)
             try:
                 if not self._stop_requested:
                     await self.engine.run()
             finally:
                 await self.engine.aclose()  # ends the subscription: the writer drains
-                await writer
+                await writer  # re-raises what killed the writer
+
+    def _writer_ended(self, task: asyncio.Task[None]) -> None:
+        """A writer that died on an unexpected error stops the engine: polling on would
+        look healthy (metrics, logs) while nothing reaches the store."""
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the store writer died; stopping the collector")
+            self.stop()
 
     async def run_once(self, progress: Progress | None = None) -> OnceReport:
         """Poll every cluster once, write the results, report the counts."""

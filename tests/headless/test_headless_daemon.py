@@ -7,6 +7,7 @@ Waits are bounded polls of the store or of stderr, never timed assertions.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -243,3 +244,33 @@ def test_json_logs_parse_and_hold_no_password(tmp_path: Path, collectors) -> Non
     assert passwords and all(len(pw) >= 8 for pw in passwords)
     for password in passwords:
         assert password not in collector.stderr
+
+
+class BrokenStore:
+    """A store whose writes fail with an error the writer does not expect (a bug)."""
+
+    def write_batch(self, updates: object) -> None:
+        raise ValueError("a bug in the store")
+
+    def close(self) -> None:
+        pass
+
+
+async def test_a_writer_that_dies_stops_the_collector(tmp_path: Path) -> None:
+    """If the store writer dies, polling on would only look healthy (metrics, logs)
+    while nothing is stored: the daemon must stop and say why."""
+    from collectors.config import parse_config
+    from collectors.daemon import Daemon
+    from collectors.mock.testing import small_fleet
+
+    async with small_fleet(["healthy"]) as fleet:
+        config = parse_config(write_config(fleet, tmp_path / "l.toml", interval=1).read_text())
+        daemon = Daemon(config, BrokenStore(), flush_interval=0.05)
+        run = asyncio.create_task(daemon.run())
+        done, _ = await asyncio.wait({run}, timeout=WAIT_S)
+        if not done:  # still polling with no writer: stop it to fail cleanly
+            daemon.stop()
+            await asyncio.gather(run, return_exceptions=True)
+        assert done, "the collector kept polling after its store writer died"
+        with pytest.raises(ValueError, match="a bug in the store"):
+            run.result()
