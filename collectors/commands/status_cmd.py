@@ -243,7 +243,10 @@ def _read_store(directory: Path) -> dict[str, ClusterStatus]:
         raise StoreError(f"{directory}: no store here (run `licdash collect`, or pass --store)")
     store = SnapshotStore.open(directory, readonly=True)
     try:
-        return dict(store.latest())
+        latest = dict(store.latest())
+        for problem in store.problems:  # e.g. a damaged latest.json, rebuilt from history
+            print(f"licdash status: warning: {problem}", file=sys.stderr)
+        return latest
     finally:
         store.close()
 

@@ -229,3 +229,20 @@ def test_a_reader_that_stops_early_keeps_the_exit_code(tmp_path, status_factory,
         err = child.stderr.read().decode()
     assert child.wait(timeout=60) == 2, err
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_a_damaged_latest_file_still_gives_the_fleet_and_a_warning(
+    tmp_path, capsys, status_factory, real_now
+) -> None:
+    store = write_store(
+        tmp_path / "store",
+        [
+            status_factory("lon", S.CRITICAL, now=real_now),
+            status_factory("par", S.OK, now=real_now),
+        ],
+    )
+    (store / "latest.json").write_text('{"clusters": ')  # damaged by hand
+    code, out, err = run_status(capsys, "--store", str(store))
+    assert code == 2  # lon's critical state came back from its history
+    assert [line.split()[0] for line in out.splitlines()[1:3]] == ["lon", "par"]
+    assert "warning" in err and "latest.json" in err
