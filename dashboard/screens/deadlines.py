@@ -12,7 +12,7 @@ from dashboard.screens.cluster import ClusterScreen
 from dashboard.screens.detail_host import DetailHost, stale_rule
 from dashboard.screens.fleet_wide import FleetWideScreen
 from dashboard.state import FleetState
-from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, grouped
+from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines
 from dashboard.widgets.line_table import LineTable
 
 
@@ -42,12 +42,11 @@ class DeadlinesScreen(FleetWideScreen):
         statuses = fleet.statuses
         entries = collect_deadlines(statuses, stale_rule(app, now))
         zones = {name: app.cluster_zone(name) for name in statuses}
-        counts = {group: len(items) for group, items in grouped(entries, now).items()}
+        counts = self.query_one(DeadlineList).show(entries, now, zones)
         summary = ", ".join(f"{n} {group}" for group, n in counts.items())
         self.query_one("#heading", Static).update(
             f"Deadlines across {len(statuses)} clusters: {summary}   (■ hard: licensing lapses)"
         )
-        self.query_one(DeadlineList).show(entries, now, zones)
 
     def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         event.stop()

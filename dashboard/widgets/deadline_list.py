@@ -67,12 +67,14 @@ def collect_deadlines(
 ) -> list[DeadlineEntry]:
     """Every cluster's deadlines, earliest first; marked stale by ``is_stale`` or when
     the cluster is unreachable."""
-    entries = [
-        DeadlineEntry(name, kind, at, stale=status.unreachable or is_stale(status))
-        for name, status in statuses.items()
-        if status.last_good is not None
-        for kind, at in snapshot_deadlines(status.last_good)
-    ]
+    entries: list[DeadlineEntry] = []
+    for name, status in statuses.items():
+        if status.last_good is not None:
+            stale = status.unreachable or is_stale(status)
+            entries += (
+                DeadlineEntry(name, kind, at, stale=stale)
+                for kind, at in snapshot_deadlines(status.last_good)
+            )
     return sorted(entries, key=lambda e: (e.at, e.cluster, e.kind.value))
 
 
@@ -156,19 +158,26 @@ class DeadlineList(LineTable):
         entries: Iterable[DeadlineEntry],
         now: datetime,
         zones: Mapping[str, tzinfo],
-    ) -> None:
-        """Show ``entries`` (in time order) as of ``now``, local times in ``zones``."""
+    ) -> dict[str, int]:
+        """Show ``entries`` (in time order) as of ``now``, local times in ``zones``.
+
+        Returns:
+            How many deadlines each group holds, in :data:`GROUPS` order.
+        """
         self._styles = {sev: rich_style(self.app, SEVERITY_VAR[sev]) for sev in Severity}
         self._plain = rich_style(self.app, "foreground")
         self._now, self._zones = now, zones
         self._entries, self._groups, self._labels = [], [], {}
+        counts: dict[str, int] = {}
         for group, items in grouped(entries, now).items():
+            counts[group] = len(items)
             if items:  # the label heads its group, so the groups read as sections
                 self._labels[len(self._entries)] = f"{GROUP_LABEL[group]} ({len(items)})"
             self._entries += items
             self._groups += [group] * len(items)
         self._cells = {}
         self.set_rows([e.key for e in self._entries], self._fitted_widths())
+        return counts
 
     def _fitted_widths(self) -> list[int]:
         """Columns as wide as what they will show (a few distinct values, not every row)."""

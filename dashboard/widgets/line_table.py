@@ -219,7 +219,7 @@ class LineTable(ScrollView, can_focus=True):
     # ----- rendering ------------------------------------------------------------------
 
     def _update_virtual_size(self) -> None:
-        width = sum(self._widths) + GAP * len(self._widths)
+        width = 1 + sum(self._widths) + GAP * len(self._widths)  # as wide as a strip
         self.virtual_size = Size(max(width, self.size.width), len(self._keys) + 1)
 
     def render_line(self, y: int) -> Strip:
