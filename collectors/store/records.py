@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -126,8 +127,10 @@ def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+@functools.lru_cache(maxsize=16384)
 def ts(value: datetime) -> str:
-    """``format_ts``, with a fast path for the UTC whole-second values models hold."""
+    """``format_ts``, with a fast path for the UTC whole-second values models hold.
+    Cached: a cycle formats the same poll time and deadlines for many clusters."""
     if value.tzinfo is UTC and not value.microsecond:
         return value.isoformat()[:19] + "Z"
     return format_ts(value)
