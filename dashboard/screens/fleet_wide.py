@@ -16,6 +16,9 @@ from dashboard.state import FleetState
 
 REDRAW_AFTER = timedelta(seconds=1)
 """The same fleet is drawn again only when the clock moved this much (relative times)."""
+TICK_SECONDS = 5.0
+"""How often a shown screen is redrawn with no update (polling paused: deadlines still
+come closer, cross into "overdue", and data ages into stale)."""
 
 
 class FleetWideScreen(Screen[None]):
@@ -51,6 +54,11 @@ class FleetWideScreen(Screen[None]):
         self._refresh()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.first_focus().focus()
+        self.set_interval(TICK_SECONDS, self._tick, name="fleet-wide-tick")
+
+    def _tick(self) -> None:
+        if is_visible(self):
+            self._throttle.request()
 
     def on_screen_resume(self) -> None:
         self._refresh()

@@ -225,3 +225,18 @@ async def test_events_report_a_broken_store(make_app: Any, source: Any) -> None:
         problem = app.screen.query_one("#problem", Static)
         assert problem.display
         assert "Transitions unavailable" in str(problem.render())
+
+
+async def test_deadlines_move_with_the_clock_without_any_update(make_app: Any) -> None:
+    """Polling paused: no update arrives, yet deadlines come due."""
+    app = make_app(DeadlinesScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DeadlinesScreen)
+        table = screen.query_one(DeadlineList)
+        app.now += timedelta(days=6)  # the clock moves; the fleet does not change
+        screen._tick()  # what the screen's interval timer runs
+        await pilot.pause()
+        labels = [c for c in column(table, 0) if c]
+        assert labels[0] == "overdue (3)"
