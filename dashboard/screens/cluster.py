@@ -48,6 +48,10 @@ def _word(value: object) -> str:
     return "—" if text is None else str(text).replace("_", " ")
 
 
+TICK_SECONDS = 5.0
+"""How often the shown screen is redrawn from the clock when no update arrives."""
+
+
 class ClusterScreen(Screen[None]):
     """Everything known about one cluster; ``v`` toggles the raw last response."""
 
@@ -159,6 +163,12 @@ class ClusterScreen(Screen[None]):
         self._render_status()
         self._history_key = self._store_key()
         self._load_history()
+        self.set_interval(TICK_SECONDS, self._tick, name="cluster-tick")
+
+    def _tick(self) -> None:
+        """Time moves with no update too (polling paused): relative times, the stale mark."""
+        if is_visible(self):
+            self._render_status()
 
     def on_screen_resume(self) -> None:
         self._catch_up()

@@ -73,3 +73,19 @@ async def test_events_open_now_lists_aged_data_as_stale(
         await pilot.pause()
         open_now = str(app.screen.query_one("#open-now", Static).render())
         assert "2 stale: emea-lon-cucm1, emea-par-cucm4" in open_now
+
+
+async def test_cluster_screen_turns_stale_as_the_clock_moves_without_updates(
+    make_app: Any,
+) -> None:
+    app = make_app(lambda: ClusterScreen("emea-lon-cucm1"))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ClusterScreen)
+        assert "stale" not in str(screen.query_one("#title", Static).render())
+        app.now += timedelta(minutes=40)  # polling paused: no update arrives
+        screen._tick()  # what the screen's interval timer runs
+        await pilot.pause()
+        assert "⌛ stale" in str(screen.query_one("#title", Static).render())
