@@ -196,6 +196,10 @@ class DeadlineList(LineTable):
         cells = self._cells.get(row)
         if cells is None:
             cells = self._cells[row] = self._make_cells(row)
+        if row == round(self.scroll_y) and row not in self._labels:
+            # Scrolled into the middle of a group: the top row still says which one.
+            label = f"{GROUP_LABEL[self._groups[row]]} …"
+            cells = ((label, cells[0][1]), *cells[1:])
         return cells
 
     def _make_cells(self, row: int) -> tuple[LineCell, ...]:

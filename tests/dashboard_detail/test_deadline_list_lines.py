@@ -123,3 +123,19 @@ async def test_a_long_cluster_name_is_cut_and_the_row_still_fits(
         shown = table.render_line(1).text  # what the first row shows, unscrolled
         assert "xxx…" in shown and "[/bold]" not in shown
         assert "authorization expiry" in shown  # the columns after it still fit
+
+
+async def test_the_top_row_names_its_group_when_scrolled_into_it(
+    make_app: Any, statuses: dict[str, ClusterStatus]
+) -> None:
+    app = make_app(DeadlinesScreen, statuses=big_fleet(statuses, 200))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DeadlineList)
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown")
+        await pilot.pause()
+        top = round(table.scroll_y)
+        assert top > 0
+        shown = table.render_line(1).text  # the first row under the header
+        assert shown.strip().startswith("later …")
+        assert str(table.get_row_at(top + 1)[0]) == ""  # only the top row repeats it
