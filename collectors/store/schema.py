@@ -53,8 +53,23 @@ def detect_version(backend: Backend) -> int | None:
 
 def migrate_v0_to_v1(store: SnapshotStore) -> None:
     """Replay every prototype snapshot through the change-only writer, then keep the
-    old file as ``migrated/v0-snapshots.json`` (nothing is deleted)."""
+    old file as ``migrated/v0-snapshots.json`` (nothing is deleted).
+
+    Safe to repeat after a kill: a replay that reached ``latest.json`` (generation 1 or
+    more) is not redone; one that did not leaves only partial copies of what the replay
+    writes, which are cleared first (a prototype store has no history of its own).
+    """
     doc = store.backend.read(V0_KEY) or {}
+    if store.generation == 0:
+        for folder in ("history", "events", "failures"):
+            store.backend.delete_prefix(folder)
+        store.forget_state()
+        _replay(store, doc)
+    store.backend.write_many([("migrated/v0-snapshots.json", doc)])
+    store.backend.delete_prefix(V0_KEY)
+
+
+def _replay(store: SnapshotStore, doc: dict[str, Any]) -> None:
     snaps = [LicenseSnapshot.model_validate(d) for d in doc.get("_default", {}).values()]
     snaps.sort(key=lambda s: (s.collected_at, s.cluster))
     updates = [
@@ -77,8 +92,6 @@ def migrate_v0_to_v1(store: SnapshotStore) -> None:
         store.write_batch(updates)
     finally:
         store.max_gap = saved
-    store.backend.write_many([("migrated/v0-snapshots.json", doc)])
-    store.backend.delete_prefix(V0_KEY)
 
 
 MIGRATIONS: dict[int, Migration] = {0: migrate_v0_to_v1}

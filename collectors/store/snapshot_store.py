@@ -185,6 +185,14 @@ class SnapshotStore:
             repaired = recovery.drop_uncommitted(self.backend, self._read, self._state)
             self.backend.write_many(repaired)
 
+    def forget_state(self) -> None:
+        """Start from an empty latest table (a migration that replays from scratch)."""
+        self._state.clear()
+        self._prev.clear()
+        self._content.clear()
+        self._hot.clear()
+        self.generation = 0
+
     def _read_latest(self) -> tuple[Doc, bool]:
         """``latest.json`` and whether it was damaged (reported and, by a writer, set aside)."""
         problems = len(self.problems)

@@ -17,6 +17,7 @@ from store_factory import CUWL, T0, bad, good, minutes, snapshot
 from tinydb import TinyDB
 
 from collectors.errors import StoreError, StoreLockedError
+from collectors.model import RegistrationStatus
 from collectors.store import AtomicJSONStorage, SnapshotStore
 
 
@@ -275,3 +276,30 @@ def test_a_cycle_killed_before_latest_is_not_recorded_twice(tmp_path: Path) -> N
         ]
         episodes = [(f.cluster, f.at, f.ended_at) for f in store.failures()]
         assert episodes == [("amer-nyc", T0, again), ("emea-lon", again, None)]
+
+
+@pytest.mark.parametrize("kill_before", ["latest.json", "store.json"])
+def test_a_migration_killed_halfway_is_redone_without_duplicates(
+    tmp_path: Path, kill_before: str
+) -> None:
+    """Killed after the history was written but before ``latest.json`` (or before the new
+    version file): the next writer migrates again and records each change once."""
+    root = tmp_path / "store"
+    root.mkdir()
+    polls = [snapshot(at=T0 + minutes(5 * i), counts={CUWL: 1 + i // 3}) for i in range(7)]
+    expired = RegistrationStatus.REGISTRATION_EXPIRED
+    polls.append(snapshot(at=T0 + minutes(35), counts={CUWL: 3}, registration=expired))
+    v0 = {"_default": {str(i + 1): s.to_json_dict() for i, s in enumerate(polls)}}
+    (root / "snapshots.json").write_text(json.dumps(v0))
+    SnapshotStore.open(root).close()  # a full migration, then undo its last steps:
+    (root / "snapshots.json").write_text(json.dumps(v0))
+    (root / "store.json").unlink()
+    if kill_before == "latest.json":
+        (root / "latest.json").unlink()
+    with SnapshotStore.open(root) as store:
+        hist = store.history("emea-lon", T0, T0 + minutes(40))
+        assert [s.entitlements[0].count for s in hist.changes] == [1, 2, 3, 3]
+        assert [(t.field, t.new) for t in store.transitions(T0, T0 + minutes(40))] == [
+            ("registration", "registration_expired")
+        ]
+        assert store.latest()["emea-lon"].last_seen == T0 + minutes(35)
