@@ -35,6 +35,12 @@ class DeadlinesScreen(FleetWideScreen):
         yield DeadlineList()
         yield Footer()
 
+    @property
+    def cluster(self) -> str | None:
+        """The cluster of the deadline under the cursor (what export calls "selected")."""
+        key = self.query_one(DeadlineList).cursor_key
+        return key.split("|", 1)[0] if key else None
+
     def first_focus(self) -> Widget:
         return self.query_one(DeadlineList)
 

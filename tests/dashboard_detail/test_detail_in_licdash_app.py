@@ -193,6 +193,18 @@ async def test_export_from_the_app_confirms_path_and_count(
         assert f"Wrote 4 records to {tmp_path / 'x.json'}" in messages
 
 
+async def test_export_from_deadlines_offers_the_cluster_under_the_cursor(
+    licdash_app: LicdashApp,
+) -> None:
+    app = licdash_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "j", "j", "j", "e")  # the evaluation end of apac-syd-cucm3
+        await settle(app, pilot)
+        assert isinstance(app.screen, ExportDialog)
+        assert app.screen.selected == "apac-syd-cucm3"
+
+
 async def test_detail_screens_run_under_no_color(
     store_dir: Path,
     statuses: dict[str, ClusterStatus],
