@@ -1,0 +1,160 @@
+"""The store's read queries: one cluster's history, fleet transitions, failure episodes
+and entitlement series. :class:`~collectors.store.snapshot_store.SnapshotStore` exposes
+them as methods; they read through its ``_read`` (damaged files reported, not raised)
+and its latest records."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from collectors.model import LicenseSnapshot, to_utc_second
+from collectors.store.backends import Backend
+from collectors.store.records import (
+    SHARD_DAYS,
+    ClusterHistory,
+    FailureEvent,
+    Transition,
+    day_start,
+    events_key,
+    failure_event,
+    failures_key,
+    history_key,
+    merge_runs,
+    parse_day,
+    parse_ts,
+)
+
+if TYPE_CHECKING:
+    from collectors.store.snapshot_store import SnapshotStore
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _weeks(backend: Backend) -> list[date]:
+    return sorted(w for n in backend.children("history") if (w := parse_day(n)))
+
+
+def history(
+    store: SnapshotStore, cluster: str, since: datetime | None = None, until: datetime | None = None
+) -> ClusterHistory:
+    """One cluster's changes, poll coverage and failures in [since, until]."""
+    since = to_utc_second(since) if since else None
+    until = to_utc_second(until) if until else _utcnow()
+    weeks = [w for w in _weeks(store.backend) if day_start(w) <= until]
+    changes: list[LicenseSnapshot] = []
+    runs: list[tuple[datetime, datetime]] = []
+    before: LicenseSnapshot | None = None
+    for week in reversed(weeks):
+        in_range = since is None or day_start(week) + timedelta(days=SHARD_DAYS) > since
+        if not in_range and before is not None:
+            break
+        doc = store._read(history_key(cluster, week))
+        if doc is None:
+            continue
+        snaps = [LicenseSnapshot.model_validate(r["snap"]) for r in doc["changes"].values()]
+        for snap in sorted(snaps, key=lambda s: s.collected_at, reverse=True):
+            if since is not None and snap.collected_at < since:
+                before = before or snap
+            elif snap.collected_at <= until:
+                changes.append(snap)
+        if in_range:
+            runs.extend((parse_ts(r["start"]), parse_ts(r["end"])) for r in doc["runs"].values())
+    rec = store._records().get(cluster)
+    if rec is not None:
+        pending = [*rec.get("_runs", []), *([rec["_run"]] if rec["_run"] else [])]
+        runs.extend((parse_ts(start), parse_ts(end)) for start, end in pending)
+    episodes = [f for f in failures(store, cluster, since) if f.at <= until]
+    return ClusterHistory(
+        cluster=cluster,
+        since=since,
+        until=until,
+        changes=tuple(sorted(changes, key=lambda s: s.collected_at)),
+        before=before,
+        seen=tuple(merge_runs(runs, since, until)),
+        failures=tuple(episodes),
+    )
+
+
+def transitions(
+    store: SnapshotStore, since: datetime, until: datetime | None = None
+) -> list[Transition]:
+    """Every watched state change across the fleet in [since, until], oldest first."""
+    since = to_utc_second(since)
+    until = to_utc_second(until) if until else _utcnow()
+    out = []
+    for name in store.backend.children("events"):
+        day = parse_day(name)
+        if day is None or not since.date() <= day <= until.date():
+            continue
+        doc = store._read(events_key(day)) or {}
+        for t in doc.get("transitions", {}).values():
+            at = parse_ts(t["at"])
+            if since <= at <= until:
+                out.append(
+                    Transition(
+                        at=at,
+                        cluster=t["cluster"],
+                        field=t["field"],
+                        old=t["old"],
+                        new=t["new"],
+                        subject=t.get("subject"),
+                    )
+                )
+    out.sort(key=lambda t: (t.at, t.cluster, t.field, t.subject or ""))
+    return out
+
+
+def failures(
+    store: SnapshotStore, cluster: str | None = None, since: datetime | None = None
+) -> list[FailureEvent]:
+    """Failure episodes that started at or after ``since``, plus any still going on."""
+    since = to_utc_second(since) if since else None
+    records = store._records()
+    ongoing = {
+        (r["_fail"]["key"], r["_fail"]["id"]): r["_fail"]
+        for r in records.values()
+        if r["_fail"] is not None and cluster in (None, r["cluster"])
+    }
+    keys = {
+        failures_key(day)
+        for n in store.backend.children("failures")
+        if (day := parse_day(n)) and (since is None or day >= since.date())
+    }
+    keys.update(key for key, _ in ongoing)
+    out = []
+    for key in sorted(keys):
+        doc = store._read(key) or {}
+        for doc_id, e in doc.get("failures", {}).items():
+            live = ongoing.get((key, doc_id))
+            at = parse_ts(e["at"])
+            if cluster not in (None, e["cluster"]):
+                continue
+            if live is None and since is not None and at < since:
+                continue
+            out.append(failure_event(e, live))
+    out.sort(key=lambda f: (f.at, f.cluster))
+    return out
+
+
+def entitlement_series(
+    store: SnapshotStore, cluster: str, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, list[tuple[datetime, int]]]:
+    """Per entitlement tag, (time, count) at each change of its count; a point at
+    ``since`` carries the count in force then; a tag no longer reported drops to 0."""
+    hist = history(store, cluster, since, until)
+    series: dict[str, list[tuple[datetime, int]]] = {}
+    steps: list[tuple[datetime, LicenseSnapshot]] = [(s.collected_at, s) for s in hist.changes]
+    if hist.before is not None and hist.since is not None:
+        steps.insert(0, (hist.since, hist.before))
+    for at, snap in steps:
+        counts = {e.tag: e.count for e in snap.entitlements}
+        for tag in series.keys() - counts.keys():
+            counts[tag] = 0
+        for tag, count in counts.items():
+            points = series.setdefault(tag, [])
+            if not points or points[-1][1] != count:
+                points.append((at, count))
+    return series
