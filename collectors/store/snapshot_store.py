@@ -107,9 +107,14 @@ class SnapshotStore:
             )
             store._init_schema()
             return store
-        files.ensure_dir(root)
         lock = files.WriterLock(root)
-        lock.acquire()
+        try:
+            files.ensure_dir(root)
+            lock.acquire()
+        except OSError as exc:  # unwritable, not a directory, ...: a person must look
+            raise StoreError(
+                f"cannot open the store {root} for writing: {exc.strerror or exc}"
+            ) from exc
         try:
             files.remove_temp_files(root)
             store = cls(

@@ -303,3 +303,11 @@ def test_a_migration_killed_halfway_is_redone_without_duplicates(
             ("registration", "registration_expired")
         ]
         assert store.latest()["emea-lon"].last_seen == T0 + minutes(35)
+
+
+def test_a_store_that_cannot_be_created_is_a_store_error(tmp_path: Path) -> None:
+    """Not a raw OSError: ``collect`` maps StoreError to its 'needs a person' exit 1."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(StoreError, match=r"cannot open the store .*a-file/store for writing"):
+        SnapshotStore.open(blocker / "store")
