@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import ClassVar
 
 from textual import work
@@ -110,10 +111,13 @@ class ClusterScreen(Screen[None]):
             problem: str | None,
         ) -> None:
             super().__init__()
+            # Frozen copies: a message carries values, never state someone may change.
             self.generation = generation
-            self.entries = entries
-            self.series = series
-            self.errors = errors
+            self.entries = tuple(entries)
+            self.series: Mapping[str, Sequence[tuple[datetime, int]]] = MappingProxyType(
+                {tag: tuple(points) for tag, points in series.items()}
+            )
+            self.errors = tuple(errors)
             self.problem = problem
 
     class RawLoaded(Message):

@@ -83,8 +83,8 @@ class EventsScreen(Screen[None]):
         ) -> None:
             super().__init__()
             self.since = since
-            self.transitions = transitions
-            self.failures = failures
+            self.transitions = tuple(transitions)  # values, never state someone may change
+            self.failures = tuple(failures)
             self.problem = problem
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:

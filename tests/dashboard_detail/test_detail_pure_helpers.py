@@ -3,7 +3,10 @@ timeline diffs and the fleet roll-up."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from collectors.model import AuthorizationStatus, DeadlineKind, LicenseSnapshot
 from collectors.results import ClusterStatus
@@ -121,3 +124,21 @@ def test_coverage_gaps_are_the_silences_between_runs(now: datetime) -> None:
         "no good poll for 3 h (until 03-01 07:00 UTC)",
     ]
     assert coverage_gaps(runs[:1]) == []
+
+
+def test_worker_messages_carry_frozen_copies() -> None:
+    from dashboard.screens.cluster import ClusterScreen
+    from dashboard.screens.events import EventsScreen
+
+    when = datetime(2026, 3, 1, tzinfo=UTC)
+    series: dict[str, list[tuple[datetime, int]]] = {"tag": [(when, 1)]}
+    entries: list[Any] = []
+    loaded = ClusterScreen.HistoryLoaded(1, entries, series, entries, None)
+    series["tag"].append((when, 2))  # the worker's own lists change afterwards
+    entries.append("later")
+    assert loaded.series["tag"] == ((when, 1),) and loaded.entries == () and loaded.errors == ()
+    with pytest.raises(TypeError):
+        loaded.series["other"] = ()  # type: ignore[index]
+    events = EventsScreen.EventsLoaded(when, entries, entries, None)
+    entries.append("even later")
+    assert events.transitions == ("later",) and events.failures == ("later",)
