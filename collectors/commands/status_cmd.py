@@ -266,6 +266,19 @@ def _poll(config: LicdashConfig) -> dict[str, ClusterStatus]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The check; any failure to find out is UNKNOWN (3), never Python's own exit 1,
+    which a monitoring system would read as WARNING."""
+    try:
+        return _run(args)
+    except Exception as exc:  # the convention needs a 3, whatever broke
+        from collectors.logs import SecretRedactor  # anything shaped like a secret: ***
+
+        text = SecretRedactor().redact(f"{type(exc).__name__}: {exc}")
+        print(f"licdash status: UNKNOWN: {text}", file=sys.stderr)
+        return 3
+
+
+def _run(args: argparse.Namespace) -> int:
     import logging
 
     from collectors.errors import LicdashError

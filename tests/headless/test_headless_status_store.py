@@ -246,3 +246,15 @@ def test_a_damaged_latest_file_still_gives_the_fleet_and_a_warning(
     assert code == 2  # lon's critical state came back from its history
     assert [line.split()[0] for line in out.splitlines()[1:3]] == ["lon", "par"]
     assert "warning" in err and "latest.json" in err
+
+
+def test_an_unexpected_error_is_unknown_not_warning(tmp_path, capsys, monkeypatch) -> None:
+    """Python exits 1 on an uncaught exception: a monitoring system would read WARNING."""
+
+    def unreadable(directory: Path) -> dict[str, ClusterStatus]:
+        raise PermissionError(13, "Permission denied", str(directory / "history"))
+
+    monkeypatch.setattr(status_cmd, "_read_store", unreadable)
+    code, out, err = run_status(capsys, "--store", str(tmp_path))
+    assert code == 3 and out == ""
+    assert "UNKNOWN" in err and "Permission denied" in err
