@@ -28,7 +28,7 @@ from dashboard.messages import FleetUpdated, SourceError
 from dashboard.palette import ActionCommands, ClusterCommands
 from dashboard.prefs import save_theme
 from dashboard.screens.fleet import FleetScreen
-from dashboard.screens.help import HelpScreen, collect_key_help
+from dashboard.screens.help import HelpScreen, collect_key_help, mouse_help
 from dashboard.sources.base import DataSource
 from dashboard.state import FleetState
 from themes import THEMES, load_user_themes, resolve_theme
@@ -256,7 +256,8 @@ class LicdashApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(collect_key_help(self.screen)))
+            screen = self.screen
+            self.push_screen(HelpScreen(collect_key_help(screen), mouse=mouse_help(screen)))
 
     # ----- polling --------------------------------------------------------------------
 

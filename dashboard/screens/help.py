@@ -25,6 +25,20 @@ MOUSE_HELP: tuple[tuple[str, str], ...] = (
     ("click a column header", "sort by it (again: reverse)"),
     ("wheel", "scroll"),
 )
+"""The fleet table's mouse."""
+ROW_MOUSE_HELP: tuple[tuple[str, str], ...] = (
+    ("click a row", "move there (click again: open it)"),
+    ("double-click a row", "open it"),
+    ("wheel", "scroll"),
+)
+"""The other screens' tables: their headers do not sort."""
+
+
+def mouse_help(screen: Screen[Any]) -> tuple[tuple[str, str], ...]:
+    """What the mouse does on ``screen``."""
+    from dashboard.widgets.fleet_table import FleetTable
+
+    return MOUSE_HELP if screen.query(FleetTable) else ROW_MOUSE_HELP
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +107,11 @@ class HelpScreen(ModalScreen[None]):
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
+        mouse: Sequence[tuple[str, str]] = MOUSE_HELP,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.keys = tuple(keys)
+        self.mouse = tuple(mouse)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
@@ -114,7 +130,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(Text(section, style="underline"), "")
             table.add_row(" ".join(item.keys), item.description)
         table.add_row(Text("Mouse", style="underline"), "")
-        for gesture, meaning in MOUSE_HELP:
+        for gesture, meaning in self.mouse:
             table.add_row(gesture, meaning)
         return table
 

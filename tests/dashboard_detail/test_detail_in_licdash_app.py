@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.geometry import Region
+from textual.widgets import Input, Static
 
 from collectors.model import AuthorizationStatus, LicenseSnapshot, Severity
 from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
@@ -203,6 +204,29 @@ async def test_export_from_deadlines_offers_the_cluster_under_the_cursor(
         await settle(app, pilot)
         assert isinstance(app.screen, ExportDialog)
         assert app.screen.selected == "apac-syd-cucm3"
+
+
+def shown_text(app: LicdashApp) -> str:
+    """The help screen's text as a user reads it."""
+    lines = app.screen.query_one("#help-keys", Static).render_lines(Region(0, 0, 78, 60))
+    return "\n".join(line.text for line in lines)
+
+
+async def test_help_on_deadlines_does_not_promise_header_sorting(
+    licdash_app: LicdashApp,
+) -> None:
+    app = licdash_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        fleet_help = shown_text(app)
+        await pilot.press("escape", "2", "question_mark")
+        await pilot.pause()
+        deadlines_help = shown_text(app)
+        assert "sort by it" in fleet_help  # the fleet table's headers sort
+        assert "sort by it" not in deadlines_help
+        assert "click again: open it" in deadlines_help
 
 
 async def test_detail_screens_run_under_no_color(
