@@ -64,7 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     args_list = args_list or ["demo"]
     chosen = args_list[0] if args_list[0] in COMMANDS else None
-    args = build_parser(chosen).parse_args(args_list)
+    try:
+        args = build_parser(chosen).parse_args(args_list)
+    except SystemExit as exc:
+        # `status` is a monitoring check: a usage error must read as UNKNOWN (3), not
+        # as argparse's 2, which a monitor would take for CRITICAL.
+        if chosen == "status" and exc.code == 2:
+            return 3
+        raise
     try:
         return _load(args._module).run(args)
     except KeyboardInterrupt:

@@ -28,3 +28,14 @@ def test_only_the_chosen_command_module_is_needed() -> None:
     """A stubbed sub-command still parses to its module, so dispatch stays correct."""
     args = build_parser("parse").parse_args(["status"])
     assert args._module == COMMANDS["status"][0]
+
+
+def test_status_usage_error_is_unknown_not_critical(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--format", "yaml"]) == 3
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_other_usage_errors_keep_argparse_code() -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["export", "--format", "yaml"])
+    assert exc.value.code == 2
