@@ -167,3 +167,21 @@ def snapshot_factory() -> Callable[..., LicenseSnapshot]:
 @pytest.fixture
 def now() -> datetime:
     return NOW
+
+
+@pytest.fixture
+def promtool() -> str:
+    """The path of ``promtool``; skips where it is not installed, fails in CI.
+
+    ``.ci/run`` installs it (Debian package ``prometheus``), so in CI a missing promtool
+    is a broken set-up, not a reason to pass quietly.
+    """
+    import os
+    import shutil
+
+    path = shutil.which("promtool")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("promtool is missing in CI: .ci/run should have installed it")
+        pytest.skip("promtool not installed (apt-get install prometheus); structural checks ran")
+    return path
