@@ -313,7 +313,13 @@ class ClusterScreen(Screen[None]):
         self.query_one("#summary", Static).update(self._summary(status))
         self.query_one(RemediationList).show(hints_for(status, now) if status else [])
         self.query_one(TimersTable).show(snap, now, tz)
-        self.query_one(EntitlementsTable).show(snap.entitlements if snap else ())
+        entitlements = self.query_one(EntitlementsTable)
+        if snap is None:
+            entitlements.show((), empty="No successful poll yet.")
+        else:
+            entitlements.show(
+                snap.entitlements, empty="No entitlements reported (no licences in use)."
+            )
         self._render_errors()
 
     def _render_title(self, status: ClusterStatus | None, stale: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Final
 from rich.text import Text
 
 from collectors.model import Entitlement, EntitlementStatus, Severity
-from dashboard.widgets.nav_table import NavTable
+from dashboard.widgets.nav_table import NavTable, Row
 from dashboard.widgets.severity_colors import severity_text
 
 E = EntitlementStatus
@@ -48,10 +48,21 @@ class EntitlementsTable(NavTable):
         self.add_column("Raw", key="raw")
         self.add_column("Tag", key="tag")
 
-    def show(self, entitlements: Sequence[Entitlement]) -> None:
-        """Show ``entitlements``, worst first."""
+    def show(
+        self, entitlements: Sequence[Entitlement], *, empty: str = "No entitlements reported."
+    ) -> None:
+        """Show ``entitlements``, worst first; ``empty`` says why there are none."""
+        if not entitlements:
+            self.replace_rows([("none", ("—", "", "", "", empty))])
+            return
         ordered = sorted(entitlements, key=lambda e: (-ENTITLEMENT_SEVERITY[e.status].rank, e.name))
-        self.replace_rows([(e.tag, self._cells(e)) for e in ordered])
+        rows: list[Row] = []
+        seen: set[str] = set()
+        for e in ordered:
+            key = e.tag if e.tag not in seen else f"{e.tag}#{len(seen)}"  # a tag listed twice
+            seen.add(key)
+            rows.append((key, self._cells(e)))
+        self.replace_rows(rows)
 
     def _cells(self, e: Entitlement) -> tuple[str | Text, ...]:
         sev = ENTITLEMENT_SEVERITY[e.status]

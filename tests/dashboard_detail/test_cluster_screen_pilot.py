@@ -229,3 +229,39 @@ async def test_an_unreachable_cluster_is_marked_as_on_the_fleet_table(make_app: 
         await pilot.pause()
         title = str(app.screen.query_one("#title", Static).render())
         assert f"{UNREACHABLE_GLYPH} unreachable" in title and "⌛" not in title
+
+
+async def test_no_entitlements_and_a_tag_listed_twice_read_plainly(
+    make_app: Any, statuses: dict[str, ClusterStatus]
+) -> None:
+    lon = statuses["emea-lon-cucm1"]
+    assert lon.last_good is not None
+    twice = (*lon.last_good.entitlements, lon.last_good.entitlements[0])
+    fleet = {
+        **statuses,
+        "emea-lon-cucm1": lon.model_copy(
+            update={"last_good": lon.last_good.model_copy(update={"entitlements": twice})}
+        ),
+        "amer-nyc-cucm2": statuses["amer-nyc-cucm2"].model_copy(
+            update={
+                "last_good": statuses["amer-nyc-cucm2"].last_good.model_copy(  # type: ignore[union-attr]
+                    update={"entitlements": ()}
+                )
+            }
+        ),
+    }
+    for cluster, expected in [
+        ("amer-nyc-cucm2", "No entitlements reported (no licences in use)."),
+        ("amer-chi-cucm5", "No successful poll yet."),
+    ]:
+        app = make_app(lambda c=cluster: ClusterScreen(c), statuses=fleet)
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            table = app.screen.query_one(EntitlementsTable)
+            assert table.row_count == 1 and str(table.get_row_at(0)[4]) == expected
+    app = make_app(lambda: ClusterScreen("emea-lon-cucm1"), statuses=fleet)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.query_one(EntitlementsTable).row_count == len(twice)
