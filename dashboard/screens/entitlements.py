@@ -13,7 +13,13 @@ from dashboard.screens.cluster import ClusterScreen
 from dashboard.screens.detail_host import DetailHost, go_back, stale_rule
 from dashboard.screens.fleet_wide import FleetWideScreen
 from dashboard.state import FleetState
-from dashboard.widgets.entitlement_rollup import HolderTable, Rollup, RollupTable, rollup
+from dashboard.widgets.entitlement_rollup import (
+    HolderTable,
+    Rollup,
+    RollupTable,
+    holder_cluster,
+    rollup,
+)
 
 
 class EntitlementsScreen(FleetWideScreen):
@@ -87,7 +93,7 @@ class EntitlementsScreen(FleetWideScreen):
             self._show_holders(event.row_key.value)
             self.query_one(HolderTable).focus()
         elif event.row_key.value is not None:
-            self.app.push_screen(ClusterScreen(event.row_key.value))
+            self.app.push_screen(ClusterScreen(holder_cluster(event.row_key.value)))
 
     async def action_back(self) -> None:
         holders = self.query_one(HolderTable)

@@ -124,6 +124,15 @@ class RollupTable(NavTable):
         self.replace_rows(rows)
 
 
+DUPLICATE: Final = "\x00"
+"""Separates a cluster name from a counter in the row key of a repeated holder."""
+
+
+def holder_cluster(key: str) -> str:
+    """The cluster behind a :class:`HolderTable` row key."""
+    return key.split(DUPLICATE, 1)[0]
+
+
 class HolderTable(NavTable):
     """The clusters that use one licence type; row keys are cluster names."""
 
@@ -140,10 +149,17 @@ class HolderTable(NavTable):
         self.add_column("Raw", key="raw")
 
     def show(self, holders: Sequence[Holder]) -> None:
+        keys: list[str] = []
+        seen: set[str] = set()
+        for h in holders:  # a cluster that reports the tag twice is listed twice
+            keys.append(
+                h.cluster if h.cluster not in seen else f"{h.cluster}{DUPLICATE}{len(keys)}"
+            )
+            seen.add(h.cluster)
         self.replace_rows(
             [
                 (
-                    h.cluster,
+                    key,
                     (
                         f"{STALE_GLYPH} {h.cluster}" if h.stale else h.cluster,
                         Text(str(h.count), justify="right", end=""),
@@ -153,6 +169,6 @@ class HolderTable(NavTable):
                         h.raw_status,
                     ),
                 )
-                for h in holders
+                for key, h in zip(keys, holders, strict=True)
             ]
         )

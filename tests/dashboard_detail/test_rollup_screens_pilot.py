@@ -240,3 +240,24 @@ async def test_deadlines_move_with_the_clock_without_any_update(make_app: Any) -
         await pilot.pause()
         labels = [c for c in column(table, 0) if c]
         assert labels[0] == "overdue (3)"
+
+
+async def test_a_cluster_reporting_a_tag_twice_is_listed_twice_and_opens(
+    make_app: Any, statuses: dict[str, ClusterStatus]
+) -> None:
+    nyc = statuses["amer-nyc-cucm2"]
+    assert nyc.last_good is not None
+    twice = (*nyc.last_good.entitlements, nyc.last_good.entitlements[0])
+    snap = nyc.last_good.model_copy(update={"entitlements": twice})
+    fleet = {**statuses, nyc.cluster: nyc.model_copy(update={"last_good": snap})}
+    app = make_app(EntitlementsScreen, statuses=fleet)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # the biggest licence: only amer-nyc-cucm2 holds it
+        await pilot.pause()
+        holders = app.screen.query_one(HolderTable)
+        assert column(holders, 0) == ["amer-nyc-cucm2", "amer-nyc-cucm2"]
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ClusterScreen)
+        assert app.screen.cluster == "amer-nyc-cucm2"
