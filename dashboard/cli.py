@@ -62,7 +62,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    args_list = args_list or ["demo"]
+    if not args_list or (
+        args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")
+    ):
+        # `licdash --theme light` means the default command with that option.
+        args_list = ["demo", *args_list]
     chosen = args_list[0] if args_list[0] in COMMANDS else None
     try:
         args = build_parser(chosen).parse_args(args_list)

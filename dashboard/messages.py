@@ -18,8 +18,19 @@ class FleetUpdated(Message):
         """Names of the clusters whose status changed in this update (empty: unknown/all)."""
 
     def can_replace(self, message: Message) -> bool:
-        # A newer full state makes an older, still-queued one pointless.
-        return isinstance(message, FleetUpdated)
+        """Fold this (older, queued) update into ``message``, the newer one behind it.
+
+        The newer state is complete, so the older one is pointless, but what it said
+        changed must not be lost: the newer message's ``changed`` becomes the union of
+        both (empty, meaning "everything", if either was).
+        """
+        if not isinstance(message, FleetUpdated):
+            return False
+        if self.changed and message.changed:
+            message.changed = message.changed | self.changed
+        else:
+            message.changed = frozenset()
+        return True
 
 
 class SourceError(Message):

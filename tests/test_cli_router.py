@@ -39,3 +39,9 @@ def test_other_usage_errors_keep_argparse_code() -> None:
     with pytest.raises(SystemExit) as exc:
         main(["export", "--format", "yaml"])
     assert exc.value.code == 2
+
+
+def test_options_without_a_command_go_to_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    """`licdash --theme light ...` runs the demo with those options (here refused early)."""
+    assert main(["--theme", "light", "--clusters", "0"]) != 0
+    assert "--clusters must be at least 1" in capsys.readouterr().err
