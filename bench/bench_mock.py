@@ -131,7 +131,7 @@ async def drive(args: argparse.Namespace) -> None:
 
     print(
         f"mock fleet: {len(pubs)} publishers, latency {args.latency_ms:g} ms, "
-        f"{args.concurrency} in flight over {n_clients} clients (machine under load)"
+        f"{args.concurrency} in flight over {n_clients} clients"
     )
     print(f"  fleet listening after      {hello['start_s']:.2f} s in-process "
           f"({hello['start_cpu_s']:.2f} s CPU); {ready_s:.2f} s from process spawn")  # fmt: skip

@@ -379,7 +379,7 @@ def main() -> None:
         print(
             f"    read latest {naive_latest / 1000:6.0f} s -> {naive_latest / latest_ms:10,.0f} x"
         )
-        print("figures measured on a shared, loaded machine; compare ratios, not absolutes")
+        print("absolute times depend on the machine and its load; compare the ratios")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
