@@ -28,9 +28,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--no-connect", action="store_true", help="only validate the file; poll nothing"
     )
+    check.add_argument(
+        "--accept-new-host-keys",
+        action="store_true",
+        help="SSH clusters: record the key of a host not yet in known_hosts (a changed key "
+        "is still refused); later polls then check against it",
+    )
     path = sub.add_parser("path", help="print the config file licdash would read")
     path.add_argument("--config", metavar="FILE", default=None)
-    parser.set_defaults(config_action="check", config=None, no_connect=False)
+    parser.set_defaults(
+        config_action="check", config=None, no_connect=False, accept_new_host_keys=False
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     import asyncio
 
-    updates = asyncio.run(_poll_all(config))
+    updates = asyncio.run(_poll_all(config, accept_new_host_keys=args.accept_new_host_keys))
     width = max(len(u.result.cluster) for u in updates)
     failed = 0
     for update in updates:
@@ -81,10 +89,12 @@ def describe(update: PollUpdate, width: int = 0) -> str:
     return f"FAIL  {name}  {r.error.kind}: {r.error.message}{hint}"
 
 
-async def _poll_all(config: LicdashConfig) -> list[PollUpdate]:
+async def _poll_all(
+    config: LicdashConfig, *, accept_new_host_keys: bool = False
+) -> list[PollUpdate]:
     from collectors.engine import PollEngine
 
-    async with PollEngine(config) as engine:
+    async with PollEngine(config, accept_new_host_keys=accept_new_host_keys) as engine:
         return await engine.poll_once()
 
 
