@@ -124,6 +124,9 @@ class ClusterConfig(_Model):
     """IANA zone of the publisher's clock, to read zone abbreviations such as IST or CST."""
     interval: float | None = Field(None, gt=0)
     """This cluster's own poll interval, overriding ``settings.interval``."""
+    timeout: float | None = Field(None, gt=0)
+    """This cluster's own per-poll timeout, overriding ``settings.timeout`` (a VOS login
+    over SSH can take tens of seconds)."""
     tags: dict[str, str] = {}
     """Free labels (region, customer, environment...) for grouping and filtering."""
     ssh_port: int = Field(22, ge=1, le=65535)
@@ -212,6 +215,9 @@ class ClusterConfig(_Model):
 
     def effective_interval(self, settings: Settings) -> float:
         return self.interval if self.interval is not None else settings.interval
+
+    def effective_timeout(self, settings: Settings) -> float:
+        return self.timeout if self.timeout is not None else settings.timeout
 
 
 PASSWORD_SOURCES: tuple[str, ...] = (

@@ -284,15 +284,16 @@ class PollEngine:
         started_at = self._clock()
         t0 = self._now_mono()
         order = self._transport_order(cluster)
+        timeout = cluster.effective_timeout(settings)
         tried = [order[0]]
         answer: Answer | None = None
         error: ErrorInfo | None = None
         try:
-            async with asyncio.timeout(settings.timeout):
+            async with asyncio.timeout(timeout):
                 answer = await self._via_transports(cluster, order, started_at, tried)
         except TimeoutError:
             exc = ReadTimeoutError(
-                f"no complete answer from {cluster.publisher} within {settings.timeout:g} s",
+                f"no complete answer from {cluster.publisher} within {timeout:g} s",
                 cluster=cluster.name,
             )
             error = ErrorInfo.from_exception(exc, cluster=cluster.name)

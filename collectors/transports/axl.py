@@ -102,11 +102,8 @@ class AxlTransport:
         parse: ParseFn | None = None,
     ) -> None:
         self._secrets = secrets
-        # Connect gets part of the poll's budget, so an unreachable host is reported as a
-        # connect timeout before the engine's overall per-poll timeout fires.
-        self._timeout_ext = httpx.Timeout(
-            timeout, connect=max(0.5, 0.6 * timeout), pool=None
-        ).as_dict()
+        self._timeout = timeout
+        self._timeout_exts: dict[float, dict[str, float | None]] = {}
         self._max_body = max_body_bytes
         self._shard_size = max(1, shard_size)
         self._idle = max(0, min(idle_per_client, self._shard_size))
@@ -295,7 +292,7 @@ class AxlTransport:
             url,
             headers=headers,
             content=ENVELOPE.format(version=version).encode(),
-            extensions={"timeout": self._timeout_ext},
+            extensions={"timeout": self._timeout_ext(cluster.timeout or self._timeout)},
         )
         where = f"{cluster.host}:{cluster.port}"
         try:
@@ -343,6 +340,18 @@ class AxlTransport:
         raise HttpStatusError(
             f"unexpected HTTP {status} from {where}", status_code=status, cluster=cluster.name
         )
+
+    def _timeout_ext(self, timeout: float) -> dict[str, float | None]:
+        """httpx's timeout extension for a per-poll budget of ``timeout`` seconds.
+
+        Connect gets part of the budget, so an unreachable host is reported as a connect
+        timeout before the engine's overall per-poll timeout fires.
+        """
+        ext = self._timeout_exts.get(timeout)
+        if ext is None:
+            ext = httpx.Timeout(timeout, connect=max(0.5, 0.6 * timeout), pool=None).as_dict()
+            self._timeout_exts[timeout] = ext
+        return ext
 
     async def _authorization(self, cluster: ClusterConfig) -> str:
         header = self._auth.get(cluster.name)

@@ -63,7 +63,7 @@ class CliTransport:
                 ``<config dir>/known_hosts``).
         """
         self._secrets = secrets
-        self._budget = max(timeout - BUDGET_MARGIN, timeout * 0.8)
+        self._timeout = timeout
         self._accept_new = accept_new_host_keys
         self._known_hosts = known_hosts
         self._parse = parse
@@ -107,7 +107,9 @@ class CliTransport:
             if file is None:
                 file = self._files[path] = KnownHostsFile(path)
             session = self._sessions[cluster.name] = CliSession(target, known_hosts=file)
-        text = await session.run(vos.LICENSE_COMMAND, timeout=self._budget)
+        timeout = cluster.timeout or self._timeout
+        budget = max(timeout - BUDGET_MARGIN, timeout * 0.8)
+        text = await session.run(vos.LICENSE_COMMAND, timeout=budget)
         parse = self._parse or _default_parse()
         try:
             snapshot = parse(

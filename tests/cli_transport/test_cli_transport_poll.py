@@ -10,7 +10,7 @@ import asyncssh
 import pytest
 
 from collectors.config import ClusterConfig, parse_config
-from collectors.errors import HostKeyError, SshAuthError
+from collectors.errors import CliTimeoutError, HostKeyError, SshAuthError
 from collectors.model import RegistrationStatus
 from collectors.secrets import SecretResolver
 from collectors.severity import Thresholds
@@ -159,3 +159,21 @@ async def test_trust_on_first_use_from_the_cluster_config(make_vos, tmp_path: Pa
         await transport.aclose()
     assert answer.snapshot.source == "cli"
     assert len((tmp_path / "known_hosts").read_text().splitlines()) == 1
+
+
+async def test_a_cluster_timeout_gives_a_slow_vos_login_its_own_budget(
+    make_vos, record_key, tmp_path: Path
+) -> None:
+    vos = await make_vos(login_delay=1.0)
+    record_key(tmp_path / "known_hosts", vos)
+    strict = cluster_config(tmp_path, vos.port)
+    patient = cluster_config(tmp_path, vos.port, "timeout = 4")
+    transport = CliTransport(secrets=SecretResolver(), timeout=0.6)
+    try:
+        with pytest.raises(CliTimeoutError):
+            await transport.poll(strict, now=NOW, thresholds=Thresholds())
+        transport.forget(strict.name)
+        answer = await transport.poll(patient, now=NOW, thresholds=Thresholds())
+    finally:
+        await transport.aclose()
+    assert answer.snapshot.source == "cli"

@@ -188,3 +188,22 @@ async def test_an_unreadable_ca_bundle_fails_its_cluster_not_the_engine(
         assert error is not None and error.kind == "tls", error
         assert error.cluster == broken and error.field == "verify"
         assert str(garbage) in error.message
+
+
+async def test_a_cluster_timeout_overrides_the_global_one(fleet_cfg: Any) -> None:
+    """A slow publisher gets its own, longer budget; the others keep the short one."""
+    async with small_fleet(["slow", "slow"], slow_ms=800, axl_versions=["15.0", "15.0"]) as fleet:
+        patient, strict = fleet.publishers
+        config = fleet_cfg(
+            fleet,
+            settings={"timeout": 0.5},
+            overrides={
+                patient.name: {"timeout": 3, "axl_version": "15.0"},
+                strict.name: {"axl_version": "15.0"},
+            },
+        )
+        async with PollEngine(config) as engine:
+            updates = {u.result.cluster: u.result for u in await engine.poll_once()}
+    assert updates[patient.name].ok
+    error = updates[strict.name].error
+    assert error is not None and error.kind == "read_timeout"
