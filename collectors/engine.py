@@ -290,7 +290,7 @@ class PollEngine:
         error: ErrorInfo | None = None
         try:
             async with asyncio.timeout(timeout):
-                answer = await self._via_transports(cluster, order, started_at, tried)
+                answer = await self._via_transports(cluster, order, started_at, timeout, tried)
         except TimeoutError:
             exc = ReadTimeoutError(
                 f"no complete answer from {cluster.publisher} within {timeout:g} s",
@@ -344,7 +344,12 @@ class PollEngine:
         return ["axl", "cli"]
 
     async def _via_transports(
-        self, cluster: ClusterConfig, order: list[str], now: datetime, tried: list[str]
+        self,
+        cluster: ClusterConfig,
+        order: list[str],
+        now: datetime,
+        budget_s: float,
+        tried: list[str],
     ) -> Answer:
         """Poll over the cluster's transport; ``auto`` moves from AXL to the CLI only when
         AXL is absent (404) or lacks the operation on every version (CUCM 12.0), and then
@@ -360,7 +365,9 @@ class PollEngine:
         for i, transport in enumerate(available):
             tried.append(transport.name)
             try:
-                return await transport.poll(cluster, now=now, thresholds=self._thresholds)
+                return await transport.poll(
+                    cluster, now=now, thresholds=self._thresholds, budget_s=budget_s
+                )
             except (AxlNotFoundError, UnsupportedVersionError):
                 if i == len(available) - 1:
                     raise

@@ -154,7 +154,12 @@ class AxlTransport:
                 self._shard_for_key(key)
 
     async def poll(
-        self, cluster: ClusterConfig, *, now: datetime, thresholds: Thresholds
+        self,
+        cluster: ClusterConfig,
+        *,
+        now: datetime,
+        thresholds: Thresholds,
+        budget_s: float | None = None,
     ) -> Answer:
         if self._closed:
             raise RuntimeError("AxlTransport is closed")
@@ -167,12 +172,13 @@ class AxlTransport:
                 await asyncio.to_thread(self._ssl_context, cluster.verify)
             except LicdashError as exc:
                 raise exc.with_cluster(cluster.name) from None
+        budget = self._timeout if budget_s is None else budget_s
         shard = self._shard_for(cluster)
         shard.in_flight += 1
         try:
             for version, last in self._versions_to_try(cluster):
                 try:
-                    body = await self._request(shard.transport, cluster, version)
+                    body = await self._request(shard.transport, cluster, version, budget)
                     snapshot = parse(
                         body,
                         cluster=cluster.name,
@@ -276,7 +282,11 @@ class AxlTransport:
     # ----- one request -------------------------------------------------------------
 
     async def _request(
-        self, transport: httpx.AsyncBaseTransport, cluster: ClusterConfig, version: str
+        self,
+        transport: httpx.AsyncBaseTransport,
+        cluster: ClusterConfig,
+        version: str,
+        budget_s: float,
     ) -> bytes:
         url = f"https://{_url_host(cluster.host)}:{cluster.port}/axl/"
         headers = {
@@ -292,7 +302,7 @@ class AxlTransport:
             url,
             headers=headers,
             content=ENVELOPE.format(version=version).encode(),
-            extensions={"timeout": self._timeout_ext(cluster.timeout or self._timeout)},
+            extensions={"timeout": self._timeout_ext(budget_s)},
         )
         where = f"{cluster.host}:{cluster.port}"
         try:

@@ -29,13 +29,20 @@ class Transport(Protocol):
 
     ``poll`` raises a :class:`~collectors.errors.LicdashError` subclass (with the
     cluster attached) for every failure it can name; the engine applies the per-poll
-    timeout around it, so a transport need not enforce one of its own.
+    timeout around it, so a transport need not enforce one of its own. The engine passes
+    that budget as ``budget_s`` (seconds) so a transport can time out its own steps inside it (and
+    name the step); ``None`` means the transport's default.
     """
 
     name: str
 
     async def poll(
-        self, cluster: ClusterConfig, *, now: datetime, thresholds: Thresholds
+        self,
+        cluster: ClusterConfig,
+        *,
+        now: datetime,
+        thresholds: Thresholds,
+        budget_s: float | None = None,
     ) -> Answer: ...
 
     def forget(self, cluster: str) -> None:

@@ -92,7 +92,12 @@ class CliTransport:
         )
 
     async def poll(
-        self, cluster: ClusterConfig, *, now: datetime, thresholds: Thresholds
+        self,
+        cluster: ClusterConfig,
+        *,
+        now: datetime,
+        thresholds: Thresholds,
+        budget_s: float | None = None,
     ) -> Answer:
         try:
             target = await self.target_for(cluster)
@@ -107,7 +112,7 @@ class CliTransport:
             if file is None:
                 file = self._files[path] = KnownHostsFile(path)
             session = self._sessions[cluster.name] = CliSession(target, known_hosts=file)
-        timeout = cluster.timeout or self._timeout
+        timeout = self._timeout if budget_s is None else budget_s
         budget = max(timeout - BUDGET_MARGIN, timeout * 0.8)
         text = await session.run(vos.LICENSE_COMMAND, timeout=budget)
         parse = self._parse or _default_parse()

@@ -208,7 +208,14 @@ class _FailingOnce:
         self.inner = inner
         self.fail_next = False
 
-    async def poll(self, cluster: ClusterConfig, *, now: datetime, thresholds: Any) -> Answer:
+    async def poll(
+        self,
+        cluster: ClusterConfig,
+        *,
+        now: datetime,
+        thresholds: Any,
+        budget_s: float | None = None,
+    ) -> Answer:
         if self.fail_next:
             self.fail_next = False
             raise CliError("the SSH session dropped", cluster=cluster.name)

@@ -176,12 +176,17 @@ class CountingTransport:
         self.peak = 0
 
     async def poll(
-        self, cluster: ClusterConfig, *, now: datetime, thresholds: Thresholds
+        self,
+        cluster: ClusterConfig,
+        *,
+        now: datetime,
+        thresholds: Thresholds,
+        budget_s: float | None = None,
     ) -> Answer:
         self.now += 1
         self.peak = max(self.peak, self.now)
         try:
-            return await self.inner.poll(cluster, now=now, thresholds=thresholds)
+            return await self.inner.poll(cluster, now=now, thresholds=thresholds, budget_s=budget_s)
         finally:
             self.now -= 1
 
@@ -304,7 +309,12 @@ class GatedTransport:
         self.seen: list[ClusterConfig] = []
 
     async def poll(
-        self, cluster: ClusterConfig, *, now: datetime, thresholds: Thresholds
+        self,
+        cluster: ClusterConfig,
+        *,
+        now: datetime,
+        thresholds: Thresholds,
+        budget_s: float | None = None,
     ) -> Answer:
         from collectors.errors import RefusedError
 

@@ -207,3 +207,18 @@ async def test_a_cluster_timeout_overrides_the_global_one(fleet_cfg: Any) -> Non
     assert updates[patient.name].ok
     error = updates[strict.name].error
     assert error is not None and error.kind == "read_timeout"
+
+
+async def test_a_reloaded_global_timeout_reaches_the_transport(fleet_cfg: Any) -> None:
+    """After a reload the new budget bounds the HTTP request too, not just the engine."""
+    async with small_fleet(["slow"], slow_ms=800, axl_versions=["15.0"]) as fleet:
+        pub = fleet.publishers[0]
+        pinned = {pub.name: {"axl_version": "15.0"}}
+        short = fleet_cfg(fleet, settings={"timeout": 0.5}, overrides=pinned)
+        long = fleet_cfg(fleet, settings={"timeout": 3}, overrides=pinned)
+        async with PollEngine(short) as engine:
+            (before,) = await engine.poll_once()
+            engine.reload(long)
+            (after,) = await engine.poll_once()
+    assert before.result.error is not None and before.result.error.kind == "read_timeout"
+    assert after.result.ok, after.result.error
