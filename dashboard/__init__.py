@@ -1,1 +1,1 @@
-"""licdash's Textual dashboard and the ``licdash`` command-line front door."""
+"""licdash's Textual dashboard: the app, screens, widgets, data sources and launchers."""

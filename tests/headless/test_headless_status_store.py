@@ -199,7 +199,7 @@ def test_licdash_status_in_a_shell_pipeline(tmp_path, status_factory, real_now) 
     )
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"}
     out = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "status", "--store", str(store)],
+        [sys.executable, "-m", "collectors.cli", "status", "--store", str(store)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -218,7 +218,7 @@ def test_a_reader_that_stops_early_keeps_the_exit_code(tmp_path, status_factory,
     fleet = [status_factory(f"cluster-{n:04d}", S.CRITICAL, now=real_now) for n in range(1500)]
     store = write_store(tmp_path / "store", fleet)  # ~150 KB of table: more than a pipe holds
     child = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "status", "--store", str(store)],
+        [sys.executable, "-m", "collectors.cli", "status", "--store", str(store)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

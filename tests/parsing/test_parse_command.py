@@ -91,14 +91,14 @@ def test_parse_unreadable_inputs(args: list[str], cause: str) -> None:
 def test_the_licdash_router_reaches_parse() -> None:
     case = CASES / "cli-all-slr"
     ok = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "parse", str(case / "show-license-all.txt"),
+        [sys.executable, "-m", "collectors.cli", "parse", str(case / "show-license-all.txt"),
          "--now", "2024-01-01T00:00:00Z", "--cluster", "airgap"],
         capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout) == json.loads((case / "expected.json").read_text())
     bad = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "parse",
+        [sys.executable, "-m", "collectors.cli", "parse",
          str(CASES / "axl-truncated" / "response.xml")],
         capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
     )  # fmt: skip
