@@ -27,6 +27,7 @@ from textual.widgets import Footer, Static
 from dashboard.messages import FleetUpdated, SourceError
 from dashboard.palette import ActionCommands, ClusterCommands
 from dashboard.prefs import save_theme
+from dashboard.screens.detail_host import AppHost
 from dashboard.screens.fleet import FleetScreen
 from dashboard.screens.help import HelpScreen, collect_key_help, mouse_help
 from dashboard.sources.base import DataSource
@@ -335,3 +336,8 @@ class LicdashApp(App[None]):
             self.call_from_thread(
                 self.notify, f"cannot remember the theme in {path}: {exc}", severity="warning"
             )
+
+
+def _provides_app_host(app: LicdashApp) -> AppHost:
+    """Never called: mypy proves here that the app provides what its screens ask of it."""
+    return app

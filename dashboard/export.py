@@ -1,23 +1,23 @@
 """The dashboard's export writer: snapshots as JSON or CSV, the screen as SVG.
 
-JSON and CSV use the same renderer as ``licdash export``, so a file saved from the
-dashboard and one from the command line read the same. Writes are atomic (temporary
-file, fsync, ``os.replace``) and blocking: call :func:`write_export` and
-:func:`write_text_atomic` from a thread worker. Exports hold ``licdash.snapshot/1``
-content only: never a password, never the raw response.
+JSON and CSV come from ``collectors.export_render``, the renderer of ``licdash export``,
+so a file saved from the dashboard and one from the command line read the same. Writes
+are atomic (temporary file, fsync, ``os.replace``) and blocking: call
+:func:`write_export` and :func:`write_text_atomic` from a thread worker. Exports hold
+``licdash.snapshot/1`` content only: never a password, never the raw response.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar, Final, Literal
 
-from collectors.model import LicenseSnapshot
+from collectors.export_render import render_latest
 from collectors.results import ClusterStatus
 
 ExportFormat = Literal["json", "csv", "svg"]
@@ -55,29 +55,6 @@ def default_path(fmt: ExportFormat, now: datetime, directory: Path | None = None
     return directory / name if directory else Path(name)
 
 
-def export_rows(statuses: Iterable[ClusterStatus]) -> list[tuple[ClusterStatus, LicenseSnapshot]]:
-    """Each cluster with its last good snapshot, by name (never-polled clusters have none)."""
-    rows = [(s, s.last_good) for s in statuses if s.last_good is not None]
-    return sorted(rows, key=lambda row: row[0].cluster)
-
-
-def render_export(
-    fmt: Literal["json", "csv"], statuses: Iterable[ClusterStatus]
-) -> tuple[bytes, int]:
-    """The file body, exactly as ``licdash export`` writes it, and its record count.
-
-    JSON is an array of ``licdash.snapshot/1`` objects (count: snapshots); CSV has a
-    header and one row per cluster x entitlement, with a byte order mark so spreadsheets
-    read UTF-8 (count: data rows).
-    """
-    from collectors.commands.export_cmd import render
-
-    rows = export_rows(statuses)
-    if fmt == "json":
-        return render("json", rows, bom=False), len(rows)
-    return render("csv", rows, bom=True), sum(max(1, len(s.entitlements)) for _, s in rows)
-
-
 def write_text_atomic(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` so a reader sees the old file or the whole new one."""
     directory = path.parent
@@ -104,6 +81,6 @@ def write_export(
     path: Path, fmt: Literal["json", "csv"], statuses: Sequence[ClusterStatus]
 ) -> ExportResult:
     """Write the statuses' snapshots to ``path`` atomically (blocking: use a thread)."""
-    body, count = render_export(fmt, statuses)
+    body, count = render_latest(fmt, statuses)
     write_text_atomic(path, body)
     return ExportResult(path, fmt, count)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
 from dashboard.format import severity_label
-
-if TYPE_CHECKING:
-    from dashboard.app import LicdashApp
+from dashboard.screens.detail_host import app_host
 
 Action = tuple[str, str, Callable[[], object]]
 
@@ -21,7 +18,7 @@ class ClusterCommands(Provider):
     """Every cluster of the fleet: choosing one selects it on the fleet screen."""
 
     async def search(self, query: str) -> Hits:
-        app = cast("LicdashApp", self.app)
+        app = app_host(self)
         matcher = self.matcher(query)
         for name, status in app.fleet.statuses.items():
             score = matcher.match(name)
@@ -41,7 +38,7 @@ class ActionCommands(Provider):
     """The dashboard's actions, the same ones the keys run."""
 
     def _actions(self) -> Iterator[Action]:
-        app = cast("LicdashApp", self.app)
+        app = app_host(self)
         yield ("Fleet screen", "Every cluster, worst first (1)", partial(app.show_screen, "fleet"))
         yield (
             "Deadlines screen",

@@ -3,18 +3,15 @@
 JSON and JSON lines carry ``licdash.snapshot/1`` records (the model's own JSON form):
 the latest snapshot of every cluster, or with ``--since`` every recorded change in the
 range followed by the newest poll. CSV has one row per cluster x entitlement with the
-cluster's registration, authorization, severity and next hard deadline; text cells that
-a spreadsheet would run as a formula are prefixed with ``'``, and a file written with
-``-o`` starts with a UTF-8 byte order mark so spreadsheets pick the right encoding.
+cluster's registration, authorization, severity and next hard deadline (rendered by
+``collectors.export_render``, shared with the dashboard's export dialog); a file written
+with ``-o`` starts with a UTF-8 byte order mark so spreadsheets pick the right encoding.
 Files are written atomically. The store holds no credentials, so neither does an export.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -26,24 +23,8 @@ if TYPE_CHECKING:
     from collectors.results import ClusterStatus
     from collectors.store import SnapshotStore
 
-CSV_COLUMNS = [
-    "cluster",
-    "tags",
-    "collected_at",
-    "registration",
-    "authorization",
-    "severity",
-    "next_deadline_kind",
-    "next_deadline_at",
-    "next_deadline_days_left",
-    "entitlement_tag",
-    "entitlement_name",
-    "entitlement_count",
-    "entitlement_status",
-]
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class UsageError(Exception):
@@ -112,30 +93,6 @@ def _parse_tags(items: list[str]) -> dict[str, str]:
     return tags
 
 
-def _cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would evaluate (CSV formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_rows(status: ClusterStatus, snap: LicenseSnapshot) -> list[list[Any]]:
-    deadline = snap.next_hard_deadline
-    head = [
-        status.cluster,
-        ";".join(f"{k}={v}" for k, v in sorted(status.tags.items())),
-        snap.collected_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        snap.registration.status.value,
-        snap.authorization.status.value,
-        snap.severity.value,
-        deadline.kind.value if deadline else "",
-        deadline.at.strftime("%Y-%m-%dT%H:%M:%SZ") if deadline else "",
-        deadline.days_left if deadline else "",
-    ]
-    ents = [[e.tag, e.name, e.count, e.status.value] for e in snap.entitlements]
-    return [[_cell(v) for v in head + ent] for ent in ents or [["", "", "", ""]]]
-
-
 def _select(store: Any, clusters: list[str], tags: dict[str, str]) -> dict[str, ClusterStatus]:
     latest = store.latest()
     chosen = {
@@ -163,21 +120,9 @@ def _snapshots(
     return snaps
 
 
-def render(fmt: str, rows: list[tuple[ClusterStatus, LicenseSnapshot]], *, bom: bool) -> bytes:
-    if fmt == "json":
-        return (json.dumps([s.to_json_dict() for _, s in rows], indent=2) + "\n").encode()
-    if fmt == "jsonl":
-        return "".join(s.to_json() + "\n" for _, s in rows).encode()
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
-    for status, snap in rows:
-        writer.writerows(csv_rows(status, snap))
-    return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")
-
-
 def run(args: argparse.Namespace) -> int:
     from collectors.errors import StoreError
+    from collectors.export_render import render
     from collectors.paths import default_store_dir
     from collectors.store import SnapshotStore
     from collectors.store.files import atomic_write_bytes

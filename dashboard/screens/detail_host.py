@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar, Protocol, cast
 
+from textual.command import Provider
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -118,3 +119,46 @@ class RedrawThrottle:
         self._draw()
         end = time.monotonic()
         self._next_at = end + (end - start) * (1 / self.share - 1)
+
+
+class ControlSource(DetailSource, Protocol):
+    """A source that also says whether scheduled polling is paused."""
+
+    @property
+    def paused(self) -> bool: ...
+
+
+class AppHost(DetailHost, Protocol):
+    """What the fleet screen and the command palette ask of the app, beyond the detail
+    screens' needs: the actions the keys run. Through this protocol (not the app class)
+    so that nothing the app shows imports the app back."""
+
+    @property
+    def source(self) -> ControlSource: ...
+
+    @property
+    def licdash_themes(self) -> Sequence[str]: ...
+
+    def poll(self, cluster: str | None) -> None: ...
+
+    def open_cluster(self, cluster: str) -> None: ...
+
+    async def jump_to_cluster(self, cluster: str) -> None: ...
+
+    async def show_screen(self, mode: str) -> None: ...
+
+    def set_theme(self, name: str) -> None: ...
+
+    def action_toggle_pause(self) -> None: ...
+
+    def action_export(self) -> None: ...
+
+    def action_next_theme(self) -> None: ...
+
+    def action_help(self) -> None: ...
+
+
+def app_host(node: DOMNode | Provider) -> AppHost:
+    """The running app (of a screen, widget or palette provider) seen through
+    :class:`AppHost`."""
+    return cast(AppHost, node.app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,13 +13,11 @@ from textual.widgets import Footer
 
 from collectors.results import ClusterStatus
 from dashboard.messages import FleetUpdated
+from dashboard.screens.detail_host import AppHost, app_host
 from dashboard.state import FleetState
 from dashboard.widgets.filter_input import FilterInput, FleetFilter
 from dashboard.widgets.fleet_table import FleetTable
 from dashboard.widgets.summary_bar import SummaryBar
-
-if TYPE_CHECKING:
-    from dashboard.app import LicdashApp
 
 TICK_SECONDS = 1.0
 """How often the visible ages and relative deadlines are redrawn from the clock."""
@@ -47,9 +45,9 @@ class FleetScreen(Screen[None]):
         self._ticks = 0
 
     @property
-    def licdash(self) -> LicdashApp:
-        """The app, typed: this screen only runs inside :class:`LicdashApp`."""
-        return cast("LicdashApp", self.app)
+    def licdash(self) -> AppHost:
+        """The app, through the protocol it provides to the screens it shows."""
+        return app_host(self)
 
     def compose(self) -> ComposeResult:
         app = self.licdash

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from collectors.commands.export_cmd import CSV_COLUMNS
+from collectors.export_render import CSV_COLUMNS
 from collectors.model import LicenseSnapshot
 from collectors.results import ClusterStatus
 from dashboard.export import ExportError, default_path, write_export, write_text_atomic

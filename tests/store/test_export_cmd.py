@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from store_factory import BASIC, CUWL, ENHANCED, T0, bad, good, minutes, snapshot
 
+from collectors import export_render
 from collectors.commands import export_cmd
 from collectors.model import LicenseSnapshot
 from collectors.results import PollResult, PollUpdate
@@ -77,7 +78,7 @@ def test_csv_has_a_header_and_one_row_per_entitlement(root: Path, tmp_path: Path
     blob = out.read_bytes()
     assert blob.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(blob.decode("utf-8-sig").splitlines()))
-    assert list(rows[0]) == export_cmd.CSV_COLUMNS
+    assert list(rows[0]) == export_render.CSV_COLUMNS
     assert [(r["cluster"], r["entitlement_tag"], r["entitlement_count"]) for r in rows] == [
         ("emea-lon", CUWL, "12"),
         ("emea-lon", ENHANCED, "20"),
@@ -98,7 +99,7 @@ def test_csv_has_a_header_and_one_row_per_entitlement(root: Path, tmp_path: Path
 def test_csv_cells_cannot_become_formulas() -> None:
     snap = snapshot("=HYPERLINK(1)", T0, counts={"@SUM(A1)": 3, "-2+3": 4})
     status = good(snap, tags={"+owner": "x"}).status
-    rows = export_cmd.csv_rows(status, snap)
+    rows = export_render.csv_rows(status, snap)
     assert rows[0][0] == "'=HYPERLINK(1)" and rows[0][1] == "'+owner=x"
     assert [r[9] for r in rows] == ["'@SUM(A1)", "'-2+3"]
     assert [r[11] for r in rows] == [3, 4]  # numbers stay numbers

@@ -1,0 +1,102 @@
+"""The body of an export file: ``licdash.snapshot/1`` records as JSON, JSON lines or CSV.
+
+One renderer for ``licdash export`` and the dashboard's export dialog, so a file saved
+from either reads the same. CSV has one row per cluster x entitlement with the
+cluster's registration, authorization, severity and next hard deadline; text cells that
+a spreadsheet would run as a formula are prefixed with ``'``. Exports hold snapshot
+content only: never a password, never the raw response.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from collectors.model import LicenseSnapshot
+    from collectors.results import ClusterStatus
+
+RenderFormat = Literal["json", "jsonl", "csv"]
+
+CSV_COLUMNS: Final = [
+    "cluster",
+    "tags",
+    "collected_at",
+    "registration",
+    "authorization",
+    "severity",
+    "next_deadline_kind",
+    "next_deadline_at",
+    "next_deadline_days_left",
+    "entitlement_tag",
+    "entitlement_name",
+    "entitlement_count",
+    "entitlement_status",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would evaluate (CSV formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_rows(status: ClusterStatus, snap: LicenseSnapshot) -> list[list[Any]]:
+    deadline = snap.next_hard_deadline
+    head = [
+        status.cluster,
+        ";".join(f"{k}={v}" for k, v in sorted(status.tags.items())),
+        snap.collected_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        snap.registration.status.value,
+        snap.authorization.status.value,
+        snap.severity.value,
+        deadline.kind.value if deadline else "",
+        deadline.at.strftime("%Y-%m-%dT%H:%M:%SZ") if deadline else "",
+        deadline.days_left if deadline else "",
+    ]
+    ents = [[e.tag, e.name, e.count, e.status.value] for e in snap.entitlements]
+    return [[_cell(v) for v in head + ent] for ent in ents or [["", "", "", ""]]]
+
+
+def render(
+    fmt: RenderFormat, rows: list[tuple[ClusterStatus, LicenseSnapshot]], *, bom: bool
+) -> bytes:
+    """The file body; ``bom`` starts CSV with a UTF-8 byte order mark for spreadsheets."""
+    if fmt == "json":
+        return (json.dumps([s.to_json_dict() for _, s in rows], indent=2) + "\n").encode()
+    if fmt == "jsonl":
+        return "".join(s.to_json() + "\n" for _, s in rows).encode()
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for status, snap in rows:
+        writer.writerows(csv_rows(status, snap))
+    return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")
+
+
+def latest_rows(
+    statuses: Iterable[ClusterStatus],
+) -> list[tuple[ClusterStatus, LicenseSnapshot]]:
+    """Each cluster with its last good snapshot, by name (never-polled clusters have none)."""
+    rows = [(s, s.last_good) for s in statuses if s.last_good is not None]
+    return sorted(rows, key=lambda row: row[0].cluster)
+
+
+def render_latest(
+    fmt: Literal["json", "csv"], statuses: Iterable[ClusterStatus]
+) -> tuple[bytes, int]:
+    """The latest snapshots as a file to save, and its record count.
+
+    JSON is an array of ``licdash.snapshot/1`` objects (count: snapshots); CSV has a
+    header and one row per cluster x entitlement, with a byte order mark (count: data
+    rows).
+    """
+    rows = latest_rows(statuses)
+    if fmt == "json":
+        return render("json", rows, bom=False), len(rows)
+    return render("csv", rows, bom=True), sum(max(1, len(s.entitlements)) for _, s in rows)

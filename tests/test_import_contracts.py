@@ -1,0 +1,74 @@
+"""The package boundaries in ``[tool.importlinter]`` (pyproject.toml) hold, and the
+linter would see each one broken.
+
+``lint-imports`` reads the import graph statically (grimp), so it also sees imports
+inside functions and under ``TYPE_CHECKING``; tests/test_import_hygiene.py adds the
+run-time proof in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("collectors", "dashboard", "themes")
+CONTRACTS = {
+    c["id"]: c["name"]
+    for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "contracts"
+    ]
+}
+
+# One forbidden import per contract, appended to a module the contract covers.
+VIOLATIONS = {
+    "headless-core": ("collectors/severity.py", "import textual.widget"),
+    "core-without-mock": ("collectors/engine.py", "import collectors.mock.fleet"),
+    "dashboard-without-commands": ("dashboard/format.py", "import collectors.commands.status_cmd"),
+    "widgets-without-app": ("dashboard/widgets/summary_bar.py", "import dashboard.app"),
+}
+
+
+def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    lint = Path(sys.executable).with_name("lint-imports")
+    if not lint.exists():  # pragma: no cover - the test extra installs it
+        pytest.fail("lint-imports is missing: pip install -e '.[test]'")
+    return subprocess.run(
+        [str(lint), "--no-cache"],
+        cwd=root,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_every_contract_is_kept() -> None:
+    proc = _lint(ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in CONTRACTS.values():
+        assert f"{name} KEPT" in proc.stdout
+
+
+def test_each_contract_catches_its_violation(tmp_path: Path) -> None:
+    """A copy of the tree with one forbidden import per contract breaks every contract."""
+    assert set(VIOLATIONS) == set(CONTRACTS), "give each contract a violation here"
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    for module, line in VIOLATIONS.values():
+        path = tmp_path / module
+        path.write_text(path.read_text() + f"\n{line}  # noqa\n")
+    proc = _lint(tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    for contract_id, (module, _line) in VIOLATIONS.items():
+        assert f"{CONTRACTS[contract_id]} BROKEN" in proc.stdout
+        importer = module.removesuffix(".py").replace("/", ".")
+        assert f"{importer} -> " in proc.stdout  # the chain names the planted import
