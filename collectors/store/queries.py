@@ -1,15 +1,17 @@
 """The store's read queries: one cluster's history, fleet transitions, failure episodes
 and entitlement series. :class:`~collectors.store.snapshot_store.SnapshotStore` exposes
-them as methods; they read through its ``_read`` (damaged files reported, not raised)
-and its latest records."""
+them as methods, handing them a :class:`StoreView`: they know the files and the latest
+records, not the store object."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from collectors.model import LicenseSnapshot, to_utc_second
-from collectors.store.backends import Backend
+from collectors.store.backends import Backend, Doc
 from collectors.store.records import (
     SHARD_DAYS,
     ClusterHistory,
@@ -25,8 +27,16 @@ from collectors.store.records import (
     parse_ts,
 )
 
-if TYPE_CHECKING:
-    from collectors.store.snapshot_store import SnapshotStore
+
+@dataclass(frozen=True, slots=True)
+class StoreView:
+    """What the queries read from a store."""
+
+    backend: Backend
+    read: Callable[[str], Doc | None]
+    """A file's document; None when it is missing or damaged (damage is reported)."""
+    records: Callable[[], Mapping[str, Mapping[str, Any]]]
+    """Each cluster's latest record, by name, as of the last written cycle."""
 
 
 def _utcnow() -> datetime:
@@ -38,7 +48,7 @@ def _weeks(backend: Backend) -> list[date]:
 
 
 def history(
-    store: SnapshotStore, cluster: str, since: datetime | None = None, until: datetime | None = None
+    store: StoreView, cluster: str, since: datetime | None = None, until: datetime | None = None
 ) -> ClusterHistory:
     """One cluster's changes, poll coverage and failures in [since, until]."""
     since = to_utc_second(since) if since else None
@@ -51,7 +61,7 @@ def history(
         in_range = since is None or day_start(week) + timedelta(days=SHARD_DAYS) > since
         if not in_range and before is not None:
             break
-        doc = store._read(history_key(cluster, week))
+        doc = store.read(history_key(cluster, week))
         if doc is None:
             continue
         snaps = [LicenseSnapshot.model_validate(r["snap"]) for r in doc["changes"].values()]
@@ -62,7 +72,7 @@ def history(
                 changes.append(snap)
         if in_range:
             runs.extend((parse_ts(r["start"]), parse_ts(r["end"])) for r in doc["runs"].values())
-    rec = store._records().get(cluster)
+    rec = store.records().get(cluster)
     if rec is not None:
         pending = [*rec.get("_runs", []), *([rec["_run"]] if rec["_run"] else [])]
         runs.extend((parse_ts(start), parse_ts(end)) for start, end in pending)
@@ -79,7 +89,7 @@ def history(
 
 
 def transitions(
-    store: SnapshotStore, since: datetime, until: datetime | None = None
+    store: StoreView, since: datetime, until: datetime | None = None
 ) -> list[Transition]:
     """Every watched state change across the fleet in [since, until], oldest first."""
     since = to_utc_second(since)
@@ -89,7 +99,7 @@ def transitions(
         day = parse_day(name)
         if day is None or not since.date() <= day <= until.date():
             continue
-        doc = store._read(events_key(day)) or {}
+        doc = store.read(events_key(day)) or {}
         for t in doc.get("transitions", {}).values():
             at = parse_ts(t["at"])
             if since <= at <= until:
@@ -108,11 +118,11 @@ def transitions(
 
 
 def failures(
-    store: SnapshotStore, cluster: str | None = None, since: datetime | None = None
+    store: StoreView, cluster: str | None = None, since: datetime | None = None
 ) -> list[FailureEvent]:
     """Failure episodes that started at or after ``since``, plus any still going on."""
     since = to_utc_second(since) if since else None
-    records = store._records()
+    records = store.records()
     ongoing = {
         (r["_fail"]["key"], r["_fail"]["id"]): r["_fail"]
         for r in records.values()
@@ -126,7 +136,7 @@ def failures(
     keys.update(key for key, _ in ongoing)
     out = []
     for key in sorted(keys):
-        doc = store._read(key) or {}
+        doc = store.read(key) or {}
         for doc_id, e in doc.get("failures", {}).items():
             live = ongoing.get((key, doc_id))
             at = parse_ts(e["at"])
@@ -140,7 +150,7 @@ def failures(
 
 
 def entitlement_series(
-    store: SnapshotStore, cluster: str, since: datetime | None = None, until: datetime | None = None
+    store: StoreView, cluster: str, since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, list[tuple[datetime, int]]]:
     """Per entitlement tag, (time, count) at each change of its count; a point at
     ``since`` carries the count in force then; a tag no longer reported drops to 0."""

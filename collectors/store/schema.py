@@ -10,9 +10,9 @@ table holds one ``licdash.snapshot/1`` document per poll (naive TinyDB, no ``sto
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from collectors.errors import StoreError
 from collectors.model import LicenseSnapshot
@@ -20,14 +20,33 @@ from collectors.results import ClusterStatus, PollResult, PollUpdate
 
 if TYPE_CHECKING:
     from collectors.store.backends import Backend
-    from collectors.store.snapshot_store import SnapshotStore
 
 CURRENT_VERSION = 1
 FORMAT = "licdash-store"
 META_KEY = "store.json"
 V0_KEY = "snapshots.json"
 
-Migration = Callable[["SnapshotStore"], None]
+
+class MigratingStore(Protocol):
+    """What a migration needs of the writer that opens an older store."""
+
+    @property
+    def backend(self) -> Backend: ...
+
+    @property
+    def generation(self) -> int:
+        """Cycles written so far: 0 until a replay reached ``latest.json``."""
+        ...
+
+    max_gap: timedelta
+    """The shortest silence that breaks a coverage run (a replay widens it)."""
+
+    def forget_state(self) -> None: ...
+
+    def write_batch(self, updates: Sequence[PollUpdate]) -> None: ...
+
+
+Migration = Callable[[MigratingStore], None]
 
 
 def meta_doc(version: int) -> dict[str, Any]:
@@ -51,7 +70,7 @@ def detect_version(backend: Backend) -> int | None:
     return None
 
 
-def migrate_v0_to_v1(store: SnapshotStore) -> None:
+def migrate_v0_to_v1(store: MigratingStore) -> None:
     """Replay every prototype snapshot through the change-only writer, then keep the
     old file as ``migrated/v0-snapshots.json`` (nothing is deleted).
 
@@ -69,7 +88,7 @@ def migrate_v0_to_v1(store: SnapshotStore) -> None:
     store.backend.delete_prefix(V0_KEY)
 
 
-def _replay(store: SnapshotStore, doc: dict[str, Any]) -> None:
+def _replay(store: MigratingStore, doc: dict[str, Any]) -> None:
     snaps = [LicenseSnapshot.model_validate(d) for d in doc.get("_default", {}).values()]
     snaps.sort(key=lambda s: (s.collected_at, s.cluster))
     updates = [
@@ -97,7 +116,7 @@ def _replay(store: SnapshotStore, doc: dict[str, Any]) -> None:
 MIGRATIONS: dict[int, Migration] = {0: migrate_v0_to_v1}
 
 
-def migrate(store: SnapshotStore, version: int) -> None:
+def migrate(store: MigratingStore, version: int) -> None:
     while version < CURRENT_VERSION:
         step = MIGRATIONS.get(version)
         if step is None:

@@ -65,6 +65,7 @@ class SnapshotStore:
         self._hot: dict[str, Doc] = {}
         self._records_cache: tuple[object, dict[str, dict[str, Any]]] | None = None
         self._needs_repair = False
+        self._view = queries.StoreView(backend, self._read, self._records)
 
     # ----- opening ------------------------------------------------------------------
 
@@ -302,24 +303,24 @@ class SnapshotStore:
         self, cluster: str, since: datetime | None = None, until: datetime | None = None
     ) -> ClusterHistory:
         """One cluster's changes, poll coverage and failures in [since, until]."""
-        return queries.history(self, cluster, since, until)
+        return queries.history(self._view, cluster, since, until)
 
     def transitions(self, since: datetime, until: datetime | None = None) -> list[Transition]:
         """Every watched state change across the fleet in [since, until], oldest first."""
-        return queries.transitions(self, since, until)
+        return queries.transitions(self._view, since, until)
 
     def failures(
         self, cluster: str | None = None, since: datetime | None = None
     ) -> list[FailureEvent]:
         """Failure episodes that started at or after ``since``, plus any still going on."""
-        return queries.failures(self, cluster, since)
+        return queries.failures(self._view, cluster, since)
 
     def entitlement_series(
         self, cluster: str, since: datetime | None = None, until: datetime | None = None
     ) -> dict[str, list[tuple[datetime, int]]]:
         """Per entitlement tag, (time, count) at each change of its count; a point at
         ``since`` carries the count in force then; a tag no longer reported drops to 0."""
-        return queries.entitlement_series(self, cluster, since, until)
+        return queries.entitlement_series(self._view, cluster, since, until)
 
     # ----- closing ------------------------------------------------------------------
 
