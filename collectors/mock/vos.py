@@ -5,7 +5,9 @@ After a password or key login it behaves like the VOS ``admin:`` shell: a start-
 banner (optionally slow, like a real VOS login), the prompt, the pager until
 ``set cli pagination off``, and the licence commands, whose text comes from a
 renderer callback bound to the publisher's living licence state (see
-``collectors.mock.cli_render``). Unknown commands get VOS's refusal.
+``collectors.mock.cli_render``). Unknown commands get VOS's refusal. The prompt and
+pager come from a real shell's recording (``collectors.mock.vos_transcript``), not from
+the client's constants.
 
 The shell handles its own echo and line editing (no asyncssh line editor), because
 the pager reads single keys.
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Final
 
 import asyncssh
 
-from collectors.transports.vos_session import PAGER_PROMPT, PROMPT
+from collectors.mock.vos_transcript import PAGER_PROMPT, PAGINATION_OFF, PROMPT
 
 if TYPE_CHECKING:
     from collectors.mock.cli_render import VosPublisher
@@ -168,7 +170,7 @@ class _Shell:
             return True
         if command in ("exit", "quit"):
             return False
-        if command == "set cli pagination off":
+        if command == PAGINATION_OFF:
             if not behaviour.ignore_pagination_off:
                 self._pagination = False
             self._write(PAGINATION_OFF_REPLY)
