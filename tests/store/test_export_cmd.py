@@ -9,13 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_factory import BASIC, CUWL, ENHANCED, T0, bad, good, minutes, snapshot
 
 from collectors import export_render
 from collectors.commands import export_cmd
 from collectors.model import LicenseSnapshot
 from collectors.results import PollResult, PollUpdate
 from collectors.store import SnapshotStore
+from tests.support.factory import BASIC, CUWL, ENHANCED, bad, good, minutes, snapshot
+from tests.support.factory import WEEK_START as T0
 
 NOW = T0 + timedelta(hours=1)
 MORE = {CUWL: 12, ENHANCED: 20, BASIC: 30}
@@ -91,8 +92,8 @@ def test_csv_has_a_header_and_one_row_per_entitlement(root: Path, tmp_path: Path
         "authorized",
         "ok",
     )
-    assert row["next_deadline_kind"] == "registration_expiry"
-    assert row["next_deadline_at"] == "2027-06-01T00:00:00Z"
+    assert row["next_deadline_kind"] == "authorization_expiry"  # NOW + 80 d, before registration
+    assert row["next_deadline_at"] == "2026-05-20T12:00:00Z"
     assert float(row["next_deadline_days_left"]) > 0
 
 
@@ -165,5 +166,5 @@ def test_errors_are_one_line_with_status_2(
 def test_relative_times() -> None:
     assert export_cmd.parse_time("12h", now=NOW) == NOW - timedelta(hours=12)
     assert export_cmd.parse_time("7d", now=NOW) == NOW - timedelta(days=7)
-    assert export_cmd.parse_time("2026-11-02T09:00:00+01:00", now=NOW) == T0
-    assert export_cmd.parse_time("2026-11-02T08:00", now=NOW) == T0
+    assert export_cmd.parse_time("2026-03-02T09:00:00+01:00", now=NOW) == T0
+    assert export_cmd.parse_time("2026-03-02T08:00", now=NOW) == T0

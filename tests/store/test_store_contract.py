@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from store_factory import BASIC, CUWL, ENHANCED, T0, bad, good, minutes, snapshot
 
 from collectors.model import (
     AuthorizationStatus,
@@ -15,6 +14,8 @@ from collectors.model import (
 )
 from collectors.store import CoverageRun, SnapshotStore
 from collectors.store.writer import content_json, derived_json, same_content
+from tests.support.factory import BASIC, CUWL, ENHANCED, bad, good, minutes, snapshot
+from tests.support.factory import WEEK_START as T0
 
 
 def _poll_every_5_min(store: SnapshotStore, n: int, start=T0, **kw: object) -> None:
@@ -171,8 +172,9 @@ def test_transitions_fleet_wide_in_time_order(store: SnapshotStore) -> None:
         ("b", "entitlement", "in_compliance", "out_of_compliance", BASIC),
         ("b", "severity", "ok", "critical", None),
         ("a", "registration", "registered", "registration_expired", None),
+        ("a", "severity", "ok", "critical", None),  # by the real rules
     ]
-    assert [t.cluster for t in store.transitions(T0 + minutes(8))] == ["a"]
+    assert [t.cluster for t in store.transitions(T0 + minutes(8))] == ["a", "a"]
     assert store.transitions(T0, T0 + minutes(4)) == []
 
 

@@ -17,10 +17,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from store_factory import BASIC, CUWL, T0, bad, good, minutes, snapshot
-
 from collectors.results import PollUpdate
 from collectors.store import SnapshotStore
+from tests.support.factory import BASIC, CUWL, bad, good, minutes, snapshot
+from tests.support.factory import WEEK_START as T0
 
 CLUSTERS = [f"c{n}" for n in range(5)]
 KILLS = 120

@@ -13,12 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_factory import CUWL, T0, bad, good, minutes, snapshot
 from tinydb import TinyDB
 
 from collectors.errors import StoreError, StoreLockedError
 from collectors.model import RegistrationStatus
 from collectors.store import AtomicJSONStorage, SnapshotStore
+from tests.support.factory import CUWL, bad, good, minutes, snapshot
+from tests.support.factory import WEEK_START as T0
 
 
 def _filled(root: Path) -> None:
@@ -300,7 +301,8 @@ def test_a_migration_killed_halfway_is_redone_without_duplicates(
         hist = store.history("emea-lon", T0, T0 + minutes(40))
         assert [s.entitlements[0].count for s in hist.changes] == [1, 2, 3, 3]
         assert [(t.field, t.new) for t in store.transitions(T0, T0 + minutes(40))] == [
-            ("registration", "registration_expired")
+            ("registration", "registration_expired"),
+            ("severity", "critical"),
         ]
         assert store.latest()["emea-lon"].last_seen == T0 + minutes(35)
 

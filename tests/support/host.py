@@ -1,0 +1,89 @@
+"""The one host app: shows a screen the way ``LicdashApp`` does, on a frozen clock.
+
+It offers exactly what the app offers the screens it shows (``fleet``, ``source``,
+``stale_after``, ``clock()``, ``cluster_zone()``, forwarding ``FleetUpdated`` to every
+screen of the stack), so screen tests do not depend on the real app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, tzinfo
+from types import MappingProxyType
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.screen import Screen
+from textual.widgets import Static
+
+from collectors.results import ClusterStatus
+from dashboard.format import zone
+from dashboard.messages import FleetUpdated
+from dashboard.state import FleetState
+from tests.support.factory import NOW
+from tests.support.source import FakeSource
+
+ZONES: Mapping[str, str] = {
+    "emea-lon-cucm1": "Europe/London",
+    "amer-nyc-cucm2": "America/New_York",
+    "apac-syd-cucm3": "Australia/Sydney",
+    "emea-par-cucm4": "Europe/Paris",
+}
+"""The IANA zone of each cluster of the fixed fleet (others: UTC)."""
+
+
+class _Base(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("base screen", id="base")
+
+
+class HostApp(App[None]):
+    """Hosts one screen (over a plain base screen) the way LicdashApp does."""
+
+    def __init__(
+        self,
+        screen: Callable[[], Screen[Any]],
+        source: FakeSource,
+        statuses: Mapping[str, ClusterStatus],
+        now: datetime = NOW,
+    ) -> None:
+        super().__init__()
+        self._make_screen = screen
+        self.source = source
+        self.fleet = FleetState(statuses=MappingProxyType(dict(statuses)), updated_at=now)
+        self.now = now
+        self.pushed: list[Screen[Any]] = []
+        self.stale_after = timedelta(minutes=15)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {
+            "sev-ok": "#4EBF71",
+            "sev-warning": "#FEA62B",
+            "sev-critical": "#E5484D",
+            "sev-unknown": "#8E8E93",
+            "stale": "#7A7A7A",
+        }
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def cluster_zone(self, name: str) -> tzinfo:
+        return zone(ZONES.get(name))
+
+    def on_mount(self) -> None:
+        self.push_screen(_Base())
+        self.push_screen(self._make_screen())
+
+    def update_fleet(
+        self, changed: Mapping[str, ClusterStatus], now: datetime | None = None
+    ) -> None:
+        """What the real app does on a poll: new frozen state, forwarded to the screen."""
+        self.now = now or self.now
+        self.fleet = self.fleet.with_statuses(changed, at=self.now)
+        for screen in self.screen_stack:  # LicdashApp forwards to every screen of the stack
+            screen.post_message(FleetUpdated(self.fleet, frozenset(changed)))
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """The visible screen as plain text lines (what a user reads)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
