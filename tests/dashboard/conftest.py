@@ -5,119 +5,45 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from collectors.model import (
-    Authorization,
     AuthorizationStatus,
-    Entitlement,
     EntitlementStatus,
     LicenseSnapshot,
-    Registration,
     RegistrationStatus,
 )
-from collectors.results import ClusterStatus, ErrorInfo
-from collectors.severity import assess
+from collectors.results import ClusterStatus
 from dashboard.app import LicdashApp
 from dashboard.sources import StaticSource
 from dashboard.state import CycleInfo
-
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-TAG_CUWL = "regid.2017-02.com.cisco.UCM_CUWL,12.0_cc59375a-1cd8-4b36-8366-6f4d2abba965"
-TAG_ENH = "regid.2016-07.com.cisco.UCM_Enhanced,12.0_66d0d1cf-4863-4761-91d0-d01d3eb1949a"
+from tests.support.factory import CUWL, ENHANCED, NOW, entitlement, status
+from tests.support.factory import snapshot as build_snapshot
 
 
 def snapshot(
     cluster: str,
     *,
-    reg: RegistrationStatus = RegistrationStatus.REGISTERED,
-    auth: AuthorizationStatus = AuthorizationStatus.AUTHORIZED,
-    reg_expires_days: float | None = 200,
-    auth_expires_days: float | None = 60,
-    eval_days: float | None = None,
     ent_status: EntitlementStatus = EntitlementStatus.IN_COMPLIANCE,
     count: int = 120,
-    collected: datetime = NOW - timedelta(minutes=3),
+    at: datetime = NOW - timedelta(minutes=3),
+    auth_expires_days: float | None = 60,
+    **kwargs: Any,
 ) -> LicenseSnapshot:
-    """A snapshot whose severity, reasons and deadlines come from the real rules."""
-    registration = Registration(
-        status=reg,
-        raw=reg.value,
-        expires=collected + timedelta(days=reg_expires_days) if reg_expires_days else None,
-    )
-    authorization = Authorization(
-        status=auth,
-        raw=auth.value,
-        expires=collected + timedelta(days=auth_expires_days) if auth_expires_days else None,
-        evaluation_remaining_days=eval_days,
-    )
-    entitlements = (
-        Entitlement(
-            tag=TAG_CUWL,
-            name="CUWL",
-            count=count // 4,
-            status=EntitlementStatus.IN_COMPLIANCE,
-            raw_status="InCompliance",
-        ),
-        Entitlement(
-            tag=TAG_ENH,
-            name="Enhanced",
-            count=count,
-            status=ent_status,
-            raw_status=ent_status.value,
-        ),
-    )
-    severity, reasons, deadlines = assess(registration, authorization, entitlements, collected)
-    return LicenseSnapshot(
-        cluster=cluster,
-        publisher=f"{cluster}.example.net",
-        source="axl",
-        collected_at=collected,
-        registration=registration,
-        authorization=authorization,
-        entitlements=entitlements,
-        severity=severity,
-        reasons=reasons,
-        deadlines=deadlines,
-    )
-
-
-def status(
-    cluster: str,
-    *,
-    tags: dict[str, str] | None = None,
-    snap: LicenseSnapshot | None = None,
-    error: str | None = None,
-    failures: int = 0,
-    seen_ago: timedelta | None = None,
-    stale: bool = False,
-) -> ClusterStatus:
-    last_seen = None
-    if snap is not None:
-        last_seen = NOW - (seen_ago if seen_ago is not None else timedelta(minutes=3))
-    return ClusterStatus(
-        cluster=cluster,
-        tags=tags or {},
-        last_good=snap,
-        last_seen=last_seen,
-        last_attempt=NOW - timedelta(minutes=1),
-        last_duration_s=0.4,
-        consecutive_failures=failures,
-        last_error=ErrorInfo(kind=error, message=f"{error} talking to {cluster}", cluster=cluster)
-        if error
-        else None,
-        stale=stale,
-        transport="axl",
-        axl_version="14.0" if snap is not None else None,
+    """The demo fleet's shape: CUWL and Enhanced (``count``, in ``ent_status``)."""
+    entitlements = (entitlement(CUWL, count // 4), entitlement(ENHANCED, count, ent_status))
+    return build_snapshot(
+        cluster, at, entitlements=entitlements, auth_expires_days=auth_expires_days, **kwargs
     )
 
 
 def demo_statuses() -> list[ClusterStatus]:
     """Twelve clusters: every severity, stale, unreachable and never polled."""
     R, A, E = RegistrationStatus, AuthorizationStatus, EntitlementStatus
+    two_hours_ago = NOW - timedelta(hours=2)
     emea = {"region": "emea", "customer": "acme"}
     amer = {"region": "amer", "customer": "globex"}
     apac = {"region": "apac", "customer": "initech"}
@@ -127,14 +53,14 @@ def demo_statuses() -> list[ClusterStatus]:
             "emea-par-cucm1",
             tags=emea,
             snap=snapshot(
-                "emea-par-cucm1", auth=A.EVALUATION, auth_expires_days=None, eval_days=12
+                "emea-par-cucm1", authorization=A.EVALUATION, auth_expires_days=None, eval_days=12
             ),
         ),
         status(
             "emea-ber-cucm1",
             tags=emea,
             snap=snapshot(
-                "emea-ber-cucm1", auth=A.OUT_OF_COMPLIANCE, ent_status=E.OUT_OF_COMPLIANCE
+                "emea-ber-cucm1", authorization=A.OUT_OF_COMPLIANCE, ent_status=E.OUT_OF_COMPLIANCE
             ),
         ),
         status("amer-nyc-cucm1", tags=amer, snap=snapshot("amer-nyc-cucm1", reg_expires_days=4)),
@@ -143,9 +69,9 @@ def demo_statuses() -> list[ClusterStatus]:
             tags=amer,
             snap=snapshot(
                 "amer-chi-cucm1",
-                reg=R.UNREGISTERED,
+                registration=R.UNREGISTERED,
                 reg_expires_days=None,
-                auth=A.EVALUATION,
+                authorization=A.EVALUATION,
                 auth_expires_days=None,
                 eval_days=40,
             ),
@@ -153,30 +79,34 @@ def demo_statuses() -> list[ClusterStatus]:
         status(
             "amer-sfo-cucm1",
             tags=amer,
-            snap=snapshot("amer-sfo-cucm1"),
+            snap=snapshot("amer-sfo-cucm1", at=two_hours_ago),
             error="read_timeout",
             failures=6,
-            seen_ago=timedelta(hours=2),
         ),
         status(
             "amer-dal-cucm1",
             tags=amer,
             snap=snapshot(
-                "amer-dal-cucm1", auth=A.EVALUATION_EXPIRED, auth_expires_days=None, eval_days=0
+                "amer-dal-cucm1",
+                authorization=A.EVALUATION_EXPIRED,
+                auth_expires_days=None,
+                eval_days=0,
             ),
         ),
         status(
             "apac-syd-cucm1",
             tags=apac,
-            snap=snapshot("apac-syd-cucm1", reg=R.REGISTRATION_EXPIRED, reg_expires_days=-3),
+            snap=snapshot(
+                "apac-syd-cucm1", registration=R.REGISTRATION_EXPIRED, reg_expires_days=-3
+            ),
         ),
         status(
             "apac-sin-cucm1",
             tags=apac,
             snap=snapshot(
                 "apac-sin-cucm1",
-                reg=R.REGISTERED_SLR,
-                auth=A.AUTHORIZED_RESERVED,
+                registration=R.REGISTERED_SLR,
+                authorization=A.AUTHORIZED_RESERVED,
                 reg_expires_days=None,
                 auth_expires_days=None,
             ),

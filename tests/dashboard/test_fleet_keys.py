@@ -138,7 +138,7 @@ async def test_update_keeps_cursor_sort_and_filter(
             snap = (
                 make_snapshot(
                     name,
-                    auth=AuthorizationStatus.OUT_OF_COMPLIANCE,
+                    authorization=AuthorizationStatus.OUT_OF_COMPLIANCE,
                     ent_status=EntitlementStatus.OUT_OF_COMPLIANCE,
                 )
                 if name == chosen

@@ -15,6 +15,7 @@ from collectors.model import AuthorizationStatus, RegistrationStatus
 from dashboard.fleet_rows import COLUMNS, allocate_widths, fit
 from dashboard.prefs import load_theme, save_theme, startup_theme
 from dashboard.widgets.filter_input import FleetFilter
+from tests.support.factory import NOW
 from themes import (
     DEFAULT_THEME,
     SEVERITY_VARIABLES,
@@ -168,7 +169,7 @@ def test_row_context_stale_rules(
 
     ctx = RowContext(now=frozen_clock(), stale_after=timedelta(minutes=15))
     fresh = make_status("a", snap=make_snapshot("a"))
-    old = make_status("b", snap=make_snapshot("b"), seen_ago=timedelta(minutes=16))
+    old = make_status("b", snap=make_snapshot("b", at=NOW - timedelta(minutes=16)))
     flagged = make_status("c", snap=make_snapshot("c"), stale=True)
     never = make_status("d")
     assert [ctx.is_stale(s) for s in (fresh, old, flagged, never)] == [False, True, True, False]

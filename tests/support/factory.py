@@ -177,7 +177,9 @@ def snapshot(
     )
 
 
-def error(cluster: str, kind: str = "connect_timeout", message: str | None = None) -> ErrorInfo:
+def error_info(
+    cluster: str, kind: str = "connect_timeout", message: str | None = None
+) -> ErrorInfo:
     return ErrorInfo(kind=kind, message=message or f"{kind} talking to {cluster}", cluster=cluster)
 
 
@@ -188,14 +190,15 @@ def status(
     now: datetime = NOW,
     tags: Mapping[str, str] | None = None,
     failures: int = 0,
-    error_kind: str | None = None,
+    error: str | None = None,
     stale: bool = False,
     attempt_ago: timedelta = timedelta(minutes=1),
     **fields: Any,
 ) -> ClusterStatus:
-    """A cluster's status at ``now``: last good poll ``snap`` (None: never polled), the
-    last attempt ``attempt_ago`` before ``now``, failing ``failures`` times in a row
-    with an ``error_kind`` error. Other ``fields`` go to the status as they are."""
+    """A cluster's status at ``now``: last good poll ``snap`` (None: never polled; its
+    ``collected_at`` is the last good poll), the last attempt ``attempt_ago`` before
+    ``now``, failing ``failures`` times in a row with an error of kind ``error``. Other
+    ``fields`` go to the status as they are."""
     fields.setdefault("transport", "axl")
     fields.setdefault("axl_version", "14.0" if snap is not None else None)
     fields.setdefault("last_duration_s", 0.25)
@@ -206,7 +209,7 @@ def status(
         last_seen=snap.collected_at if snap is not None else None,
         last_attempt=now - attempt_ago,
         consecutive_failures=failures,
-        last_error=error(cluster, error_kind) if error_kind else None,
+        last_error=error_info(cluster, error) if error else None,
         stale=stale,
         **fields,
     )
@@ -238,7 +241,7 @@ def bad(
     tags: Mapping[str, str] | None = None,
 ) -> PollUpdate:
     """The update of a failed poll of a cluster never polled successfully."""
-    failure = error(cluster, kind, message)
+    failure = error_info(cluster, kind, message)
     return PollUpdate(
         result=PollResult(cluster=cluster, started_at=at, duration_s=15.0, error=failure),
         status=ClusterStatus(
