@@ -27,6 +27,7 @@ from collectors.model import (
     RegistrationStatus,
     Severity,
 )
+from tests.support.factory import NOW
 
 RULES = Path(__file__).resolve().parents[2] / "docs" / "prometheus-alerts.yml"
 PROMQL_WORDS = {"and", "or", "unless", "on", "ignoring", "by", "without", "bool"}
@@ -186,7 +187,7 @@ def test_promtool_alerts_fire_on_a_real_scrape(
     status_factory, tmp_path: Path, promtool: str
 ) -> None:
     """Feed a scrape of the exporter to promtool and expect exactly the intended alerts."""
-    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    now = NOW
     samples = scrape_samples(status_factory, now)
     samples.append(("up", {"job": "licdash", "instance": "collector-emea:9464"}, 0.0))
 
