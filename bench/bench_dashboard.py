@@ -22,31 +22,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from collectors.model import (
-    Authorization,
-    AuthorizationStatus,
-    Entitlement,
-    EntitlementStatus,
-    LicenseSnapshot,
-    Registration,
-    RegistrationStatus,
-)
-from collectors.results import ClusterStatus, ErrorInfo
-from collectors.severity import assess
-from dashboard.app import LicdashApp
-from dashboard.fleet_rows import COLUMNS, RowContext, fit, row_cells
-from dashboard.messages import FleetUpdated
-from dashboard.screens.fleet import FleetScreen
-from dashboard.sources import StaticSource
-from dashboard.state import FleetState
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the project root, for tests.support
 
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+from collectors.model import AuthorizationStatus, EntitlementStatus, RegistrationStatus  # noqa: E402
+from collectors.results import ClusterStatus  # noqa: E402
+from dashboard.app import LicdashApp  # noqa: E402
+from dashboard.fleet_rows import COLUMNS, RowContext, fit, row_cells  # noqa: E402
+from dashboard.messages import FleetUpdated  # noqa: E402
+from dashboard.screens.fleet import FleetScreen  # noqa: E402
+from dashboard.sources import StaticSource  # noqa: E402
+from dashboard.state import FleetState  # noqa: E402
+from tests.support.factory import CUWL, ENHANCED, NOW, entitlement, snapshot  # noqa: E402
+from tests.support.factory import status as cluster_status  # noqa: E402
+
 SIZE = (160, 50)
 PUSH_INTERVAL_S = 0.25
 """The live source coalesces engine results to at most one UI update per 0.25 s."""
@@ -59,48 +56,27 @@ def make_status(index: int, variant: int) -> ClusterStatus:
     name = f"{('emea', 'amer', 'apac')[index % 3]}-site{index:04d}-cucm1"
     reg = _REG[(index // 7) % len(_REG)] if index % 5 == 0 else RegistrationStatus.REGISTERED
     auth = _AUTH[(index // 3) % len(_AUTH)] if index % 4 == 0 else AuthorizationStatus.AUTHORIZED
-    collected = NOW - timedelta(minutes=3 + variant)
-    registration = Registration(status=reg, expires=collected + timedelta(days=3 + index % 300))
-    authorization = Authorization(status=auth, expires=collected + timedelta(days=10 + index % 80))
-    entitlements = (
-        Entitlement(
-            tag="t1",
-            name="Enhanced",
-            count=100 + index + variant,
-            status=EntitlementStatus.IN_COMPLIANCE,
-            raw_status="InCompliance",
+    collected = NOW - timedelta(minutes=3 + variant) if index % 13 else NOW - timedelta(hours=2)
+    snap = snapshot(
+        name,
+        collected,
+        registration=reg,
+        authorization=auth,
+        reg_expires_days=3 + index % 300,
+        auth_expires_days=10 + index % 80,
+        entitlements=(
+            entitlement(ENHANCED, 100 + index + variant),
+            entitlement(CUWL, 20 + variant, EntitlementStatus.INIT),
         ),
-        Entitlement(
-            tag="t2",
-            name="CUWL",
-            count=20 + variant,
-            status=EntitlementStatus.INIT,
-            raw_status="Init",
-        ),
-    )
-    severity, reasons, deadlines = assess(registration, authorization, entitlements, collected)
-    snap = LicenseSnapshot(
-        cluster=name,
-        source="axl",
-        collected_at=collected,
-        registration=registration,
-        authorization=authorization,
-        entitlements=entitlements,
-        severity=severity,
-        reasons=reasons,
-        deadlines=deadlines,
     )
     failing = index % 11 == 0
-    return ClusterStatus(
-        cluster=name,
+    return cluster_status(
+        name,
+        None if index % 23 == 0 else snap,
         tags={"region": name[:4], "customer": f"cust{index % 17}"},
-        last_good=None if index % 23 == 0 else snap,
-        last_seen=collected if index % 13 else NOW - timedelta(hours=2),
-        last_attempt=NOW - timedelta(seconds=variant),
-        consecutive_failures=2 if failing else 0,
-        last_error=ErrorInfo(kind="read_timeout", message="timeout") if failing else None,
-        transport="axl",
-        axl_version="14.0",
+        attempt_ago=timedelta(seconds=variant),
+        failures=2 if failing else 0,
+        error="read_timeout" if failing else None,
     )
 
 

@@ -19,37 +19,35 @@ import argparse
 import asyncio
 import random
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 
-from collectors.model import (
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the project root, for tests.support
+
+from collectors.model import (  # noqa: E402
     Authorization,
     AuthorizationStatus,
-    Deadline,
-    DeadlineKind,
-    Entitlement,
     EntitlementStatus,
-    LicenseSnapshot,
     Registration,
     RegistrationStatus,
     Severity,
 )
-from collectors.results import ClusterStatus
-from dashboard.app import LicdashApp
-from dashboard.screens.cluster import ClusterScreen
-from dashboard.screens.deadlines import DeadlinesScreen
-from dashboard.screens.detail_host import RedrawThrottle
-from dashboard.screens.entitlements import EntitlementsScreen
-from dashboard.sources.static import StaticSource
-from dashboard.widgets.deadline_list import DeadlineList
+from collectors.results import ClusterStatus  # noqa: E402
+from dashboard.app import LicdashApp  # noqa: E402
+from dashboard.screens.cluster import ClusterScreen  # noqa: E402
+from dashboard.screens.deadlines import DeadlinesScreen  # noqa: E402
+from dashboard.screens.detail_host import RedrawThrottle  # noqa: E402
+from dashboard.screens.entitlements import EntitlementsScreen  # noqa: E402
+from dashboard.sources.static import StaticSource  # noqa: E402
+from dashboard.widgets.deadline_list import DeadlineList  # noqa: E402
+from tests.support.factory import NAMES, NOW, entitlement, snapshot  # noqa: E402
+from tests.support.factory import status as cluster_status  # noqa: E402
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-TAGS = {
-    f"regid.2016-07.com.cisco.UCM_{name},12.0_{i:08x}-0000-0000-0000-000000000000": name
-    for i, name in enumerate(["CUWL", "EnhancedPlus", "Enhanced", "Basic", "Essential", "TP"])
-}
 E = EntitlementStatus
 
 
@@ -62,48 +60,37 @@ def status(i: int, rng: random.Random, *, shift: int = 0) -> ClusterStatus:
 
     reg_exp, auth_exp = when(-5, 365), when(-5, 90)
     reg_next, auth_next = when(-2, 180), when(-2, 30)
-    kinds = [
-        (DeadlineKind.REGISTRATION_RENEWAL, reg_next),
-        (DeadlineKind.REGISTRATION_EXPIRY, reg_exp),
-        (DeadlineKind.AUTHORIZATION_RENEWAL, auth_next),
-        (DeadlineKind.AUTHORIZATION_EXPIRY, auth_exp),
-    ]
+    # About five deadlines a cluster: two renewals, two expiries, an evaluation for some.
     evaluation = rng.random() < 0.1
-    if evaluation:
-        kinds.append((DeadlineKind.EVALUATION_END, when(0, 90)))
+    eval_days = rng.randint(0, 90) if evaluation else None
     statuses = [E.IN_COMPLIANCE, E.INIT, E.OUT_OF_COMPLIANCE, E.EVALUATION]
     ents = tuple(
-        Entitlement(
-            tag=tag,
-            name=label,
-            count=rng.randint(0, 2000) + shift,
-            status=rng.choices(statuses, weights=[80, 15, 3, 2])[0],
-            raw_status="InCompliance",
+        entitlement(
+            tag,
+            rng.randint(0, 2000) + shift,
+            rng.choices(statuses, weights=[80, 15, 3, 2])[0],
+            raw="InCompliance",
         )
-        for tag, label in rng.sample(sorted(TAGS.items()), k=rng.randint(2, 5))
+        for tag in rng.sample(sorted(NAMES), k=rng.randint(2, 5))
     )
-    snap = LicenseSnapshot(
-        cluster=name,
-        source="axl",
-        collected_at=at,
+    snap = snapshot(
+        name,
+        at,
         registration=Registration(
-            status=RegistrationStatus.REGISTERED,
-            next_renewal_attempt=reg_next,
-            expires=reg_exp,
+            status=RegistrationStatus.REGISTERED, next_renewal_attempt=reg_next, expires=reg_exp
         ),
         authorization=Authorization(
             status=AuthorizationStatus.EVALUATION if evaluation else AuthorizationStatus.AUTHORIZED,
             next_communication_attempt=auth_next,
             expires=auth_exp,
+            evaluation_remaining_days=eval_days,
         ),
         entitlements=ents,
         severity=rng.choice(list(Severity)),
-        deadlines=tuple(
-            Deadline(kind=k, at=d, days_left=(d - NOW).total_seconds() / 86400, hard=k.hard)
-            for k, d in kinds
-        ),
+        publisher=None,
+        smart_licensing=None,
     )
-    return ClusterStatus(cluster=name, last_good=snap, last_seen=at, transport="axl")
+    return cluster_status(name, snap, tags={}, attempt_ago=NOW - at, axl_version=None)
 
 
 def fleet(n: int, *, shift: int = 0) -> dict[str, ClusterStatus]:

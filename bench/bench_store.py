@@ -18,6 +18,7 @@ import os
 import random
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,31 +27,26 @@ from pathlib import Path
 
 from tinydb import TinyDB
 
-from collectors.model import (
-    Authorization,
-    AuthorizationStatus,
-    Deadline,
-    DeadlineKind,
-    Entitlement,
-    EntitlementStatus,
-    LicenseSnapshot,
-    Registration,
-    RegistrationStatus,
-    Severity,
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the project root, for tests.support
+
+from collectors.model import AuthorizationStatus, LicenseSnapshot, Severity  # noqa: E402
+from collectors.results import PollUpdate  # noqa: E402
+from collectors.store import SnapshotStore  # noqa: E402
+from tests.support.factory import (  # noqa: E402
+    BASIC,
+    CUWL,
+    ENHANCED,
+    ENHANCED_PLUS,
+    ESSENTIAL,
+    TELEPRESENCE,
+    bad,
+    good,
+    snapshot,
 )
-from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
-from collectors.store import SnapshotStore
 
 POLL = timedelta(minutes=5)
-TAGS = [
-    "regid.2017-02.com.cisco.UCM_CUWL,12.0_cc59375a-1cd8-4b36-8366-6f4d2abba965",
-    "regid.2016-07.com.cisco.UCM_EnhancedPlus,12.0_d8372792-588c-4caa-b279-8587e5ce2f82",
-    "regid.2016-07.com.cisco.UCM_Enhanced,12.0_66d0d1cf-4863-4761-91d0-d01d3eb1949a",
-    "regid.2016-07.com.cisco.UCM_Basic,12.0_ef827a2f-f4ae-4ebb-887f-052737063d3a",
-    "regid.2016-07.com.cisco.UCM_Essential,12.0_25f9c396-c67c-4519-aa98-d4b3ad18f805",
-    "regid.2016-07.com.cisco.UCM_TelePresenceRoom,12.0_d9a71418-29e9-4c9a-9d3a-1366ebe38e7c",
-]
-NAMES = ["CUWL", "Enhanced Plus", "Enhanced", "Basic", "Essential", "TelePresence Room"]
+TAGS = [CUWL, ENHANCED_PLUS, ENHANCED, BASIC, ESSENTIAL, TELEPRESENCE]
 STATES = [  # (authorization, severity): what "a state change" toggles between
     (AuthorizationStatus.AUTHORIZED, Severity.OK),
     (AuthorizationStatus.OUT_OF_COMPLIANCE, Severity.CRITICAL),
@@ -59,93 +55,15 @@ STATES = [  # (authorization, severity): what "a state change" toggles between
 
 
 def base_snapshot(cluster: str, at: datetime, rng: random.Random) -> LicenseSnapshot:
-    reg_exp = at + timedelta(days=rng.randint(120, 360))
-    auth_exp = at + timedelta(days=rng.randint(40, 90))
-    return LicenseSnapshot(
-        cluster=cluster,
-        publisher=f"{cluster}-pub.example.net",
-        source="axl",
-        collected_at=at,
-        smart_licensing="enabled",
+    """A registered cluster as a real one reports it, with six licence counts."""
+    return snapshot(
+        cluster,
+        at,
+        detailed=True,
+        reg_expires_days=rng.randint(120, 360),
+        auth_expires_days=rng.randint(40, 90),
+        counts={tag: rng.randint(0, 3000) for tag in TAGS},
         udi=f"UUID:{rng.getrandbits(64):016x}",
-        registration=Registration(
-            status=RegistrationStatus.REGISTERED,
-            raw="Registered",
-            smart_account="ACME Corporation",
-            virtual_account=f"VA-{cluster[:4]}",
-            export_controlled="allowed",
-            initial_registration=at - timedelta(days=400),
-            last_renewal_attempt=at - timedelta(days=20),
-            last_renewal_result="succeeded",
-            next_renewal_attempt=at + timedelta(days=160),
-            expires=reg_exp,
-            failure_reason="Successful.",
-        ),
-        authorization=Authorization(
-            status=AuthorizationStatus.AUTHORIZED,
-            raw="Authorized",
-            since=at - timedelta(days=400),
-            last_communication_attempt=at - timedelta(hours=5),
-            last_communication_result="succeeded",
-            next_communication_attempt=at + timedelta(days=29),
-            expires=auth_exp,
-            failure_reason="Successful.",
-        ),
-        entitlements=tuple(
-            Entitlement(
-                tag=t,
-                name=n,
-                count=rng.randint(0, 3000),
-                status=EntitlementStatus.IN_COMPLIANCE,
-                raw_status="InCompliance",
-            )
-            for t, n in zip(TAGS, NAMES, strict=True)
-        ),
-        severity=Severity.OK,
-        reasons=("Registered and authorized",),
-        deadlines=(
-            Deadline(
-                kind=DeadlineKind.REGISTRATION_EXPIRY,
-                at=reg_exp,
-                days_left=(reg_exp - at).days,
-                hard=True,
-            ),
-            Deadline(
-                kind=DeadlineKind.AUTHORIZATION_EXPIRY,
-                at=auth_exp,
-                days_left=(auth_exp - at).days,
-                hard=True,
-            ),
-        ),
-    )
-
-
-def good(snap: LicenseSnapshot, tags: dict[str, str]) -> PollUpdate:
-    return PollUpdate(
-        result=PollResult(
-            cluster=snap.cluster,
-            started_at=snap.collected_at,
-            duration_s=0.3,
-            snapshot=snap,
-            transport="axl",
-            axl_version="14.0",
-        ),
-        status=ClusterStatus(
-            cluster=snap.cluster,
-            tags=tags,
-            last_good=snap,
-            last_seen=snap.collected_at,
-            transport="axl",
-            axl_version="14.0",
-        ),
-    )
-
-
-def bad(cluster: str, at: datetime, tags: dict[str, str]) -> PollUpdate:
-    err = ErrorInfo(kind="connect_timeout", message="no answer within 15 s", cluster=cluster)
-    return PollUpdate(
-        result=PollResult(cluster=cluster, started_at=at, duration_s=15.0, error=err),
-        status=ClusterStatus(cluster=cluster, tags=tags, last_error=err, consecutive_failures=1),
     )
 
 
@@ -244,7 +162,7 @@ def build(root: Path, clusters: int, days: int, end: datetime) -> tuple[Fleet, i
                 elif kind == "state":
                     window.append(good(fleet.change_state(c, t), fleet.tags[c]))
                 elif kind == "fail":
-                    window.append(bad(c, t, fleet.tags[c]))
+                    window.append(bad(c, t, tags=fleet.tags[c]))
                 else:
                     window.append(good(fleet.at(c, t), fleet.tags[c]))
             store.write_batch(window)
@@ -318,7 +236,7 @@ def main() -> None:
             updates = []
             for i, c in enumerate(fleet.names):
                 if i % 97 == k:
-                    updates.append(bad(c, t, fleet.tags[c]))
+                    updates.append(bad(c, t, tags=fleet.tags[c]))
                 elif fleet.rng.random() < 10 / clusters:
                     updates.append(good(fleet.change_count(c, t), fleet.tags[c]))
                 else:
