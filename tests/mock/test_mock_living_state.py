@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from collectors.mock.clock import SimClock
 from collectors.mock.profiles import make_profiles
@@ -10,8 +10,9 @@ from collectors.mock.state import LicencePlan, licence_state
 from collectors.mock.testing import post_axl, small_fleet
 from collectors.model import AuthorizationStatus, DeadlineKind
 from collectors.parsing import parse_axl
+from tests.support.factory import NOW
 
-START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+START = NOW  # the mock fleet starts at the tests' reference time
 DAY = timedelta(days=1)
 
 
