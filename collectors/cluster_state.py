@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo, PollResult
 
 
@@ -48,7 +49,7 @@ class ClusterState:
 
     name: str
     tags: dict[str, str]
-    stale_after: timedelta
+    policy: FreshnessPolicy
     last_good: PollResult | None = None
     last_seen: datetime | None = None
     last_attempt: datetime | None = None
@@ -79,11 +80,7 @@ class ClusterState:
         return self._rebuild(now)
 
     def is_stale(self, now: datetime) -> bool:
-        """Stale once there is good data and it is older than the threshold.
-
-        A cluster that never answered has nothing to be stale: its severity is unknown.
-        """
-        return self.last_seen is not None and now - self.last_seen > self.stale_after
+        return self.policy.aged(self.name, self.last_seen, now)
 
     def refresh(self, now: datetime) -> ClusterStatus:
         """The frozen view at ``now``: the same object unless the stale flag flipped."""

@@ -18,15 +18,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
 
-from collectors.cluster_state import ReloadChanges
+from collectors.cluster_state import CycleStats, ReloadChanges
 from collectors.config import LicdashConfig
-from collectors.engine import PollEngine
 from collectors.errors import LicdashError
-from collectors.results import PollUpdate
+from collectors.liveness import (
+    CollectorState,
+    Heartbeat,
+    Mode,
+    beat_interval,
+    judge,
+    make_heartbeat,
+)
+from collectors.policy import FreshnessPolicy
+from collectors.results import ClusterStatus, PollUpdate
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +52,56 @@ class StoreWriter(Protocol):
     def write_batch(self, updates: Sequence[PollUpdate]) -> object: ...
 
     def close(self) -> object: ...
+
+
+@runtime_checkable
+class CollectorRecords(Protocol):
+    """A store that keeps the collector's policy and heartbeat (``SnapshotStore`` does)."""
+
+    def record_policy(self, policy: FreshnessPolicy) -> object: ...
+
+    def record_heartbeat(self, heartbeat: Heartbeat) -> object: ...
+
+
+class Engine(Protocol):
+    """The part of :class:`~collectors.engine.PollEngine` the run-and-write loop drives
+    (the dashboard passes its own engine through this too)."""
+
+    @property
+    def config(self) -> LicdashConfig: ...
+
+    @property
+    def last_cycle(self) -> CycleStats | None: ...
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any: ...
+
+    async def run(self) -> None: ...
+
+    async def poll_once(self) -> Any: ...
+
+    def stop(self) -> Any: ...
+
+    async def aclose(self) -> None: ...
+
+    def updates(self) -> AsyncIterator[PollUpdate]: ...
+
+    def reload(self, config: LicdashConfig) -> ReloadChanges: ...
+
+    def statuses(self) -> Mapping[str, ClusterStatus]: ...
+
+
+class _Wake:
+    """Put on the writer's queue to have it record the policy now (after a reload)."""
+
+
+_WAKE = _Wake()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +137,24 @@ class Daemon:
         config: LicdashConfig,
         store: StoreWriter | None,
         *,
-        engine: PollEngine | None = None,
+        engine: Engine | None = None,
         flush_interval: float = 1.0,
         max_pending: int | None = None,
+        mode: Mode = "daemon",
     ) -> None:
-        self.engine = engine or PollEngine(config)
+        if engine is None:
+            from collectors.engine import PollEngine
+
+            engine = PollEngine(config)
+        self.engine: Engine = engine
         self.store = store
+        self.mode: Mode = mode
+        """``daemon`` (``licdash collect``) or ``dashboard`` (the live dashboard); what
+        the heartbeat says. :meth:`run_once` beats as ``once``."""
+        self.last_heartbeat: Heartbeat | None = None
+        """The last heartbeat the store accepted."""
+        self._policy_due = True
+        self._queue: asyncio.Queue[PollUpdate | _Wake | None] | None = None
         self._flush_interval = flush_interval
         self._max_pending = max_pending
         self._listeners: list[Listener] = []
@@ -101,6 +173,9 @@ class Daemon:
         """Adopt a new config without losing state of unchanged clusters."""
         before = self.engine.config.settings
         changes = self.engine.reload(config)
+        self._policy_due = True  # recorded even when unchanged: the operator asked
+        if self._queue is not None:
+            self._queue.put_nowait(_WAKE)
         if not changes.any:
             log.info("config reloaded: nothing changed")
             return changes
@@ -137,12 +212,22 @@ class Daemon:
         self._stop_requested = True
         self.engine.stop()
 
+    @property
+    def policy(self) -> FreshnessPolicy:
+        """The policy of the running config (the engine judges by the same rule)."""
+        return FreshnessPolicy.from_config(self.engine.config)
+
+    def collector_state(self, now: datetime | None = None) -> CollectorState:
+        """This collector as a viewer of its store would judge it (for metrics)."""
+        now = now or datetime.now(UTC)
+        return judge(self.last_heartbeat, now, has_data=True, writer_alive=True)
+
     # ----- running -----------------------------------------------------------------
 
     async def run(self) -> None:
         """Poll on schedule until :meth:`stop`; every result reaches the store."""
         async with self.engine:
-            writer = asyncio.create_task(self._write_loop(self.engine.updates()))
+            writer = asyncio.create_task(self._write_loop(self.engine.updates(), self.mode))
             writer.add_done_callback(self._writer_ended)
             try:
                 if not self._stop_requested:
@@ -174,7 +259,7 @@ class Daemon:
         self._listeners.insert(0, count)
         try:
             async with self.engine:
-                writer = asyncio.create_task(self._write_loop(self.engine.updates()))
+                writer = asyncio.create_task(self._write_loop(self.engine.updates(), "once"))
                 try:
                     await self.engine.poll_once()
                 finally:
@@ -186,8 +271,9 @@ class Daemon:
 
     # ----- the single store writer -------------------------------------------------
 
-    async def _write_loop(self, updates: AsyncIterator[PollUpdate]) -> None:
-        queue: asyncio.Queue[PollUpdate | None] = asyncio.Queue()
+    async def _write_loop(self, updates: AsyncIterator[PollUpdate], mode: Mode) -> None:
+        queue: asyncio.Queue[PollUpdate | _Wake | None] = asyncio.Queue()
+        self._queue = queue
 
         async def pump() -> None:
             try:
@@ -198,12 +284,21 @@ class Daemon:
 
         pump_task = asyncio.create_task(pump())
         pending: list[PollUpdate] = []
+        beat_s = beat_interval(self.engine.config.settings.interval, mode)
         try:
+            await self._record(mode)
             finished = False
             while not finished:
-                first = await queue.get()
+                try:
+                    first = await asyncio.wait_for(queue.get(), beat_s)
+                except TimeoutError:  # idle: still say this writer is alive
+                    await self._record(mode)
+                    continue
                 if first is None:
                     break
+                if isinstance(first, _Wake):
+                    await self._record(mode)
+                    continue
                 batch = [first]
                 deadline = asyncio.get_running_loop().time() + self._flush_interval
                 target = max(1, len(self.engine.config.clusters))
@@ -218,14 +313,43 @@ class Daemon:
                     if item is None:
                         finished = True
                         break
+                    if isinstance(item, _Wake):
+                        continue  # recorded after this batch anyway
                     batch.append(item)
                 self._notify(batch)
                 pending = await self._flush(pending + batch)
+                await self._record(mode)
             if pending:
                 await self._flush(pending, final=True)
+            await self._record(mode, stopped=mode != "once")
         finally:
+            self._queue = None
             pump_task.cancel()
             await asyncio.gather(pump_task, return_exceptions=True)
+
+    async def _record(self, mode: Mode, *, stopped: bool = False) -> None:
+        """Record the policy (at start and after a reload) and a heartbeat. A failure is
+        logged and retried at the next beat: the heartbeat then ages, which viewers see."""
+        store = self.store
+        if not isinstance(store, CollectorRecords):
+            return
+        cycle = self.engine.last_cycle
+        beat = make_heartbeat(
+            now=datetime.now(UTC),
+            poll_interval_s=self.engine.config.settings.interval,
+            mode=mode,
+            last_cycle_end=cycle.finished_at if cycle is not None else None,
+            stopped=stopped,
+        )
+        try:
+            if self._policy_due:
+                await asyncio.to_thread(store.record_policy, self.policy)
+                self._policy_due = False
+            await asyncio.to_thread(store.record_heartbeat, beat)
+        except (LicdashError, OSError) as exc:
+            log.warning("could not record the collector heartbeat in the store: %s", exc)
+            return
+        self.last_heartbeat = beat
 
     def _notify(self, batch: list[PollUpdate]) -> None:
         for update in batch:

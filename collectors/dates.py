@@ -233,3 +233,15 @@ def parse_remaining_days(text: str | None) -> float | None:
         total += float(match.group("n")) * _UNIT_DAYS[unit]
         found = True
     return round(total, 2) if found else None
+
+
+def human_span(delta: timedelta) -> str:
+    """A compact duration: ``45 s``, ``12 min``, ``5 h``, ``12 d`` (sign ignored)."""
+    seconds = abs(delta.total_seconds())
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import random as _random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import MappingProxyType, TracebackType
 from typing import Self
 
@@ -34,9 +34,9 @@ from collectors.errors import (
     ReadTimeoutError,
     UnsupportedVersionError,
 )
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
 from collectors.secrets import SecretResolver
-from collectors.severity import Thresholds
 from collectors.subscription import Subscription
 from collectors.transports.axl import AxlTransport
 from collectors.transports.base import Answer, Transport
@@ -91,10 +91,11 @@ class PollEngine:
             self._owned.append(axl)
         self._transports = dict(transports)
         self._clusters: dict[str, ClusterConfig] = {c.name: c for c in config.clusters}
+        self._policy = FreshnessPolicy.from_config(config)
         self._states: dict[str, ClusterState] = {
             c.name: self._new_state(c) for c in config.clusters
         }
-        self._thresholds = self._make_thresholds(config)
+        self._thresholds = self._policy.thresholds
         self._sem = asyncio.Semaphore(config.settings.concurrency)
         self._publisher_locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._inflight: dict[str, asyncio.Task[PollUpdate]] = {}
@@ -149,6 +150,15 @@ class PollEngine:
     @property
     def paused(self) -> bool:
         return self._paused
+
+    def clock(self) -> datetime:
+        """Domain time (what ``collected_at`` and stale flags are measured in)."""
+        return self._clock()
+
+    @property
+    def policy(self) -> FreshnessPolicy:
+        """The freshness policy of the current config (what the store records)."""
+        return self._policy
 
     @property
     def running(self) -> bool:
@@ -448,22 +458,22 @@ class PollEngine:
             self._cycles.removed(name)
         self._config = config
         self._clusters = new
+        self._policy = FreshnessPolicy.from_config(config)
+        for state in self._states.values():
+            state.policy = self._policy
         for name in changed:
             state = self._states[name]
             state.tags = dict(new[name].tags)
-            state.stale_after = self._stale_after(new[name])
             state.status = state.status.model_copy(update={"tags": dict(new[name].tags)})
         for name in added:
             self._states[name] = self._new_state(new[name])
             if self._running:
                 self._arm(name, self._now_mono())
         if settings_changed:
-            self._thresholds = self._make_thresholds(config)
+            self._thresholds = self._policy.thresholds
             if config.settings.concurrency != old_settings.concurrency:
                 # Polls in flight finish under the old bound; new ones take the new one.
                 self._sem = asyncio.Semaphore(config.settings.concurrency)
-            for name, state in self._states.items():
-                state.stale_after = self._stale_after(new[name])
         return ReloadChanges(added, removed, changed, settings_changed)
 
     # ----- helpers -----------------------------------------------------------------
@@ -482,18 +492,5 @@ class PollEngine:
             backoff_max=s.backoff_max,
         )
 
-    def _stale_after(self, cluster: ClusterConfig) -> timedelta:
-        s = self._config.settings
-        return timedelta(seconds=s.stale_after * cluster.effective_interval(s))
-
     def _new_state(self, cluster: ClusterConfig) -> ClusterState:
-        return ClusterState(
-            name=cluster.name, tags=dict(cluster.tags), stale_after=self._stale_after(cluster)
-        )
-
-    @staticmethod
-    def _make_thresholds(config: LicdashConfig) -> Thresholds:
-        return Thresholds(
-            warning_days=config.settings.warning_days,
-            critical_days=config.settings.critical_days,
-        )
+        return ClusterState(name=cluster.name, tags=dict(cluster.tags), policy=self._policy)

@@ -1,34 +1,28 @@
-"""The fleet as a monitoring check sees it: staleness, worst-first order, totals and the
-exit code (monitoring-plugin convention). Shared by ``licdash status`` and the metrics
-endpoint; pure functions over immutable :class:`~collectors.results.ClusterStatus` values.
+"""The fleet as a monitoring check sees it: worst-first order, totals and the exit code
+(monitoring-plugin convention). Shared by ``licdash status`` and the metrics endpoint;
+pure functions over immutable :class:`~collectors.results.ClusterStatus` values. What is
+stale and how deadlines count is :mod:`collectors.policy`'s to say.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from collectors.model import Deadline, Severity
+from collectors.model import Severity
+from collectors.policy import Due, FleetCounts, FreshnessPolicy, far_future, next_hard, status_dues
 
 if TYPE_CHECKING:
     from collectors.config import LicdashConfig
+    from collectors.liveness import CollectorState
     from collectors.results import ClusterStatus
 
 OK: Final = 0
 WARNING: Final = 1
 CRITICAL: Final = 2
 UNKNOWN: Final = 3
-
-
-def is_stale(status: ClusterStatus, now: datetime, threshold: timedelta | None) -> bool:
-    """Stale when the engine or store says so, or the last good poll is older than
-    ``threshold``. A cluster never polled successfully is not stale but unknown."""
-    if status.stale:
-        return True
-    age = status.age(now)
-    return threshold is not None and age is not None and age > threshold
 
 
 def parse_tag_filters(items: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -52,8 +46,9 @@ class Row:
 
     status: ClusterStatus
     stale: bool
-    deadline: Deadline | None
-    """The earliest hard deadline of the last good snapshot."""
+    deadline: Due | None
+    """The earliest hard deadline (an expired evaluation or licence counts, overdue)."""
+    dues: tuple[Due, ...] = ()
 
     @property
     def severity(self) -> Severity:
@@ -61,19 +56,14 @@ class Row:
 
 
 def summarise(
-    statuses: Mapping[str, ClusterStatus],
-    now: datetime,
-    threshold: Mapping[str, timedelta] | timedelta,
+    statuses: Mapping[str, ClusterStatus], now: datetime, policy: FreshnessPolicy
 ) -> list[Row]:
     """Rows worst first: severity, then stale, then the nearest hard deadline, then name."""
     rows = []
-    for name, status in statuses.items():
-        limit = threshold if isinstance(threshold, timedelta) else threshold.get(name)
-        snap = status.last_good
-        rows.append(
-            Row(status, is_stale(status, now, limit), snap.next_hard_deadline if snap else None)
-        )
-    far = datetime.max.replace(tzinfo=UTC)
+    for status in statuses.values():
+        dues = status_dues(status)
+        rows.append(Row(status, policy.is_stale(status, now), next_hard(dues), dues))
+    far = far_future()
     rows.sort(
         key=lambda r: (
             -r.severity.rank,
@@ -85,26 +75,33 @@ def summarise(
     return rows
 
 
-def exit_code(rows: Sequence[Row]) -> int:
-    """2 if any critical; else 3 if any unknown or stale (or no rows); else 1 if any
-    warning; else 0."""
+def exit_code(rows: Sequence[Row], collector: CollectorState | None = None) -> int:
+    """2 if any critical; else 3 if any unknown or stale (or no rows, or the collector
+    is down); else 1 if any warning; else 0."""
     severities = {r.severity for r in rows}
     if Severity.CRITICAL in severities:
         return CRITICAL
-    if not rows or Severity.UNKNOWN in severities or any(r.stale for r in rows):
+    down = collector is not None and collector.down
+    if not rows or down or Severity.UNKNOWN in severities or any(r.stale for r in rows):
         return UNKNOWN
     if Severity.WARNING in severities:
         return WARNING
     return OK
 
 
-def totals(rows: Sequence[Row]) -> dict[str, int]:
-    counts = {"clusters": len(rows)} | {s.value: 0 for s in Severity}
-    for row in rows:
-        counts[row.severity.value] += 1
-    counts["stale"] = sum(r.stale for r in rows)
-    counts["failing"] = sum(r.status.consecutive_failures > 0 for r in rows)
-    return counts
+def counts(rows: Sequence[Row], now: datetime, policy: FreshnessPolicy) -> FleetCounts:
+    """The policy's one count over the rows (the same numbers every face shows)."""
+    dues = {id(r.status): r.dues for r in rows}
+    return policy.count((r.status for r in rows), now, dues=lambda s: dues[id(s)])
+
+
+def totals(rows: Sequence[Row], now: datetime, policy: FreshnessPolicy) -> dict[str, int]:
+    found = counts(rows, now, policy)
+    return (
+        {"clusters": found.clusters}
+        | {s.value: found.severity[s] for s in Severity}
+        | {"stale": found.stale, "failing": found.failing}
+    )
 
 
 def with_roster(
@@ -124,11 +121,3 @@ def with_roster(
             else ClusterStatus(cluster=cluster.name, tags=tags)
         )
     return merged
-
-
-def thresholds_from(config: LicdashConfig) -> dict[str, timedelta]:
-    stale_after = config.settings.stale_after
-    return {
-        c.name: timedelta(seconds=stale_after * c.effective_interval(config.settings))
-        for c in config.clusters
-    }

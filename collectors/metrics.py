@@ -28,10 +28,14 @@ Per-cluster series (every one labelled ``cluster``):
 ``licdash_severity``                          0 ok, 1 warning, 2 unknown, 3 critical
 ``licdash_entitlement_in_use``                 demand per ``tag``, ``name``, ``status``
 ``licdash_deadline_seconds``                  seconds until each hard deadline ``kind``
+                                              (an expired state without a date has none;
+                                              it counts in ``licdash_deadlines`` overdue)
 ============================================  ======================================
 
 Process series: ``licdash_clusters``, ``licdash_clusters_by_severity``,
-``licdash_stale_clusters``, ``licdash_cycle_duration_seconds``,
+``licdash_stale_clusters``, ``licdash_deadlines`` (per ``band`` and ``type`` hard/soft),
+``licdash_collector_up``, ``licdash_collector_heartbeat_age_seconds``,
+``licdash_cycle_duration_seconds``,
 ``licdash_last_cycle_timestamp_seconds``, ``licdash_last_cycle_polls``,
 ``licdash_last_cycle_failures``, ``licdash_build_info``.
 """
@@ -41,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Final, TypeVar
 
 from prometheus_client.core import (
@@ -54,14 +58,17 @@ from prometheus_client.registry import CollectorRegistry
 from collectors import __version__
 from collectors.cluster_state import CycleStats
 from collectors.errors import LicdashError
-from collectors.fleet_summary import is_stale
+from collectors.liveness import CollectorState
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
+from collectors.policy import BANDS, DEFAULT_POLICY, Due, FreshnessPolicy, status_dues
 from collectors.results import ClusterStatus
 
 _T = TypeVar("_T")
 StatusProvider = Callable[[], Mapping[str, ClusterStatus]]
-StaleThreshold = Callable[[str], timedelta | None]
-"""Cluster name -> how old its last good poll may be (``stale_after`` x its interval)."""
+PolicyProvider = Callable[[], FreshnessPolicy]
+"""The policy in force (the daemon passes its engine's, which follows reloads)."""
+CollectorProvider = Callable[[], CollectorState | None]
+"""Whether the collector is writing its store (None: not known here)."""
 
 
 CycleProvider = Callable[[], CycleStats | None]
@@ -114,13 +121,15 @@ class FleetCollector:
         self,
         statuses: StatusProvider,
         *,
-        stale_threshold: StaleThreshold | None = None,
+        policy: PolicyProvider | None = None,
         cycle: CycleProvider | None = None,
+        collector: CollectorProvider | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._statuses = statuses
-        self._stale_threshold = stale_threshold
+        self._policy = policy or (lambda: DEFAULT_POLICY)
         self._cycle = cycle
+        self._collector = collector
         self._clock = clock
 
     def describe(self) -> list[Metric]:
@@ -131,13 +140,20 @@ class FleetCollector:
     def collect(self) -> Iterator[Metric]:
         statuses = self._statuses()
         now = self._clock()
-        yield from self._process_families(statuses, now)
-        yield from self._cluster_families(statuses, now)
+        policy = self._policy()
+        dues = {name: status_dues(status) for name, status in statuses.items()}
+        yield from self._process_families(statuses, now, policy, dues)
+        yield from self._collector_families()
+        yield from self._cluster_families(statuses, now, policy, dues)
 
     # ----- process-level --------------------------------------------------------------
 
     def _process_families(
-        self, statuses: Mapping[str, ClusterStatus], now: datetime
+        self,
+        statuses: Mapping[str, ClusterStatus],
+        now: datetime,
+        policy: FreshnessPolicy,
+        dues: Mapping[str, tuple[Due, ...]],
     ) -> Iterator[Metric]:
         yield InfoMetricFamily("licdash_build", "licdash version.", value={"version": __version__})
         yield GaugeMetricFamily(
@@ -146,17 +162,23 @@ class FleetCollector:
         by_sev = GaugeMetricFamily(
             "licdash_clusters_by_severity", "Clusters per severity.", labels=["severity"]
         )
-        counts = dict.fromkeys(Severity, 0)
-        stale = 0
-        for status in statuses.values():
-            counts[status.severity] += 1
-            stale += is_stale(status, now, self._threshold(status.cluster))
-        for sev, count in counts.items():
+        found = policy.count(statuses.values(), now, dues=lambda s: dues[s.cluster])
+        for sev, count in found.severity.items():
             by_sev.add_metric([sev.value], count)
         yield by_sev
         yield GaugeMetricFamily(
-            "licdash_stale_clusters", "Clusters whose last good poll is stale.", value=stale
+            "licdash_stale_clusters", "Clusters whose last good poll is stale.", value=found.stale
         )
+        by_band = GaugeMetricFamily(
+            "licdash_deadlines",
+            "Deadlines per band (overdue, within critical_days, within warning_days, later); "
+            "hard ones lapse licensing, soft ones are renewal attempts.",
+            labels=["band", "type"],
+        )
+        for kind, per_band in (("hard", found.deadlines.hard), ("soft", found.deadlines.soft)):
+            for band in BANDS:
+                by_band.add_metric([band.value, kind], per_band[band])
+        yield by_band
         cycle = self._cycle() if self._cycle else None
         if cycle is not None:
             yield GaugeMetricFamily(
@@ -180,13 +202,30 @@ class FleetCollector:
                 value=cycle.failed,
             )
 
-    def _threshold(self, cluster: str) -> timedelta | None:
-        return self._stale_threshold(cluster) if self._stale_threshold else None
+    def _collector_families(self) -> Iterator[Metric]:
+        state = self._collector() if self._collector else None
+        if state is None:
+            return
+        yield GaugeMetricFamily(
+            "licdash_collector_up",
+            "1 if the collector is writing its store (fresh heartbeat), else 0.",
+            value=int(state.state.value == "up"),
+        )
+        if state.age is not None:
+            yield GaugeMetricFamily(
+                "licdash_collector_heartbeat_age_seconds",
+                "Seconds since the collector last recorded a heartbeat in its store.",
+                value=state.age.total_seconds(),
+            )
 
     # ----- per cluster ----------------------------------------------------------------
 
     def _cluster_families(
-        self, statuses: Mapping[str, ClusterStatus], now: datetime
+        self,
+        statuses: Mapping[str, ClusterStatus],
+        now: datetime,
+        policy: FreshnessPolicy,
+        dues: Mapping[str, tuple[Due, ...]],
     ) -> Iterator[Metric]:
         tag_keys = sorted({k for s in statuses.values() for k in s.tags})
         tag_names = list(dict.fromkeys(tag_label(k) for k in tag_keys))
@@ -276,7 +315,7 @@ class FleetCollector:
             if seen is not None:
                 last_ok.add_metric([name], _ts(seen))
                 since_ok.add_metric([name], max(0.0, (now - seen).total_seconds()))
-            stale.add_metric([name], int(is_stale(status, now, self._threshold(name))))
+            stale.add_metric([name], int(policy.is_stale(status, now)))
             failures.add_metric([name], status.consecutive_failures)
             if status.consecutive_failures and status.last_error is not None:
                 error.add_metric([name, error_kind_label(status.last_error.kind)], 1)
@@ -298,7 +337,9 @@ class FleetCollector:
             for (tag, ent_name, ent_status), count in demand.items():
                 entitlements.add_metric([name, tag, ent_name, ent_status], count)
             earliest: dict[str, datetime] = {}
-            for deadline in snap.hard_deadlines:  # one series per kind: the earliest
+            for deadline in dues[name]:  # one series per hard kind: the earliest
+                if not deadline.hard or deadline.expired:  # no date of its own: counted
+                    continue  # in licdash_deadlines{band="overdue"}, not given a made-up one
                 kind = deadline.kind.value
                 if kind not in earliest or deadline.at < earliest[kind]:
                     earliest[kind] = deadline.at
@@ -331,14 +372,15 @@ def in_loop(
 def fleet_registry(
     statuses: StatusProvider,
     *,
-    stale_threshold: StaleThreshold | None = None,
+    policy: PolicyProvider | None = None,
     cycle: CycleProvider | None = None,
+    collector: CollectorProvider | None = None,
     clock: Callable[[], datetime] = _utcnow,
 ) -> CollectorRegistry:
     """A fresh registry (not the global one) holding only a :class:`FleetCollector`."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(
-        FleetCollector(statuses, stale_threshold=stale_threshold, cycle=cycle, clock=clock)
+        FleetCollector(statuses, policy=policy, cycle=cycle, collector=collector, clock=clock)
     )
     return registry
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from collectors.dates import human_span
 from collectors.model import STALE_GLYPH, Severity
 
 SEVERITY_GLYPH: dict[Severity, str] = {s: s.glyph for s in Severity}
@@ -14,18 +15,6 @@ __all__ = ["SEVERITY_GLYPH", "STALE_GLYPH", "absolute", "human_span", "relative"
 def severity_label(severity: Severity) -> str:
     """Glyph and word, so severity never rests on colour alone: ``✖ critical``."""
     return f"{SEVERITY_GLYPH[severity]} {severity.value}"
-
-
-def human_span(delta: timedelta) -> str:
-    """A compact duration: ``45 s``, ``12 min``, ``5 h``, ``12 d``."""
-    seconds = abs(delta.total_seconds())
-    if seconds < 60:
-        return f"{int(seconds)} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min"
-    if seconds < 86400 * 2:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} d"
 
 
 def relative(at: datetime, now: datetime) -> str:

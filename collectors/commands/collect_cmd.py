@@ -203,7 +203,12 @@ def _start_metrics(daemon: Daemon, args: argparse.Namespace) -> MetricsServer | 
     engine = daemon.engine
     # Scrapes run in the server's thread; the engine's state lives in this loop.
     statuses = in_loop(asyncio.get_running_loop(), engine.statuses)
-    registry = fleet_registry(statuses, cycle=lambda: engine.last_cycle)
+    registry = fleet_registry(
+        statuses,
+        policy=lambda: daemon.policy,
+        cycle=lambda: engine.last_cycle,
+        collector=daemon.collector_state,
+    )
     server = MetricsServer(registry, host=args.metrics_host, port=args.metrics_port)
     log.info("metrics on %s", server.url)
     return server

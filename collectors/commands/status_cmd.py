@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 if TYPE_CHECKING:
     from collectors.config import LicdashConfig
     from collectors.fleet_summary import Row
-    from collectors.model import Deadline
+    from collectors.liveness import CollectorState
+    from collectors.policy import Due, FleetCounts, FreshnessPolicy
     from collectors.results import ClusterStatus
-
-DEFAULT_STALE_AFTER: Final = timedelta(minutes=15)
 
 EPILOG = """\
 exit codes (monitoring-plugin convention; the worst cluster decides):
@@ -34,11 +33,16 @@ exit codes (monitoring-plugin convention; the worst cluster decides):
   1  WARNING   otherwise, any cluster is a warning
   0  OK        every cluster is ok and fresh
 
-A cluster is stale when its last good poll is older than stale_after x its interval
-(from --config), else older than --stale-after; a store that flags it stale counts too.
-A stale cluster keeps its last known severity: stale + critical still exits 2.
+A cluster is stale when its last good poll is older than stale_after x its interval.
+The thresholds come from --stale-after, else --config, else the policy the collector
+recorded in the store, else a stated fallback of 15 min; a store that flags a cluster
+stale counts too. A stale cluster keeps its last known severity: stale + critical
+still exits 2. A collector that stopped writing the store (no heartbeat for two
+intervals, or its process gone) is reported and exits 3 unless a cluster is critical.
 
---format json prints {"generated_at", "exit_code", "clusters": [...], "totals": {...}};
+--format json prints {"generated_at", "exit_code", "clusters": [...], "totals": {...},
+"deadlines": {"hard"|"soft": {"overdue", "critical", "warning", "later"}},
+"collector": {"state", "text", ...}, "policy": {...}};
 each cluster is its licdash.snapshot/1 object plus "stale", "last_error", "tags",
 "last_seen", "consecutive_failures"; a never-polled cluster has only those and
 "cluster", with "severity": "unknown".
@@ -50,6 +54,11 @@ _DEADLINE_WORDS: Final = {
     "registration_expiry": "registration expires",
     "authorization_expiry": "authorization expires",
     "evaluation_end": "evaluation ends",
+}
+_EXPIRED_WORDS: Final = {
+    "registration_expiry": "registration expired",
+    "authorization_expiry": "authorization expired",
+    "evaluation_end": "evaluation expired",
 }
 _DURATION: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
 _UNITS: Final = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -87,7 +96,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=parse_duration,
         default=None,
         help="age of the last good poll that counts as stale, e.g. 900, 15m, 2h "
-        "(default: stale_after x interval from --config, else 15m)",
+        "(default: stale_after x interval from --config, else the collector's recorded "
+        "policy, else 15m)",
     )
 
 
@@ -101,28 +111,24 @@ def parse_duration(text: str) -> timedelta:
 # ----- output -----------------------------------------------------------------------
 
 
-def _span(seconds: float) -> str:
-    seconds = abs(seconds)
-    if seconds < 60:
-        return f"{int(seconds)} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min"
-    if seconds < 86400 * 2:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} d"
+def _deadline_text(deadline: Due | None, now: datetime) -> str:
+    from collectors.dates import human_span
 
-
-def _deadline_text(deadline: Deadline | None, now: datetime) -> str:
     if deadline is None:
         return "-"
-    left = (deadline.at - now).total_seconds()
-    when = f"in {_span(left)}" if left >= 0 else f"{_span(left)} ago"
-    return f"{_DEADLINE_WORDS.get(deadline.kind.value, deadline.kind.value)} {when}"
+    word = _DEADLINE_WORDS.get(deadline.kind.value, deadline.kind.value)
+    if deadline.expired:
+        return _EXPIRED_WORDS.get(deadline.kind.value, f"{word} (passed)")
+    left = deadline.at - now
+    when = f"in {human_span(left)}" if left >= timedelta(0) else f"{human_span(left)} ago"
+    return f"{word} {when}"
 
 
 def _age_text(row: Row, now: datetime) -> str:
+    from collectors.dates import human_span
+
     age = row.status.age(now)
-    return "never" if age is None else f"{_span(age.total_seconds())} ago"
+    return "never" if age is None else f"{human_span(age)} ago"
 
 
 def _glyphs() -> dict[str, str]:
@@ -131,7 +137,16 @@ def _glyphs() -> dict[str, str]:
     return {s.value: s.glyph for s in Severity} | {"stale": STALE_GLYPH}
 
 
-def render_table(rows: Sequence[Row], now: datetime, *, colour: bool, ascii_only: bool) -> str:
+def render_table(
+    rows: Sequence[Row],
+    now: datetime,
+    *,
+    colour: bool,
+    ascii_only: bool,
+    policy: FreshnessPolicy | None = None,
+    collector: CollectorState | None = None,
+) -> str:
+    """The table, then what else a NOC must know, then the totals line (always last)."""
     glyphs = _ASCII_GLYPHS if ascii_only else _glyphs()
     header: tuple[str, ...] = ("CLUSTER", "SEVERITY", "REGISTRATION", "AUTHORIZATION")
     header += ("NEXT DEADLINE", "LAST GOOD POLL", "LAST ERROR")
@@ -166,21 +181,50 @@ def render_table(rows: Sequence[Row], now: datetime, *, colour: bool, ascii_only
         elif colour:
             padded = [_paint(p, "1") for p in padded]
         out.append("  ".join(padded).rstrip())
-    from collectors.fleet_summary import totals
+    from collectors.fleet_summary import counts
+    from collectors.policy import DEFAULT_POLICY
 
-    out.append(_totals_line(totals(rows)))
+    policy = policy or DEFAULT_POLICY
+    found = counts(rows, now, policy)
+    out.append(_deadlines_line(found, policy))
+    if collector is not None and collector.state.value != "up":
+        said = collector.text()
+        out.append(_paint(said, _COLOURS["critical"]) if colour and collector.down else said)
+    if policy.origin in ("default", "override"):
+        out.append(policy.describe())
+    out.append(_totals_line(found))
     return "\n".join(out)
+
+
+def _deadlines_line(found: FleetCounts, policy: FreshnessPolicy) -> str:
+    from collectors.policy import Band
+
+    hard, soft = found.deadlines.hard, found.deadlines.soft
+    words = {
+        Band.OVERDUE: "overdue",
+        Band.CRITICAL: f"within {policy.critical_days:g} d",
+        Band.WARNING: f"within {policy.warning_days:g} d",
+        Band.LATER: "later",
+    }
+    parts = [f"{n} {words[band]}" for band, n in hard.items()]
+    return (
+        f"hard deadlines: {', '.join(parts)}; "
+        f"soft: {sum(soft.values())} ({soft[Band.OVERDUE]} overdue)"
+    )
 
 
 def _paint(text: str, code: str) -> str:
     return f"\x1b[{code}m{text}\x1b[0m"
 
 
-def _totals_line(counts: Mapping[str, int]) -> str:
-    parts = [f"{counts[k]} {k}" for k in ("critical", "unknown", "warning", "ok")]
+def _totals_line(found: FleetCounts) -> str:
+    from collectors.model import Severity
+
+    order = (Severity.CRITICAL, Severity.UNKNOWN, Severity.WARNING, Severity.OK)
+    parts = [f"{found.severity[s]} {s.value}" for s in order]
     return (
-        f"{counts['clusters']} clusters: {', '.join(parts)}; "
-        f"{counts['stale']} stale, {counts['failing']} failing"
+        f"{found.clusters} clusters: {', '.join(parts)}; "
+        f"{found.stale} stale, {found.failing} failing"
     )
 
 
@@ -202,15 +246,38 @@ def cluster_json(row: Row) -> dict[str, Any]:
     return data
 
 
-def render_json(rows: Sequence[Row], now: datetime) -> str:
-    from collectors.fleet_summary import exit_code, totals
-    from collectors.model import format_ts
+def collector_json(collector: CollectorState | None) -> dict[str, Any] | None:
+    if collector is None:
+        return None
+    beat = collector.heartbeat
+    return {
+        "state": collector.state.value,
+        "text": collector.text(),
+        "age_s": collector.age.total_seconds() if collector.age is not None else None,
+        "heartbeat": beat.model_dump(mode="json") if beat else None,
+    }
 
+
+def render_json(
+    rows: Sequence[Row],
+    now: datetime,
+    *,
+    policy: FreshnessPolicy | None = None,
+    collector: CollectorState | None = None,
+) -> str:
+    from collectors.fleet_summary import counts, exit_code, totals
+    from collectors.model import format_ts
+    from collectors.policy import DEFAULT_POLICY
+
+    policy = policy or DEFAULT_POLICY
     doc = {
         "generated_at": format_ts(now),
-        "exit_code": exit_code(rows),
+        "exit_code": exit_code(rows, collector),
         "clusters": [cluster_json(r) for r in rows],
-        "totals": totals(rows),
+        "totals": totals(rows, now, policy),
+        "deadlines": counts(rows, now, policy).deadlines.as_dict(),
+        "collector": collector_json(collector),
+        "policy": policy.to_doc() | {"origin": policy.origin, "text": policy.describe()},
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
@@ -235,7 +302,10 @@ def can_print_glyphs(stream: TextIO) -> bool:
 # ----- gathering statuses -----------------------------------------------------------
 
 
-def _read_store(directory: Path) -> dict[str, ClusterStatus]:
+def _read_store(
+    directory: Path, now: datetime
+) -> tuple[dict[str, ClusterStatus], FreshnessPolicy | None, CollectorState]:
+    """The latest table, the collector's recorded policy and its liveness at ``now``."""
     from collectors.errors import StoreError
     from collectors.store import SnapshotStore
 
@@ -246,7 +316,7 @@ def _read_store(directory: Path) -> dict[str, ClusterStatus]:
         latest = dict(store.latest())
         for problem in store.problems:  # e.g. a damaged latest.json, rebuilt from history
             print(f"licdash status: warning: {problem}", file=sys.stderr)
-        return latest
+        return latest, store.policy(), store.collector_state(now)
     finally:
         store.close()
 
@@ -288,10 +358,10 @@ def _run(args: argparse.Namespace) -> int:
         parse_tag_filters,
         summarise,
         tags_match,
-        thresholds_from,
         with_roster,
     )
     from collectors.logs import setup_logging
+    from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 
     redactor = setup_logging(level=logging.WARNING)
 
@@ -300,6 +370,9 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"licdash status: {exc}", file=sys.stderr)
         return UNKNOWN
+    now = datetime.now(UTC)
+    recorded: FreshnessPolicy | None = None
+    collector: CollectorState | None = None
     try:
         config = None
         if args.config or args.poll:
@@ -316,29 +389,34 @@ def _run(args: argparse.Namespace) -> int:
             from collectors.paths import default_store_dir
 
             store_dir = Path(args.store).expanduser() if args.store else default_store_dir()
-            statuses = _read_store(store_dir)
+            statuses, recorded, collector = _read_store(store_dir, now)
     except LicdashError as exc:
         print(f"licdash status: UNKNOWN: {exc}", file=sys.stderr)
         print(f"  hint: {exc.hint}", file=sys.stderr)
         return UNKNOWN
 
-    threshold: Mapping[str, timedelta] | timedelta = args.stale_after or DEFAULT_STALE_AFTER
+    policy = recorded or DEFAULT_POLICY
     if config is not None:
         statuses = with_roster(statuses, config)
-        if args.stale_after is None:
-            threshold = thresholds_from(config)
+        policy = FreshnessPolicy.from_config(config)
+    if args.stale_after is not None:
+        policy = policy.overridden(args.stale_after)
     statuses = {n: s for n, s in statuses.items() if tags_match(s.tags, wanted)}
-    now = datetime.now(UTC)
-    rows = summarise(statuses, now, threshold)
+    rows = summarise(statuses, now, policy)
     out = sys.stdout
     if args.format == "json":
-        text = render_json(rows, now)
+        text = render_json(rows, now, policy=policy, collector=collector)
     else:
         text = render_table(
-            rows, now, colour=wants_colour(out), ascii_only=not can_print_glyphs(out)
+            rows,
+            now,
+            colour=wants_colour(out),
+            ascii_only=not can_print_glyphs(out),
+            policy=policy,
+            collector=collector,
         )
     _emit(text, out)
-    return exit_code(rows)
+    return exit_code(rows, collector)
 
 
 def _emit(text: str, out: TextIO) -> None:

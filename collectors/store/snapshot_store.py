@@ -10,9 +10,11 @@ from types import TracebackType
 from typing import Any, Literal
 
 from collectors.errors import StoreCorruptError, StoreError
+from collectors.liveness import CollectorState, Heartbeat, judge, writer_alive
 from collectors.model import LicenseSnapshot, to_utc_second
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, PollUpdate
-from collectors.store import files, queries, recovery, retention, schema
+from collectors.store import collector_meta, files, queries, recovery, retention, schema
 from collectors.store.backends import Backend, DiskBackend, Doc, MemoryBackend
 from collectors.store.records import (
     ClusterHistory,
@@ -262,6 +264,33 @@ class SnapshotStore:
             raise StoreError(f"store {self.backend.location('')} is closed")
         if self.readonly:
             raise StoreError(f"store {self.backend.location('')} was opened read-only")
+
+    # ----- the collector's own records ----------------------------------------------
+
+    def record_policy(self, policy: FreshnessPolicy) -> None:
+        """Record the policy the writer judges by, so readers judge alike."""
+        self._check_writable()
+        self.backend.write_many([(collector_meta.POLICY_KEY, collector_meta.policy_doc(policy))])
+
+    def record_heartbeat(self, heartbeat: Heartbeat) -> None:
+        self._check_writable()
+        self.backend.write_many(
+            [(collector_meta.HEARTBEAT_KEY, collector_meta.heartbeat_doc(heartbeat))]
+        )
+
+    def policy(self) -> FreshnessPolicy | None:
+        """The policy the collector recorded (origin ``store``), or None."""
+        return collector_meta.read_policy(self.backend)
+
+    def heartbeat(self) -> Heartbeat | None:
+        return collector_meta.read_heartbeat(self.backend)
+
+    def collector_state(self, now: datetime) -> CollectorState:
+        """Whether a collector is writing this store (see :mod:`collectors.liveness`)."""
+        beat = self.heartbeat()
+        root = self.backend.root if isinstance(self.backend, DiskBackend) else None
+        alive = writer_alive(beat, collector_meta.lock_pid(root)) if root else None
+        return judge(beat, now, has_data=bool(self._records()), writer_alive=alive)
 
     # ----- reading ------------------------------------------------------------------
 

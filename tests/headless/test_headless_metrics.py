@@ -23,6 +23,7 @@ from collectors.metrics import (
     render,
 )
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d|\d\d:\d\d|\d{9,}")
@@ -39,7 +40,7 @@ def scrape(
     frozen = MappingProxyType(dict(statuses))
     registry = fleet_registry(
         lambda: frozen,
-        stale_threshold=(lambda _name: threshold),
+        policy=(lambda: FreshnessPolicy.uniform(threshold)) if threshold else None,
         cycle=lambda: cycle,
         clock=lambda: now,
     )
@@ -172,6 +173,7 @@ def test_labels_carry_no_free_text(status_factory, now) -> None:
     allowed_label_names = {
         "cluster", "state", "severity", "kind", "tag", "name", "status",
         "transport", "axl_version", "version", "tag_region", "tag_customer_id",
+        "band", "type",  # licdash_deadlines: fixed enums
     }  # fmt: skip
     for (_name, labels), _value in samples.items():
         for key, value in labels:

@@ -22,8 +22,9 @@ from collectors.fleet_summary import (
     tags_match,
 )
 from collectors.model import Severity
+from collectors.policy import FreshnessPolicy
 
-FRESH = timedelta(minutes=15)
+FRESH = FreshnessPolicy.uniform(timedelta(minutes=15))
 S = Severity
 
 
@@ -84,7 +85,7 @@ def test_per_cluster_thresholds_and_store_flag(status_factory, now) -> None:
         "fast": status_factory("fast", S.OK, age=timedelta(minutes=50)),
         "flagged": status_factory("flagged", S.OK, stale=True),
     }
-    limits = {"slow": timedelta(hours=1), "fast": timedelta(minutes=15)}
+    limits = FreshnessPolicy(cluster_stale_after_s={"slow": 3600, "fast": 900})
     stale = {r.status.cluster: r.stale for r in summarise(statuses, now, limits)}
     assert stale == {"slow": False, "fast": True, "flagged": True}
 

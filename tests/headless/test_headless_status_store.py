@@ -251,7 +251,7 @@ def test_a_damaged_latest_file_still_gives_the_fleet_and_a_warning(
 def test_an_unexpected_error_is_unknown_not_warning(tmp_path, capsys, monkeypatch) -> None:
     """Python exits 1 on an uncaught exception: a monitoring system would read WARNING."""
 
-    def unreadable(directory: Path) -> dict[str, ClusterStatus]:
+    def unreadable(directory: Path, now: object) -> dict[str, ClusterStatus]:
         raise PermissionError(13, "Permission denied", str(directory / "history"))
 
     monkeypatch.setattr(status_cmd, "_read_store", unreadable)

@@ -1,0 +1,301 @@
+"""The one freshness-and-thresholds policy every face judges by.
+
+Staleness ("is this status stale at ``now``", "how long until it is"), deadline bands
+("overdue / within critical days / within warning days / later") and the fleet counts
+built from them live here and nowhere else: the engine, ``status``, metrics, the fleet
+rows, the summary bar, the detail screens, the deadline list and the store viewer all
+call a :class:`FreshnessPolicy`. It is a frozen, serialisable value: the collector
+writes its policy into the store (``policy.json``) so a read-only viewer and
+``status --store`` judge exactly as the collector does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from collectors.dates import human_span
+from collectors.model import (
+    AuthorizationStatus,
+    DeadlineKind,
+    LicenseSnapshot,
+    RegistrationStatus,
+    Severity,
+)
+from collectors.severity import Thresholds
+
+if TYPE_CHECKING:
+    from collectors.config import LicdashConfig
+    from collectors.results import ClusterStatus
+
+DEFAULT_STALE_AFTER: Final = timedelta(minutes=15)
+"""The fallback when neither a config, the store nor the user says: three polls of 5 min."""
+
+Origin = Literal["config", "store", "override", "default"]
+
+
+class Band(StrEnum):
+    """How close a deadline is, worst first."""
+
+    OVERDUE = "overdue"
+    CRITICAL = "critical"
+    """Within ``critical_days``."""
+    WARNING = "warning"
+    """Within ``warning_days``."""
+    LATER = "later"
+
+
+BANDS: Final = tuple(Band)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One deadline of one cluster as every face shows it."""
+
+    cluster: str
+    kind: DeadlineKind
+    at: datetime
+    expired: bool = False
+    """The licence state says this has passed (an expired evaluation, registration or
+    authorization); when the date is unknown ``at`` is when that was observed."""
+
+    @property
+    def hard(self) -> bool:
+        return self.kind.hard
+
+
+_EXPIRED_STATES: Final = (
+    (DeadlineKind.EVALUATION_END, "authorization", AuthorizationStatus.EVALUATION_EXPIRED),
+    (DeadlineKind.AUTHORIZATION_EXPIRY, "authorization", AuthorizationStatus.AUTHORIZATION_EXPIRED),
+    (DeadlineKind.REGISTRATION_EXPIRY, "registration", RegistrationStatus.REGISTRATION_EXPIRED),
+)
+
+
+def snapshot_dues(cluster: str, snap: LicenseSnapshot) -> tuple[Due, ...]:
+    """Every deadline of ``snap``, earliest first, plus an overdue one for each expired
+    state that carries no past date of its own (``evaluation_expired`` has none)."""
+    dues = [Due(cluster, kind, at) for kind, at in _dated(snap)]
+    for kind, part, state in _EXPIRED_STATES:
+        if getattr(snap, part).status is not state:
+            continue
+        if any(d.kind is kind and d.at <= snap.collected_at for d in dues):
+            continue
+        at = snap.collected_at
+        days = snap.authorization.evaluation_remaining_days
+        if kind is DeadlineKind.EVALUATION_END and days is not None and days <= 0:
+            at = snap.collected_at + timedelta(days=days)
+        dues = [d for d in dues if d.kind is not kind]
+        dues.append(Due(cluster, kind, at, expired=True))
+    return tuple(sorted(dues, key=lambda d: (d.at, d.kind.value)))
+
+
+def _dated(snap: LicenseSnapshot) -> list[tuple[DeadlineKind, datetime]]:
+    """The snapshot's deadlines; derived from its timers when it carries none (a
+    snapshot built by hand or by an older licdash)."""
+    if snap.deadlines:
+        return [(d.kind, d.at) for d in snap.deadlines]
+    reg, auth = snap.registration, snap.authorization
+    found: list[tuple[DeadlineKind, datetime | None]] = [
+        (DeadlineKind.REGISTRATION_RENEWAL, reg.next_renewal_attempt),
+        (DeadlineKind.REGISTRATION_EXPIRY, reg.expires),
+        (DeadlineKind.AUTHORIZATION_RENEWAL, auth.next_communication_attempt),
+        (DeadlineKind.AUTHORIZATION_EXPIRY, auth.expires),
+    ]
+    if auth.evaluation_remaining_days is not None:
+        end = snap.collected_at + timedelta(days=auth.evaluation_remaining_days)
+        found.append((DeadlineKind.EVALUATION_END, end))
+    return [(kind, at) for kind, at in found if at is not None]
+
+
+def status_dues(status: ClusterStatus) -> tuple[Due, ...]:
+    snap = status.last_good
+    return () if snap is None else snapshot_dues(status.cluster, snap)
+
+
+def next_hard(dues: Iterable[Due]) -> Due | None:
+    """The earliest hard deadline (possibly passed)."""
+    return min((d for d in dues if d.hard), key=lambda d: d.at, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineCounts:
+    """Deadlines per band, hard and soft apart."""
+
+    hard: Mapping[Band, int] = field(default_factory=lambda: dict.fromkeys(BANDS, 0))
+    soft: Mapping[Band, int] = field(default_factory=lambda: dict.fromkeys(BANDS, 0))
+
+    @property
+    def overdue(self) -> int:
+        """Hard deadlines already passed: licensing has lapsed there."""
+        return self.hard[Band.OVERDUE]
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            "hard": {b.value: self.hard[b] for b in BANDS},
+            "soft": {b.value: self.soft[b] for b in BANDS},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FleetCounts:
+    """The numbers every face shows about a fleet at one moment."""
+
+    clusters: int
+    severity: Mapping[Severity, int]
+    stale: int
+    failing: int
+    deadlines: DeadlineCounts
+
+
+class FreshnessPolicy(BaseModel):
+    """Staleness thresholds per cluster and the deadline bands; see the module docs."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    stale_after_s: float = Field(DEFAULT_STALE_AFTER.total_seconds(), gt=0)
+    """For a cluster the policy does not name."""
+    cluster_stale_after_s: dict[str, float] = {}
+    """Per cluster: ``stale_after`` x the cluster's own interval."""
+    warning_days: float = Field(30.0, ge=0)
+    critical_days: float = Field(7.0, ge=0)
+    origin: Origin = "default"
+    """Where this policy came from (stated on screen when it is a fallback)."""
+
+    # ----- building -------------------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, config: LicdashConfig) -> FreshnessPolicy:
+        s = config.settings
+        return cls(
+            stale_after_s=s.stale_after * s.interval,
+            cluster_stale_after_s={
+                c.name: s.stale_after * c.effective_interval(s) for c in config.clusters
+            },
+            warning_days=s.warning_days,
+            critical_days=s.critical_days,
+            origin="config",
+        )
+
+    @classmethod
+    def uniform(cls, stale_after: timedelta, *, origin: Origin = "override") -> FreshnessPolicy:
+        return cls(stale_after_s=stale_after.total_seconds(), origin=origin)
+
+    def overridden(self, stale_after: timedelta) -> FreshnessPolicy:
+        """The same bands, one staleness threshold for every cluster (``--stale-after``)."""
+        return self.model_copy(
+            update={
+                "stale_after_s": stale_after.total_seconds(),
+                "cluster_stale_after_s": {},
+                "origin": "override",
+            }
+        )
+
+    def to_doc(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"origin"})
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> FreshnessPolicy:
+        return cls.model_validate({**doc, "origin": "store"})
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(warning_days=self.warning_days, critical_days=self.critical_days)
+
+    def describe(self) -> str:
+        """One line for a screen or ``status``: what the judgement is based on."""
+        span = human_span(timedelta(seconds=self.stale_after_s))
+        if self.origin == "config":
+            return f"policy from the config (stale after {span} unless a cluster says)"
+        if self.origin == "store":
+            return "policy recorded by the collector"
+        if self.origin == "override":
+            return f"stale after {span} (given on the command line)"
+        return f"no policy in the store: fallback, stale after {span}"
+
+    # ----- staleness ------------------------------------------------------------------
+
+    def stale_after(self, cluster: str) -> timedelta:
+        return timedelta(seconds=self.cluster_stale_after_s.get(cluster, self.stale_after_s))
+
+    def aged(self, cluster: str, seen: datetime | None, now: datetime) -> bool:
+        """Good data older than the cluster's threshold. Never polled is not stale: there
+        is no data to age (its severity is unknown instead)."""
+        return seen is not None and now - seen > self.stale_after(cluster)
+
+    def is_stale(self, status: ClusterStatus, now: datetime) -> bool:
+        """Stale by the engine's flag, or because the last good poll is too old now."""
+        return status.stale or self.aged(status.cluster, _seen(status), now)
+
+    def until_stale(self, status: ClusterStatus, now: datetime) -> timedelta | None:
+        """How long until ``status`` turns stale (zero once it is); None if never polled."""
+        seen = _seen(status)
+        if seen is None:
+            return None
+        if status.stale:
+            return timedelta(0)
+        return max(timedelta(0), seen + self.stale_after(status.cluster) - now)
+
+    # ----- deadlines ------------------------------------------------------------------
+
+    def band(self, at: datetime, now: datetime) -> Band:
+        left = (at - now).total_seconds() / 86400
+        if left < 0:
+            return Band.OVERDUE
+        if left <= self.critical_days:
+            return Band.CRITICAL
+        if left <= self.warning_days:
+            return Band.WARNING
+        return Band.LATER
+
+    def urgency(self, due: Due, now: datetime) -> Severity:
+        """The colour of a deadline: a hard one overdue or in the critical band is
+        critical; a soft one (a renewal attempt) is at most a warning."""
+        band = self.band(due.at, now)
+        if band is Band.LATER:
+            return Severity.OK
+        if band is Band.WARNING or not due.hard:
+            return Severity.WARNING
+        return Severity.CRITICAL
+
+    def count_deadlines(self, dues: Iterable[Due], now: datetime) -> DeadlineCounts:
+        hard = dict.fromkeys(BANDS, 0)
+        soft = dict.fromkeys(BANDS, 0)
+        for due in dues:
+            (hard if due.hard else soft)[self.band(due.at, now)] += 1
+        return DeadlineCounts(hard=hard, soft=soft)
+
+    def count(
+        self,
+        statuses: Iterable[ClusterStatus],
+        now: datetime,
+        *,
+        dues: Callable[[ClusterStatus], Sequence[Due]] = status_dues,
+    ) -> FleetCounts:
+        """Severity, stale, failing and deadline counts: the summary bar, the Deadlines
+        screen, ``status`` and metrics all show these numbers."""
+        by_sev = dict.fromkeys(Severity, 0)
+        clusters = stale = failing = 0
+        every: list[Due] = []
+        for status in statuses:
+            clusters += 1
+            by_sev[status.severity] += 1
+            stale += self.is_stale(status, now)
+            failing += status.unreachable
+            every.extend(dues(status))
+        return FleetCounts(clusters, by_sev, stale, failing, self.count_deadlines(every, now))
+
+
+DEFAULT_POLICY: Final = FreshnessPolicy()
+
+
+def _seen(status: ClusterStatus) -> datetime | None:
+    return status.last_seen or (status.last_good.collected_at if status.last_good else None)
+
+
+def far_future() -> datetime:
+    return datetime.max.replace(tzinfo=UTC)
