@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project root, for tests.support
 
 from collectors.model import AuthorizationStatus, EntitlementStatus, RegistrationStatus  # noqa: E402
+from collectors.policy import FreshnessPolicy  # noqa: E402
 from collectors.results import ClusterStatus  # noqa: E402
 from dashboard.app import LicdashApp  # noqa: E402
 from dashboard.fleet_rows import COLUMNS, RowContext, fit, row_cells  # noqa: E402
@@ -139,7 +140,7 @@ class FrameProbe:
 
 def render_all_rows(statuses: dict[str, ClusterStatus]) -> float:
     """Seconds to build every row's cells and padded text once (the floor of a full rebuild)."""
-    ctx = RowContext(now=NOW, stale_after=timedelta(minutes=15))
+    ctx = RowContext(now=NOW, policy=FreshnessPolicy.uniform(timedelta(minutes=15)))
     start = time.perf_counter()
     for status in statuses.values():
         cells = row_cells(status, ctx)

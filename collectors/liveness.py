@@ -92,18 +92,19 @@ class CollectorState:
     def down(self) -> bool:
         return self.state is State.DOWN
 
-    def text(self) -> str:
-        """One line for a banner, ``status`` or a log."""
+    def text(self, now: datetime | None = None) -> str:
+        """One line for a banner, ``status`` or a log (the age as of ``now`` if given)."""
         hb = self.heartbeat
         if self.state is State.NEVER:
             return "no collector has written this store yet"
         if self.state is State.UNKNOWN:
             return "this store has no collector heartbeat (written by an older licdash?)"
         assert hb is not None and self.age is not None
-        since = f"{hb.at.astimezone(UTC):%H:%M} UTC, {human_span(self.age)}"
+        age = max(timedelta(0), now - hb.at) if now is not None else self.age
+        since = f"{hb.at.astimezone(UTC):%H:%M} UTC, {human_span(age)}"
         if self.state is State.DOWN:
             return f"collector not writing since {since} ({self.reason})"
-        return f"collector writing (pid {hb.pid} on {hb.host}, last {human_span(self.age)} ago)"
+        return f"collector writing (pid {hb.pid} on {hb.host}, last {human_span(age)} ago)"
 
 
 def judge(

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
 
+from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from dashboard.messages import FleetUpdated, SourceError
 from dashboard.palette import ActionCommands, ClusterCommands
 from dashboard.prefs import save_theme
@@ -34,9 +35,6 @@ from dashboard.sources.base import DataSource
 from dashboard.state import FleetState
 from themes import THEMES, load_user_themes, resolve_theme
 from themes import severity_variable_defaults as _severity_defaults
-
-DEFAULT_STALE_AFTER = timedelta(minutes=15)
-"""Three default poll intervals of 5 minutes."""
 
 SCREENS_BY_KEY = {"1": "fleet", "2": "deadlines", "3": "entitlements", "4": "events"}
 
@@ -108,13 +106,18 @@ class LicdashApp(App[None]):
         *,
         clock: Callable[[], datetime] = utcnow,
         theme: str | None = None,
-        stale_after: timedelta = DEFAULT_STALE_AFTER,
+        stale_after: timedelta | None = None,
+        policy: FreshnessPolicy | None = None,
         prefs_path: Path | None = None,
         user_themes_dir: Path | None = None,
     ) -> None:
         """Open on ``source``.
 
         Args:
+            stale_after: One staleness threshold for every cluster (``--stale-after``).
+            policy: A policy that overrides the data's own; with neither, the source's
+                policy is used (the collector's, recorded in the store), else the
+                fallback, which the summary bar states.
             theme: A theme name; None picks the default (monochrome under ``NO_COLOR``).
                 An unknown name is reported on screen, not fatal.
             prefs_path: Where a theme chosen in the app is remembered (None: nowhere).
@@ -124,7 +127,9 @@ class LicdashApp(App[None]):
         super().__init__()
         self.source = source
         self.clock = clock
-        self.stale_after = stale_after
+        if policy is None and stale_after is not None:
+            policy = FreshnessPolicy.uniform(stale_after)
+        self._policy_override = policy
         self.prefs_path = prefs_path
         self.fleet = FleetState(source=source.kind)
         self.problems: list[str] = []
@@ -166,6 +171,12 @@ class LicdashApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.source.stop()
+
+    @property
+    def policy(self) -> FreshnessPolicy:
+        """The policy every screen judges by: the user's override, else the data's
+        (the collector's or the live config's), else the stated fallback."""
+        return self._policy_override or self.fleet.policy or DEFAULT_POLICY
 
     def cluster_zone(self, name: str) -> tzinfo:
         """The configured IANA zone of cluster ``name``, else UTC."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from rich.cells import cell_len, set_cell_size
 
-from collectors.model import Deadline, DeadlineKind, EntitlementStatus, Severity, entitlement_rank
+from collectors.model import DeadlineKind, EntitlementStatus, Severity, entitlement_rank
+from collectors.policy import DEFAULT_POLICY, Due, FreshnessPolicy, next_hard, status_dues
 from collectors.results import ClusterStatus
 from dashboard.format import STALE_GLYPH, human_span, relative, severity_label
 
@@ -101,22 +102,13 @@ _SEVERITY_ROLE: dict[Severity, Role] = {
 
 @dataclass(frozen=True, slots=True)
 class RowContext:
-    """What a row's look depends on besides its status: the time and the thresholds."""
+    """What a row's look depends on besides its status: the time and the policy."""
 
     now: datetime
-    stale_after: timedelta
-    warning_days: float = 30.0
-    critical_days: float = 7.0
+    policy: FreshnessPolicy = DEFAULT_POLICY
 
     def is_stale(self, status: ClusterStatus) -> bool:
-        """Stale by the engine's flag, or because its last good poll is too old now.
-
-        A cluster never polled successfully is not "stale": it has no data to age.
-        """
-        if status.stale:
-            return True
-        age = status.age(self.now)
-        return age is not None and age > self.stale_after
+        return self.policy.is_stale(status, self.now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +116,10 @@ class Facts:
     """What sorting and summing need from one status, derived once per status value."""
 
     rank: int
-    deadline: Deadline | None
+    dues: tuple[Due, ...]
+    deadline: Due | None
     deadline_ts: float
-    seen: datetime | None
-    stale_flag: bool
     unreachable: bool
-
-    def is_stale(self, now: datetime, stale_after: timedelta) -> bool:
-        return self.stale_flag or (self.seen is not None and now - self.seen > stale_after)
 
 
 class FactsCache:
@@ -144,29 +132,25 @@ class FactsCache:
         item = self._items.get(status.cluster)
         if item is not None and item[0] is status:
             return item[1]
-        snap = status.last_good
-        deadline = snap.next_hard_deadline if snap is not None else None
+        dues = status_dues(status)
+        deadline = next_hard(dues)
         facts = Facts(
             rank=status.severity.rank,
+            dues=dues,
             deadline=deadline,
             deadline_ts=deadline.at.timestamp() if deadline is not None else math.inf,
-            seen=status.last_seen or (snap.collected_at if snap is not None else None),
-            stale_flag=status.stale,
             unreachable=status.unreachable,
         )
         self._items[status.cluster] = (status, facts)
         return facts
 
+    def dues(self, status: ClusterStatus) -> tuple[Due, ...]:
+        return self.get(status).dues
+
     def keep(self, names: Iterable[str]) -> None:
         """Forget clusters that left the fleet."""
         keep = set(names)
         self._items = {n: item for n, item in self._items.items() if n in keep}
-
-
-def _deadline_key(status: ClusterStatus) -> float:
-    snap = status.last_good
-    deadline = snap.next_hard_deadline if snap is not None else None
-    return deadline.at.timestamp() if deadline is not None else math.inf
 
 
 def _worst_key(status: ClusterStatus) -> tuple[int, int]:
@@ -178,18 +162,13 @@ def sort_key(
     column: str, ctx: RowContext, facts: FactsCache | None = None
 ) -> Callable[[ClusterStatus], Any]:
     """The ascending ("natural") key for ``column``; severity and age sort worst first."""
+    cache = facts or FactsCache()
     if column == "severity":
-        cache = facts or FactsCache()
-        now, after = ctx.now, ctx.stale_after
+        is_stale = ctx.is_stale
 
         def worst_first(s: ClusterStatus) -> tuple[int, bool, float, str]:
             f = cache.get(s)
-            return (
-                -f.rank,
-                not (f.unreachable or f.is_stale(now, after)),
-                f.deadline_ts,
-                s.cluster,
-            )
+            return (-f.rank, not (f.unreachable or is_stale(s)), f.deadline_ts, s.cluster)
 
         return worst_first
     if column == "cluster":
@@ -207,7 +186,7 @@ def sort_key(
     if column == "worst":
         return lambda s: (tuple(-v for v in _worst_key(s)), s.cluster)
     if column == "deadline":
-        return lambda s: (_deadline_key(s), s.cluster)
+        return lambda s: (cache.get(s).deadline_ts, s.cluster)
     if column == "age":
         return lambda s: (-_age_seconds(s, ctx.now), s.cluster)
     raise KeyError(column)
@@ -218,7 +197,9 @@ def _age_seconds(status: ClusterStatus, now: datetime) -> float:
     return math.inf if age is None else age.total_seconds()
 
 
-def row_cells(status: ClusterStatus, ctx: RowContext) -> tuple[Cell, ...]:
+def row_cells(
+    status: ClusterStatus, ctx: RowContext, facts: FactsCache | None = None
+) -> tuple[Cell, ...]:
     """The text and colour role of every cell of one row, in :data:`COLUMNS` order."""
     snap = status.last_good
     stale = ctx.is_stale(status)
@@ -243,7 +224,8 @@ def row_cells(status: ClusterStatus, ctx: RowContext) -> tuple[Cell, ...]:
     cells.append((sev_text, _SEVERITY_ROLE[severity]))
     cells.append((str(snap.licences_in_use) if snap is not None else "—", ""))
     cells.append(_worst_cell(status))
-    cells.append(_deadline_cell(status, ctx))
+    deadline = (facts or FactsCache()).get(status).deadline
+    cells.append(_deadline_cell(deadline, ctx))
     cells.append(_age_cell(status, ctx, stale))
     return tuple(cells)
 
@@ -275,17 +257,18 @@ def _worst_cell(status: ClusterStatus) -> Cell:
     return (f"{worst.name} {word}", role)
 
 
-def _deadline_cell(status: ClusterStatus, ctx: RowContext) -> Cell:
-    deadline = status.last_good.next_hard_deadline if status.last_good else None
+def _deadline_cell(deadline: Due | None, ctx: RowContext) -> Cell:
+    """The nearest hard deadline, coloured by the policy's bands (``warning_days``,
+    ``critical_days``); an expired state without a date reads ``eval expired``."""
     if deadline is None:
         return ("—", "muted")
-    days = (deadline.at - ctx.now).total_seconds() / 86400
-    role: Role = ""
-    if days <= ctx.critical_days:
-        role = "sev-critical"
-    elif days <= ctx.warning_days:
-        role = "sev-warning"
-    return (f"{_DEADLINE_WORDS[deadline.kind]} {relative(deadline.at, ctx.now)}", role)
+    role = _SEVERITY_ROLE[ctx.policy.urgency(deadline, ctx.now)]
+    if role == "sev-ok":
+        role = ""
+    word = _DEADLINE_WORDS[deadline.kind]
+    if deadline.expired:
+        return (f"{word} expired", role)
+    return (f"{word} {relative(deadline.at, ctx.now)}", role)
 
 
 def _age_cell(status: ClusterStatus, ctx: RowContext, stale: bool) -> Cell:

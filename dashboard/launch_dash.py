@@ -32,6 +32,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--theme", help="colour theme: dark, light, high-contrast, colour-blind, monochrome"
     )
+    parser.add_argument(
+        "--stale-after",
+        metavar="DURATION",
+        type=_duration,
+        default=None,
+        help="age of the last good poll that counts as stale for every cluster, e.g. 900, "
+        "15m, 2h (default: the config's stale_after x interval; a viewer: the policy the "
+        "collector recorded in the store, else 15m, stated on screen)",
+    )
+
+
+def _duration(text: str) -> Any:
+    from collectors.commands.status_cmd import parse_duration
+
+    return parse_duration(text)
 
 
 def fail(message: str, hint: str | None = None) -> int:
@@ -47,7 +62,6 @@ def run(args: argparse.Namespace) -> int:
     from collectors.config import load_config
     from collectors.errors import ConfigError, LicdashError, StoreLockedError
     from dashboard.sources import LiveSource, StoreViewer
-    from dashboard.sources.live import stale_after
 
     if args.config is None and args.store is not None:
         store_dir = args.store.expanduser()
@@ -56,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                 f"no store at {store_dir}",
                 "start `licdash collect --store DIR` first, or pass --config to poll yourself",
             )
-        return open_dashboard(StoreViewer(store_dir), theme=args.theme)
+        return open_dashboard(StoreViewer(store_dir), theme=args.theme, stale=args.stale_after)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -69,13 +83,16 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc), f"to watch that store read-only: licdash dash --store {store_dir}")
     except LicdashError as exc:
         return fail(str(exc), exc.hint)
-    return open_dashboard(source, theme=args.theme, stale=stale_after(config))
+    return open_dashboard(source, theme=args.theme, stale=args.stale_after)
 
 
 def open_dashboard(source: DataSource, *, theme: str | None, stale: Any = None) -> int:
-    """Run the app on ``source`` until it quits; always stop the source's threads."""
+    """Run the app on ``source`` until it quits; always stop the source's threads.
+
+    ``stale``: a user's ``--stale-after`` (a timedelta); None judges by the data's policy.
+    """
     from collectors import paths
-    from dashboard.app import DEFAULT_STALE_AFTER, LicdashApp
+    from dashboard.app import LicdashApp
     from dashboard.prefs import startup_theme
 
     # Log records must not reach the terminal under the UI (the UI shows errors itself).
@@ -84,7 +101,7 @@ def open_dashboard(source: DataSource, *, theme: str | None, stale: Any = None) 
     app = LicdashApp(
         source,
         theme=startup_theme(theme, prefs_path, no_color=os.environ.get("NO_COLOR") is not None),
-        stale_after=stale or DEFAULT_STALE_AFTER,
+        stale_after=stale,
         prefs_path=prefs_path,
         user_themes_dir=paths.config_dir() / "themes",
     )

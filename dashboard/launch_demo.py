@@ -48,7 +48,6 @@ def run(args: argparse.Namespace) -> int:
     from collectors.mock import ThreadedFleet
     from dashboard.launch_dash import fail, open_dashboard
     from dashboard.sources import LiveSource
-    from dashboard.sources.live import stale_after
 
     if args.clusters < 1:
         return fail("--clusters must be at least 1")
@@ -81,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             return fail(str(exc), "pass another --store, or omit it for a temporary one")
         except LicdashError as exc:
             return fail(str(exc), exc.hint)
-        return open_dashboard(source, theme=args.theme, stale=stale_after(config))
+        return open_dashboard(source, theme=args.theme)
     except LicdashError as exc:
         return fail(str(exc), exc.hint)
     finally:

@@ -8,6 +8,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
+from collectors.liveness import CollectorState
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
 
 _EMPTY: Mapping[str, ClusterStatus] = MappingProxyType({})
@@ -32,6 +34,11 @@ class FleetState:
     last_cycle: CycleInfo | None = None
     paused: bool = False
     source: Literal["live", "store", "demo"] = "live"
+    policy: FreshnessPolicy | None = None
+    """The policy the data was judged by where it came from (the collector's, recorded
+    in the store; the live config's); None: the app's own (a fallback, stated)."""
+    collector: CollectorState | None = None
+    """Whether a collector is writing the store shown; None when not applicable."""
 
     def with_statuses(
         self, changed: Mapping[str, ClusterStatus], *, at: datetime | None = None

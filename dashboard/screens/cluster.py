@@ -312,7 +312,7 @@ class ClusterScreen(Screen[None]):
         snap = status.last_good if status else None
         self.query_one("#summary", Static).update(self._summary(status))
         self.query_one(RemediationList).show(hints_for(status, now) if status else [])
-        self.query_one(TimersTable).show(snap, now, tz)
+        self.query_one(TimersTable).show(snap, now, tz, host(self).policy)
         entitlements = self.query_one(EntitlementsTable)
         if snap is None:
             entitlements.show((), empty="No successful poll yet.")

@@ -12,12 +12,12 @@ from dashboard.screens.cluster import ClusterScreen
 from dashboard.screens.detail_host import DetailHost, stale_rule
 from dashboard.screens.fleet_wide import FleetWideScreen
 from dashboard.state import FleetState
-from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines
+from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, group_label
 from dashboard.widgets.line_table import LineTable
 
 
 class DeadlinesScreen(FleetWideScreen):
-    """Deadlines grouped as overdue, within 7 days, within 30 days and later."""
+    """Deadlines grouped as overdue, within critical_days, within warning_days and later."""
 
     DEFAULT_CSS = """
     DeadlinesScreen #heading {
@@ -46,12 +46,17 @@ class DeadlinesScreen(FleetWideScreen):
 
     def draw(self, app: DetailHost, fleet: FleetState, now: datetime) -> None:
         statuses = fleet.statuses
+        policy = app.policy
         entries = collect_deadlines(statuses, stale_rule(app, now))
         zones = {name: app.cluster_zone(name) for name in statuses}
-        counts = self.query_one(DeadlineList).show(entries, now, zones)
-        summary = ", ".join(f"{n} {group}" for group, n in counts.items())
+        self.query_one(DeadlineList).show(entries, now, zones, policy)
+        counts = policy.count_deadlines((e.due for e in entries), now)
+        hard = ", ".join(
+            f"{n} {group_label(b, policy).replace(' days', ' d')}" for b, n in counts.hard.items()
+        )
         self.query_one("#heading", Static).update(
-            f"Deadlines across {len(statuses)} clusters: {summary}   (■ hard: licensing lapses)"
+            f"Deadlines of {len(statuses)} clusters · hard: {hard} · soft: "
+            f"{sum(counts.soft.values())}   (■ hard: licensing lapses)"
         )
 
     def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:

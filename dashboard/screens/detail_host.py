@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Protocol, cast
 
 from textual.command import Provider
@@ -18,8 +18,8 @@ from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.timer import Timer
 
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
-from dashboard.fleet_rows import RowContext
 from dashboard.state import FleetState
 
 
@@ -53,7 +53,7 @@ class DetailHost(Protocol):
     def source(self) -> DetailSource: ...
 
     @property
-    def stale_after(self) -> timedelta: ...
+    def policy(self) -> FreshnessPolicy: ...
 
     def clock(self) -> datetime: ...
 
@@ -66,10 +66,10 @@ def host(node: DOMNode) -> DetailHost:
 
 
 def stale_rule(app: DetailHost, now: datetime) -> Callable[[ClusterStatus], bool]:
-    """Stale now: by the engine's flag, or because the last good poll is older than
-    ``stale_after`` (polling paused, a viewer whose collector stopped). The fleet
-    table's rule, so a row dimmed there never looks fresh on a detail screen."""
-    return RowContext(now=now, stale_after=app.stale_after).is_stale
+    """Stale now by the app's policy (polling paused, a viewer whose collector stopped):
+    the fleet table's rule, so a row dimmed there never looks fresh on a detail screen."""
+    policy = app.policy
+    return lambda status: policy.is_stale(status, now)
 
 
 async def go_back(screen: Screen[Any]) -> None:

@@ -11,10 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
 from dashboard.messages import FleetUpdated
 from dashboard.screens.detail_host import AppHost, app_host
 from dashboard.state import FleetState
+from dashboard.widgets.collector_banner import CollectorBanner
 from dashboard.widgets.filter_input import FilterInput, FleetFilter
 from dashboard.widgets.fleet_table import FleetTable
 from dashboard.widgets.summary_bar import SummaryBar
@@ -42,6 +44,7 @@ class FleetScreen(Screen[None]):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._shown: Mapping[str, ClusterStatus] | None = None
+        self._policy: FreshnessPolicy | None = None
         self._ticks = 0
 
     @property
@@ -51,8 +54,13 @@ class FleetScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.licdash
-        yield SummaryBar(clock=app.clock, stale_after=app.stale_after, id="summary")
-        yield FleetTable(clock=app.clock, stale_after=app.stale_after, id="fleet-table")
+
+        def policy() -> FreshnessPolicy:
+            return app.policy
+
+        yield CollectorBanner(clock=app.clock, id="collector-banner")
+        yield SummaryBar(clock=app.clock, policy=policy, id="summary")
+        yield FleetTable(clock=app.clock, policy=policy, id="fleet-table")
         yield FilterInput(id="filter")
         yield Footer()
 
@@ -81,15 +89,20 @@ class FleetScreen(Screen[None]):
         if fleet.statuses is not self._shown:  # a pause toggle alone keeps the statuses
             self._shown = fleet.statuses
             table.set_fleet(fleet.statuses)
+        elif fleet.policy is not self._policy:  # the collector's policy arrived: re-judge
+            table.tick(resort=True)
+        self._policy = fleet.policy
         summary = self.summary
         summary.fleet = fleet
         summary.shown = table.row_count
+        self.query_one(CollectorBanner).collector = fleet.collector
 
     def _tick(self) -> None:
         self._ticks += 1
         self.table.tick(resort=self._ticks % RESORT_TICKS == 0)
         self.summary.shown = self.table.row_count
         self.summary.refresh()
+        self.query_one(CollectorBanner).redraw()
 
     # ----- actions ----------------------------------------------------------------------
 

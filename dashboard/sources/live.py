@@ -1,28 +1,30 @@
-"""Live polling: the engine on its own event loop in a worker thread, plus the store writer.
+"""Live polling: the collector's own run-and-write loop on an event loop in a worker thread.
 
-The UI loop never runs poll CPU and never touches the network or the disk. Results
-cross to the UI as :class:`~dashboard.messages.FleetUpdated` messages posted with the
-thread-safe ``App.post_message``, coalesced to at most one every ``min_interval``
-seconds. Every result goes to the store through one writer thread, batched.
+The UI loop never runs poll CPU and never touches the network or the disk. The engine
+and the store writer are :class:`collectors.daemon.Daemon`, the same loop as
+``licdash collect`` (a batch the store refuses is kept and retried, ``max_pending``,
+a dead writer stops polling, policy and heartbeat recorded in the store). Results cross
+to the UI as :class:`~dashboard.messages.FleetUpdated` messages posted with the
+thread-safe ``App.post_message``, coalesced to at most one every ``min_interval`` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
 from textual.app import App
 
+from collectors.cluster_state import CycleStats, ReloadChanges
 from collectors.config import LicdashConfig
 from collectors.errors import LicdashError
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo, PollUpdate
 from dashboard.messages import FleetUpdated, SourceError
 from dashboard.sources.base import SourceKind, StoreQueries, join_thread, utcnow
@@ -32,7 +34,14 @@ _JOIN_TIMEOUT_S = 10.0
 
 
 class Engine(Protocol):
-    """The part of :class:`collectors.engine.PollEngine` this source drives."""
+    """The part of :class:`collectors.engine.PollEngine` this source and the
+    :class:`~collectors.daemon.Daemon` it runs drive."""
+
+    @property
+    def config(self) -> LicdashConfig: ...
+
+    @property
+    def last_cycle(self) -> CycleStats | None: ...
 
     async def __aenter__(self) -> Any: ...
 
@@ -45,7 +54,13 @@ class Engine(Protocol):
 
     async def run(self) -> None: ...
 
+    async def poll_once(self) -> Any: ...
+
     def stop(self) -> Any: ...
+
+    async def aclose(self) -> None: ...
+
+    def reload(self, config: LicdashConfig) -> ReloadChanges: ...
 
     def updates(self) -> AsyncIterator[PollUpdate]: ...
 
@@ -71,11 +86,6 @@ def _default_engine(config: LicdashConfig, clock: Callable[[], datetime]) -> Eng
     return engine
 
 
-def stale_after(config: LicdashConfig) -> timedelta:
-    """How old a cluster's last good poll may get before it is stale."""
-    return timedelta(seconds=config.settings.interval * config.settings.stale_after)
-
-
 class LiveSource(StoreQueries):
     """Polls the clusters of ``config``; writes to the store in ``store_dir`` if given."""
 
@@ -97,6 +107,9 @@ class LiveSource(StoreQueries):
         self.clock = clock
         self.min_interval = min_interval
         self._engine_factory = engine_factory
+        self.policy = FreshnessPolicy.from_config(config)
+        """The config's policy: what the engine and the store judge by, and the app."""
+        self._daemon: Any = None
         self._writer_store: Any = None
         self._app: App[Any] | None = None
         self._thread: threading.Thread | None = None
@@ -111,9 +124,9 @@ class LiveSource(StoreQueries):
                 c.name: ClusterStatus(cluster=c.name, tags=dict(c.tags)) for c in config.clusters
             },
             source=kind,
+            policy=self.policy,
         )
         self._pending: dict[str, ClusterStatus] = {}
-        self._writes: list[PollUpdate] = []
         self._raws: dict[str, str] = {}
         self._last_error: tuple[str, str] | None = None
 
@@ -208,70 +221,75 @@ class LiveSource(StoreQueries):
             self._post_error(exc)
 
     async def _main(self) -> None:
+        from collectors.daemon import Daemon
+
         self._stop_event = asyncio.Event()
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         if self._stop_requested.is_set():
             return
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="licdash-store")
         try:
-            await self._open_store_in(writer)
+            await self._open_store()
             engine = self._engine_factory(self.config, self.clock)
-            async with engine:
-                self._engine = engine
-                await self._drive(engine, writer)
+            daemon = Daemon(
+                self.config,
+                self._writer_store,
+                engine=engine,
+                flush_interval=self.min_interval,
+                mode="dashboard",
+            )
+            daemon.add_listener(self._received)
+            self._engine, self._daemon = engine, daemon
+            await self._drive(engine, daemon)
         finally:
-            self._engine = None
+            self._engine = self._daemon = None
             if self._writer_store is not None:
                 store, self._writer_store = self._writer_store, None
-                await asyncio.get_running_loop().run_in_executor(writer, store.close)
-            writer.shutdown(wait=True)
+                await asyncio.to_thread(store.close)
 
-    async def _open_store_in(self, writer: ThreadPoolExecutor) -> None:
+    async def _open_store(self) -> None:
         try:
-            await asyncio.get_running_loop().run_in_executor(writer, self.open_store)
+            await asyncio.to_thread(self.open_store)
         except LicdashError as exc:
             self._post_error(exc)
 
-    async def _drive(self, engine: Engine, writer: ThreadPoolExecutor) -> None:
+    async def _drive(self, engine: Engine, daemon: Any) -> None:
         assert self._stop_event is not None
         known = engine.statuses()
         if known:
             self._pending.update(known)
-        consumer = asyncio.create_task(self._consume(engine), name="licdash-consume")
-        await asyncio.sleep(0)  # subscribe before the first cycle starts
-        publisher = asyncio.create_task(self._publish(engine, writer), name="licdash-publish")
-        runner = asyncio.create_task(engine.run(), name="licdash-engine-run")
+        publisher = asyncio.create_task(self._publish(engine), name="licdash-publish")
+        runner = asyncio.create_task(daemon.run(), name="licdash-collector")
         stopper = asyncio.create_task(self._stop_event.wait())
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        result = engine.stop()
-        if inspect.isawaitable(result):
-            await result
+        daemon.stop()  # the writer drains every result already produced
         await asyncio.wait({runner}, timeout=_JOIN_TIMEOUT_S)
-        for task in (consumer, publisher, stopper, runner):
+        for task in (publisher, stopper, runner):
             task.cancel()
-        await asyncio.gather(consumer, publisher, stopper, runner, return_exceptions=True)
+        await asyncio.gather(publisher, stopper, runner, return_exceptions=True)
         if not runner.cancelled() and (exc := runner.exception()) is not None:
             self._post_error(exc)
-        await self._write(writer, self._take_writes())
+        dropped = int(getattr(daemon, "dropped", 0))
+        if dropped:
+            self._post_error(
+                LicdashError(f"{dropped} results could not be written to the store and were lost")
+            )
 
-    async def _consume(self, engine: Engine) -> None:
-        assert self._wake is not None
-        async for update in engine.updates():
-            self._pending[update.status.cluster] = update.status
-            if update.result.raw is not None:
-                self._raws[update.result.cluster] = update.result.raw
-            self._writes.append(update)
+    def _received(self, update: PollUpdate) -> None:
+        """The daemon's listener (in the engine's loop): fold into the next UI update."""
+        self._pending[update.status.cluster] = update.status
+        if update.result.raw is not None:
+            self._raws[update.result.cluster] = update.result.raw
+        if self._wake is not None:
             self._wake.set()
 
-    async def _publish(self, engine: Engine, writer: ThreadPoolExecutor) -> None:
-        """Fold bursts of results into one UI update and one store batch per tick."""
+    async def _publish(self, engine: Engine) -> None:
+        """Fold bursts of results into one UI update per tick."""
         assert self._wake is not None
         while True:
             await self._wake.wait()
             self._wake.clear()
             self._flush(engine)
-            await self._write(writer, self._take_writes())
             await asyncio.sleep(self.min_interval)
 
     def _flush(self, engine: Engine) -> None:
@@ -279,30 +297,25 @@ class LiveSource(StoreQueries):
         fleet = self._fleet.with_statuses(changed, at=self.clock()) if changed else self._fleet
         self._paused = bool(engine.paused)
         cycle = _cycle_info(getattr(engine, "last_cycle", None)) or fleet.last_cycle
+        daemon = self._daemon
+        collector = (
+            daemon.collector_state(self.clock())
+            if daemon is not None and self._writer_store is not None
+            else None
+        )
         fleet = FleetState(
             statuses=fleet.statuses,
             updated_at=fleet.updated_at,
             last_cycle=cycle,
             paused=self._paused,
             source=self.kind,
+            policy=self.policy,
+            collector=collector if collector is not None and collector.down else None,
         )
         self._fleet = fleet
         app = self._app
         if app is not None:
             app.post_message(FleetUpdated(fleet, frozenset(changed)))
-
-    def _take_writes(self) -> list[PollUpdate]:
-        writes, self._writes = self._writes, []
-        return writes
-
-    async def _write(self, writer: ThreadPoolExecutor, batch: list[PollUpdate]) -> None:
-        store = self._writer_store
-        if store is None or not batch:
-            return
-        try:
-            await asyncio.get_running_loop().run_in_executor(writer, store.write_batch, batch)
-        except Exception as exc:
-            self._post_error(exc)
 
     def _post_error(self, exc: BaseException) -> None:
         """Show a failure once; the same failure again (a full disk, say) stays quiet."""

@@ -1,8 +1,10 @@
 """A read-only view of a store that a separate ``licdash collect`` writes.
 
 One collector can feed many screens: each viewer checks the store's change token every
-``interval`` seconds in its own thread, re-reads the latest table only when a cycle was
-written, and never takes the writer lock.
+``interval`` seconds in its own thread, re-reads the latest table (and the policy the
+collector recorded) only when a cycle was written, and never takes the writer lock.
+Each check also judges the collector's heartbeat, so a collector that stopped writing
+is on screen within one check of the moment it counts as down.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 
 from textual.app import App
 
-from collectors.results import ErrorInfo
+from collectors.liveness import CollectorState
+from collectors.policy import FreshnessPolicy
+from collectors.results import ClusterStatus, ErrorInfo
 from dashboard.messages import FleetUpdated, SourceError
 from dashboard.sources.base import SourceKind, StoreQueries, join_thread, utcnow
 from dashboard.state import FleetState
@@ -82,27 +86,45 @@ class StoreViewer(StoreQueries):
 
     def _follow(self) -> None:
         seen: object = _NOTHING
+        statuses: Mapping[str, ClusterStatus] = MappingProxyType({})
+        policy: FreshnessPolicy | None = None
+        said: tuple[object, ...] | None = None
         while not self._stop.is_set():
             try:
                 with self._reader_lock:
                     store = self._read()
                     token = store.change_token()
-                    statuses = dict(store.latest()) if token != seen else None
+                    changed = token != seen
+                    if changed:
+                        statuses = MappingProxyType(dict(store.latest()))
+                        policy = store.policy()
+                    collector = store.collector_state(self.clock())
             except Exception as exc:
                 self._report(exc)
                 self._close_reader()  # open afresh next time (the store may appear)
             else:
                 seen = token
                 self._last_error = None
-                if statuses is not None:
-                    self._post(statuses)
+                now_said = (collector.state, collector.reason)
+                if changed or now_said != said:
+                    said = now_said
+                    self._post(statuses, policy, collector)
             self._stop.wait(self.interval)
 
-    def _post(self, statuses: dict[str, Any]) -> None:
+    def _post(
+        self,
+        statuses: Mapping[str, ClusterStatus],
+        policy: FreshnessPolicy | None,
+        collector: CollectorState,
+    ) -> None:
         app = self._app
         if app is not None:
             fleet = FleetState(
-                statuses=MappingProxyType(statuses), updated_at=self.clock(), source=self.kind
+                statuses=statuses,
+                updated_at=self.clock(),
+                source=self.kind,
+                policy=policy,
+                collector=collector,
             )
             app.post_message(FleetUpdated(fleet))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
@@ -11,12 +11,20 @@ from rich.cells import cell_len
 from rich.style import Style
 
 from collectors.model import DeadlineKind, LicenseSnapshot, Severity
+from collectors.policy import (
+    BANDS,
+    DEFAULT_POLICY,
+    Band,
+    Due,
+    FreshnessPolicy,
+    snapshot_dues,
+    status_dues,
+)
 from collectors.results import ClusterStatus
 from dashboard.format import STALE_GLYPH, relative
 from dashboard.widgets.line_table import LineCell, LineColumn, LineTable
-from dashboard.widgets.severity_colors import SEVERITY_VAR, rich_style, urgency
+from dashboard.widgets.severity_colors import SEVERITY_VAR, rich_style
 
-GROUPS: Final = ("overdue", "within 7 days", "within 30 days", "later")
 KIND_LABEL: Final[dict[DeadlineKind, str]] = {
     DeadlineKind.REGISTRATION_RENEWAL: "registration renewal",
     DeadlineKind.REGISTRATION_EXPIRY: "registration expiry",
@@ -34,6 +42,9 @@ class DeadlineEntry:
     kind: DeadlineKind
     at: datetime
     stale: bool = False
+    expired: bool = False
+    """An expired state (evaluation, registration, authorization) with no date of its
+    own: ``at`` is when it was seen; it is overdue and sorts first."""
 
     @property
     def hard(self) -> bool:
@@ -43,27 +54,21 @@ class DeadlineEntry:
     def key(self) -> str:
         return f"{self.cluster}|{self.kind.value}"
 
+    @property
+    def due(self) -> Due:
+        return Due(self.cluster, self.kind, self.at, self.expired)
+
 
 def snapshot_deadlines(snap: LicenseSnapshot) -> list[tuple[DeadlineKind, datetime]]:
-    """The snapshot's deadlines; derived from its timers when it carries none."""
-    if snap.deadlines:
-        return [(d.kind, d.at) for d in snap.deadlines]
-    reg, auth = snap.registration, snap.authorization
-    found: list[tuple[DeadlineKind, datetime | None]] = [
-        (DeadlineKind.REGISTRATION_RENEWAL, reg.next_renewal_attempt),
-        (DeadlineKind.REGISTRATION_EXPIRY, reg.expires),
-        (DeadlineKind.AUTHORIZATION_RENEWAL, auth.next_communication_attempt),
-        (DeadlineKind.AUTHORIZATION_EXPIRY, auth.expires),
-    ]
-    if auth.evaluation_remaining_days is not None:
-        end = snap.collected_at + timedelta(days=auth.evaluation_remaining_days)
-        found.append((DeadlineKind.EVALUATION_END, end))
-    return [(kind, at) for kind, at in found if at is not None]
+    """The snapshot's deadlines as the policy lists them (derived from its timers when
+    it carries none; an expired state counts, overdue)."""
+    return [(d.kind, d.at) for d in snapshot_dues(snap.cluster, snap)]
 
 
 def collect_deadlines(
     statuses: Mapping[str, ClusterStatus],
     is_stale: Callable[[ClusterStatus], bool] = lambda status: status.stale,
+    dues: Callable[[ClusterStatus], Sequence[Due]] = status_dues,
 ) -> list[DeadlineEntry]:
     """Every cluster's deadlines, earliest first; marked stale by ``is_stale`` or when
     the cluster is unreachable."""
@@ -72,42 +77,47 @@ def collect_deadlines(
         if status.last_good is not None:
             stale = status.unreachable or is_stale(status)
             entries += (
-                DeadlineEntry(name, kind, at, stale=stale)
-                for kind, at in snapshot_deadlines(status.last_good)
+                DeadlineEntry(name, d.kind, d.at, stale=stale, expired=d.expired)
+                for d in dues(status)
             )
     return sorted(entries, key=lambda e: (e.at, e.cluster, e.kind.value))
 
 
-def group_of(entry: DeadlineEntry, now: datetime) -> str:
-    left = entry.at - now
-    if left < timedelta(0):
-        return "overdue"
-    if left <= timedelta(days=7):
-        return "within 7 days"
-    if left <= timedelta(days=30):
-        return "within 30 days"
-    return "later"
+def group_name(band: Band, policy: FreshnessPolicy = DEFAULT_POLICY) -> str:
+    if band is Band.CRITICAL:
+        return f"within {policy.critical_days:g} days"
+    if band is Band.WARNING:
+        return f"within {policy.warning_days:g} days"
+    return band.value
 
 
-def grouped(entries: Iterable[DeadlineEntry], now: datetime) -> dict[str, list[DeadlineEntry]]:
-    """Entries per group, in :data:`GROUPS` order, each group in time order."""
-    groups: dict[str, list[DeadlineEntry]] = {name: [] for name in GROUPS}
+def group_label(band: Band, policy: FreshnessPolicy = DEFAULT_POLICY) -> str:
+    if band is Band.CRITICAL:
+        return f"≤ {policy.critical_days:g} days"
+    if band is Band.WARNING:
+        return f"≤ {policy.warning_days:g} days"
+    return band.value
+
+
+def group_of(entry: DeadlineEntry, now: datetime, policy: FreshnessPolicy = DEFAULT_POLICY) -> str:
+    return group_name(policy.band(entry.at, now), policy)
+
+
+def grouped(
+    entries: Iterable[DeadlineEntry], now: datetime, policy: FreshnessPolicy = DEFAULT_POLICY
+) -> dict[Band, list[DeadlineEntry]]:
+    """Entries per band, in :data:`~collectors.policy.BANDS` order, each in time order."""
+    groups: dict[Band, list[DeadlineEntry]] = {band: [] for band in BANDS}
     for entry in entries:
-        groups[group_of(entry, now)].append(entry)
+        groups[policy.band(entry.at, now)].append(entry)
     return groups
 
 
-GROUP_LABEL: Final[dict[str, str]] = {
-    "overdue": "overdue",
-    "within 7 days": "≤ 7 days",
-    "within 30 days": "≤ 30 days",
-    "later": "later",
-}
-GROUP_SEVERITY: Final[dict[str, Severity]] = {
-    "overdue": Severity.CRITICAL,
-    "within 7 days": Severity.CRITICAL,
-    "within 30 days": Severity.WARNING,
-    "later": Severity.OK,
+GROUP_SEVERITY: Final[dict[Band, Severity]] = {
+    Band.OVERDUE: Severity.CRITICAL,
+    Band.CRITICAL: Severity.CRITICAL,
+    Band.WARNING: Severity.WARNING,
+    Band.LATER: Severity.OK,
 }
 
 
@@ -145,7 +155,8 @@ class DeadlineList(LineTable):
     ) -> None:
         super().__init__(COLUMNS, name=name, id=id, classes=classes)
         self._entries: list[DeadlineEntry] = []
-        self._groups: list[str] = []
+        self._groups: list[Band] = []
+        self._policy = DEFAULT_POLICY
         self._labels: dict[int, str] = {}
         self._now = datetime.fromtimestamp(0, UTC)
         self._zones: Mapping[str, tzinfo] = {}
@@ -158,21 +169,25 @@ class DeadlineList(LineTable):
         entries: Iterable[DeadlineEntry],
         now: datetime,
         zones: Mapping[str, tzinfo],
-    ) -> dict[str, int]:
-        """Show ``entries`` (in time order) as of ``now``, local times in ``zones``.
+        policy: FreshnessPolicy = DEFAULT_POLICY,
+    ) -> dict[Band, int]:
+        """Show ``entries`` (in time order) as of ``now``, local times in ``zones``,
+        grouped in the bands of ``policy``.
 
         Returns:
-            How many deadlines each group holds, in :data:`GROUPS` order.
+            How many deadlines each band holds, in band order.
         """
+        self._policy = policy
         self._styles = {sev: rich_style(self.app, SEVERITY_VAR[sev]) for sev in Severity}
         self._plain = rich_style(self.app, "foreground")
         self._now, self._zones = now, zones
         self._entries, self._groups, self._labels = [], [], {}
-        counts: dict[str, int] = {}
-        for group, items in grouped(entries, now).items():
+        counts: dict[Band, int] = {}
+        for group, items in grouped(entries, now, policy).items():
             counts[group] = len(items)
             if items:  # the label heads its group, so the groups read as sections
-                self._labels[len(self._entries)] = f"{GROUP_LABEL[group]} ({len(items)})"
+                label = group_label(group, policy)
+                self._labels[len(self._entries)] = f"{label} ({len(items)})"
             self._entries += items
             self._groups += [group] * len(items)
         self._cells = {}
@@ -198,13 +213,13 @@ class DeadlineList(LineTable):
             cells = self._cells[row] = self._make_cells(row)
         if row == round(self.scroll_y) and row not in self._labels:
             # Scrolled into the middle of a group: the top row still says which one.
-            label = f"{GROUP_LABEL[self._groups[row]]} …"
+            label = f"{group_label(self._groups[row], self._policy)} …"
             cells = ((label, cells[0][1]), *cells[1:])
         return cells
 
     def _make_cells(self, row: int) -> tuple[LineCell, ...]:
         entry, group, now = self._entries[row], self._groups[row], self._now
-        sev = urgency(entry.at, now, hard=entry.hard)
+        sev = self._policy.urgency(entry.due, now)
         style = self._plain if sev is Severity.OK else self._styles[sev]
         local = entry.at.astimezone(self._zones.get(entry.cluster, UTC))
         cluster = f"{STALE_GLYPH} {entry.cluster}" if entry.stale else entry.cluster
@@ -212,7 +227,7 @@ class DeadlineList(LineTable):
             (self._labels.get(row, ""), self._styles[GROUP_SEVERITY[group]]),
             (entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), None),
             (local.strftime(LOCAL_FORMAT), None),
-            (relative(entry.at, now), style),
+            ("expired" if entry.expired else relative(entry.at, now), style),
             (cluster, None),
             (KIND_LABEL[entry.kind], None),
             ("■ hard", style) if entry.hard else ("  soft", None),

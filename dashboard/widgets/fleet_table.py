@@ -11,7 +11,7 @@ cluster by name through re-sorts; scroll, sort and filter survive every update.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -26,6 +26,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
 from dashboard.fleet_rows import (
     COLUMN_GAP,
@@ -143,18 +144,16 @@ class FleetTable(ScrollView, can_focus=True):
         self,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        stale_after: timedelta = timedelta(minutes=15),
-        warning_days: float = 30.0,
-        critical_days: float = 7.0,
+        policy: Callable[[], FreshnessPolicy] = lambda: DEFAULT_POLICY,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.clock = clock
-        self.stale_after = stale_after
-        self.warning_days = warning_days
-        self.critical_days = critical_days
+        self.policy = policy
+        """The policy in force (the app's: the config's, the store's or a fallback);
+        staleness, the dimming and the deadline colours follow it."""
         self.sort_column = "severity"
         self.sort_reverse = False
         self.fleet_filter = FleetFilter()
@@ -165,7 +164,7 @@ class FleetTable(ScrollView, can_focus=True):
         self._cursor_name: str | None = None
         self._name_width = COLUMNS[0].width
         self._ctx = self._row_context()
-        self._cells: dict[str, tuple[ClusterStatus, datetime, tuple[Cell, ...]]] = {}
+        self._cells: dict[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...]]] = {}
         self.facts = FactsCache()
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(2048)
         self._styles: dict[str, Style] = {}
@@ -242,12 +241,7 @@ class FleetTable(ScrollView, can_focus=True):
     # ----- ordering -------------------------------------------------------------------
 
     def _row_context(self) -> RowContext:
-        return RowContext(
-            now=self.clock(),
-            stale_after=self.stale_after,
-            warning_days=self.warning_days,
-            critical_days=self.critical_days,
-        )
+        return RowContext(now=self.clock(), policy=self.policy())
 
     def _reorder(self) -> None:
         self._ctx = ctx = self._row_context()
@@ -255,8 +249,7 @@ class FleetTable(ScrollView, can_focus=True):
         fleet_filter = self.fleet_filter
         rows = list(statuses.values())
         if not fleet_filter.empty:
-            facts, now, after = self.facts, ctx.now, ctx.stale_after
-            rows = [s for s in rows if fleet_filter.matches(s, facts.get(s).is_stale(now, after))]
+            rows = [s for s in rows if fleet_filter.matches(s, ctx.is_stale(s))]
         rows.sort(key=sort_key(self.sort_column, ctx, self.facts), reverse=self.sort_reverse)
         self._order = [s.cluster for s in rows]
         self._index = {name: i for i, name in enumerate(self._order)}
@@ -410,12 +403,17 @@ class FleetTable(ScrollView, can_focus=True):
 
     def _row_cells(self, name: str) -> tuple[Cell, ...]:
         status = self._statuses[name]
-        now = self._ctx.now
+        ctx = self._ctx
         cached = self._cells.get(name)
-        if cached is not None and cached[0] is status and cached[1] == now:
+        if (
+            cached is not None
+            and cached[0] is status
+            and cached[1].now == ctx.now
+            and cached[1].policy is ctx.policy
+        ):
             return cached[2]
-        cells = row_cells(status, self._ctx)
-        self._cells[name] = (status, now, cells)
+        cells = row_cells(status, ctx, self.facts)
+        self._cells[name] = (status, ctx, cells)
         return cells
 
     def render_line(self, y: int) -> Strip:

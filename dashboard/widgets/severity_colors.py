@@ -8,7 +8,6 @@ Colour is only ever an addition: every caller also shows a glyph or a word.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Final
 
 from rich.style import Style
@@ -17,7 +16,7 @@ from textual.app import App
 from textual.color import Color, ColorParseError
 
 from collectors.model import Severity
-from dashboard.format import SEVERITY_GLYPH, days_left
+from dashboard.format import SEVERITY_GLYPH
 
 SEVERITY_VAR: Final[dict[Severity, str]] = {
     Severity.OK: "sev-ok",
@@ -61,15 +60,3 @@ def severity_text(app: App[object], severity: Severity, word: str | None = None)
     """Glyph + word in the severity colour: ``✖ critical``."""
     label = f"{SEVERITY_GLYPH[severity]} {word or severity.value}"
     return Text(label, style=rich_style(app, SEVERITY_VAR[severity]), end="")
-
-
-def urgency(at: datetime, now: datetime, *, hard: bool = True) -> Severity:
-    """How urgent a timer is: past or within 7 days is critical for a hard deadline."""
-    left = days_left(at, now)
-    if left < 0:
-        return Severity.CRITICAL if hard else Severity.WARNING
-    if left <= 7:
-        return Severity.CRITICAL if hard else Severity.WARNING
-    if left <= 30:
-        return Severity.WARNING
-    return Severity.OK

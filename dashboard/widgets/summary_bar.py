@@ -4,7 +4,7 @@ deadline, the last poll cycle, pause state, data source and filter."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.style import Style
@@ -12,8 +12,10 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from collectors.liveness import State
 from collectors.model import Severity
-from dashboard.fleet_rows import UNREACHABLE_GLYPH, FactsCache, RowContext
+from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
+from dashboard.fleet_rows import UNREACHABLE_GLYPH, FactsCache
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, relative
 from dashboard.state import FleetState
 
@@ -67,14 +69,14 @@ class SummaryBar(Widget):
         self,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        stale_after: timedelta = timedelta(minutes=15),
+        policy: Callable[[], FreshnessPolicy] = lambda: DEFAULT_POLICY,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.clock = clock
-        self.stale_after = stale_after
+        self.policy = policy
         self._facts = FactsCache()
 
     def _part(self, name: str) -> Style:
@@ -82,23 +84,19 @@ class SummaryBar(Widget):
 
     def render(self) -> Text:
         fleet = self.fleet
-        ctx = RowContext(now=self.clock(), stale_after=self.stale_after)
-        counts = dict.fromkeys(Severity, 0)
-        stale = unreachable = overdue = 0
+        policy, now, facts = self.policy(), self.clock(), self._facts
+        found = policy.count(fleet.statuses.values(), now, dues=facts.dues)
+        counts, stale, unreachable = found.severity, found.stale, found.failing
+        overdue = found.deadlines.overdue
         nearest: tuple[datetime, str, str] | None = None
-        facts_cache, now, after = self._facts, ctx.now, ctx.stale_after
+        nearest_due = None
         for status in fleet.statuses.values():
-            facts = facts_cache.get(status)
-            counts[status.severity] += 1
-            stale += facts.is_stale(now, after)
-            unreachable += facts.unreachable
-            deadline = facts.deadline
-            if deadline is None:
+            deadline = facts.get(status).deadline
+            if deadline is None or deadline.at < now:
                 continue
-            if deadline.at < now:
-                overdue += 1
-            elif nearest is None or deadline.at < nearest[0]:
+            if nearest is None or deadline.at < nearest[0]:
                 nearest = (deadline.at, status.cluster, deadline.kind.value)
+                nearest_due = deadline
         muted = self._part("muted")
         text = Text(no_wrap=True, overflow="ellipsis")
         for severity in _ORDER:
@@ -112,34 +110,38 @@ class SummaryBar(Widget):
             self._part("stale") if unreachable else muted,
         )
         text.append(" │ ", muted)
-        if nearest is not None:
+        if nearest is not None and nearest_due is not None:
             at, cluster, kind = nearest
-            days = (at - ctx.now).total_seconds() / 86400
-            style = (
-                self._part("sev-critical")
-                if days <= 7
-                else self._part("sev-warning")
-                if days <= 30
-                else Style()
-            )
+            urgency = policy.urgency(nearest_due, now)
+            style = Style() if urgency is Severity.OK else self._part(f"sev-{urgency.value}")
             label = _DEADLINE_NAMES.get(kind, kind)
-            text.append(f"next: {label} {cluster} {relative(at, ctx.now)}", style)
+            text.append(f"next: {label} {cluster} {relative(at, now)}", style)
         else:
             text.append("next: no hard deadline", muted)
         text.append("\n")
         if overdue:
-            text.append(f"{overdue} deadlines overdue", self._part("sev-critical"))
+            noun = "deadline" if overdue == 1 else "deadlines"
+            text.append(f"{overdue} hard {noun} overdue", self._part("sev-critical"))
             text.append("  │  ", muted)
         cycle = fleet.last_cycle
-        if cycle is not None:
+        collector = fleet.collector
+        if collector is not None and collector.state is State.NEVER:
+            text.append("no collector has written this store yet", self._part("sev-warning"))
+        elif collector is not None and collector.down:
+            text.append("collector down", self._part("sev-critical"))
+        elif cycle is not None:
             text.append(
                 f"cycle {cycle.finished_at.astimezone(UTC):%H:%M:%S} UTC, "
                 f"{cycle.duration_s:.1f} s, {cycle.polled} polled, {cycle.failed} failed",
             )
+        elif collector is not None:
+            text.append(collector.text(now), muted)
         else:
             text.append("no poll cycle finished yet", muted)
         text.append("  │  ", muted)
         text.append(f"source: {fleet.source}")
+        if policy.origin == "default":
+            text.append(f" · {policy.describe()}", self._part("sev-warning"))
         if fleet.paused:
             text.append("  ")
             text.append(" ⏸ PAUSED ", self._part("paused"))

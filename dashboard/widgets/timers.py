@@ -10,13 +10,15 @@ from rich.text import Text
 
 from collectors.model import (
     AuthorizationStatus,
+    DeadlineKind,
     LicenseSnapshot,
     RegistrationStatus,
     Severity,
 )
+from collectors.policy import DEFAULT_POLICY, Due, FreshnessPolicy
 from dashboard.format import relative
 from dashboard.widgets.nav_table import NavTable
-from dashboard.widgets.severity_colors import SEVERITY_VAR, rich_style, urgency
+from dashboard.widgets.severity_colors import SEVERITY_VAR, rich_style
 
 TimerKind = Literal["past", "soft", "hard"]
 
@@ -71,13 +73,18 @@ def in_evaluation(snap: LicenseSnapshot) -> bool:
     )
 
 
-def timer_severity(row: TimerRow, now: datetime) -> Severity | None:
-    """Urgency colour of a timer; None for neutral (absent or a successful past event)."""
+def timer_severity(
+    row: TimerRow, now: datetime, policy: FreshnessPolicy = DEFAULT_POLICY
+) -> Severity | None:
+    """Urgency colour of a timer by the policy's bands; None for neutral (absent or a
+    successful past event)."""
     if row.at is None:
         return None
     if row.kind == "past":
         return Severity.WARNING if row.note == "failed" else None
-    return urgency(row.at, now, hard=row.kind == "hard")
+    hard = row.kind == "hard"
+    kind = DeadlineKind.REGISTRATION_EXPIRY if hard else DeadlineKind.REGISTRATION_RENEWAL
+    return policy.urgency(Due("", kind, row.at), now)
 
 
 class TimersTable(NavTable):
@@ -100,12 +107,20 @@ class TimersTable(NavTable):
         self.add_column("Relative", key="rel")
         self.add_column("", key="note")
 
-    def show(self, snap: LicenseSnapshot | None, now: datetime, tz: tzinfo) -> None:
+    def show(
+        self,
+        snap: LicenseSnapshot | None,
+        now: datetime,
+        tz: tzinfo,
+        policy: FreshnessPolicy = DEFAULT_POLICY,
+    ) -> None:
         rows = timer_rows(snap) if snap else []
-        self.replace_rows([(row.label, self._cells(row, now, tz)) for row in rows])
+        self.replace_rows([(row.label, self._cells(row, now, tz, policy)) for row in rows])
 
-    def _cells(self, row: TimerRow, now: datetime, tz: tzinfo) -> tuple[Text, ...]:
-        sev = timer_severity(row, now)
+    def _cells(
+        self, row: TimerRow, now: datetime, tz: tzinfo, policy: FreshnessPolicy
+    ) -> tuple[Text, ...]:
+        sev = timer_severity(row, now, policy)
         style = rich_style(self.app, SEVERITY_VAR[sev]) if sev else None
         if row.at is None:
             dash = Text("—", end="")

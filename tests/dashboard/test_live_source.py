@@ -45,8 +45,20 @@ class FakeEngine:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
         for queue in self._queues:
             queue.put_nowait(None)
+        self._queues.clear()
+
+    last_cycle = None
+
+    async def poll_once(self) -> None:
+        self.poll_now()
+
+    def reload(self, config: LicdashConfig) -> Any:
+        raise NotImplementedError
 
     async def run(self) -> None:
         await self._stop.wait()

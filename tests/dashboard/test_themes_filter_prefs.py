@@ -165,9 +165,10 @@ def test_row_context_stale_rules(
     make_snapshot: Callable[..., Any],
     frozen_clock: Callable[[], Any],
 ) -> None:
+    from collectors.policy import FreshnessPolicy
     from dashboard.fleet_rows import RowContext
 
-    ctx = RowContext(now=frozen_clock(), stale_after=timedelta(minutes=15))
+    ctx = RowContext(now=frozen_clock(), policy=FreshnessPolicy.uniform(timedelta(minutes=15)))
     fresh = make_status("a", snap=make_snapshot("a"))
     old = make_status("b", snap=make_snapshot("b", at=NOW - timedelta(minutes=16)))
     flagged = make_status("c", snap=make_snapshot("c"), stale=True)

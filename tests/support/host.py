@@ -1,7 +1,7 @@
 """The one host app: shows a screen the way ``LicdashApp`` does, on a frozen clock.
 
 It offers exactly what the app offers the screens it shows (``fleet``, ``source``,
-``stale_after``, ``clock()``, ``cluster_zone()``, forwarding ``FleetUpdated`` to every
+``policy``, ``clock()``, ``cluster_zone()``, forwarding ``FleetUpdated`` to every
 screen of the stack), so screen tests do not depend on the real app.
 """
 
@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
 from dashboard.format import zone
 from dashboard.messages import FleetUpdated
@@ -53,7 +54,7 @@ class HostApp(App[None]):
         self.fleet = FleetState(statuses=MappingProxyType(dict(statuses)), updated_at=now)
         self.now = now
         self.pushed: list[Screen[Any]] = []
-        self.stale_after = timedelta(minutes=15)
+        self.policy = FreshnessPolicy.uniform(timedelta(minutes=15))
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {
