@@ -77,6 +77,8 @@ class ClusterStatus(_Frozen):
     consecutive_failures: int = 0
     last_error: ErrorInfo | None = None
     stale: bool = False
+    """The engine's flag at the time of the status. Whether it is stale *now* is
+    :meth:`collectors.policy.FreshnessPolicy.is_stale`'s to say (the one rule)."""
     transport: str | None = None
     axl_version: str | None = None
 
@@ -94,10 +96,6 @@ class ClusterStatus(_Frozen):
         """Age of the last good poll at ``now``."""
         seen = self.last_seen or (self.last_good.collected_at if self.last_good else None)
         return None if seen is None else now - seen
-
-    def is_stale_at(self, now: datetime, threshold: timedelta) -> bool:
-        age = self.age(now)
-        return age is None or age > threshold
 
 
 class PollUpdate(_Frozen):
