@@ -106,7 +106,7 @@ def _dated(snap: LicenseSnapshot) -> list[tuple[DeadlineKind, datetime]]:
         (DeadlineKind.AUTHORIZATION_RENEWAL, auth.next_communication_attempt),
         (DeadlineKind.AUTHORIZATION_EXPIRY, auth.expires),
     ]
-    if auth.evaluation_remaining_days is not None:
+    if auth.status is AuthorizationStatus.EVALUATION and auth.evaluation_remaining_days is not None:
         end = snap.collected_at + timedelta(days=auth.evaluation_remaining_days)
         found.append((DeadlineKind.EVALUATION_END, end))
     return [(kind, at) for kind, at in found if at is not None]
