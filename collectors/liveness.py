@@ -128,7 +128,7 @@ def judge(
     if heartbeat.mode != "once" and writer_alive is False:
         return CollectorState(State.DOWN, heartbeat, age, "writer process gone")
     if age > limit:
-        return CollectorState(State.DOWN, heartbeat, age, f"no heartbeat for {human_span(age)}")
+        return CollectorState(State.DOWN, heartbeat, age, f"{MISSED_BEATS} heartbeats missed")
     return CollectorState(State.UP, heartbeat, age)
 
 

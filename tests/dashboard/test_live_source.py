@@ -188,3 +188,59 @@ async def test_live_source_polls_a_real_mock_fleet(tmp_path: Path) -> None:
 def _ours(threads: set[threading.Thread]) -> set[threading.Thread]:
     """New threads that are still alive (a finished thread may linger in the set briefly)."""
     return {t for t in threads if t.is_alive()}
+
+
+class _FlakyStore:
+    """Refuses the first write; records every later one (and the collector's records)."""
+
+    def __init__(self) -> None:
+        self.refusals = 1
+        self.written: list[str] = []
+        self.beats: list[Any] = []
+        self.policies: list[Any] = []
+
+    def write_batch(self, updates: Any) -> None:
+        if self.refusals:
+            self.refusals -= 1
+            from collectors.errors import StoreError
+
+            raise StoreError("disk full (test)")
+        self.written += [u.result.cluster for u in updates]
+
+    def record_policy(self, policy: Any) -> None:
+        self.policies.append(policy)
+
+    def record_heartbeat(self, heartbeat: Any) -> None:
+        self.beats.append(heartbeat)
+
+    def close(self) -> None:
+        pass
+
+
+async def test_live_source_keeps_a_refused_batch_for_retry(
+    frozen_clock: Callable[[], datetime], make_snapshot: Callable[..., Any]
+) -> None:
+    """The dashboard runs collect's own loop: a failed store write is retried, not dropped."""
+    engines: list[FakeEngine] = []
+
+    def factory(config: LicdashConfig, clock: Callable[[], datetime]) -> FakeEngine:
+        engines.append(FakeEngine(config, clock, make_snapshot))
+        return engines[-1]
+
+    names = ["emea-a", "emea-b"]
+    source = LiveSource(
+        _config(names), None, clock=frozen_clock, engine_factory=factory, min_interval=0.01
+    )
+    store = _FlakyStore()
+    source._writer_store = store  # what open_store would have opened
+    app = LicdashApp(source, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: bool(engines) and bool(store.beats), pilot)
+        await pilot.press("R")  # the first batch is refused
+        await _until(lambda: store.refusals == 0, pilot)
+        await pilot.press("R")  # the second write carries both batches
+        await _until(lambda: len(store.written) == 4, pilot)
+        assert sorted(store.written) == sorted(names * 2)
+        assert store.policies and store.beats[-1].mode == "dashboard"
+        await pilot.press("q")
+    assert store.beats[-1].stopped
