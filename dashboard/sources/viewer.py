@@ -18,7 +18,7 @@ from typing import Any
 
 from textual.app import App
 
-from collectors.liveness import CollectorState
+from collectors.liveness import CollectorState, State
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo
 from dashboard.messages import FleetUpdated, SourceError
@@ -102,6 +102,9 @@ class StoreViewer(StoreQueries):
             except Exception as exc:
                 self._report(exc)
                 self._close_reader()  # open afresh next time (the store may appear)
+                if seen is _NOTHING and said is None and self._is_empty():
+                    said = (State.NEVER, "")
+                    self._post(statuses, None, CollectorState(State.NEVER))
             else:
                 seen = token
                 self._last_error = None
@@ -110,6 +113,10 @@ class StoreViewer(StoreQueries):
                     said = now_said
                     self._post(statuses, policy, collector)
             self._stop.wait(self.interval)
+
+    def _is_empty(self) -> bool:
+        """No store written here yet (the directory is missing or holds no store.json)."""
+        return self.store_dir is None or not (self.store_dir / "store.json").exists()
 
     def _post(
         self,
