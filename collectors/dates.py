@@ -245,3 +245,15 @@ def human_span(delta: timedelta) -> str:
     if seconds < 86400 * 2:
         return f"{int(seconds // 3600)} h"
     return f"{int(seconds // 86400)} d"
+
+
+_DURATION: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
+_DURATION_UNITS: Final = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``900``, ``15m``, ``2h``, ``1d`` (a ``--stale-after`` value); ValueError otherwise."""
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"{text!r} is not a duration such as 900, 15m, 2h or 1d")
+    return timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[match.group(2)])

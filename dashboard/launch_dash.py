@@ -44,9 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _duration(text: str) -> Any:
-    from collectors.commands.status_cmd import parse_duration
+    from collectors.dates import parse_duration
 
-    return parse_duration(text)
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def fail(message: str, hint: str | None = None) -> int:

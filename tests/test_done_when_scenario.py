@@ -30,7 +30,7 @@ from dashboard.fleet_rows import COLUMN_KEYS
 from dashboard.sources import StoreViewer
 from dashboard.widgets.collector_banner import CollectorBanner
 
-LICDASH = [sys.executable, "-m", "dashboard.cli"]
+LICDASH = [sys.executable, "-m", "collectors.cli"]
 SIZE = (160, 40)
 
 

@@ -11,7 +11,6 @@ import argparse
 import io
 import json
 import os
-import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -60,8 +59,6 @@ _EXPIRED_WORDS: Final = {
     "authorization_expiry": "authorization expired",
     "evaluation_end": "evaluation expired",
 }
-_DURATION: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
-_UNITS: Final = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,10 +99,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_duration(text: str) -> timedelta:
-    match = _DURATION.match(text)
-    if not match or float(match.group(1)) <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 900, 15m, 2h or 1d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    from collectors.dates import parse_duration as parse
+
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # ----- output -----------------------------------------------------------------------
