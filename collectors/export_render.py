@@ -47,7 +47,11 @@ def _cell(value: Any) -> Any:
 
 
 def csv_rows(status: ClusterStatus, snap: LicenseSnapshot) -> list[list[Any]]:
-    deadline = snap.next_hard_deadline
+    from collectors.policy import next_hard, snapshot_dues
+    from collectors.severity import days_between
+
+    # The policy's deadlines: an expired evaluation/licence is an overdue one here too.
+    deadline = next_hard(snapshot_dues(status.cluster, snap))
     head = [
         status.cluster,
         ";".join(f"{k}={v}" for k, v in sorted(status.tags.items())),
@@ -57,7 +61,7 @@ def csv_rows(status: ClusterStatus, snap: LicenseSnapshot) -> list[list[Any]]:
         snap.severity.value,
         deadline.kind.value if deadline else "",
         deadline.at.strftime("%Y-%m-%dT%H:%M:%SZ") if deadline else "",
-        deadline.days_left if deadline else "",
+        days_between(snap.collected_at, deadline.at) if deadline else "",
     ]
     ents = [[e.tag, e.name, e.count, e.status.value] for e in snap.entitlements]
     return [[_cell(v) for v in head + ent] for ent in ents or [["", "", "", ""]]]
