@@ -244,3 +244,32 @@ async def test_live_source_keeps_a_refused_batch_for_retry(
         assert store.policies and store.beats[-1].mode == "dashboard"
         await pilot.press("q")
     assert store.beats[-1].stopped
+
+
+async def test_live_source_judges_each_cluster_by_its_own_interval(
+    frozen_clock: Callable[[], datetime], make_snapshot: Callable[..., Any]
+) -> None:
+    """Not the global interval: a cluster polled hourly is fresh 40 minutes on."""
+    config = parse_config(
+        "[settings]\ninterval = 60\nstale_after = 3\nwarning_days = 45\n"
+        '[[clusters]]\nname = "hourly"\npublisher = "127.0.0.1:9"\nusername = "u"\n'
+        'password_env = "NOPE"\ninterval = 3600\n'
+        '[[clusters]]\nname = "fast"\npublisher = "127.0.0.1:9"\nusername = "u"\n'
+        'password_env = "NOPE"\n'
+    )
+    source = LiveSource(
+        config,
+        None,
+        clock=frozen_clock,
+        engine_factory=lambda c, clock: FakeEngine(c, clock, make_snapshot),
+        min_interval=0.01,
+    )
+    policy = source.policy
+    assert policy.stale_after("hourly").total_seconds() == 3 * 3600
+    assert policy.stale_after("fast").total_seconds() == 3 * 60
+    assert policy.warning_days == 45
+    app = LicdashApp(source, clock=frozen_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.policy is policy  # the app judges by the source's policy (no override)
+        await pilot.press("q")
