@@ -4,9 +4,10 @@ A :class:`DataSource` feeds the app :class:`~dashboard.messages.FleetUpdated` me
 (posted thread-safely) and answers blocking history queries that screens call from
 thread workers. Three implementations:
 
-- :class:`LiveSource`: a :class:`~collectors.engine.PollEngine` on its own event loop in
-  a worker thread, writing every result to the store (single writer);
-- :class:`StoreViewer`: read-only, follows a store that a ``licdash collect`` writes;
+- :class:`LiveSource`: the collector's own :class:`~collectors.daemon.Daemon` (engine and
+  single store writer, as ``licdash collect``) on its own event loop in a worker thread;
+- :class:`StoreViewer`: read-only, follows a store that a ``licdash collect`` writes,
+  with the policy and heartbeat the collector recorded there;
 - :class:`StaticSource`: fixed statuses, for tests and benchmarks.
 """
 
