@@ -48,6 +48,11 @@ VIOLATIONS = {
         "import dashboard.app",
         "dashboard.widgets.summary_bar -> dashboard.app",
     ),
+    "ui-layers": (
+        "dashboard/sources/static.py",
+        "import dashboard.widgets.fleet_table",
+        "dashboard.sources.static -> dashboard.widgets.fleet_table",
+    ),
     "mock-without-client": (
         "collectors/mock/vos.py",
         "import collectors.transports.vos_session",
