@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from dashboard.format import absolute, human_span
 from dashboard.messages import FleetUpdated
@@ -27,6 +27,7 @@ from dashboard.widgets.event_tables import (
     open_issues,
     transition_entries,
 )
+from dashboard.widgets.line_table import LineTable
 
 WINDOWS: Final = (
     timedelta(hours=1),
@@ -201,9 +202,9 @@ class EventsScreen(Screen[None]):
             self._window -= 1
             self._reload()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         event.stop()
-        cluster = (event.row_key.value or "").split("|", 1)[0]
+        cluster = event.key.split("|", 1)[0]
         if cluster and cluster != "none":
             self.app.push_screen(ClusterScreen(cluster))
 

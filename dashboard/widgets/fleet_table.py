@@ -1,6 +1,7 @@
 """The fleet table: one row per cluster, rendered line by line, only what is visible.
 
-A Line-API widget over :class:`~textual.scroll_view.ScrollView`. An update replaces the
+A :class:`~dashboard.widgets.line_table.LineTable` (the one table base: cursor, paging,
+click and scroll) with a column cursor, sorting and filtering of its own. An update replaces the
 statuses, re-sorts and re-filters the row order (cheap keys, no rendering) and refreshes
 the visible lines; each visible row's strip is cached by its cell texts, the column
 widths, the cursor and the theme, so an update that changes rows off screen renders
@@ -17,13 +18,10 @@ from typing import Any, ClassVar
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import var
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
@@ -42,11 +40,12 @@ from dashboard.fleet_rows import (
     sort_key,
 )
 from dashboard.widgets.filter_input import FleetFilter
+from dashboard.widgets.line_table import LineTable
 
 __all__ = ["COLUMNS", "COLUMN_KEYS", "UNREACHABLE_GLYPH", "FleetTable"]
 
 
-class FleetTable(ScrollView, can_focus=True):
+class FleetTable(LineTable):
     """Every cluster of the fleet, worst first, with a row cursor and a column cursor."""
 
     DEFAULT_CSS = """
@@ -117,7 +116,7 @@ class FleetTable(ScrollView, can_focus=True):
     """Index of the selected column (in :data:`COLUMNS`): what ``s`` sorts by."""
 
     class ClusterSelected(Message):
-        """Enter or a double click on a row: open this cluster."""
+        """Enter, or a click on the cursor row: open this cluster."""
 
         def __init__(self, table: FleetTable, cluster: str) -> None:
             super().__init__()
@@ -158,10 +157,6 @@ class FleetTable(ScrollView, can_focus=True):
         self.sort_reverse = False
         self.fleet_filter = FleetFilter()
         self._statuses: Mapping[str, ClusterStatus] = {}
-        self._order: list[str] = []
-        self._index: dict[str, int] = {}
-        self._cursor = 0
-        self._cursor_name: str | None = None
         self._name_width = COLUMNS[0].width
         self._ctx = self._row_context()
         self._cells: dict[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...]]] = {}
@@ -174,25 +169,17 @@ class FleetTable(ScrollView, can_focus=True):
     # ----- public API -----------------------------------------------------------------
 
     @property
-    def row_count(self) -> int:
-        return len(self._order)
-
-    @property
     def total_count(self) -> int:
         return len(self._statuses)
 
     @property
     def clusters(self) -> Sequence[str]:
         """The cluster names shown, in display order."""
-        return tuple(self._order)
-
-    @property
-    def cursor_row(self) -> int:
-        return self._cursor
+        return self.row_keys
 
     @property
     def selected_cluster(self) -> str | None:
-        return self._order[self._cursor] if self._order else None
+        return self.cursor_key
 
     def cells(self, cluster: str) -> tuple[str, ...]:
         """The texts a row shows now (for tests and exports of the screen)."""
@@ -235,8 +222,7 @@ class FleetTable(ScrollView, can_focus=True):
             return False
         if cluster not in self._index:
             self.set_filter(FleetFilter())
-        self._move(self._index[cluster])
-        return True
+        return self.move_to_key(cluster)
 
     # ----- ordering -------------------------------------------------------------------
 
@@ -251,25 +237,9 @@ class FleetTable(ScrollView, can_focus=True):
         if not fleet_filter.empty:
             rows = [s for s in rows if fleet_filter.matches(s, ctx.is_stale(s))]
         rows.sort(key=sort_key(self.sort_column, ctx, self.facts), reverse=self.sort_reverse)
-        self._order = [s.cluster for s in rows]
-        self._index = {name: i for i, name in enumerate(self._order)}
-        if self._cursor_name in self._index:
-            self._cursor = self._index[self._cursor_name]
-        else:
-            self._cursor = min(self._cursor, max(len(self._order) - 1, 0))
-        new_name = self.selected_cluster
-        if new_name != self._cursor_name:
-            self._cursor_name = new_name
-            self.post_message(self.ClusterHighlighted(self, new_name))
-        self._update_virtual_size()
-        self.refresh()
+        self.set_rows([s.cluster for s in rows])
 
-    def _update_virtual_size(self) -> None:
-        widths = self._widths()
-        content = sum(widths) + COLUMN_GAP * (len(widths) - 1)
-        self.virtual_size = Size(max(content, self.size.width), len(self._order) + 1)
-
-    def _widths(self) -> tuple[int, ...]:
+    def column_widths(self) -> tuple[int, ...]:
         key = (self._name_width, self.size.width)
         if self._widths_cache[0] != key:
             preferred = [self._name_width, *(c.width for c in COLUMNS[1:])]
@@ -277,35 +247,20 @@ class FleetTable(ScrollView, can_focus=True):
             self._widths_cache = (key, tuple(widths))
         return self._widths_cache[1]
 
+    def content_width(self) -> int:
+        widths = self.column_widths()
+        return sum(widths) + COLUMN_GAP * (len(widths) - 1)
+
     # ----- cursor and actions ---------------------------------------------------------
 
-    def _move(self, row: int) -> None:
-        if not self._order:
-            return
-        row = max(0, min(row, len(self._order) - 1))
-        old = self._cursor
-        self._cursor = row
-        name = self._order[row]
-        if name != self._cursor_name:
-            self._cursor_name = name
-            self.post_message(self.ClusterHighlighted(self, name))
-        self._refresh_row(old)
-        self._refresh_row(row)
-        self._scroll_to_cursor()
+    def row_highlighted(self, key: str | None) -> None:
+        self.post_message(self.ClusterHighlighted(self, key))
 
-    def _refresh_row(self, row: int) -> None:
-        self.refresh_line(row + 1)
-
-    def _scroll_to_cursor(self) -> None:
-        body = max(self.size.height - 1, 1)
-        top = round(self.scroll_y)
-        if self._cursor < top:
-            self.scroll_to(y=self._cursor, animate=False)
-        elif self._cursor >= top + body:
-            self.scroll_to(y=self._cursor - body + 1, animate=False)
+    def row_selected(self, key: str) -> None:
+        self.post_message(self.ClusterSelected(self, key))
 
     def _scroll_to_column(self) -> None:
-        widths = self._widths()
+        widths = self.column_widths()
         start = sum(widths[: self.cursor_column]) + COLUMN_GAP * self.cursor_column
         end = start + widths[self.cursor_column]
         left = round(self.scroll_x)
@@ -313,24 +268,6 @@ class FleetTable(ScrollView, can_focus=True):
             self.scroll_to(x=start, animate=False)
         elif end > left + self.size.width:
             self.scroll_to(x=end - self.size.width, animate=False)
-
-    def action_cursor_up(self) -> None:
-        self._move(self._cursor - 1)
-
-    def action_cursor_down(self) -> None:
-        self._move(self._cursor + 1)
-
-    def action_page_up(self) -> None:
-        self._move(self._cursor - max(self.size.height - 2, 1))
-
-    def action_page_down(self) -> None:
-        self._move(self._cursor + max(self.size.height - 2, 1))
-
-    def action_first(self) -> None:
-        self._move(0)
-
-    def action_last(self) -> None:
-        self._move(len(self._order) - 1)
 
     def action_cursor_left(self) -> None:
         self.cursor_column = max(0, self.cursor_column - 1)
@@ -350,40 +287,26 @@ class FleetTable(ScrollView, can_focus=True):
         reverse = not self.sort_reverse if column == self.sort_column else True
         self.sort_by(column, reverse=reverse)
 
-    def action_select(self) -> None:
-        if (name := self.selected_cluster) is not None:
-            self.post_message(self.ClusterSelected(self, name))
-
     def _column_at(self, x: int) -> int | None:
         position = 0
-        for index, width in enumerate(self._widths()):
+        for index, width in enumerate(self.column_widths()):
             if position <= x < position + width + COLUMN_GAP:
                 return index
             position += width + COLUMN_GAP
         return None
 
-    async def _on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        column = self._column_at(offset.x + round(self.scroll_x))
-        if offset.y == 0:
-            if column is not None:
-                key = COLUMN_KEYS[column]
-                self.cursor_column = column
-                reverse = not self.sort_reverse if key == self.sort_column else False
-                self.sort_by(key, reverse=reverse)
-            return
-        row = round(self.scroll_y) + offset.y - 1
-        if 0 <= row < len(self._order):
-            if column is not None:
-                self.cursor_column = column
-            self._move(row)
-            if event.chain >= 2:
-                self.action_select()
+    def clicked_header(self, x: int) -> None:
+        column = self._column_at(x)
+        if column is not None:
+            key = COLUMN_KEYS[column]
+            self.cursor_column = column
+            reverse = not self.sort_reverse if key == self.sort_column else False
+            self.sort_by(key, reverse=reverse)
 
-    def _on_resize(self, event: events.Resize) -> None:
-        self._update_virtual_size()
+    def clicked_row(self, row: int, x: int) -> None:
+        column = self._column_at(x)
+        if column is not None:
+            self.cursor_column = column
 
     # ----- rendering ------------------------------------------------------------------
 
@@ -416,23 +339,8 @@ class FleetTable(ScrollView, can_focus=True):
         self._cells[name] = (status, ctx, cells)
         return cells
 
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
-        base = self.rich_style
-        if y == 0:
-            strip = self._header_strip(base)
-        else:
-            row = scroll_y + y - 1
-            if row >= len(self._order):
-                return Strip.blank(width, base)
-            strip = self._row_strip(row, base)
-        if scroll_x == 0 and strip.cell_length == width:
-            return strip  # the usual case: no horizontal scroll, no copy
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
-
-    def _header_strip(self, base: Style) -> Strip:
-        widths = self._widths()
+    def header_strip(self, base: Style) -> Strip:
+        widths = self.column_widths()
         key = (
             "header",
             widths,
@@ -453,17 +361,16 @@ class FleetTable(ScrollView, can_focus=True):
             style = cursor if index == self.cursor_column else header
             segments.append(Segment(fit(label, width, column.align), style))
             segments.append(Segment(" " * COLUMN_GAP, header))
-        strip = self._strip(segments, widths, header)
+        strip = self._line(segments, widths, header)
         self._strips[key] = strip
         return strip
 
-    def _row_strip(self, row: int, base: Style) -> Strip:
-        name = self._order[row]
+    def row_strip(self, row: int, base: Style, selected: bool) -> Strip:
+        name = self._keys[row]
         cells = self._row_cells(name)
         status = self._statuses[name]
         dimmed = status.unreachable or self._ctx.is_stale(status)
-        selected = row == self._cursor
-        widths = self._widths()
+        widths = self.column_widths()
         key = (cells, dimmed, selected, self.has_focus, widths, self._style_generation, base)
         if (cached := self._strips.get(key)) is not None:
             return cached
@@ -478,11 +385,11 @@ class FleetTable(ScrollView, can_focus=True):
                 style += cursor
             # The gap shares the cell's segment: half the segments, same look.
             segments.append(Segment(fit(text, width, column.align) + gap, style))
-        strip = self._strip(segments, widths, gap_style)
+        strip = self._line(segments, widths, gap_style)
         self._strips[key] = strip
         return strip
 
-    def _strip(self, segments: list[Segment], widths: Sequence[int], pad_style: Style) -> Strip:
+    def _line(self, segments: list[Segment], widths: Sequence[int], pad_style: Style) -> Strip:
         """One strip exactly as wide as the line (the widget, or the columns if wider)."""
         used = sum(widths) + COLUMN_GAP * len(widths)
         line = max(self.size.width, used - COLUMN_GAP)
@@ -490,9 +397,3 @@ class FleetTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * (line - used), pad_style))
             used = line
         return Strip(segments, used) if used == line else Strip(segments).crop(0, line)
-
-    def _on_focus(self, event: events.Focus) -> None:
-        self._refresh_row(self._cursor)
-
-    def _on_blur(self, event: events.Blur) -> None:
-        self._refresh_row(self._cursor)

@@ -139,7 +139,7 @@ async def test_enter_from_a_detail_screen_opens_the_cluster_with_store_history(
         await pilot.press("4")
         await settle(app, pilot)
         table = app.screen.query_one(TransitionTable)
-        keys = [str(k.value) for k in table.ordered_row_keys]
+        keys = list(table.row_keys)
         table.move_cursor(row=next(i for i, k in enumerate(keys) if k.startswith("emea-lon")))
         await pilot.press("enter")
         await settle(app, pilot)
