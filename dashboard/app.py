@@ -98,6 +98,8 @@ class LicdashApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("escape,backspace", "back", "Back", show=False),
         Binding("q", "quit", "Quit"),
+        # Like k9s and htop: ctrl+c quits, everywhere (also in the filter input).
+        Binding("ctrl+c,ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -215,6 +217,11 @@ class LicdashApp(App[None]):
         """Notifications carry cluster names, paths and error text: never parse them as
         markup unless asked (a "[/x]" in a SOAP fault or a path would crash the toast)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_help_quit(self) -> None:
+        """Textual's "ctrl+c does not quit" hint, should a keymap ever bring it back:
+        its text is markup of Textual's own, so render it."""
+        super().notify("Press ctrl+q or q to quit", title="Do you want to quit?")
 
     def on_source_error(self, message: SourceError) -> None:
         error = message.error

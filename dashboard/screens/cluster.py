@@ -95,6 +95,9 @@ class ClusterScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back"),
+        Binding("l", "show_tab('tab-entitlements')", "Licences"),
+        Binding("h", "show_tab('tab-history')", "History"),
+        Binding("x", "show_tab('tab-errors')", "Errors"),
         Binding("v", "toggle_raw", "Raw response"),
         Binding("ctrl+r", "reload", "Reload history", show=False),
     ]
@@ -147,15 +150,16 @@ class ClusterScreen(Screen[None]):
             yield RemediationList()
         yield TimersTable()
         with TabbedContent(initial="tab-entitlements"):
-            with TabPane("Entitlements", id="tab-entitlements"):
+            # Each tab names its key: the tabs are reachable without Tab and arrows.
+            with TabPane(Content("Entitlements (l)"), id="tab-entitlements"):
                 yield EntitlementsTable()
-            with TabPane("History", id="tab-history"), VerticalScroll():
+            with TabPane(Content("History (h)"), id="tab-history"), VerticalScroll():
                 yield Static(id="load-error")
                 yield CountSparkline()
                 yield StateTimeline()
-            with TabPane("Errors", id="tab-errors"):
+            with TabPane(Content("Errors (x)"), id="tab-errors"):
                 yield ErrorList()
-            with TabPane("Raw", id="tab-raw"):
+            with TabPane(Content("Raw (v)"), id="tab-raw"):
                 yield RawView()
         yield Footer()
 
@@ -286,6 +290,11 @@ class ClusterScreen(Screen[None]):
 
     async def action_back(self) -> None:
         await go_back(self)
+
+    def action_show_tab(self, tab: str) -> None:
+        if tab == "tab-raw":
+            self._load_raw()
+        self.query_one(TabbedContent).active = tab
 
     def action_toggle_raw(self) -> None:
         tabs = self.query_one(TabbedContent)

@@ -24,6 +24,7 @@ from dashboard.widgets.event_tables import (
     FailureTable,
     TransitionEntry,
     TransitionTable,
+    group_flaps,
     open_issues,
     transition_entries,
 )
@@ -176,7 +177,7 @@ class EventsScreen(Screen[None]):
         problem = self.query_one("#problem", Static)
         problem.update(Content(message.problem or ""))
         problem.display = bool(message.problem)
-        self.query_one(TransitionTable).show(message.transitions, now, names)
+        self.query_one(TransitionTable).show(group_flaps(message.transitions), now, names)
         self.query_one(FailureTable).show(message.failures, now)
         self._heading(len(message.transitions), len(message.failures))
         self.query_one("#failures-heading", Static).update(

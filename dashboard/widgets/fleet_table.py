@@ -39,7 +39,7 @@ from dashboard.fleet_rows import (
     row_cells,
     sort_key,
 )
-from dashboard.widgets.filter_input import FleetFilter
+from dashboard.widgets.filter_input import FleetFilter, no_match_text
 from dashboard.widgets.line_table import LineTable
 
 __all__ = ["COLUMNS", "COLUMN_KEYS", "UNREACHABLE_GLYPH", "FleetTable"]
@@ -258,6 +258,11 @@ class FleetTable(LineTable):
 
     def row_selected(self, key: str) -> None:
         self.post_message(self.ClusterSelected(self, key))
+
+    def empty_text(self) -> str:
+        if self._statuses and not self.fleet_filter.empty:
+            return no_match_text(self.fleet_filter, list(self._statuses.values()))
+        return ""
 
     def _scroll_to_column(self) -> None:
         widths = self.column_widths()

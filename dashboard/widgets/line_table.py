@@ -16,6 +16,7 @@ when the cursor's row moved.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -156,6 +157,10 @@ class LineTable(ScrollView, can_focus=True):
     def row_selected(self, key: str) -> None:
         """Open the row; the default posts :class:`RowSelected`."""
         self.post_message(self.RowSelected(self, key))
+
+    def empty_text(self) -> str:
+        """What the first row line says when there are no rows ("" for nothing)."""
+        return ""
 
     def clicked_header(self, x: int) -> None:
         """A click on the header line at content column ``x`` (scroll included)."""
@@ -317,6 +322,10 @@ class LineTable(ScrollView, can_focus=True):
         else:
             row = scroll_y + y - 1
             if row >= len(self._keys):
+                if not self._keys and (text := self.empty_text()):
+                    lines = textwrap.wrap(text, max(width - 2, 10))  # said in full, wrapped
+                    if row < len(lines):
+                        return Strip([Segment(fit(f" {lines[row]}", width), base)], width)
                 return Strip.blank(width, base)
             strip = self.row_strip(row, base, self.show_cursor and row == self._cursor)
         if scroll_x == 0 and strip.cell_length == width:
