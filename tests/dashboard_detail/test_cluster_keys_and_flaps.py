@@ -37,7 +37,9 @@ async def test_every_cluster_tab_has_a_key_that_help_lists(make_app: Any) -> Non
 
 
 def _flip(cluster: str, minutes: int, old: str, new: str) -> TransitionEntry:
-    return TransitionEntry(NOW - timedelta(minutes=minutes), cluster, "reachability", None, old, new)
+    return TransitionEntry(
+        NOW - timedelta(minutes=minutes), cluster, "reachability", None, old, new
+    )
 
 
 def test_flaps_of_one_cluster_become_one_counted_row() -> None:
