@@ -84,14 +84,23 @@ class ClusterScreen(Screen[None]):
         width: 1fr;
         max-height: 14;
     }
+    ClusterScreen #overview {
+        height: auto;
+    }
+    ClusterScreen.-short #overview {
+        max-height: 45%;
+    }
     ClusterScreen TabbedContent {
         height: 1fr;
+        min-height: 6;
     }
     ClusterScreen #load-error {
         color: $error;
         height: auto;
     }
     """
+
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012 (Textual declares it)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back"),
@@ -145,10 +154,13 @@ class ClusterScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="title")
         yield Static(id="banner")
-        with Horizontal(id="top"):
-            yield Static(id="summary")
-            yield RemediationList()
-        yield TimersTable()
+        # On a short terminal the state and timers scroll in a box of their own, so
+        # the title above and the tabs below never scroll off.
+        with VerticalScroll(id="overview", can_focus=False):
+            with Horizontal(id="top"):
+                yield Static(id="summary")
+                yield RemediationList()
+            yield TimersTable()
         with TabbedContent(initial="tab-entitlements"):
             # Each tab names its key: the tabs are reachable without Tab and arrows.
             with TabPane(Content("Entitlements (l)"), id="tab-entitlements"):

@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
+from dashboard.fleet_layout import CLUSTER_FLOOR, NAME_CAP, layout_widths
 from dashboard.fleet_rows import (
     COLUMN_GAP,
     COLUMN_KEYS,
@@ -34,8 +35,8 @@ from dashboard.fleet_rows import (
     Cell,
     FactsCache,
     RowContext,
-    allocate_widths,
     fit,
+    natural_lengths,
     row_cells,
     sort_key,
 )
@@ -164,7 +165,9 @@ class FleetTable(LineTable):
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(2048)
         self._styles: dict[str, Style] = {}
         self._style_generation = 0
-        self._widths_cache: tuple[tuple[int, int], tuple[int, ...]] = ((0, 0), ())
+        self._widths_cache: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+        self._lengths: dict[str, tuple[ClusterStatus, int, int]] = {}
+        self._natural = {"tags": 0, "worst": 0}
 
     # ----- public API -----------------------------------------------------------------
 
@@ -191,10 +194,23 @@ class FleetTable(LineTable):
         self._statuses = statuses
         if names_changed:
             longest = max((cell_len(n) for n in statuses), default=0)
-            self._name_width = max(COLUMNS[0].min_width, min(longest, 28))
+            self._name_width = max(CLUSTER_FLOOR, min(longest, NAME_CAP))
             self._cells = {n: c for n, c in self._cells.items() if n in statuses}
             self.facts.keep(statuses)
+            self._lengths = {n: v for n, v in self._lengths.items() if n in statuses}
+        self._natural = self._natural_widths(statuses)
         self._reorder()
+
+    def _natural_widths(self, statuses: Mapping[str, ClusterStatus]) -> dict[str, int]:
+        """The longest tags and worst-entitlement texts: how far those columns may widen."""
+        lengths = self._lengths
+        tags = worst = 0
+        for name, status in statuses.items():
+            known = lengths.get(name)
+            if known is None or known[0] is not status:
+                known = lengths[name] = (status, *natural_lengths(status))
+            tags, worst = max(tags, known[1]), max(worst, known[2])
+        return {"tags": tags, "worst": worst}
 
     def set_filter(self, fleet_filter: FleetFilter) -> None:
         self.fleet_filter = fleet_filter
@@ -240,16 +256,17 @@ class FleetTable(LineTable):
         self.set_rows([s.cluster for s in rows])
 
     def column_widths(self) -> tuple[int, ...]:
-        key = (self._name_width, self.size.width)
+        """Every column's width now, 0 for a column that gave way (see fleet_layout)."""
+        available = self.scrollable_content_region.width or 120
+        key = (self._name_width, available, self._natural["tags"], self._natural["worst"])
         if self._widths_cache[0] != key:
-            preferred = [self._name_width, *(c.width for c in COLUMNS[1:])]
-            widths = allocate_widths(COLUMNS, preferred, self.size.width or 120)
+            widths = layout_widths(COLUMNS, self._name_width, available, self._natural)
             self._widths_cache = (key, tuple(widths))
         return self._widths_cache[1]
 
     def content_width(self) -> int:
-        widths = self.column_widths()
-        return sum(widths) + COLUMN_GAP * (len(widths) - 1)
+        shown = [w for w in self.column_widths() if w]
+        return sum(shown) + COLUMN_GAP * (len(shown) - 1)
 
     # ----- cursor and actions ---------------------------------------------------------
 
@@ -266,7 +283,8 @@ class FleetTable(LineTable):
 
     def _scroll_to_column(self) -> None:
         widths = self.column_widths()
-        start = sum(widths[: self.cursor_column]) + COLUMN_GAP * self.cursor_column
+        before = [w for w in widths[: self.cursor_column] if w]
+        start = sum(before) + COLUMN_GAP * len(before)
         end = start + widths[self.cursor_column]
         left = round(self.scroll_x)
         if start < left:
@@ -274,11 +292,18 @@ class FleetTable(LineTable):
         elif end > left + self.size.width:
             self.scroll_to(x=end - self.size.width, animate=False)
 
+    def _shown_columns(self) -> list[int]:
+        return [i for i, width in enumerate(self.column_widths()) if width]
+
     def action_cursor_left(self) -> None:
-        self.cursor_column = max(0, self.cursor_column - 1)
+        earlier = [i for i in self._shown_columns() if i < self.cursor_column]
+        if earlier:
+            self.cursor_column = earlier[-1]
 
     def action_cursor_right(self) -> None:
-        self.cursor_column = min(len(COLUMNS) - 1, self.cursor_column + 1)
+        later = [i for i in self._shown_columns() if i > self.cursor_column]
+        if later:
+            self.cursor_column = later[0]
 
     def watch_cursor_column(self) -> None:
         self._scroll_to_column()
@@ -295,6 +320,8 @@ class FleetTable(LineTable):
     def _column_at(self, x: int) -> int | None:
         position = 0
         for index, width in enumerate(self.column_widths()):
+            if not width:
+                continue
             if position <= x < position + width + COLUMN_GAP:
                 return index
             position += width + COLUMN_GAP
@@ -360,6 +387,8 @@ class FleetTable(LineTable):
         header, cursor = base + self._style("header"), base + self._style("header-cursor")
         segments: list[Segment] = []
         for index, (column, width) in enumerate(zip(COLUMNS, widths, strict=True)):
+            if not width:
+                continue
             label = column.label
             if column.key == self.sort_column:
                 label += " ▲" if self.sort_reverse else " ▼"
@@ -385,6 +414,8 @@ class FleetTable(LineTable):
         gap_style = row_style + cursor if cursor else row_style
         gap = " " * COLUMN_GAP
         for (text, role), column, width in zip(cells, COLUMNS, widths, strict=True):
+            if not width:
+                continue  # the column gave way on this terminal
             style = row_style + self._style(role) if role else row_style
             if cursor is not None:
                 style += cursor
@@ -396,7 +427,8 @@ class FleetTable(LineTable):
 
     def _line(self, segments: list[Segment], widths: Sequence[int], pad_style: Style) -> Strip:
         """One strip exactly as wide as the line (the widget, or the columns if wider)."""
-        used = sum(widths) + COLUMN_GAP * len(widths)
+        shown = [w for w in widths if w]
+        used = sum(shown) + COLUMN_GAP * len(shown)
         line = max(self.size.width, used - COLUMN_GAP)
         if line > used:
             segments.append(Segment(" " * (line - used), pad_style))
