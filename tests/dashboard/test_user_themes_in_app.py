@@ -20,6 +20,13 @@ def write_themes(directory: Path) -> Path:
     )
     (directory / "broken.toml").write_text('primary = "not-a-colour"\n')
     (directory / "dark.toml").write_text('primary = "#123456"\n')  # a built-in's name
+    # Loads as TOML and as a Theme, but Textual's stylesheet would refuse it when chosen.
+    (directory / "wobbly.toml").write_text(
+        'primary = "#0077be"\n[variables]\nblock-cursor-text-style = "wobbly"\n'
+    )
+    (directory / "styled.toml").write_text(
+        'primary = "#0077be"\n[variables]\nblock-cursor-text-style = "bold reverse"\n'
+    )
     return directory
 
 
@@ -29,11 +36,15 @@ async def test_user_themes_join_the_builtins(make_app: Callable[..., Any], tmp_p
     app = h.app
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert list(app.licdash_themes) == [*THEMES, "ocean"]
+        assert list(app.licdash_themes) == [*THEMES, "ocean", "styled"]
         reported = " ".join(n.message for n in app._notifications)
         assert "broken" in reported and "not-a-colour" in reported
+        assert "wobbly" in reported and "not a text style" in reported
         assert "built-in theme has this name" in reported
         assert app.get_theme("dark").primary == THEMES["dark"].primary  # not replaced
+        app.set_theme("styled")  # a user theme with a text style applies cleanly
+        await pilot.pause()
+        assert app.theme == "styled" and app.is_running
         while app.theme != "ocean":  # `t` reaches the user theme
             await pilot.press("t")
         await pilot.pause()
