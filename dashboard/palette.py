@@ -86,7 +86,7 @@ class ThemeCommands(Provider):
     """
 
     def _themes(self) -> Iterator[tuple[str, Callable[[], object]]]:
-        app = cast("LicdashApp", self.app)
+        app = app_host(self)
         for theme in app.licdash_themes:
             yield theme, partial(app.set_theme, theme)
 

@@ -142,13 +142,14 @@ class LineTable(ScrollView, can_focus=True):
         raise NotImplementedError
 
     def column_widths(self) -> Sequence[int]:
-        """The width of every column now (a subclass may fit them to the widget)."""
+        """The width of every column now, 0 for a hidden one (a subclass may fit them
+        to the widget)."""
         return self._widths
 
     def content_width(self) -> int:
         """How wide a full line is: the horizontal scroll range."""
         widths = self.column_widths()
-        return 1 + sum(widths) + GAP * len(widths)
+        return 1 + sum(widths) + GAP * sum(1 for w in widths if w)
 
     def row_highlighted(self, key: str | None) -> None:
         """The cursor is on another row now; the default posts :class:`RowHighlighted`."""
@@ -349,12 +350,14 @@ class LineTable(ScrollView, can_focus=True):
         segments: list[Segment] = [Segment(" ", pad)]
         widths = self.column_widths()
         for (text, style), column, width in zip(cells, self.columns, widths, strict=True):
+            if not width:
+                continue  # a column that gave way on this terminal
             cell_style = base + style if style is not None else base
             if cursor is not None:
                 cell_style += cursor
             segments.append(Segment(fit(text, width, column.align), cell_style))
             segments.append(gap)
-        used = 1 + sum(widths) + GAP * len(widths)
+        used = 1 + sum(widths) + GAP * sum(1 for w in widths if w)
         if used < self.size.width:
             segments.append(Segment(" " * (self.size.width - used), pad))
             used = self.size.width

@@ -154,3 +154,24 @@ async def test_columns_fit_their_values_and_right_aligned_cells_stay_right() -> 
         table.replace_rows([("a", ("[b]markup[/b]", "2"))])
         await pilot.pause()
         assert "[b]markup[/b]" in table.render_line(1).text  # never parsed as markup
+
+
+async def test_deadlines_at_80_columns_keep_cluster_and_deadline_in_view(make_app: Any) -> None:
+    from dashboard.screens.deadlines import DeadlinesScreen
+
+    app = make_app(DeadlinesScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DeadlineList)
+        assert table.row_count
+        header = table.render_line(0).text
+        assert "Cluster" in header and "Deadline" in header and "When (UTC)" not in header
+        for row in range(min(table.row_count, table.size.height - 1)):
+            cells = [t.plain for t in table.get_row_at(row)]
+            line = table.render_line(row + 1).text
+            assert cells[4] in line and cells[5] in line, line  # cluster, deadline kind
+    wide = make_app(DeadlinesScreen)
+    async with wide.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        header = wide.screen.query_one(DeadlineList).render_line(0).text
+        assert "When (UTC)" in header and "Cluster time" in header
