@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
@@ -26,7 +27,7 @@ from textual.widgets import Footer, Static
 
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from dashboard.messages import FleetUpdated, SourceError
-from dashboard.palette import ActionCommands, ClusterCommands
+from dashboard.palette import ActionCommands, ClusterCommands, ThemeCommands
 from dashboard.prefs import save_theme
 from dashboard.screens.detail_host import AppHost
 from dashboard.screens.fleet import FleetScreen
@@ -98,6 +99,8 @@ class LicdashApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("escape,backspace", "back", "Back", show=False),
         Binding("q", "quit", "Quit"),
+        # Like k9s and htop: ctrl+c quits, everywhere (also in the filter input).
+        Binding("ctrl+c,ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -140,6 +143,12 @@ class LicdashApp(App[None]):
         if user_themes_dir is not None:
             user_themes, theme_problems = load_user_themes(user_themes_dir)
             for user_theme in user_themes:
+                if user_theme.name in self._theme_names:
+                    self.problems.append(
+                        f"{user_theme.name} (in {user_themes_dir}): a built-in theme has "
+                        "this name; the file is ignored (rename it or set name = ...)"
+                    )
+                    continue
                 self._add_theme(user_theme)
             self.problems += [str(p) for p in theme_problems]
         chosen, problem = resolve_theme(theme, self._theme_names, no_color=no_color)
@@ -215,6 +224,11 @@ class LicdashApp(App[None]):
         """Notifications carry cluster names, paths and error text: never parse them as
         markup unless asked (a "[/x]" in a SOAP fault or a path would crash the toast)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_help_quit(self) -> None:
+        """Textual's "ctrl+c does not quit" hint, should a keymap ever bring it back:
+        its text is markup of Textual's own, so render it."""
+        super().notify("Press ctrl+q or q to quit", title="Do you want to quit?")
 
     def on_source_error(self, message: SourceError) -> None:
         error = message.error
@@ -335,7 +349,13 @@ class LicdashApp(App[None]):
         self.theme = name
         self.notify(f"theme: {name}", timeout=2)
 
+    def search_themes(self) -> None:
+        """The palette's "Theme" command: licdash's themes only (see ThemeCommands)."""
+        self.push_screen(CommandPalette(providers=[ThemeCommands], placeholder="Theme…"))
+
     def _remember_theme(self, theme: Theme) -> None:
+        if theme.name not in self._theme_names:
+            return  # never remember a theme the next start would refuse
         if self.prefs_path is not None:
             self._save_theme(self.prefs_path, theme.name)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar, Final, Literal
 
-from collectors.export_render import render_latest
+from collectors.export_render import latest_rows, render_latest
 from collectors.results import ClusterStatus
 
 ExportFormat = Literal["json", "csv", "svg"]
@@ -31,6 +31,8 @@ class ExportResult:
     path: Path
     format: ExportFormat
     count: int
+    skipped: tuple[str, ...] = ()
+    """Clusters of the scope that are not in the file (never polled: no snapshot yet)."""
 
     ok: ClassVar[bool] = True
     """A result is a success; failures stay in the dialog and never become a result."""
@@ -41,7 +43,18 @@ class ExportResult:
         if self.format == "svg":
             return f"Saving a screenshot to {self.path}"
         unit = "records" if self.format == "json" else "rows"
-        return f"Wrote {self.count} {unit} to {self.path}"
+        return f"Wrote {self.count} {unit} to {self.path}" + left_out_text(self.skipped)
+
+
+def left_out_text(skipped: Sequence[str], limit: int = 5) -> str:
+    """``; left out 2 never-polled clusters (no snapshot yet): a, b`` or ""."""
+    if not skipped:
+        return ""
+    names = ", ".join(skipped[:limit]) + (
+        f" +{len(skipped) - limit}" if len(skipped) > limit else ""
+    )
+    noun = "cluster" if len(skipped) == 1 else "clusters"
+    return f"; left out {len(skipped)} never-polled {noun} (no snapshot yet): {names}"
 
 
 class ExportError(Exception):
@@ -53,6 +66,13 @@ def default_path(fmt: ExportFormat, now: datetime, directory: Path | None = None
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     name = f"licdash-{stamp}.{fmt}"
     return directory / name if directory else Path(name)
+
+
+def left_out(statuses: Iterable[ClusterStatus]) -> list[str]:
+    """The clusters an export of ``statuses`` leaves out, by name: those never polled."""
+    chosen = list(statuses)
+    exported = {status.cluster for status, _ in latest_rows(chosen)}
+    return sorted(s.cluster for s in chosen if s.cluster not in exported)
 
 
 def write_text_atomic(path: Path, text: str | bytes) -> None:
@@ -83,4 +103,4 @@ def write_export(
     """Write the statuses' snapshots to ``path`` atomically (blocking: use a thread)."""
     body, count = render_latest(fmt, statuses)
     write_text_atomic(path, body)
-    return ExportResult(path, fmt, count)
+    return ExportResult(path, fmt, count, tuple(left_out(statuses)))

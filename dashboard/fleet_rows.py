@@ -8,7 +8,7 @@ summary bar counts with the same facts) without a running app.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -293,23 +293,6 @@ def fit(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
     return pad + text if align == "right" else text + pad
 
 
-def allocate_widths(
-    columns: Sequence[Column], preferred: Sequence[int], available: int
-) -> list[int]:
-    """Shrink columns (highest ``shrink`` first, evenly within a level) to fit ``available``."""
-    widths = list(preferred)
-    excess = sum(widths) + COLUMN_GAP * (len(widths) - 1) - available
-    for level in sorted({c.shrink for c in columns if c.shrink > 0}, reverse=True):
-        members = [i for i, c in enumerate(columns) if c.shrink == level]
-        while excess > 0:
-            movable = [i for i in members if widths[i] > columns[i].min_width]
-            if not movable:
-                break
-            for i in movable:
-                if excess <= 0:
-                    break
-                widths[i] -= 1
-                excess -= 1
-        if excess <= 0:
-            break
-    return widths
+def natural_lengths(status: ClusterStatus) -> tuple[int, int]:
+    """How wide the tags and the worst-entitlement cells of ``status`` are, uncut."""
+    return cell_len(",".join(status.tags.values())), cell_len(_worst_cell(status)[0])

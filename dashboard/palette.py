@@ -76,3 +76,27 @@ class ActionCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
+
+
+class ThemeCommands(Provider):
+    """The palette's theme picker: only the themes licdash starts with again.
+
+    Textual's own picker lists every registered Textual theme too; one chosen there
+    would be remembered and then refused on the next start.
+    """
+
+    def _themes(self) -> Iterator[tuple[str, Callable[[], object]]]:
+        app = app_host(self)
+        for theme in app.licdash_themes:
+            yield theme, partial(app.set_theme, theme)
+
+    async def discover(self) -> Hits:
+        for name, callback in self._themes():
+            yield DiscoveryHit(name, callback)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback in self._themes():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, text=name)

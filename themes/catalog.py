@@ -224,8 +224,33 @@ def _load_theme_file(path: Path) -> tuple[Theme | None, ThemeProblem | None]:
         theme = Theme(**data)
     except TypeError as exc:
         return None, ThemeProblem(str(data["name"]), str(exc), str(path))
-    problem = validate_theme(theme, source=str(path))
+    problem = validate_theme(theme, source=str(path)) or check_variables(theme, source=str(path))
     return (None, problem) if problem else (theme, None)
+
+
+def check_variables(theme: Theme, *, source: str | None = None) -> ThemeProblem | None:
+    """Parse every variable the theme sets that Textual's CSS uses, as that CSS would.
+
+    A value Textual's stylesheet refuses (``block-cursor-text-style = "wobbly"``) would
+    otherwise pass loading and stop the app the moment the theme is chosen.
+    """
+    from textual.css.stylesheet import Stylesheet, StylesheetParseError
+
+    known = THEMES[DEFAULT_THEME]
+    defaults = {**known.to_color_system().generate(), **known.variables}
+    for name, value in theme.variables.items():
+        default = defaults.get(name)
+        if default is None:
+            continue  # no stylesheet refers to it
+        prop = "text-style" if name.endswith("style") else "color"
+        kind = "text style" if prop == "text-style" else "colour"
+        sheet = Stylesheet()
+        sheet.add_source(f"Widget {{ {prop}: {value}; }}", read_from=(source or "", name))
+        try:
+            sheet.parse()
+        except StylesheetParseError:
+            return ThemeProblem(theme.name, f"variables.{name}: {value!r} is not a {kind}", source)
+    return None
 
 
 def resolve_theme(

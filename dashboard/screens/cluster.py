@@ -84,8 +84,15 @@ class ClusterScreen(Screen[None]):
         width: 1fr;
         max-height: 14;
     }
+    ClusterScreen #overview {
+        height: auto;
+    }
+    ClusterScreen.-short #overview {
+        max-height: 45%;
+    }
     ClusterScreen TabbedContent {
         height: 1fr;
+        min-height: 6;
     }
     ClusterScreen #load-error {
         color: $error;
@@ -93,8 +100,13 @@ class ClusterScreen(Screen[None]):
     }
     """
 
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012 (Textual declares it)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back"),
+        Binding("l", "show_tab('tab-entitlements')", "Licences"),
+        Binding("h", "show_tab('tab-history')", "History"),
+        Binding("x", "show_tab('tab-errors')", "Errors"),
         Binding("v", "toggle_raw", "Raw response"),
         Binding("ctrl+r", "reload", "Reload history", show=False),
     ]
@@ -142,20 +154,24 @@ class ClusterScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="title")
         yield Static(id="banner")
-        with Horizontal(id="top"):
-            yield Static(id="summary")
-            yield RemediationList()
-        yield TimersTable()
+        # On a short terminal the state and timers scroll in a box of their own, so
+        # the title above and the tabs below never scroll off.
+        with VerticalScroll(id="overview", can_focus=False):
+            with Horizontal(id="top"):
+                yield Static(id="summary")
+                yield RemediationList()
+            yield TimersTable()
         with TabbedContent(initial="tab-entitlements"):
-            with TabPane("Entitlements", id="tab-entitlements"):
+            # Each tab names its key: the tabs are reachable without Tab and arrows.
+            with TabPane(Content("Entitlements (l)"), id="tab-entitlements"):
                 yield EntitlementsTable()
-            with TabPane("History", id="tab-history"), VerticalScroll():
+            with TabPane(Content("History (h)"), id="tab-history"), VerticalScroll():
                 yield Static(id="load-error")
                 yield CountSparkline()
                 yield StateTimeline()
-            with TabPane("Errors", id="tab-errors"):
+            with TabPane(Content("Errors (x)"), id="tab-errors"):
                 yield ErrorList()
-            with TabPane("Raw", id="tab-raw"):
+            with TabPane(Content("Raw (v)"), id="tab-raw"):
                 yield RawView()
         yield Footer()
 
@@ -286,6 +302,11 @@ class ClusterScreen(Screen[None]):
 
     async def action_back(self) -> None:
         await go_back(self)
+
+    def action_show_tab(self, tab: str) -> None:
+        if tab == "tab-raw":
+            self._load_raw()
+        self.query_one(TabbedContent).active = tab
 
     def action_toggle_raw(self) -> None:
         tabs = self.query_one(TabbedContent)

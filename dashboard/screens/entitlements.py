@@ -7,7 +7,7 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from dashboard.screens.cluster import ClusterScreen
 from dashboard.screens.detail_host import DetailHost, go_back, stale_rule
@@ -20,6 +20,7 @@ from dashboard.widgets.entitlement_rollup import (
     holder_cluster,
     rollup,
 )
+from dashboard.widgets.line_table import LineTable
 
 
 class EntitlementsScreen(FleetWideScreen):
@@ -82,18 +83,18 @@ class EntitlementsScreen(FleetWideScreen):
             self._holders_of = chosen.tag
         holders.show(chosen.holders)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if isinstance(event.data_table, RollupTable):
+    def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
+        if isinstance(event.table, RollupTable):
             event.stop()
-            self._show_holders(event.row_key.value)
+            self._show_holders(event.key)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         event.stop()
-        if isinstance(event.data_table, RollupTable):
-            self._show_holders(event.row_key.value)
+        if isinstance(event.table, RollupTable):
+            self._show_holders(event.key)
             self.query_one(HolderTable).focus()
-        elif event.row_key.value is not None:
-            self.app.push_screen(ClusterScreen(holder_cluster(event.row_key.value)))
+        else:
+            self.app.push_screen(ClusterScreen(holder_cluster(event.key)))
 
     async def action_back(self) -> None:
         holders = self.query_one(HolderTable)

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from dashboard.format import absolute, human_span
 from dashboard.messages import FleetUpdated
@@ -24,9 +24,11 @@ from dashboard.widgets.event_tables import (
     FailureTable,
     TransitionEntry,
     TransitionTable,
+    group_flaps,
     open_issues,
     transition_entries,
 )
+from dashboard.widgets.line_table import LineTable
 
 WINDOWS: Final = (
     timedelta(hours=1),
@@ -175,7 +177,7 @@ class EventsScreen(Screen[None]):
         problem = self.query_one("#problem", Static)
         problem.update(Content(message.problem or ""))
         problem.display = bool(message.problem)
-        self.query_one(TransitionTable).show(message.transitions, now, names)
+        self.query_one(TransitionTable).show(group_flaps(message.transitions), now, names)
         self.query_one(FailureTable).show(message.failures, now)
         self._heading(len(message.transitions), len(message.failures))
         self.query_one("#failures-heading", Static).update(
@@ -201,9 +203,9 @@ class EventsScreen(Screen[None]):
             self._window -= 1
             self._reload()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         event.stop()
-        cluster = (event.row_key.value or "").split("|", 1)[0]
+        cluster = event.key.split("|", 1)[0]
         if cluster and cluster != "none":
             self.app.push_screen(ClusterScreen(cluster))
 

@@ -21,6 +21,8 @@ from dashboard.export import (
     ExportFormat,
     ExportResult,
     default_path,
+    left_out,
+    left_out_text,
     write_export,
     write_text_atomic,
 )
@@ -77,6 +79,10 @@ class ExportDialog(ModalScreen[ExportResult | None]):
         height: auto;
         margin: 1 0;
     }
+    ExportDialog #scope-note {
+        height: auto;
+        color: $warning;
+    }
     ExportDialog #status.-error {
         color: $error;
     }
@@ -131,6 +137,7 @@ class ExportDialog(ModalScreen[ExportResult | None]):
                 yield RadioButton("All clusters", value=True, id="scope-all")
                 yield RadioButton("Filtered", id="scope-filtered")
                 yield RadioButton("Selected", id="scope-selected")
+            yield Static(id="scope-note")
             yield Label("Format")
             with RadioSet(id="format"):
                 yield RadioButton("JSON", value=True, id="format-json")
@@ -158,6 +165,7 @@ class ExportDialog(ModalScreen[ExportResult | None]):
         selected.label = f"Selected: {self.selected}" if self.selected else "Selected (none)"
         selected.disabled = self.selected is None
         self._default = default_path(self._format, host(self).clock())
+        self._note_scope()
         self.query_one("#path", Input).value = str(self._default)
         self.query_one("#path", Input).focus()
 
@@ -168,13 +176,23 @@ class ExportDialog(ModalScreen[ExportResult | None]):
         choice = (event.pressed.id or "").split("-", 1)[-1]
         if event.radio_set.id == "scope":
             self._scope = choice  # type: ignore[assignment]
+            self._note_scope()
             return
         self._format = choice  # type: ignore[assignment]
         self.query_one("#scope", RadioSet).disabled = self._format == "svg"
+        self._note_scope()
         path_input = self.query_one("#path", Input)
         if Path(path_input.value) == self._default:  # not edited: follow the format
             self._default = self._default.with_suffix(f".{self._format}")
             path_input.value = str(self._default)
+
+    def _note_scope(self) -> None:
+        """Say before writing what the scope's file will leave out, and why."""
+        skipped = left_out(self.scoped_statuses()) if self._format != "svg" else []
+        note = self.query_one("#scope-note", Static)
+        text = left_out_text(skipped).removeprefix("; ")
+        note.update(Content(text[:1].upper() + text[1:]))
+        note.display = bool(skipped)
 
     def scoped_statuses(self) -> list[ClusterStatus]:
         statuses = host(self).fleet.statuses

@@ -9,6 +9,7 @@ from typing import Final
 
 from rich.cells import cell_len
 from rich.style import Style
+from textual import events
 
 from collectors.model import DeadlineKind, LicenseSnapshot, Severity
 from collectors.policy import (
@@ -22,7 +23,7 @@ from collectors.policy import (
 )
 from collectors.results import ClusterStatus
 from dashboard.format import STALE_GLYPH, relative
-from dashboard.widgets.line_table import LineCell, LineColumn, LineTable
+from dashboard.widgets.line_table import GAP, LineCell, LineColumn, LineTable
 from dashboard.widgets.severity_colors import SEVERITY_VAR, rich_style
 
 KIND_LABEL: Final[dict[DeadlineKind, str]] = {
@@ -131,6 +132,8 @@ COLUMNS: Final = (
     LineColumn("hard", "Type", 6),
 )
 CLUSTER_WIDTH: Final = (12, 32)
+NARROW_DROP: Final = (1, 2)
+"""Columns hidden, in this order, when the line is too narrow: UTC, then cluster time."""
 LOCAL_FORMAT: Final = "%Y-%m-%d %H:%M %Z"
 """The cluster column fits the longest name between these bounds (longer ones are cut…)."""
 
@@ -206,6 +209,25 @@ class DeadlineList(LineTable):
         local = [len(t.astimezone(z).strftime(LOCAL_FORMAT)) for z in zones for t in half_year]
         widths[2] = max([len("Cluster time"), *local])
         return widths
+
+    def column_widths(self) -> list[int]:
+        """On a narrow terminal the UTC and then the cluster-time columns give way, so
+        the relative time, the cluster and the deadline stay in view."""
+        widths = list(self._widths)
+        available = self.scrollable_content_region.width or 120
+        for column in NARROW_DROP:
+            if self._used(widths) <= available:
+                break
+            widths[column] = 0
+        return widths
+
+    @staticmethod
+    def _used(widths: list[int]) -> int:
+        return 1 + sum(widths) + GAP * sum(1 for w in widths if w)
+
+    def _on_resize(self, event: events.Resize) -> None:
+        super()._on_resize(event)
+        self.refresh()
 
     def cells_at(self, row: int) -> tuple[LineCell, ...]:
         cells = self._cells.get(row)

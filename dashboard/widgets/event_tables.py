@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from rich.text import Text
 
@@ -41,6 +41,10 @@ class TransitionEntry:
     subject: str | None
     old: str | None
     new: str | None
+    count: int = 1
+    """How many changes this row stands for (a flapping cluster's reachability)."""
+    first_at: datetime | None = None
+    """The oldest of them, when ``count`` > 1."""
 
     @property
     def severity(self) -> Severity:
@@ -67,6 +71,30 @@ def transition_entries(items: Iterable[Any]) -> list[TransitionEntry]:
             )
         )
     return sorted(out, key=lambda e: (e.at, e.cluster), reverse=True)
+
+
+FLAP_MIN: Final = 3
+"""This many reachability changes of one cluster in the window are shown as one row."""
+
+
+def group_flaps(
+    entries: Sequence[TransitionEntry], minimum: int = FLAP_MIN
+) -> list[TransitionEntry]:
+    """Newest-first ``entries`` with each flapping cluster's reachability changes as one
+    row (where the newest one was), counted; everything else unchanged."""
+    runs: dict[str, list[TransitionEntry]] = {}
+    for e in entries:
+        if e.field == "reachability":
+            runs.setdefault(e.cluster, []).append(e)
+    flapping = {cluster: run for cluster, run in runs.items() if len(run) >= minimum}
+    out: list[TransitionEntry] = []
+    for e in entries:
+        run = flapping.get(e.cluster) if e.field == "reachability" else None
+        if run is None:
+            out.append(e)
+        elif e is run[0]:  # the newest change of the run stands for all of them
+            out.append(replace(e, old=run[-1].old, count=len(run), first_at=run[-1].at))
+    return out
 
 
 def _word(value: str | None) -> str:
@@ -101,7 +129,11 @@ class TransitionTable(NavTable):
         rows: list[Row] = []
         for i, e in enumerate(entries):
             what = e.field
-            if e.subject and e.field == "reachability":
+            if e.count > 1 and e.first_at is not None:
+                span = relative(e.first_at, now)
+                what = f"reachability flapped ×{e.count} (since {span}"
+                what += f", last: {e.subject})" if e.subject else ")"
+            elif e.subject and e.field == "reachability":
                 what = f"reachability ({e.subject})"  # the subject is the error kind
             elif e.subject:
                 what = f"{e.field} {names.get(e.subject, e.subject)}"

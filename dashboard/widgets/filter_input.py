@@ -13,7 +13,7 @@ A leading ``!`` negates a word: ``!ok`` shows everything that is not fine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -121,6 +121,27 @@ class FleetFilter:
             if hit == negate:
                 return False
         return True
+
+    def unknown_tag_keys(self, statuses: Iterable[ClusterStatus]) -> list[str]:
+        """The ``key`` of every ``key=value`` word that no cluster has as a tag."""
+        keys = {k.lower() for status in statuses for k in status.tags}
+        asked = [w.partition("=")[0] for _, w in self._terms if "=" in w]
+        return [key for key in dict.fromkeys(asked) if key and key not in keys]
+
+
+def no_match_text(fleet_filter: FleetFilter, statuses: Collection[ClusterStatus]) -> str:
+    """What an empty, filtered table says: nothing matched, and why when it can tell."""
+    text = f"No cluster matches {fleet_filter.text!r} ({len(statuses)} hidden)."
+    unknown = fleet_filter.unknown_tag_keys(statuses)
+    if unknown:
+        tags = sorted({k.lower() for status in statuses for k in status.tags})
+        have = f"tags here: {', '.join(tags)}" if tags else "no cluster has tags"
+        text += f" No cluster has a tag {', '.join(map(repr, unknown))} ({have})."
+        words = [w.partition("=")[2] for w in fleet_filter.text.lower().split() if "=" in w]
+        states = [w for w in words if w.lstrip("!") in STATE_WORDS]
+        if states:
+            text += f" For a state, type the word alone: {' '.join(states)}."
+    return text + "  Esc clears the filter."
 
 
 class FilterInput(Input):

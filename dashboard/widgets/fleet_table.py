@@ -1,6 +1,7 @@
 """The fleet table: one row per cluster, rendered line by line, only what is visible.
 
-A Line-API widget over :class:`~textual.scroll_view.ScrollView`. An update replaces the
+A :class:`~dashboard.widgets.line_table.LineTable` (the one table base: cursor, paging,
+click and scroll) with a column cursor, sorting and filtering of its own. An update replaces the
 statuses, re-sorts and re-filters the row order (cheap keys, no rendering) and refreshes
 the visible lines; each visible row's strip is cached by its cell texts, the column
 widths, the cursor and the theme, so an update that changes rows off screen renders
@@ -17,17 +18,15 @@ from typing import Any, ClassVar
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import var
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
+from dashboard.fleet_layout import CLUSTER_FLOOR, NAME_CAP, layout_widths
 from dashboard.fleet_rows import (
     COLUMN_GAP,
     COLUMN_KEYS,
@@ -36,17 +35,18 @@ from dashboard.fleet_rows import (
     Cell,
     FactsCache,
     RowContext,
-    allocate_widths,
     fit,
+    natural_lengths,
     row_cells,
     sort_key,
 )
-from dashboard.widgets.filter_input import FleetFilter
+from dashboard.widgets.filter_input import FleetFilter, no_match_text
+from dashboard.widgets.line_table import LineTable
 
 __all__ = ["COLUMNS", "COLUMN_KEYS", "UNREACHABLE_GLYPH", "FleetTable"]
 
 
-class FleetTable(ScrollView, can_focus=True):
+class FleetTable(LineTable):
     """Every cluster of the fleet, worst first, with a row cursor and a column cursor."""
 
     DEFAULT_CSS = """
@@ -117,7 +117,7 @@ class FleetTable(ScrollView, can_focus=True):
     """Index of the selected column (in :data:`COLUMNS`): what ``s`` sorts by."""
 
     class ClusterSelected(Message):
-        """Enter or a double click on a row: open this cluster."""
+        """Enter, or a click on the cursor row: open this cluster."""
 
         def __init__(self, table: FleetTable, cluster: str) -> None:
             super().__init__()
@@ -158,10 +158,6 @@ class FleetTable(ScrollView, can_focus=True):
         self.sort_reverse = False
         self.fleet_filter = FleetFilter()
         self._statuses: Mapping[str, ClusterStatus] = {}
-        self._order: list[str] = []
-        self._index: dict[str, int] = {}
-        self._cursor = 0
-        self._cursor_name: str | None = None
         self._name_width = COLUMNS[0].width
         self._ctx = self._row_context()
         self._cells: dict[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...]]] = {}
@@ -169,13 +165,11 @@ class FleetTable(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(2048)
         self._styles: dict[str, Style] = {}
         self._style_generation = 0
-        self._widths_cache: tuple[tuple[int, int], tuple[int, ...]] = ((0, 0), ())
+        self._widths_cache: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+        self._lengths: dict[str, tuple[ClusterStatus, int, int]] = {}
+        self._natural = {"tags": 0, "worst": 0}
 
     # ----- public API -----------------------------------------------------------------
-
-    @property
-    def row_count(self) -> int:
-        return len(self._order)
 
     @property
     def total_count(self) -> int:
@@ -184,15 +178,11 @@ class FleetTable(ScrollView, can_focus=True):
     @property
     def clusters(self) -> Sequence[str]:
         """The cluster names shown, in display order."""
-        return tuple(self._order)
-
-    @property
-    def cursor_row(self) -> int:
-        return self._cursor
+        return self.row_keys
 
     @property
     def selected_cluster(self) -> str | None:
-        return self._order[self._cursor] if self._order else None
+        return self.cursor_key
 
     def cells(self, cluster: str) -> tuple[str, ...]:
         """The texts a row shows now (for tests and exports of the screen)."""
@@ -204,10 +194,23 @@ class FleetTable(ScrollView, can_focus=True):
         self._statuses = statuses
         if names_changed:
             longest = max((cell_len(n) for n in statuses), default=0)
-            self._name_width = max(COLUMNS[0].min_width, min(longest, 28))
+            self._name_width = max(CLUSTER_FLOOR, min(longest, NAME_CAP))
             self._cells = {n: c for n, c in self._cells.items() if n in statuses}
             self.facts.keep(statuses)
+            self._lengths = {n: v for n, v in self._lengths.items() if n in statuses}
+        self._natural = self._natural_widths(statuses)
         self._reorder()
+
+    def _natural_widths(self, statuses: Mapping[str, ClusterStatus]) -> dict[str, int]:
+        """The longest tags and worst-entitlement texts: how far those columns may widen."""
+        lengths = self._lengths
+        tags = worst = 0
+        for name, status in statuses.items():
+            known = lengths.get(name)
+            if known is None or known[0] is not status:
+                known = lengths[name] = (status, *natural_lengths(status))
+            tags, worst = max(tags, known[1]), max(worst, known[2])
+        return {"tags": tags, "worst": worst}
 
     def set_filter(self, fleet_filter: FleetFilter) -> None:
         self.fleet_filter = fleet_filter
@@ -235,8 +238,7 @@ class FleetTable(ScrollView, can_focus=True):
             return False
         if cluster not in self._index:
             self.set_filter(FleetFilter())
-        self._move(self._index[cluster])
-        return True
+        return self.move_to_key(cluster)
 
     # ----- ordering -------------------------------------------------------------------
 
@@ -251,62 +253,38 @@ class FleetTable(ScrollView, can_focus=True):
         if not fleet_filter.empty:
             rows = [s for s in rows if fleet_filter.matches(s, ctx.is_stale(s))]
         rows.sort(key=sort_key(self.sort_column, ctx, self.facts), reverse=self.sort_reverse)
-        self._order = [s.cluster for s in rows]
-        self._index = {name: i for i, name in enumerate(self._order)}
-        if self._cursor_name in self._index:
-            self._cursor = self._index[self._cursor_name]
-        else:
-            self._cursor = min(self._cursor, max(len(self._order) - 1, 0))
-        new_name = self.selected_cluster
-        if new_name != self._cursor_name:
-            self._cursor_name = new_name
-            self.post_message(self.ClusterHighlighted(self, new_name))
-        self._update_virtual_size()
-        self.refresh()
+        self.set_rows([s.cluster for s in rows])
 
-    def _update_virtual_size(self) -> None:
-        widths = self._widths()
-        content = sum(widths) + COLUMN_GAP * (len(widths) - 1)
-        self.virtual_size = Size(max(content, self.size.width), len(self._order) + 1)
-
-    def _widths(self) -> tuple[int, ...]:
-        key = (self._name_width, self.size.width)
+    def column_widths(self) -> tuple[int, ...]:
+        """Every column's width now, 0 for a column that gave way (see fleet_layout)."""
+        available = self.scrollable_content_region.width or 120
+        key = (self._name_width, available, self._natural["tags"], self._natural["worst"])
         if self._widths_cache[0] != key:
-            preferred = [self._name_width, *(c.width for c in COLUMNS[1:])]
-            widths = allocate_widths(COLUMNS, preferred, self.size.width or 120)
+            widths = layout_widths(COLUMNS, self._name_width, available, self._natural)
             self._widths_cache = (key, tuple(widths))
         return self._widths_cache[1]
 
+    def content_width(self) -> int:
+        shown = [w for w in self.column_widths() if w]
+        return sum(shown) + COLUMN_GAP * (len(shown) - 1)
+
     # ----- cursor and actions ---------------------------------------------------------
 
-    def _move(self, row: int) -> None:
-        if not self._order:
-            return
-        row = max(0, min(row, len(self._order) - 1))
-        old = self._cursor
-        self._cursor = row
-        name = self._order[row]
-        if name != self._cursor_name:
-            self._cursor_name = name
-            self.post_message(self.ClusterHighlighted(self, name))
-        self._refresh_row(old)
-        self._refresh_row(row)
-        self._scroll_to_cursor()
+    def row_highlighted(self, key: str | None) -> None:
+        self.post_message(self.ClusterHighlighted(self, key))
 
-    def _refresh_row(self, row: int) -> None:
-        self.refresh_line(row + 1)
+    def row_selected(self, key: str) -> None:
+        self.post_message(self.ClusterSelected(self, key))
 
-    def _scroll_to_cursor(self) -> None:
-        body = max(self.size.height - 1, 1)
-        top = round(self.scroll_y)
-        if self._cursor < top:
-            self.scroll_to(y=self._cursor, animate=False)
-        elif self._cursor >= top + body:
-            self.scroll_to(y=self._cursor - body + 1, animate=False)
+    def empty_text(self) -> str:
+        if self._statuses and not self.fleet_filter.empty:
+            return no_match_text(self.fleet_filter, list(self._statuses.values()))
+        return ""
 
     def _scroll_to_column(self) -> None:
-        widths = self._widths()
-        start = sum(widths[: self.cursor_column]) + COLUMN_GAP * self.cursor_column
+        widths = self.column_widths()
+        before = [w for w in widths[: self.cursor_column] if w]
+        start = sum(before) + COLUMN_GAP * len(before)
         end = start + widths[self.cursor_column]
         left = round(self.scroll_x)
         if start < left:
@@ -314,29 +292,18 @@ class FleetTable(ScrollView, can_focus=True):
         elif end > left + self.size.width:
             self.scroll_to(x=end - self.size.width, animate=False)
 
-    def action_cursor_up(self) -> None:
-        self._move(self._cursor - 1)
-
-    def action_cursor_down(self) -> None:
-        self._move(self._cursor + 1)
-
-    def action_page_up(self) -> None:
-        self._move(self._cursor - max(self.size.height - 2, 1))
-
-    def action_page_down(self) -> None:
-        self._move(self._cursor + max(self.size.height - 2, 1))
-
-    def action_first(self) -> None:
-        self._move(0)
-
-    def action_last(self) -> None:
-        self._move(len(self._order) - 1)
+    def _shown_columns(self) -> list[int]:
+        return [i for i, width in enumerate(self.column_widths()) if width]
 
     def action_cursor_left(self) -> None:
-        self.cursor_column = max(0, self.cursor_column - 1)
+        earlier = [i for i in self._shown_columns() if i < self.cursor_column]
+        if earlier:
+            self.cursor_column = earlier[-1]
 
     def action_cursor_right(self) -> None:
-        self.cursor_column = min(len(COLUMNS) - 1, self.cursor_column + 1)
+        later = [i for i in self._shown_columns() if i > self.cursor_column]
+        if later:
+            self.cursor_column = later[0]
 
     def watch_cursor_column(self) -> None:
         self._scroll_to_column()
@@ -350,40 +317,28 @@ class FleetTable(ScrollView, can_focus=True):
         reverse = not self.sort_reverse if column == self.sort_column else True
         self.sort_by(column, reverse=reverse)
 
-    def action_select(self) -> None:
-        if (name := self.selected_cluster) is not None:
-            self.post_message(self.ClusterSelected(self, name))
-
     def _column_at(self, x: int) -> int | None:
         position = 0
-        for index, width in enumerate(self._widths()):
+        for index, width in enumerate(self.column_widths()):
+            if not width:
+                continue
             if position <= x < position + width + COLUMN_GAP:
                 return index
             position += width + COLUMN_GAP
         return None
 
-    async def _on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        column = self._column_at(offset.x + round(self.scroll_x))
-        if offset.y == 0:
-            if column is not None:
-                key = COLUMN_KEYS[column]
-                self.cursor_column = column
-                reverse = not self.sort_reverse if key == self.sort_column else False
-                self.sort_by(key, reverse=reverse)
-            return
-        row = round(self.scroll_y) + offset.y - 1
-        if 0 <= row < len(self._order):
-            if column is not None:
-                self.cursor_column = column
-            self._move(row)
-            if event.chain >= 2:
-                self.action_select()
+    def clicked_header(self, x: int) -> None:
+        column = self._column_at(x)
+        if column is not None:
+            key = COLUMN_KEYS[column]
+            self.cursor_column = column
+            reverse = not self.sort_reverse if key == self.sort_column else False
+            self.sort_by(key, reverse=reverse)
 
-    def _on_resize(self, event: events.Resize) -> None:
-        self._update_virtual_size()
+    def clicked_row(self, row: int, x: int) -> None:
+        column = self._column_at(x)
+        if column is not None:
+            self.cursor_column = column
 
     # ----- rendering ------------------------------------------------------------------
 
@@ -416,23 +371,8 @@ class FleetTable(ScrollView, can_focus=True):
         self._cells[name] = (status, ctx, cells)
         return cells
 
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
-        base = self.rich_style
-        if y == 0:
-            strip = self._header_strip(base)
-        else:
-            row = scroll_y + y - 1
-            if row >= len(self._order):
-                return Strip.blank(width, base)
-            strip = self._row_strip(row, base)
-        if scroll_x == 0 and strip.cell_length == width:
-            return strip  # the usual case: no horizontal scroll, no copy
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
-
-    def _header_strip(self, base: Style) -> Strip:
-        widths = self._widths()
+    def header_strip(self, base: Style) -> Strip:
+        widths = self.column_widths()
         key = (
             "header",
             widths,
@@ -447,23 +387,24 @@ class FleetTable(ScrollView, can_focus=True):
         header, cursor = base + self._style("header"), base + self._style("header-cursor")
         segments: list[Segment] = []
         for index, (column, width) in enumerate(zip(COLUMNS, widths, strict=True)):
+            if not width:
+                continue
             label = column.label
             if column.key == self.sort_column:
                 label += " ▲" if self.sort_reverse else " ▼"
             style = cursor if index == self.cursor_column else header
             segments.append(Segment(fit(label, width, column.align), style))
             segments.append(Segment(" " * COLUMN_GAP, header))
-        strip = self._strip(segments, widths, header)
+        strip = self._line(segments, widths, header)
         self._strips[key] = strip
         return strip
 
-    def _row_strip(self, row: int, base: Style) -> Strip:
-        name = self._order[row]
+    def row_strip(self, row: int, base: Style, selected: bool) -> Strip:
+        name = self._keys[row]
         cells = self._row_cells(name)
         status = self._statuses[name]
         dimmed = status.unreachable or self._ctx.is_stale(status)
-        selected = row == self._cursor
-        widths = self._widths()
+        widths = self.column_widths()
         key = (cells, dimmed, selected, self.has_focus, widths, self._style_generation, base)
         if (cached := self._strips.get(key)) is not None:
             return cached
@@ -473,26 +414,23 @@ class FleetTable(ScrollView, can_focus=True):
         gap_style = row_style + cursor if cursor else row_style
         gap = " " * COLUMN_GAP
         for (text, role), column, width in zip(cells, COLUMNS, widths, strict=True):
+            if not width:
+                continue  # the column gave way on this terminal
             style = row_style + self._style(role) if role else row_style
             if cursor is not None:
                 style += cursor
             # The gap shares the cell's segment: half the segments, same look.
             segments.append(Segment(fit(text, width, column.align) + gap, style))
-        strip = self._strip(segments, widths, gap_style)
+        strip = self._line(segments, widths, gap_style)
         self._strips[key] = strip
         return strip
 
-    def _strip(self, segments: list[Segment], widths: Sequence[int], pad_style: Style) -> Strip:
+    def _line(self, segments: list[Segment], widths: Sequence[int], pad_style: Style) -> Strip:
         """One strip exactly as wide as the line (the widget, or the columns if wider)."""
-        used = sum(widths) + COLUMN_GAP * len(widths)
+        shown = [w for w in widths if w]
+        used = sum(shown) + COLUMN_GAP * len(shown)
         line = max(self.size.width, used - COLUMN_GAP)
         if line > used:
             segments.append(Segment(" " * (line - used), pad_style))
             used = line
         return Strip(segments, used) if used == line else Strip(segments).crop(0, line)
-
-    def _on_focus(self, event: events.Focus) -> None:
-        self._refresh_row(self._cursor)
-
-    def _on_blur(self, event: events.Blur) -> None:
-        self._refresh_row(self._cursor)

@@ -1,15 +1,22 @@
-"""A read-only table that renders only the rows on screen (Textual's Line API).
+"""The one table base: rows by key, a row cursor, paging, click and scroll (Line API).
 
 A :class:`~textual.widgets.DataTable` keeps every cell as a renderable and updates
 them one by one: with thousands of rows whose relative times all change, that is
 hundreds of milliseconds of UI thread. :class:`LineTable` keeps only the row keys;
-a subclass says what a row shows (:meth:`LineTable.cells_at`), and only the rows in
-view are ever turned into text. Replacing every row costs a list of keys, whatever
-changed in them. The cursor follows its row by key; the scroll position is kept.
+a subclass says what a row shows (:meth:`LineTable.cells_at`, or a whole strip from
+:meth:`LineTable.row_strip`), and only the rows in view are ever turned into text.
+Replacing every row costs a list of keys, whatever changed in them.
+
+Every table of the dashboard derives from it (the fleet table, the deadline list and
+the :class:`~dashboard.widgets.nav_table.NavTable` detail tables), so the keys, the
+mouse and the scrolling behave the same everywhere: the cursor follows its row by key
+through updates, the scroll position is kept, and the view follows the cursor only
+when the cursor's row moved.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -26,6 +33,7 @@ from textual.strip import Strip
 
 from dashboard.fleet_rows import fit
 
+Align = Literal["left", "right"]
 LineCell = tuple[str, Style | None]
 """A cell's plain text (never parsed as markup) and its colour, if any."""
 
@@ -38,7 +46,7 @@ class LineColumn:
     key: str
     label: str
     width: int
-    align: Literal["left", "right"] = "left"
+    align: Align = "left"
 
 
 class LineTable(ScrollView, can_focus=True):
@@ -74,12 +82,29 @@ class LineTable(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Previous row", show=False),
         Binding("down,j", "cursor_down", "Next row", show=False),
+        Binding("left", "cursor_left", "Scroll left", show=False),
+        Binding("right", "cursor_right", "Scroll right", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("g,home", "first", "First row", show=False),
         Binding("G,end", "last", "Last row", show=False),
-        Binding("enter", "select", "Open cluster", show=False),
+        Binding("enter", "select", "Open", show=False),
     ]
+
+    show_cursor: bool = True
+    """False for a table that only shows facts (no row is ever selected)."""
+
+    class RowHighlighted(Message):
+        """The cursor moved to another row (``key`` None: the table is empty)."""
+
+        def __init__(self, table: LineTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
 
     class RowSelected(Message):
         """Enter, or a click on the cursor row: open what the row stands for."""
@@ -95,24 +120,54 @@ class LineTable(ScrollView, can_focus=True):
 
     def __init__(
         self,
-        columns: Sequence[LineColumn],
+        columns: Sequence[LineColumn] = (),
         *,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.columns = tuple(columns)
+        self.columns: tuple[LineColumn, ...] = tuple(columns)
         self._widths = tuple(c.width for c in self.columns)
         self._keys: list[str] = []
         self._index: dict[str, int] = {}
         self._cursor = 0
+        self._highlighted: str | None = None
+        self._opened_by_click = False
 
     # ----- what a subclass provides ---------------------------------------------------
 
     def cells_at(self, row: int) -> Sequence[LineCell]:
         """The cells of row ``row`` (0-based, in display order), one per column."""
         raise NotImplementedError
+
+    def column_widths(self) -> Sequence[int]:
+        """The width of every column now, 0 for a hidden one (a subclass may fit them
+        to the widget)."""
+        return self._widths
+
+    def content_width(self) -> int:
+        """How wide a full line is: the horizontal scroll range."""
+        widths = self.column_widths()
+        return 1 + sum(widths) + GAP * sum(1 for w in widths if w)
+
+    def row_highlighted(self, key: str | None) -> None:
+        """The cursor is on another row now; the default posts :class:`RowHighlighted`."""
+        self.post_message(self.RowHighlighted(self, key))
+
+    def row_selected(self, key: str) -> None:
+        """Open the row; the default posts :class:`RowSelected`."""
+        self.post_message(self.RowSelected(self, key))
+
+    def empty_text(self) -> str:
+        """What the first row line says when there are no rows ("" for nothing)."""
+        return ""
+
+    def clicked_header(self, x: int) -> None:
+        """A click on the header line at content column ``x`` (scroll included)."""
+
+    def clicked_row(self, row: int, x: int) -> None:
+        """A click on ``row`` at content column ``x``, before the cursor moves there."""
 
     # ----- public API -----------------------------------------------------------------
 
@@ -139,7 +194,8 @@ class LineTable(ScrollView, can_focus=True):
     def set_rows(self, keys: Sequence[str], widths: Sequence[int] | None = None) -> None:
         """Show the rows ``keys`` in this order; call after the data behind them changed.
 
-        The cursor stays on its key (or its position, if that key is gone) and in view.
+        The cursor stays on its key (or its position, if that key is gone); the view
+        follows it only if its row moved.
         """
         current = self.cursor_key
         self._keys = list(keys)
@@ -154,17 +210,34 @@ class LineTable(ScrollView, can_focus=True):
         self._update_virtual_size()
         if moved:
             self._scroll_to_cursor()
+        self._note_cursor()
         self.refresh()
 
-    # ----- cursor ---------------------------------------------------------------------
-
-    def _move(self, row: int) -> None:
+    def move_cursor(self, *, row: int) -> None:
+        """Put the cursor on ``row`` (clamped) and scroll it into view."""
         if not self._keys:
             return
         old, self._cursor = self._cursor, max(0, min(row, len(self._keys) - 1))
         self.refresh_line(old + 1)  # virtual lines: the header is line 0
         self.refresh_line(self._cursor + 1)
         self._scroll_to_cursor()
+        self._note_cursor()
+
+    def move_to_key(self, key: str) -> bool:
+        """Put the cursor on the row ``key``; False when no row has it."""
+        row = self._index.get(key)
+        if row is None:
+            return False
+        self.move_cursor(row=row)
+        return True
+
+    # ----- cursor ---------------------------------------------------------------------
+
+    def _note_cursor(self) -> None:
+        key = self.cursor_key
+        if key != self._highlighted:
+            self._highlighted = key
+            self.row_highlighted(key)
 
     def _scroll_to_cursor(self) -> None:
         body = max(self.scrollable_content_region.height - 1, 1)
@@ -174,37 +247,57 @@ class LineTable(ScrollView, can_focus=True):
         elif self._cursor >= top + body:
             self.scroll_to(y=self._cursor - body + 1, animate=False, immediate=True)
 
+    def _page(self) -> int:
+        return max(self.scrollable_content_region.height - 2, 1)
+
     def action_cursor_up(self) -> None:
-        self._move(self._cursor - 1)
+        self.move_cursor(row=self._cursor - 1)
 
     def action_cursor_down(self) -> None:
-        self._move(self._cursor + 1)
+        self.move_cursor(row=self._cursor + 1)
+
+    def action_cursor_left(self) -> None:
+        self.scroll_to(x=self.scroll_x - 4, animate=False)
+
+    def action_cursor_right(self) -> None:
+        self.scroll_to(x=self.scroll_x + 4, animate=False)
 
     def action_page_up(self) -> None:
-        self._move(self._cursor - max(self.scrollable_content_region.height - 2, 1))
+        self.move_cursor(row=self._cursor - self._page())
 
     def action_page_down(self) -> None:
-        self._move(self._cursor + max(self.scrollable_content_region.height - 2, 1))
+        self.move_cursor(row=self._cursor + self._page())
 
     def action_first(self) -> None:
-        self._move(0)
+        self.move_cursor(row=0)
 
     def action_last(self) -> None:
-        self._move(len(self._keys) - 1)
+        self.move_cursor(row=len(self._keys) - 1)
 
     def action_select(self) -> None:
-        if (key := self.cursor_key) is not None:
-            self.post_message(self.RowSelected(self, key))
+        if self.show_cursor and (key := self.cursor_key) is not None:
+            self.row_selected(key)
 
     async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or offset.y == 0:
+        if offset is None:
+            return
+        x = offset.x + round(self.scroll_x)
+        if offset.y == 0:
+            self.clicked_header(x)
             return
         row = round(self.scroll_y) + offset.y - 1
-        if 0 <= row < len(self._keys):
+        if 0 <= row < len(self._keys) and self.show_cursor:
             again = row == self._cursor
-            self._move(row)
-            if again or event.chain >= 2:
+            self.clicked_row(row, x)
+            self.move_cursor(row=row)
+            # A double click arrives as clicks with chain 1 then 2: open once, on the
+            # click on the cursor row or on the second click, whichever comes first.
+            if event.chain == 1:
+                self._opened_by_click = again
+            opens = again if event.chain == 1 else not self._opened_by_click
+            if opens:
+                self._opened_by_click = True
                 self.action_select()
 
     def _on_focus(self, event: events.Focus) -> None:
@@ -219,38 +312,52 @@ class LineTable(ScrollView, can_focus=True):
     # ----- rendering ------------------------------------------------------------------
 
     def _update_virtual_size(self) -> None:
-        width = 1 + sum(self._widths) + GAP * len(self._widths)  # as wide as a strip
-        self.virtual_size = Size(max(width, self.size.width), len(self._keys) + 1)
+        self.virtual_size = Size(max(self.content_width(), self.size.width), len(self._keys) + 1)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         base = self.rich_style
         if y == 0:
-            header = base + self.get_component_rich_style("line-table--header")
-            labels: list[LineCell] = [(c.label, None) for c in self.columns]
-            strip = self._strip(labels, header, None)
+            strip = self.header_strip(base)
         else:
             row = scroll_y + y - 1
             if row >= len(self._keys):
+                if not self._keys and (text := self.empty_text()):
+                    lines = textwrap.wrap(text, max(width - 2, 10))  # said in full, wrapped
+                    if row < len(lines):
+                        return Strip([Segment(fit(f" {lines[row]}", width), base)], width)
                 return Strip.blank(width, base)
-            cursor = None
-            if row == self._cursor:
-                cursor = self.get_component_rich_style("line-table--cursor", partial=False)
-            strip = self._strip(self.cells_at(row), base, cursor)
+            strip = self.row_strip(row, base, self.show_cursor and row == self._cursor)
+        if scroll_x == 0 and strip.cell_length == width:
+            return strip  # the usual case: no horizontal scroll, no copy
         return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def header_strip(self, base: Style) -> Strip:
+        header = base + self.get_component_rich_style("line-table--header")
+        labels: list[LineCell] = [(c.label, None) for c in self.columns]
+        return self._strip(labels, header, None)
+
+    def row_strip(self, row: int, base: Style, selected: bool) -> Strip:
+        cursor = None
+        if selected:
+            cursor = self.get_component_rich_style("line-table--cursor", partial=False)
+        return self._strip(self.cells_at(row), base, cursor)
 
     def _strip(self, cells: Sequence[LineCell], base: Style, cursor: Style | None) -> Strip:
         pad = base + cursor if cursor is not None else base
         gap = Segment(" " * GAP, pad)
         segments: list[Segment] = [Segment(" ", pad)]
-        for (text, style), column, width in zip(cells, self.columns, self._widths, strict=True):
+        widths = self.column_widths()
+        for (text, style), column, width in zip(cells, self.columns, widths, strict=True):
+            if not width:
+                continue  # a column that gave way on this terminal
             cell_style = base + style if style is not None else base
             if cursor is not None:
                 cell_style += cursor
             segments.append(Segment(fit(text, width, column.align), cell_style))
             segments.append(gap)
-        used = 1 + sum(self._widths) + GAP * len(self._widths)
+        used = 1 + sum(widths) + GAP * sum(1 for w in widths if w)
         if used < self.size.width:
             segments.append(Segment(" " * (self.size.width - used), pad))
             used = self.size.width

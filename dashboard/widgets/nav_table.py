@@ -1,52 +1,49 @@
-"""A DataTable with the dashboard's movement keys and in-place row replacement."""
+"""A table of given cells on the one table base: columns added by label, rows replaced whole.
+
+The detail screens' tables (timers, entitlements, history, errors, events, roll-ups)
+hand over every row's cells at once; :class:`NavTable` keeps them as plain texts with
+one colour each, fits the columns to what they hold and draws only the rows in view,
+with the cursor, paging, click and scroll of :class:`~dashboard.widgets.line_table.LineTable`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Self
 
+from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowKey
+
+from dashboard.widgets.line_table import Align, LineCell, LineColumn, LineTable
 
 Cell = str | Text
 Row = tuple[str, Sequence[Cell]]
 """A row key and its cells."""
 
 
-def _text(cell: Cell) -> Text:
-    """A str cell would be parsed as Rich markup: publisher text such as "[x]" must not."""
-    return Text(cell, end="") if isinstance(cell, str) else cell
+def _line_cell(cell: Cell) -> tuple[LineCell, Align | None]:
+    """A str cell stays plain text (publisher text such as "[x]" is never markup)."""
+    if isinstance(cell, str):
+        return (cell, None), None
+    style = cell.style
+    if isinstance(style, str):
+        style = Style.parse(style) if style else Style()
+    for span in cell.spans:  # one colour per cell: a span over the text counts as its own
+        if isinstance(span.style, Style):
+            style += span.style
+    align: Align | None = "right" if cell.justify == "right" else None
+    return (cell.plain, style if style else None), align
 
 
-def _width(cell: object) -> int:
-    return cell.cell_len if isinstance(cell, Text) else len(str(cell))
+class NavTable(LineTable):
+    """Rows of given cells; :meth:`replace_rows` swaps in new data keeping cursor and scroll."""
 
-
-def _same(old: object, new: object) -> bool:
-    """Equal including colour (Rich's ``Text.__eq__`` ignores the base style)."""
-    if isinstance(old, Text) and isinstance(new, Text):
-        return old.plain == new.plain and old.style == new.style and old.spans == new.spans
-    if isinstance(old, Text) and isinstance(new, str):  # stored as plain Text by _text
-        return old.plain == new and not old.style and not old.spans
-    return old == new
-
-
-class NavTable(DataTable[Cell]):
-    """A row-cursor DataTable that also moves with j/k and jumps with g/G.
-
-    :meth:`replace_rows` swaps in new data without losing the cursor or scroll: cells are
-    updated in place when the keys are unchanged, otherwise the rows are rebuilt and the
-    cursor returns to the row with the same key.
+    DEFAULT_CSS = """
+    NavTable {
+        height: auto;
+        max-height: 100%;
+    }
     """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
-    ]
 
     def __init__(
         self,
@@ -55,55 +52,51 @@ class NavTable(DataTable[Cell]):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes, cursor_type="row")
-        self._given: dict[str, Sequence[Cell]] = {}
-        """The cells last passed for each row: the same tuple again means no change."""
+        super().__init__((), name=name, id=id, classes=classes)
+        self._rows: list[tuple[LineCell, ...]] = []
+        self._given: dict[str, tuple[Sequence[Cell], tuple[LineCell, ...], tuple[int, ...]]] = {}
+        """Each row's cells as last passed, converted, and their widths: the same tuple
+        again costs nothing."""
 
-    def clear(self, columns: bool = False) -> Self:
+    def add_column(self, label: str, *, key: str) -> None:
+        self.columns = (*self.columns, LineColumn(key, label, cell_len(label)))
+        self._widths = (*self._widths, cell_len(label))
+
+    def clear(self) -> None:
+        """No rows, the cursor back on the first row and the view at the top."""
         self._given = {}
-        return super().clear(columns)
-
-    @property
-    def cursor_key(self) -> str | None:
-        """The key of the row under the cursor, if any."""
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:
-            return None
-        return None if key.value is None else str(key.value)
+        self._rows = []
+        self._cursor = 0
+        self.set_rows([])
+        self.scroll_to(0, 0, animate=False, immediate=True)
 
     def replace_rows(self, rows: Sequence[Row]) -> None:
-        """Show ``rows`` in this order: cells patched in place when the keys are the same,
-        otherwise rebuilt with the cursor back on the row with the same key."""
-        keys = [key for key, _ in rows]
-        if [str(k.value) for k in self.ordered_row_keys] == keys:
-            self._update_changed(rows)
-            return
-        current = self.cursor_key
-        self.clear()
+        """Show ``rows`` in this order, the cursor on the row with the same key."""
+        widths = [cell_len(c.label) for c in self.columns]
+        aligns: list[Align | None] = [None] * len(self.columns)
+        given: dict[str, tuple[Sequence[Cell], tuple[LineCell, ...], tuple[int, ...]]] = {}
+        converted: list[tuple[LineCell, ...]] = []
         for key, cells in rows:
-            self.add_row(*map(_text, cells), key=key)
-            self._given[key] = cells
-        if current in set(keys):
-            self.move_cursor(row=self.get_row_index(current), animate=False, scroll=True)
+            known = self._given.get(key)
+            if known is not None and known[0] is cells:
+                line, sizes = known[1], known[2]
+            else:
+                pairs = [_line_cell(cell) for cell in cells]
+                line = tuple(pair[0] for pair in pairs)
+                sizes = tuple(cell_len(text) for text, _ in line)
+                for n, (_, align) in enumerate(pairs):
+                    if align is not None:
+                        aligns[n] = align
+            given[key] = (cells, line, sizes)
+            converted.append(line)
+            widths = [max(w, s) for w, s in zip(widths, sizes, strict=True)]
+        self._given, self._rows = given, converted
+        if any(a is not None for a in aligns):
+            self.columns = tuple(
+                LineColumn(c.key, c.label, c.width, align or c.align)
+                for c, align in zip(self.columns, aligns, strict=True)
+            )
+        self.set_rows([key for key, _ in rows], widths)
 
-    def _update_changed(self, rows: Sequence[Row]) -> None:
-        columns = list(self.columns.items())
-        for key, cells in rows:
-            if self._given.get(key) is cells:
-                continue  # the caller reused the row: nothing in it changed
-            self._given[key] = cells
-            shown = self.get_row(key)
-            for (column_key, column), old, value in zip(columns, shown, cells, strict=True):
-                if _same(old, value):  # only what changed: 5,000 rows stay cheap
-                    continue
-                # Widen a column for a longer value, never shrink it: shrinking makes
-                # DataTable re-measure the whole column for every cell (quadratic).
-                wider = _width(value) > column.content_width
-                self.update_cell(key, column_key, _text(value), update_width=wider)
-
-    @property
-    def ordered_row_keys(self) -> list[RowKey]:
-        return [row.key for row in self.ordered_rows]
+    def cells_at(self, row: int) -> tuple[LineCell, ...]:
+        return self._rows[row]

@@ -98,8 +98,9 @@ class TimersTable(NavTable):
     }
     """
 
+    show_cursor = False
+
     def on_mount(self) -> None:
-        self.cursor_type = "none"
         self.can_focus = False
         self.add_column("Timer", key="label")
         self.add_column("Cluster time", key="local")

@@ -12,7 +12,7 @@ from textual.color import Color
 from textual.theme import Theme
 
 from collectors.model import AuthorizationStatus, RegistrationStatus
-from dashboard.fleet_rows import COLUMNS, allocate_widths, fit
+from dashboard.fleet_rows import fit
 from dashboard.prefs import load_theme, save_theme, startup_theme
 from dashboard.widgets.filter_input import FleetFilter
 from tests.support.factory import NOW
@@ -134,23 +134,6 @@ def test_filter_words_cover_every_status_word(fleet_statuses: list[Any]) -> None
     for reg in RegistrationStatus:
         if reg is not RegistrationStatus.UNKNOWN:
             assert reg.value in STATE_WORDS
-
-
-def test_columns_fit_120_cells_and_shrink_in_order() -> None:
-    preferred = [18, *(c.width for c in COLUMNS[1:])]
-    widths = allocate_widths(COLUMNS, preferred, 118)
-    assert sum(widths) + len(widths) - 1 <= 118
-    assert all(w >= c.min_width for w, c in zip(widths, COLUMNS, strict=True))
-    # The cluster name gives way only once tags, worst entitlement, age and source are
-    # down to their minimum.
-    keys = [c.key for c in COLUMNS]
-    assert widths[0] < 18
-    for key in ("tags", "worst", "age", "source"):
-        i = keys.index(key)
-        assert widths[i] == COLUMNS[i].min_width, key
-    assert allocate_widths(COLUMNS, preferred, 124)[0] == 18
-    roomy = allocate_widths(COLUMNS, preferred, 400)
-    assert roomy == preferred
 
 
 def test_fit_pads_and_marks_cuts() -> None:
