@@ -97,7 +97,7 @@ def test_fish_script_parses_and_completes(tmp_path: Path) -> None:
     assert syntax.returncode == 0, syntax.stderr
     assert fish_complete(path, "licdash sta") == ["status"]
     assert set(fish_complete(path, "licdash status --format ")) == {"table", "json", "nagios"}
-    assert fish_complete(path, "licdash config ") == ["check", "path"]
+    assert fish_complete(path, "licdash config ") == ["check", "init", "path"]
     options = set(fish_complete(path, "licdash config check --"))
     assert {"--no-connect", "--config"} <= options and "--format" not in options
     assert {"-w", "-c"} <= set(fish_complete(path, "licdash status -"))
