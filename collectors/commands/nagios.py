@@ -18,7 +18,7 @@ the guideline's units) and its thresholds are ranges that alert *below* the valu
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -66,10 +66,9 @@ def _next_deadline(rows: Sequence[Row], now: datetime) -> tuple[Row, float] | No
     return first, (first.deadline.at - now).total_seconds() / 86400
 
 
-def perfdata(rows: Sequence[Row], now: datetime, thresholds: Thresholds) -> str:
-    from collectors.fleet_summary import totals
-
-    counts = totals(rows)
+def perfdata(
+    rows: Sequence[Row], now: datetime, thresholds: Thresholds, counts: Mapping[str, int]
+) -> str:
     size = len(rows)
     items = [f"{k}={counts[k]};;;0;{size}" for k in ("critical", "warning", "unknown", "ok")]
     items.append(f"stale={counts['stale']};;;0;{size}")
@@ -80,13 +79,17 @@ def perfdata(rows: Sequence[Row], now: datetime, thresholds: Thresholds) -> str:
     return " ".join(items)
 
 
-def summary(rows: Sequence[Row], now: datetime) -> str:
-    from collectors.fleet_summary import totals
-
+def summary(
+    rows: Sequence[Row],
+    now: datetime,
+    counts: Mapping[str, int],
+    collector_text: str | None = None,
+) -> str:
     if not rows:
-        return "no clusters to check (empty store, or no cluster matches --tag)"
-    counts = totals(rows)
-    text = ", ".join(f"{counts[k]} {k}" for k in ("critical", "unknown", "warning", "ok"))
+        text = "no clusters to check (empty store, or no cluster matches --tag)"
+        return f"{collector_text}; {text}" if collector_text else text
+    text = f"{collector_text}; " if collector_text else ""
+    text += ", ".join(f"{counts[k]} {k}" for k in ("critical", "unknown", "warning", "ok"))
     if counts["stale"]:
         text += f", {counts['stale']} stale"
     nearest = _next_deadline(rows, now)
@@ -125,9 +128,22 @@ def detail_lines(rows: Sequence[Row], limit: int = MAX_DETAIL_LINES) -> list[str
     return lines
 
 
-def render(rows: Sequence[Row], now: datetime, thresholds: Thresholds, code: int) -> str:
-    first = f"{PLUGIN} {STATES[code]} - {clean(summary(rows, now))} | "
-    return "\n".join([first + perfdata(rows, now, thresholds), *detail_lines(rows)])
+def render(
+    rows: Sequence[Row],
+    now: datetime,
+    thresholds: Thresholds,
+    code: int,
+    counts: Mapping[str, int],
+    *,
+    collector_text: str | None = None,
+) -> str:
+    """The whole answer. ``code`` is the caller's :func:`~collectors.fleet_summary.exit_code`
+    and ``counts`` its ``totals`` (severity names, ``stale``), so that this face shows
+    the numbers every other face shows. ``collector_text`` says that the collector
+    stopped writing (it leads the first line: it explains every stale row)."""
+    text = clean(summary(rows, now, counts, collector_text))
+    first = f"{PLUGIN} {STATES[code]} - {text} | "
+    return "\n".join([first + perfdata(rows, now, thresholds, counts), *detail_lines(rows)])
 
 
 def render_unknown(reason: str, hint: str | None = None) -> str:

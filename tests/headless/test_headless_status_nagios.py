@@ -276,3 +276,16 @@ def test_the_real_command_line(tmp_path, status_factory, real_now) -> None:
         )
         assert done.returncode == code, done.stderr
         assert parse_output(done.stdout).state == state
+
+
+def test_a_stopped_collector_leads_the_first_line(status_factory, now) -> None:
+    """The caller passes the shared liveness verdict; the line keeps the same form."""
+    from collectors.commands.nagios import render
+    from collectors.fleet_summary import summarise, totals
+    from collectors.severity import Thresholds
+
+    rows = summarise({"lon": status_factory("lon", S.OK, now=now)}, now, timedelta(hours=1))
+    text = render(rows, now, Thresholds(), 3, totals(rows), collector_text="collector down")
+    line = parse_output(text)
+    assert line.state == "UNKNOWN" and line.text.startswith("collector down; 0 critical")
+    assert line.perf["ok"].value == 1
