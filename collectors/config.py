@@ -314,9 +314,12 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     try:
         config = LicdashConfig.model_validate({**data, "source": source})
     except ValidationError as exc:
-        from collectors.config_problems import ConfigProblems, problems_from
+        from collectors.config_problems import ConfigProblems, missing_files, problems_from
 
-        raise ConfigProblems(problems_from(exc, data, where, text)) from None
+        problems = problems_from(exc, data, where, text)
+        seen = {(p.cluster, p.field) for p in problems}
+        extra = [p for p in missing_files(data, where, text) if (p.cluster, p.field) not in seen]
+        raise ConfigProblems(problems + extra) from None
     _check_files(config, where, text)
     _warn_insecure(config, where)
     return config

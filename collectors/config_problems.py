@@ -165,3 +165,25 @@ def _cluster_of(loc: Path_, data: Mapping[str, Any]) -> tuple[str | None, list[s
             return name, [], loc[2:]
         return None, [f"clusters[{index + 1}]"], loc[2:]
     return None, [], loc
+
+
+def missing_files(data: Mapping[str, Any], where: str, text: str | None) -> list[ConfigProblem]:
+    """CA bundles and key files that do not exist, read from the raw tables (so they are
+    reported with the other problems even when validation failed)."""
+    from pathlib import Path
+
+    lines = key_lines(text) if text else {}
+    tables = data.get("clusters")
+    found = []
+    for index, table in enumerate(tables if isinstance(tables, list) else []):
+        if not isinstance(table, dict):
+            continue
+        name = table.get("name") if isinstance(table.get("name"), str) else None
+        for field, what in (("verify", "CA bundle"), ("ssh_key", "key file")):
+            path = table.get(field)
+            if isinstance(path, str) and path and not Path(path).is_file():
+                line = line_of(lines, ("clusters", index, field))
+                shown = field if name else f"clusters[{index + 1}].{field}"
+                message = f"{what} {path} does not exist"
+                found.append(ConfigProblem(where, line, name, shown, message))
+    return found

@@ -103,3 +103,17 @@ def test_unknown_key_inside_a_cluster_suggests_a_cluster_field(tmp_path: Path) -
     )
     with pytest.raises(ConfigProblems, match="did you mean 'timezone'"):
         parse_config(text, source=tmp_path / "x.toml")
+
+
+def test_missing_files_come_with_the_validation_problems(tmp_path: Path) -> None:
+    text = (
+        '[settings]\ntimout = 3\n\n[[clusters]]\nname = "a"\npublisher = "p"\n'
+        'username = "u"\npassword_env = "P"\nverify = "ca.pem"\n'
+    )
+    with pytest.raises(ConfigProblems) as info:
+        parse_config(text, source=tmp_path / "x.toml")
+    assert [(p.line, p.cluster, p.field) for p in info.value.problems] == [
+        (2, None, "settings.timout"),
+        (9, "a", "verify"),
+    ]
+    assert f"{tmp_path / 'ca.pem'} does not exist" in str(info.value)
