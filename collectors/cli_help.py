@@ -49,6 +49,17 @@ def parsers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.Arg
                 yield from parsers(child)
 
 
+def _describe_children(parser: argparse.ArgumentParser) -> None:
+    """A sub-command without a description shows its one-line help at the top of its
+    own ``--help`` (argparse shows it only in the parent's list)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, child in action.choices.items():
+                if child.description is None and helps.get(name):
+                    child.description = helps[name]
+
+
 def uniform_help(option: str, text: str | None) -> str:
     """``text`` with its own words on the default replaced by the one shared wording
     (unless it names another default, as the demo's temporary store)."""
@@ -62,6 +73,7 @@ def uniform_help(option: str, text: str | None) -> str:
 def normalise(root: argparse.ArgumentParser) -> argparse.ArgumentParser:
     for _, parser in parsers(root):
         parser.formatter_class = HelpFormatter
+        _describe_children(parser)
         for action in parser._actions:
             if action.help and action.help != argparse.SUPPRESS:
                 action.help = _BARE_DEFAULT.sub("(default: ", action.help)

@@ -106,3 +106,8 @@ def test_sub_command_help_is_complete_text(name: str) -> None:
     )
     assert done.returncode == 0 and done.stdout.startswith(f"usage: licdash {name}")
     assert not re.search(r"\(default: None\)", done.stdout)
+
+
+def test_every_command_describes_itself_at_the_top_of_its_help() -> None:
+    for prog, parser in parsers(full_parser()):
+        assert parser.description, prog
