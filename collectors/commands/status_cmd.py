@@ -411,6 +411,20 @@ def run(args: argparse.Namespace) -> int:
         return 3
 
 
+def on_usage_error(argv: Sequence[str]) -> int:
+    """After argparse refused the command line (it said why on stderr): UNKNOWN (3), and
+    on stdout in the format asked for, so a monitoring system shows why."""
+    fmt = "table"
+    for index, word in enumerate(argv):
+        if word.startswith("--format="):
+            fmt = word.partition("=")[2]
+        elif word == "--format" and index + 1 < len(argv):
+            fmt = argv[index + 1]
+    args = argparse.Namespace(format=fmt if fmt in ("json", "nagios") else "table")
+    _emit_unknown(args, "usage error in the check's command line", "see licdash status --help")
+    return 3
+
+
 def _emit_unknown(args: argparse.Namespace, reason: str, hint: str | None) -> None:
     """Nothing to judge: say UNKNOWN on stdout too (a check's output is what the
     monitoring system shows), in the chosen format."""
