@@ -32,7 +32,10 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         if action.help == argparse.SUPPRESS or "default" in text.lower():
             return action.help
         default = action.default
-        if not action.option_strings or default in (None, False, [], (), argparse.SUPPRESS):
+        empty = isinstance(default, list | tuple) and not default
+        if not action.option_strings or default is None or default is False or empty:
+            return action.help
+        if default == argparse.SUPPRESS:
             return action.help
         if isinstance(action, argparse._VersionAction | argparse._HelpAction):
             return action.help

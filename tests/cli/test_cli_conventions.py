@@ -78,7 +78,10 @@ def test_formatter_adds_a_default_once_and_only_a_real_one() -> None:
     parser.add_argument("--tag", action="append", default=[], help="a tag")
     parser.add_argument("--name", default=None, help="a name")
     parser.add_argument("--once", action="store_true", help="once")
+    parser.add_argument("--seed", type=int, default=0, help="seed")
+    parser.add_argument("--delay", type=float, default=0.0, help="delay")
     text = " ".join(parser.format_help().split())
+    assert "seed (default: 0)" in text and "delay (default: 0.0)" in text
     assert "listen port (default: 9464)" in text
     assert "address (default: loopback)" in text and "(default: ::1)" not in text
     assert "a tag (default" not in text and "a name (default" not in text
