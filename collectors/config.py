@@ -316,7 +316,7 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     except ValidationError as exc:
         from collectors.config_problems import ConfigProblems, missing_files, problems_from
 
-        problems = problems_from(exc, data, where, text)
+        problems = problems_from(exc, data, where, text, _table_fields())
         seen = {(p.cluster, p.field) for p in problems}
         extra = [p for p in missing_files(data, where, text) if (p.cluster, p.field) not in seen]
         raise ConfigProblems(problems + extra) from None
@@ -355,6 +355,16 @@ def _check_duplicates(data: Mapping[str, Any], where: str) -> None:
                 field="name",
             )
         first_seen[name] = index
+
+
+def _table_fields() -> dict[tuple[Any, ...], list[str]]:
+    """The keys of each kind of table, for "did you mean" on an unknown key."""
+    return {
+        (): [f for f in LicdashConfig.model_fields if f != "source"],
+        ("settings",): list(Settings.model_fields),
+        ("clusters", int): list(ClusterConfig.model_fields),
+        ("clusters", int, "password_keyring"): list(KeyringRef.model_fields),
+    }
 
 
 def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> None:

@@ -114,19 +114,14 @@ def line_of(lines: Mapping[Path_, int], loc: Path_) -> int | None:
 # ----- from pydantic ----------------------------------------------------------------
 
 
-def fields_at(loc: Path_) -> Collection[str]:
-    """The keys the table at ``loc`` accepts (for "did you mean")."""
-    from collectors import config as c
+TableFields = Mapping[tuple[Any, ...], Collection[str]]
+"""The keys each kind of table accepts, by location shape: ``("clusters", int)`` is any
+cluster table. The config module passes its own models' fields (no import back)."""
 
-    models: dict[tuple[Any, ...], Any] = {
-        (): c.LicdashConfig,
-        ("settings",): c.Settings,
-        ("clusters", int): c.ClusterConfig,
-        ("clusters", int, "password_keyring"): c.KeyringRef,
-    }
-    shape = tuple(int if isinstance(p, int) else p for p in loc)
-    model = models.get(shape)
-    return [f for f in model.model_fields if f != "source"] if model else ()
+
+def fields_at(loc: Path_, tables: TableFields) -> Collection[str]:
+    """The keys the table at ``loc`` accepts (for "did you mean")."""
+    return tables.get(tuple(int if isinstance(p, int) else p for p in loc), ())
 
 
 def did_you_mean(key: str, choices: Collection[str]) -> str:
@@ -135,7 +130,11 @@ def did_you_mean(key: str, choices: Collection[str]) -> str:
 
 
 def problems_from(
-    exc: ValidationError, data: Mapping[str, Any], where: str, text: str | None
+    exc: ValidationError,
+    data: Mapping[str, Any],
+    where: str,
+    text: str | None,
+    tables: TableFields | None = None,
 ) -> list[ConfigProblem]:
     lines = key_lines(text) if text else {}
     out = []
@@ -146,7 +145,7 @@ def problems_from(
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown field (check its spelling)" + did_you_mean(
-                str(loc[-1]), fields_at(loc[:-1])
+                str(loc[-1]), fields_at(loc[:-1], tables or {})
             )
         elif error["type"] == "missing":
             message = "required field is missing"

@@ -12,15 +12,12 @@ day): the version stands in the header instead.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import cast
 
 WIDTH = 80
-_ROUTERS = ("collectors.cli", "dashboard.cli")  # the router's home, wherever it is now
 
 SEE_ALSO = """\
 .SH EXIT STATUS
@@ -44,15 +41,10 @@ docs/monitoring.md, docs/architecture.md in the licdash sources;
 
 
 def router_parser() -> argparse.ArgumentParser:
-    for name in _ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        build = getattr(module, "build_parser", None)
-        if build is not None:
-            return cast(Callable[[], argparse.ArgumentParser], build)()
-    raise ImportError(f"no licdash router with build_parser() in {', '.join(_ROUTERS)}")
+    """The router's parser with every sub-command's options loaded."""
+    from collectors.cli import full_parser
+
+    return full_parser()
 
 
 @contextmanager
