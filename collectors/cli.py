@@ -15,7 +15,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from collectors import __version__
 
@@ -36,6 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "parse": ("collectors.commands.parse_cmd", "parse a saved AXL or CLI answer to JSON"),
     "config": ("collectors.commands.config_cmd", "validate a config and test connections"),
     "mock": ("collectors.mock.cli", "run a simulated fleet of CUCM publishers"),
+    "completion": (
+        "collectors.commands.completion_cmd",
+        "print a shell completion script (bash, zsh or fish)",
+    ),
 }
 
 # The top-level packages the dashboard commands need beyond the headless core.
@@ -84,26 +88,34 @@ def _load(module: str, command: str) -> _Command:
         raise UiMissingError(command, missing) from exc
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
     """The parser, with the arguments of the ``only`` sub-command (other ones are stubs).
 
     Loading just the chosen command's module keeps start-up fast, keeps the dashboard out
     of headless commands and means a broken optional module cannot stop an unrelated
     command from running. The top-level help needs no sub-command module at all.
+    ``every`` loads them all (completion scripts and the man page describe everything).
     """
     parser = argparse.ArgumentParser(
         prog="licdash",
         description="Watch Cisco Smart Licensing across many CUCM clusters.",
         epilog="With no command, licdash opens the dashboard on the built-in demo fleet.",
     )
-    parser.add_argument("--version", action="version", version=f"licdash {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"licdash {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)
-        if only == name:
+        if every or only == name:
             _load(module, name).add_arguments(sp)
         sp.set_defaults(_module=module)
-    return parser
+    from collectors.cli_help import normalise
+
+    return normalise(parser)
+
+
+def full_parser() -> argparse.ArgumentParser:
+    """Every sub-command with all its options."""
+    return build_parser(every=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args_list: list[str]) -> int:
     if not args_list or (
-        args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")
+        args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "-V", "--version")
     ):
         # `licdash --theme light` means the default command with that option.
         args_list = ["demo", *args_list]
@@ -129,8 +141,10 @@ def _dispatch(args_list: list[str]) -> int:
         # `status` is a monitoring check: a usage error must read as UNKNOWN (3), not
         # as argparse's 2, which a monitor would take for CRITICAL.
         if chosen == "status" and exc.code == 2:
-            return 3
+            status = cast(Any, _load(COMMANDS["status"][0], "status"))
+            return int(status.on_usage_error(args_list[1:]))
         raise
+    args._build_parser = full_parser  # for `completion`, which needs the whole parser
     command = _load(args._module, args.command)
     try:
         return command.run(args)

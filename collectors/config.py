@@ -314,8 +314,13 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     try:
         config = LicdashConfig.model_validate({**data, "source": source})
     except ValidationError as exc:
-        raise _config_error(exc, data, where) from None
-    _check_files(config, where)
+        from collectors.config_problems import ConfigProblems, missing_files, problems_from
+
+        problems = problems_from(exc, data, where, text, _table_fields())
+        seen = {(p.cluster, p.field) for p in problems}
+        extra = [p for p in missing_files(data, where, text) if (p.cluster, p.field) not in seen]
+        raise ConfigProblems(problems + extra) from None
+    _check_files(config, where, text)
     _warn_insecure(config, where)
     return config
 
@@ -352,20 +357,32 @@ def _check_duplicates(data: Mapping[str, Any], where: str) -> None:
         first_seen[name] = index
 
 
-def _check_files(config: LicdashConfig, where: str) -> None:
-    for cluster in config.clusters:
-        if isinstance(cluster.verify, str) and not Path(cluster.verify).is_file():
-            raise ConfigError(
-                f"{where}: CA bundle {cluster.verify} does not exist",
-                cluster=cluster.name,
-                field="verify",
-            )
-        if cluster.ssh_key and not Path(cluster.ssh_key).is_file():
-            raise ConfigError(
-                f"{where}: key file {cluster.ssh_key} does not exist",
-                cluster=cluster.name,
-                field="ssh_key",
-            )
+def _table_fields() -> dict[tuple[Any, ...], list[str]]:
+    """The keys of each kind of table, for "did you mean" on an unknown key."""
+    return {
+        (): [f for f in LicdashConfig.model_fields if f != "source"],
+        ("settings",): list(Settings.model_fields),
+        ("clusters", int): list(ClusterConfig.model_fields),
+        ("clusters", int, "password_keyring"): list(KeyringRef.model_fields),
+    }
+
+
+def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> None:
+    from collectors.config_problems import ConfigProblem, ConfigProblems, key_lines, line_of
+
+    lines = key_lines(text) if text else {}
+    found = []
+    for index, cluster in enumerate(config.clusters):
+        for field, path, what in (
+            ("verify", cluster.verify, "CA bundle"),
+            ("ssh_key", cluster.ssh_key, "key file"),
+        ):
+            if isinstance(path, str) and not Path(path).is_file():
+                line = line_of(lines, ("clusters", index, field))
+                message = f"{what} {path} does not exist"
+                found.append(ConfigProblem(where, line, cluster.name, field, message))
+    if found:
+        raise ConfigProblems(found)
 
 
 def _warn_insecure(config: LicdashConfig, where: str) -> None:
@@ -393,43 +410,3 @@ def _warn_insecure(config: LicdashConfig, where: str) -> None:
 def _short_list(names: list[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _config_error(exc: ValidationError, data: Mapping[str, Any], where: str) -> ConfigError:
-    """The first validation problem, as file / cluster / field / what is wrong.
-
-    ``str()`` of the error reads ``[cluster] field: file: problem``; a cluster without
-    a usable name is named by its position (``clusters[3].field``).
-    """
-    errors = exc.errors(include_url=False, include_input=False)
-    first = errors[0]
-    loc = list(first["loc"])
-    cluster_name: str | None = None
-    prefix: list[str] = []
-    if len(loc) >= 2 and loc[0] == "clusters" and isinstance(loc[1], int):
-        index = loc[1]
-        tables = data.get("clusters", [])
-        table = tables[index] if isinstance(tables, list) and index < len(tables) else None
-        raw_name = table.get("name") if isinstance(table, dict) else None
-        if isinstance(raw_name, str) and raw_name:
-            cluster_name = raw_name
-        else:
-            prefix.append(f"clusters[{index + 1}]")
-        loc = loc[2:]
-    # Union members add their type name to the location; keep only real field names.
-    fields = prefix + [str(p) for p in loc if isinstance(p, int) or p not in _TYPE_LOCS]
-    field = ".".join(fields) or None
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown field (check its spelling)"
-    elif first["type"] == "missing":
-        message = "required field is missing"
-    more = len(errors) - 1
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return ConfigError(f"{where}: {message}", cluster=cluster_name, field=field)
-
-
-_TYPE_LOCS = frozenset(
-    {"str", "bool", "float", "int", "list[str]", "KeyringRef", "function-before[_keyring()]"}
-)

@@ -34,6 +34,7 @@ from collectors.errors import (
     ReadTimeoutError,
     UnsupportedVersionError,
 )
+from collectors.log_fields import cluster_fields, poll_fields
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
 from collectors.secrets import SecretResolver
@@ -280,6 +281,7 @@ class PollEngine:
                 name,
                 type(task.exception()).__name__,
                 exc_info=task.exception(),
+                extra=cluster_fields(name, "internal"),
             )
 
     async def _poll(self, cluster: ClusterConfig) -> PollUpdate:
@@ -315,6 +317,7 @@ class PollEngine:
                 cluster.name,
                 type(exc).__name__,
                 exc_info=True,
+                extra=cluster_fields(cluster.name, "internal"),
             )
             error = ErrorInfo(
                 kind="internal",
@@ -431,9 +434,10 @@ class PollEngine:
                 result.error.kind,
                 failures,
                 result.error.message,
+                extra=poll_fields(result, failures),
             )
         elif was_failing:
-            log.info("cluster %s: answering again", result.cluster)
+            log.info("cluster %s: answering again", result.cluster, extra=poll_fields(result, 0))
 
     # ----- configuration -----------------------------------------------------------
 

@@ -46,7 +46,8 @@ class LicdashError(Exception):
     """Root of every error licdash raises on purpose."""
 
     kind: ClassVar[str] = "error"
-    hint: ClassVar[str] = "See the message for details."
+    hint: str = "See the message for details."
+    """Class default; an instance may carry a more specific one (a port, a fault text)."""
 
     def __init__(self, message: str, *, cluster: str | None = None, field: str | None = None):
         super().__init__(message)
@@ -128,6 +129,10 @@ class SoapFaultError(ParseError):
         self.faultstring = faultstring
         self.axl_code = axl_code
         self.faultcode = faultcode
+        if type(self).hint == SoapFaultError.hint:  # a subclass's own hint stays
+            from collectors.fault_hints import fault_hint
+
+            self.hint = fault_hint(faultstring) or self.hint
 
 
 class UnsupportedVersionError(SoapFaultError):
@@ -151,7 +156,29 @@ class DnsError(TransportError):
 
 class RefusedError(TransportError):
     kind = "refused"
-    hint = "Nothing listens on that port; check the host, port 8443 and the Tomcat service."
+    hint = "Nothing listens on that port; check the host, the port and the service."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        port: int | None = None,
+        via: str = "axl",
+        cluster: str | None = None,
+        field: str | None = None,
+    ):
+        super().__init__(message, cluster=cluster, field=field)
+        self.port = port
+        if port is not None and via == "ssh":
+            self.hint = (
+                f"Nothing listens on port {port}; check the host, `ssh_port` and that the "
+                "publisher's SSH service is up."
+            )
+        elif port is not None:
+            self.hint = (
+                f"Nothing listens on port {port}; check the host, the port in `publisher` "
+                "and the publisher's Tomcat service."
+            )
 
 
 class ConnectTimeoutError(TransportError):

@@ -67,10 +67,39 @@ def csv_rows(status: ClusterStatus, snap: LicenseSnapshot) -> list[list[Any]]:
     return [[_cell(v) for v in head + ent] for ent in ents or [["", "", "", ""]]]
 
 
+def unknown_csv_row(status: ClusterStatus) -> list[Any]:
+    """A cluster never polled successfully: a CSV row saying so (severity ``unknown``,
+    no snapshot fields), so a spreadsheet of the fleet still lists every cluster."""
+    tags = ";".join(f"{k}={v}" for k, v in sorted(status.tags.items()))
+    head = [status.cluster, tags, "", "", "", "unknown"]
+    return [_cell(v) for v in head] + [""] * (len(CSV_COLUMNS) - len(head))
+
+
+def never_polled_note(never_polled: list[str], fmt: str) -> str | None:
+    """What an export says of the clusters that have no snapshot yet, or None."""
+    if not never_polled:
+        return None
+    count = len(never_polled)
+    names = ", ".join(never_polled[:5]) + (f" and {count - 5} more" if count > 5 else "")
+    were = "cluster was" if count == 1 else "clusters were"
+    if fmt == "csv":
+        return f"{count} {were} never polled successfully, written as unknown rows: {names}"
+    return (
+        f"{count} {were} never polled successfully and have no licdash.snapshot/1 record "
+        f"to export (skipped: {names}); --format csv lists them as unknown rows"
+    )
+
+
 def render(
-    fmt: RenderFormat, rows: list[tuple[ClusterStatus, LicenseSnapshot]], *, bom: bool
+    fmt: RenderFormat,
+    rows: list[tuple[ClusterStatus, LicenseSnapshot]],
+    *,
+    bom: bool,
+    never_polled: list[ClusterStatus] | None = None,
 ) -> bytes:
-    """The file body; ``bom`` starts CSV with a UTF-8 byte order mark for spreadsheets."""
+    """The file body; ``bom`` starts CSV with a UTF-8 byte order mark for spreadsheets.
+    CSV adds an unknown row per ``never_polled`` cluster (JSON has no record form for a
+    cluster without a snapshot: say so with :func:`never_polled_note`)."""
     if fmt == "json":
         return (json.dumps([s.to_json_dict() for _, s in rows], indent=2) + "\n").encode()
     if fmt == "jsonl":
@@ -80,6 +109,8 @@ def render(
     writer.writerow(CSV_COLUMNS)
     for status, snap in rows:
         writer.writerows(csv_rows(status, snap))
+    for status in never_polled or ():
+        writer.writerow(unknown_csv_row(status))
     return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 

@@ -122,7 +122,7 @@ def _snapshots(
 
 def run(args: argparse.Namespace) -> int:
     from collectors.errors import StoreError
-    from collectors.export_render import render
+    from collectors.export_render import never_polled_note, render
     from collectors.paths import default_store_dir
     from collectors.store import SnapshotStore
     from collectors.store.files import atomic_write_bytes
@@ -144,16 +144,34 @@ def run(args: argparse.Namespace) -> int:
             ]
             for problem in store.problems:
                 print(f"licdash export: warning: {problem}", file=sys.stderr)
-        blob = render(args.format, rows, bom=args.format == "csv" and args.output is not None)
+        never = [st for _, st in sorted(chosen.items()) if st.last_good is None]
+        blob = render(
+            args.format,
+            rows,
+            bom=args.format == "csv" and args.output is not None,
+            never_polled=never,
+        )
         if args.output is None:
             sys.stdout.buffer.write(blob)
             sys.stdout.flush()
         else:
             atomic_write_bytes(args.output.expanduser().absolute(), blob)
-    except (UsageError, StoreError) as exc:
+            print(
+                f"licdash export: wrote {len(rows)} snapshot{'' if len(rows) == 1 else 's'} "
+                f"of {len(chosen) - len(never)} "
+                f"of {len(chosen)} clusters to {args.output}",
+                file=sys.stderr,
+            )
+        note = never_polled_note([st.cluster for st in never], args.format)
+        if note:
+            print(f"licdash export: {note}", file=sys.stderr)
+    except UsageError as exc:
         print(f"licdash export: {exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:
+        print(f"licdash export: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"licdash export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
-        return 2
+        return 1
     return 0

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collectors.liveness import CollectorState
     from collectors.policy import Due, FleetCounts, FreshnessPolicy
     from collectors.results import ClusterStatus
+    from collectors.severity import Thresholds
 
 EPILOG = """\
 exit codes (monitoring-plugin convention; the worst cluster decides):
@@ -45,6 +46,12 @@ intervals, or its process gone) is reported and exits 3 unless a cluster is crit
 each cluster is its licdash.snapshot/1 object plus "stale", "last_error", "tags",
 "last_seen", "consecutive_failures"; a never-polled cluster has only those and
 "cluster", with "severity": "unknown".
+
+--format nagios prints the monitoring-plugin answer: a first line
+  LICDASH CRITICAL - 1 critical, 0 unknown, 0 warning, 3 ok; next: reg expiry lon in 4 d | perfdata
+then the clusters that are not ok and fresh, worst first. With nothing to judge (no
+store, unreadable store) every format says UNKNOWN on stdout and exits 3.
+-w/-c judge every snapshot again, now, with those warning/critical days.
 """
 
 _ASCII_GLYPHS: Final = {"ok": "+", "warning": "!", "critical": "X", "unknown": "?", "stale": "~"}
@@ -86,7 +93,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="K=V",
         help="only clusters whose tag K is V; repeat for AND, same K twice for OR",
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "nagios"),
+        default="table",
+        help="table for people, json for scripts, nagios for a monitoring-plugin answer "
+        "(one status line with performance data, then the worst clusters)",
+    )
+    add_threshold_arguments(parser)
     parser.add_argument(
         "--stale-after",
         metavar="DURATION",
@@ -96,6 +110,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: stale_after x interval from --config, else the collector's recorded "
         "policy, else 15m)",
     )
+
+
+def add_threshold_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-w",
+        "--warning",
+        metavar="DAYS",
+        type=_days,
+        default=None,
+        help="judge again with this many days before a hard deadline as warning "
+        "(default: the severity the collector stored, judged with warning_days)",
+    )
+    parser.add_argument(
+        "-c",
+        "--critical",
+        metavar="DAYS",
+        type=_days,
+        default=None,
+        help="judge again with this many days before a hard deadline as critical "
+        "(default: as stored, judged with critical_days)",
+    )
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days such as 30 or 7")
+    return value
+
+
+def thresholds_for(args: argparse.Namespace, base: Thresholds) -> Thresholds:
+    """``-w``/``-c`` over ``base`` (the warning/critical days of the policy in force)."""
+    from collectors.severity import Thresholds
+
+    warning = getattr(args, "warning", None)
+    critical = getattr(args, "critical", None)
+    try:
+        return Thresholds(
+            base.warning_days if warning is None else warning,
+            base.critical_days if critical is None else critical,
+        )
+    except ValueError:
+        raise ValueError(
+            f"-c {critical if critical is not None else base.critical_days:g} must not exceed "
+            f"-w {warning if warning is not None else base.warning_days:g}"
+        ) from None
 
 
 def parse_duration(text: str) -> timedelta:
@@ -344,7 +407,45 @@ def run(args: argparse.Namespace) -> int:
 
         text = SecretRedactor().redact(f"{type(exc).__name__}: {exc}")
         print(f"licdash status: UNKNOWN: {text}", file=sys.stderr)
+        _emit_unknown(args, text, None)
         return 3
+
+
+def on_usage_error(argv: Sequence[str]) -> int:
+    """After argparse refused the command line (it said why on stderr): UNKNOWN (3), and
+    on stdout in the format asked for, so a monitoring system shows why."""
+    fmt = "table"
+    for index, word in enumerate(argv):
+        if word.startswith("--format="):
+            fmt = word.partition("=")[2]
+        elif word == "--format" and index + 1 < len(argv):
+            fmt = argv[index + 1]
+    args = argparse.Namespace(format=fmt if fmt in ("json", "nagios") else "table")
+    _emit_unknown(args, "usage error in the check's command line", "see licdash status --help")
+    return 3
+
+
+def _emit_unknown(args: argparse.Namespace, reason: str, hint: str | None) -> None:
+    """Nothing to judge: say UNKNOWN on stdout too (a check's output is what the
+    monitoring system shows), in the chosen format."""
+    fmt = getattr(args, "format", "table")
+    if fmt == "nagios":
+        from collectors.commands.nagios import render_unknown
+
+        text = render_unknown(reason, hint)
+    elif fmt == "json":
+        from collectors.model import format_ts
+
+        doc = {
+            "generated_at": format_ts(datetime.now(UTC)),
+            "exit_code": 3,
+            "error": {"message": reason, "hint": hint},
+            "clusters": [],
+        }
+        text = json.dumps(doc, indent=2, ensure_ascii=False)
+    else:
+        text = f"UNKNOWN: {reason}"
+    _emit(text, sys.stdout)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -368,6 +469,7 @@ def _run(args: argparse.Namespace) -> int:
         wanted = parse_tag_filters(args.tag)
     except ValueError as exc:
         print(f"licdash status: {exc}", file=sys.stderr)
+        _emit_unknown(args, str(exc), None)
         return UNKNOWN
     now = datetime.now(UTC)
     recorded: FreshnessPolicy | None = None
@@ -392,6 +494,7 @@ def _run(args: argparse.Namespace) -> int:
     except LicdashError as exc:
         print(f"licdash status: UNKNOWN: {exc}", file=sys.stderr)
         print(f"  hint: {exc.hint}", file=sys.stderr)
+        _emit_unknown(args, str(exc), exc.hint)
         return UNKNOWN
 
     policy = recorded or DEFAULT_POLICY
@@ -401,9 +504,27 @@ def _run(args: argparse.Namespace) -> int:
     if args.stale_after is not None:
         policy = policy.overridden(args.stale_after)
     statuses = {n: s for n, s in statuses.items() if tags_match(s.tags, wanted)}
+    try:
+        thresholds = thresholds_for(args, policy.thresholds)
+    except ValueError as exc:
+        print(f"licdash status: {exc}", file=sys.stderr)
+        _emit_unknown(args, str(exc), None)
+        return UNKNOWN
+    if getattr(args, "warning", None) is not None or getattr(args, "critical", None) is not None:
+        from collectors.commands.nagios import reassess
+
+        statuses = {n: reassess(s, now, thresholds) for n, s in statuses.items()}
     rows = summarise(statuses, now, policy)
     out = sys.stdout
-    if args.format == "json":
+    if args.format == "nagios":
+        from collectors.commands.nagios import render as render_nagios
+        from collectors.fleet_summary import totals
+
+        down = collector.text(now) if collector is not None and collector.down else None
+        code = exit_code(rows, collector)
+        found = totals(rows, now, policy)
+        text = render_nagios(rows, now, thresholds, code, found, collector_text=down)
+    elif args.format == "json":
         text = render_json(rows, now, policy=policy, collector=collector)
     else:
         text = render_table(

@@ -436,7 +436,12 @@ def map_httpx_error(exc: httpx.HTTPError, *, cluster: str, where: str) -> Licdas
         if any(isinstance(c, ConnectionRefusedError) for c in chain) or _says(
             chain, "refused", "all connection attempts failed"
         ):
-            return RefusedError(f"{where} refused the connection", cluster=cluster)
+            port = where.rpartition(":")[2]
+            return RefusedError(
+                f"{where} refused the connection",
+                port=int(port) if port.isdigit() else None,
+                cluster=cluster,
+            )
         return TransportError(f"cannot connect to {where}: {exc}", cluster=cluster)
     if isinstance(exc, httpx.RemoteProtocolError):
         return MalformedResponseError(

@@ -187,7 +187,11 @@ class CliSession:
                 sock.close()
                 last = exc
         if isinstance(last, ConnectionRefusedError):
-            raise RefusedError(f"connection to {target.host}:{target.port} (SSH) refused")
+            raise RefusedError(
+                f"connection to {target.host}:{target.port} (SSH) refused",
+                port=target.port,
+                via="ssh",
+            )
         raise TransportError(f"cannot connect to {target.host}:{target.port} (SSH): {last}")
 
     async def _login(self, deadline: float) -> None:

@@ -74,7 +74,8 @@ def test_empty_store_is_unknown(tmp_path, capsys) -> None:
 
 def test_missing_store_is_unknown_with_a_hint(tmp_path, capsys) -> None:
     code, out, err = run_status(capsys, "--store", str(tmp_path / "nowhere"))
-    assert code == 3 and out == ""
+    # A check's stdout is what the monitoring system shows: it must say UNKNOWN too.
+    assert code == 3 and out.startswith("UNKNOWN: ") and "nowhere" in out
     assert "UNKNOWN" in err and "nowhere" in err and "hint:" in err
 
 
@@ -222,5 +223,6 @@ def test_an_unexpected_error_is_unknown_not_warning(tmp_path, capsys, monkeypatc
 
     monkeypatch.setattr(status_cmd, "_read_store", unreadable)
     code, out, err = run_status(capsys, "--store", str(tmp_path))
-    assert code == 3 and out == ""
+    # A check's stdout is what the monitoring system shows: it must say UNKNOWN too.
+    assert code == 3 and out.startswith("UNKNOWN: ") and "Permission denied" in out
     assert "UNKNOWN" in err and "Permission denied" in err

@@ -143,22 +143,27 @@ def test_the_output_file_is_replaced_atomically(root: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("argv", "message"),
+    ("argv", "message", "code"),
     [
-        (["--store", "{missing}"], "no store at"),
-        (["--since", "yesterday-ish"], "cannot read time 'yesterday-ish'"),
-        (["--tag", "region"], "--tag wants K=V"),
-        (["--cluster", "nowhere"], "no cluster named nowhere"),
-        (["--since", "1h", "--until", "2h"], "--since is after --until"),
+        (["--store", "{missing}"], "no store at", 1),  # EXITCODES.md: 1 store, 2 usage
+        (["--since", "yesterday-ish"], "cannot read time 'yesterday-ish'", 2),
+        (["--tag", "region"], "--tag wants K=V", 2),
+        (["--cluster", "nowhere"], "no cluster named nowhere", 2),
+        (["--since", "1h", "--until", "2h"], "--since is after --until", 2),
     ],
 )
-def test_errors_are_one_line_with_status_2(
-    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+def test_errors_are_one_line_with_their_status(
+    root: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+    code: int,
 ) -> None:
     argv = [a.replace("{missing}", str(tmp_path / "none")) for a in argv]
     if "--store" not in argv:
         argv = ["--store", str(root), *argv]
-    assert _export(*argv) == 2
+    assert _export(*argv) == code
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
 
