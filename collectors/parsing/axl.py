@@ -190,4 +190,3 @@ def _snapshot(
                 got.entitlement(tag, e.get("count"), e.get("status"))
 
     return got.snapshot(source="axl", publisher=publisher, now=now, thresholds=thresholds)
-
