@@ -402,7 +402,7 @@ def _warn_readable(source: Path | None) -> None:
     readers = [who for who, bit in (("its group", 0o040), ("others", 0o004)) if mode & bit]
     if readers:
         log.warning(
-            "%s holds plain-text passwords and is readable by %s (mode %03o); run: chmod 600 %s",
+            "%s holds passwords in plain text and is readable by %s (mode %03o); run: chmod 600 %s",
             source,
             " and ".join(readers),
             mode & 0o777,
