@@ -77,6 +77,9 @@ class Harness:
         self.store_dir = tmp / "store"
         self.human = io.StringIO()
         self.json = io.StringIO()
+        self.ssh_port: int | None = None
+        """When set, ``hostile`` is polled over SSH on this port instead of AXL."""
+        self.known_hosts = tmp / "ssh" / "known_hosts"
 
     # ----- set-up -------------------------------------------------------------------
 
@@ -89,9 +92,15 @@ class Harness:
                 if name == "hostile"
                 else 'password_env = "ADV_GOOD_PW"'
             )
+            transport = 'transport = "axl"\naxl_version = "14.0"'
+            if name == "hostile" and self.ssh_port is not None:
+                transport = (
+                    f'transport = "cli"\nssh_port = {self.ssh_port}\n'
+                    f'known_hosts = "{self.known_hosts}"'
+                )
             lines.append(
                 f'[[clusters]]\nname = "{name}"\npublisher = "127.0.0.1:{port}"\n'
-                f'transport = "axl"\naxl_version = "14.0"\nusername = "{USER}"\n{source}\n'
+                f'{transport}\nusername = "{USER}"\n{source}\n'
                 f'verify = "{self.ca.bundle}"\ntags = {{ region = "lab" }}\n'
             )
         return parse_config("\n".join(lines))
@@ -134,7 +143,7 @@ class Harness:
 
     async def good_then(self, behaviour: str, text: str = "") -> Cycle:
         first = await self.cycle()
-        assert first.report.ok == 3, self.human.getvalue()
+        assert first.report.ok == 3, self.human.getvalue()[-1500:]
         pub = self.fleet.publishers["hostile"]
         pub.behaviour, pub.text = behaviour, text
         return await self.cycle()
