@@ -178,11 +178,16 @@ class SnapshotStore:
         (see :mod:`collectors.store.recovery`).
         """
         doc, damaged = self._read_latest()
+        problems = len(self.problems)
         self._state, self.generation = self._checked_latest(doc, set_aside=repair)
+        invalid = len(self.problems) > problems
         self._needs_repair = not repair
         if not repair:
             return
         lost = not doc and bool(self.backend.children("history"))
+        if invalid and not (damaged or lost):
+            self.backend.write_many([(LATEST_KEY, self._encode_latest())])
+            log.warning("repaired %s", self.backend.location(LATEST_KEY))
         if damaged or lost:
             self._state = recovery.rebuild_records(self.backend, self._read)
             self.backend.write_many([(LATEST_KEY, self._encode_latest())])
@@ -207,9 +212,14 @@ class SnapshotStore:
             if name is not None and name in rebuilt and name not in state:
                 state[name] = rebuilt[name]
                 outcome = "rebuilt from the history"
+            elif name is None:
+                outcome = "rebuilt from the history where it has the cluster"
             else:
                 outcome = "dropped"
             self._damaged(LATEST_KEY, what, f"{cause}; {outcome}{kept}")
+        if any(name is None for name, _, _ in bad):  # which cluster it was is unknown
+            for name, rec in rebuilt.items():
+                state.setdefault(name, rec)
         return state, generation
 
     def _damaged(self, key: str, what: str, cause: str) -> None:

@@ -80,10 +80,21 @@ class Harness:
         self.ssh_port: int | None = None
         """When set, ``hostile`` is polled over SSH on this port instead of AXL."""
         self.known_hosts = tmp / "ssh" / "known_hosts"
+        self.hostile_verify: str | None = None
+        """When set, the ``verify`` of ``hostile`` (another CA bundle, say)."""
 
     # ----- set-up -------------------------------------------------------------------
 
     def config(self) -> LicdashConfig:
+        return parse_config(self.config_text())
+
+    def config_file(self) -> Path:
+        path = self.tmp / "licdash.toml"
+        path.write_text(self.config_text())
+        path.chmod(0o600)
+        return path
+
+    def config_text(self) -> str:
         lines = [f"[settings]\ntimeout = {POLL_TIMEOUT_S}\ninterval = 60\n"]
         for name in NAMES:
             port = self.fleet.publishers[name].port
@@ -98,12 +109,15 @@ class Harness:
                     f'transport = "cli"\nssh_port = {self.ssh_port}\n'
                     f'known_hosts = "{self.known_hosts}"'
                 )
+            verify = self.ca.bundle
+            if name == "hostile" and self.hostile_verify is not None:
+                verify = self.hostile_verify
             lines.append(
                 f'[[clusters]]\nname = "{name}"\npublisher = "127.0.0.1:{port}"\n'
                 f'{transport}\nusername = "{USER}"\n{source}\n'
-                f'verify = "{self.ca.bundle}"\ntags = {{ region = "lab" }}\n'
+                f'verify = "{verify}"\ntags = {{ region = "lab" }}\n'
             )
-        return parse_config("\n".join(lines))
+        return "\n".join(lines)
 
     @contextlib.contextmanager
     def captured_logs(self) -> Iterator[None]:
