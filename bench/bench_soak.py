@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,9 +103,23 @@ class CountingApp:
 def start_mock(workdir: Path, clusters: int) -> tuple[subprocess.Popen[bytes], Path]:
     manifest, config = workdir / "manifest.json", workdir / "fleet.toml"
     proc = subprocess.Popen(
-        [sys.executable, "-c", MOCK, "--clusters", str(clusters), "--scenario-mix", MIX]
-        + ["--workdir", str(workdir / "pki"), "--manifest", str(manifest)]
-        + ["--write-config", str(config), "--seed", "7"],
+        [
+            sys.executable,
+            "-c",
+            MOCK,
+            "--clusters",
+            str(clusters),
+            "--scenario-mix",
+            MIX,
+            "--workdir",
+            str(workdir / "pki"),
+            "--manifest",
+            str(manifest),
+            "--write-config",
+            str(config),
+            "--seed",
+            "7",
+        ],
         cwd=ROOT,
         stderr=subprocess.DEVNULL,
     )
@@ -130,7 +145,9 @@ def slope_per_10_min(samples: list[Sample], attr: str, warmup: float) -> float:
     return 10 * sum((x - mx) * (y - my) for x, y in points) / var
 
 
-async def soak(config_path: Path, store_dir: Path, minutes: float, interval: float) -> int:
+async def soak(
+    config_path: Path, store_dir: Path, minutes: float, interval: float, trace: bool = False
+) -> int:
     from dashboard.sources.live import LiveSource
 
     config = with_interval(load_config(config_path), interval)
@@ -160,12 +177,20 @@ async def soak(config_path: Path, store_dir: Path, minutes: float, interval: flo
         )
 
     await source.start(app)  # type: ignore[arg-type]  # the stand-in has post_message
+    baseline = None
     try:
         sample()
         end = t0 + minutes * 60
         while time.monotonic() < end:
             await asyncio.sleep(min(60.0, max(0.0, end - time.monotonic())))
             sample()
+            if trace and samples[-1].minute >= 2 and baseline is None:
+                baseline = tracemalloc.take_snapshot()
+        if trace and baseline is not None:
+            grown = tracemalloc.take_snapshot().compare_to(baseline, "lineno")
+            print("largest growth since minute 2 (tracemalloc):")
+            for stat in grown[:12]:
+                print(f"  {stat}")
     finally:
         await source.stop()
         source.close()
@@ -200,9 +225,11 @@ def _lost_writes(app: CountingApp, store_dir: Path) -> int:
         if status.last_attempt is None:
             continue
         on_disk = stored.get(name)
-        if on_disk is None or on_disk.last_attempt is None:
-            lost += 1
-        elif on_disk.last_attempt < status.last_attempt:
+        if (
+            on_disk is None
+            or on_disk.last_attempt is None
+            or on_disk.last_attempt < status.last_attempt
+        ):
             lost += 1
     return lost
 
@@ -213,6 +240,9 @@ def main() -> int:
     parser.add_argument("--clusters", type=int, default=200)
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--quick", action="store_true", help="2 minutes, 50 publishers")
+    parser.add_argument(
+        "--trace", action="store_true", help="print where memory grew after minute 2 (slow)"
+    )
     args = parser.parse_args()
     import logging
 
@@ -228,7 +258,11 @@ def main() -> int:
                 f"{args.minutes:g} min, LiveSource -> store",
                 flush=True,
             )
-            return asyncio.run(soak(config, work / "store", args.minutes, args.interval))
+            if args.trace:
+                tracemalloc.start(5)
+            return asyncio.run(
+                soak(config, work / "store", args.minutes, args.interval, args.trace)
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=30)

@@ -48,7 +48,9 @@ OSC = "\x1b]0;PWNED-TITLE\x07"
 class Shell:
     behaviour: str = "healthy"
     password: str = ""
-    host_key: asyncssh.SSHKey = field(default_factory=lambda: asyncssh.generate_private_key("ssh-ed25519"))
+    host_key: asyncssh.SSHKey = field(
+        default_factory=lambda: asyncssh.generate_private_key("ssh-ed25519")
+    )
     port: int = 0
     logins: int = 0
 
@@ -88,7 +90,9 @@ async def _session(shell: Shell, process: asyncssh.SSHServerProcess[str]) -> Non
             elif command in ("exit", "quit"):
                 return
             elif command:
-                out.write(f"Executed command unsuccessfully\r\nInvalid command: {command}\r\nadmin:")
+                out.write(
+                    f"Executed command unsuccessfully\r\nInvalid command: {command}\r\nadmin:"
+                )
             else:
                 out.write("admin:")
     except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, BrokenPipeError, ConnectionError):

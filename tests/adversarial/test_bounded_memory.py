@@ -20,8 +20,17 @@ PEAK_RSS_LIMIT_MB = 150
 def _collect_peak_rss(config: Path, store: Path) -> tuple[int, float, str]:
     env = {**os.environ, "ADV_GOOD_PW": GOOD_SECRET}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "collect", "--config", str(config)]
-        + ["--store", str(store), "--once"],
+        [
+            sys.executable,
+            "-m",
+            "dashboard.cli",
+            "collect",
+            "--config",
+            str(config),
+            "--store",
+            str(store),
+            "--once",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -36,9 +45,7 @@ def _collect_peak_rss(config: Path, store: Path) -> tuple[int, float, str]:
 
 
 @pytest.mark.parametrize("bomb", ["gzip_layer", "gzip_gzip", "deflate"])
-async def test_collect_once_against_a_bomb_stays_under_150_mb(
-    harness: Harness, bomb: str
-) -> None:
+async def test_collect_once_against_a_bomb_stays_under_150_mb(harness: Harness, bomb: str) -> None:
     for pub in harness.fleet.publishers.values():
         pub.behaviour = bomb  # every publisher of the cycle is a bomb
     code, peak_mb, out = await asyncio.to_thread(

@@ -79,7 +79,9 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
-async def test_one_bad_value_in_latest_never_blinds_the_fleet(harness: Harness, damage: str) -> None:
+async def test_one_bad_value_in_latest_never_blinds_the_fleet(
+    harness: Harness, damage: str
+) -> None:
     store = await _filled(harness)
     _edit_latest(store, DAMAGE[damage])
     with SnapshotStore.open(store, readonly=True) as reader:
@@ -231,7 +233,7 @@ async def test_a_failed_poll_exits_3_with_every_result_written(harness: Harness)
 async def test_a_second_writer_is_refused_with_exit_1(harness: Harness) -> None:
     store = await _filled(harness)
     with SnapshotStore.open(store):
-        code, out, err = await _licdash(
+        code, _out, err = await _licdash(
             "collect", "--config", str(harness.config_file()), "--store", str(store), "--once"
         )
     assert code == 1, err

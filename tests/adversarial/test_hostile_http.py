@@ -122,7 +122,7 @@ async def test_credentials_echoed_into_fields_are_scrubbed_from_the_snapshot(
 
 RICH_AND_FORMULAS = [
     ("rich_markup", "[bold red]PWNED[/bold red] [/x] [link=http://evil]x[/link]"),
-    ("csv_formula", "=HYPERLINK(\"http://evil\",\"x\")"),
+    ("csv_formula", '=HYPERLINK("http://evil","x")'),
     ("label_breaker", 'x"} 1\nlicdash_up{cluster="good-a"} 0'),
 ]
 
@@ -134,7 +134,7 @@ async def test_markup_formulas_and_label_breakers_stay_text(
     cycle = await harness.good_then("soap_fault_text", text)
     harness.assert_contained(cycle, "soap_fault")
     outputs = harness.outputs()
-    assert "licdash_up{cluster=\"good-a\"} 0" not in outputs["metrics"]
+    assert 'licdash_up{cluster="good-a"} 0' not in outputs["metrics"]
     assert "PWNED" not in outputs["metrics"] and "HYPERLINK" not in outputs["metrics"]
     for line in outputs["export csv"].splitlines():
         for cell in line.split(","):

@@ -8,7 +8,9 @@ from collectors.mock.tls import CertAuthority
 from tests.adversarial.conftest import Harness
 
 
-async def test_a_certificate_from_another_authority_is_tls(harness: Harness, tmp_path: Path) -> None:
+async def test_a_certificate_from_another_authority_is_tls(
+    harness: Harness, tmp_path: Path
+) -> None:
     first = await harness.cycle()
     assert first.report.ok == 3
     stranger = CertAuthority(tmp_path / "other-ca", "some other CA")
@@ -17,9 +19,7 @@ async def test_a_certificate_from_another_authority_is_tls(harness: Harness, tmp
     harness.assert_contained(cycle, "tls")
 
 
-async def test_a_certificate_for_another_host_is_tls(
-    harness: Harness, tmp_path: Path
-) -> None:
+async def test_a_certificate_for_another_host_is_tls(harness: Harness, tmp_path: Path) -> None:
     first = await harness.cycle()
     assert first.report.ok == 3
     # Same CA, but the server now presents a certificate for another name.
