@@ -40,8 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _fail(path: str, cause: str) -> int:
     from collectors.text_safety import neutralise
 
-    one_line = neutralise(" ".join(cause.split(" ")))
-    print(f"licdash parse: {path}: {one_line}", file=sys.stderr)
+    print(neutralise(f"licdash parse: {path}: {cause}"), file=sys.stderr)
     return EXIT_UNREADABLE
 
 

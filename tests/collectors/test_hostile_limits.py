@@ -86,3 +86,33 @@ def test_the_once_line_never_says_0_failed_when_results_were_lost() -> None:
 def test_the_vos_session_strips_every_escape_sequence(raw: str) -> None:
     assert printable(raw) == "Invalid command"
     assert "PWNED" not in clean_output(raw + "\r\nadmin:")
+
+
+def test_config_check_shows_a_hostile_error_on_one_inert_line() -> None:
+    from datetime import UTC, datetime
+
+    from collectors.commands.config_cmd import describe
+    from collectors.results import ClusterStatus, ErrorInfo, PollResult, PollUpdate
+
+    error = ErrorInfo(kind="cli", message="bad\n2026 ERROR forged \x1b]0;PWNED\x07", cluster="c1")
+    result = PollResult(cluster="c1", started_at=datetime.now(UTC), duration_s=0.1, error=error)
+    line = describe(PollUpdate(result=result, status=ClusterStatus(cluster="c1")))
+    assert "\n" not in line and "\x1b" not in line and "\x07" not in line
+    assert line.startswith("FAIL") and "\\n2026 ERROR forged" in line
+
+
+def test_parse_refusals_are_one_inert_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from collectors.commands import parse_cmd
+
+    capture = tmp_path / "x\x1b]0;PWNED\x07\nERROR forged.txt"  # a hostile file name
+    capture.write_text("nothing \x1b]0;PWNED\x07 here\n\u202eevil")
+    code = parse_cmd.run(
+        argparse.Namespace(file=str(capture), now=None, timezone=None, cluster=None)
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "\x1b" not in err and "\u202e" not in err and len(err.strip().splitlines()) == 1
