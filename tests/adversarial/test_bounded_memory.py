@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversarial.conftest import GOOD_SECRET, Harness
+from tests.adversarial.harness import GOOD_SECRET, Harness
 
 ROOT = Path(__file__).resolve().parents[2]
 PEAK_RSS_LIMIT_MB = 150

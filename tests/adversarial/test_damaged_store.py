@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from collectors.store import SnapshotStore
-from tests.adversarial.conftest import GOOD_SECRET, Harness
+from tests.adversarial.harness import GOOD_SECRET, Harness
 
 ROOT = Path(__file__).resolve().parents[2]
 Doc = dict[str, Any]

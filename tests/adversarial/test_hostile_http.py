@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from tests.adversarial.conftest import Harness
+from tests.adversarial.harness import Harness
 
 FAILING = [
     # compression: refused or strictly capped, counted as decoded

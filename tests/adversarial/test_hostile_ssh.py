@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import asyncssh
 import pytest
 
-from tests.adversarial.conftest import SECRET, Harness
+from tests.adversarial.harness import SECRET, Harness
 from tests.adversarial.hostile_ssh import OSC, HostileShell, Shell
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from collectors.mock.tls import CertAuthority
-from tests.adversarial.conftest import Harness
+from tests.adversarial.harness import Harness
 
 
 async def test_a_certificate_from_another_authority_is_tls(
