@@ -396,6 +396,7 @@ def _warn_insecure(config: LicdashConfig, where: str) -> None:
             len(config.clusters),
             _short_list(plain),
         )
+        _warn_readable(config.source)
     unverified = [c.name for c in config.clusters if c.verify is False]
     if unverified:
         log.warning(
@@ -404,6 +405,25 @@ def _warn_insecure(config: LicdashConfig, where: str) -> None:
             where,
             len(unverified),
             _short_list(unverified),
+        )
+
+
+def _warn_readable(source: Path | None) -> None:
+    """A file holding plain passwords that group or others can read gets a warning."""
+    if source is None:
+        return
+    try:
+        mode = source.stat().st_mode
+    except OSError:
+        return
+    readers = [who for who, bit in (("its group", 0o040), ("others", 0o004)) if mode & bit]
+    if readers:
+        log.warning(
+            "%s holds passwords in plain text and is readable by %s (mode %03o); run: chmod 600 %s",
+            source,
+            " and ".join(readers),
+            mode & 0o777,
+            source,
         )
 
 

@@ -112,11 +112,19 @@ class OnceReport:
     ok: int
     failed: int
     duration_s: float
+    lost: int = 0
+    """Results the store refused to write (they are gone)."""
 
     def line(self) -> str:
+        if not self.lost:
+            return (
+                f"polled {self.polled} publishers: {self.ok} ok, {self.failed} failed "
+                f"in {self.duration_s:.1f} s"
+            )
+        failed = f", {self.failed} failed" if self.failed else ""
         return (
-            f"polled {self.polled} publishers: {self.ok} ok, {self.failed} failed "
-            f"in {self.duration_s:.1f} s"
+            f"polled {self.polled} publishers in {self.duration_s:.1f} s: {self.ok} ok{failed};"
+            f" {self.lost} of {self.polled} results LOST: the store write failed"
         )
 
 
@@ -257,6 +265,7 @@ class Daemon:
                 progress(done, total, failed)
 
         self._listeners.insert(0, count)
+        dropped = self.dropped
         try:
             async with self.engine:
                 writer = asyncio.create_task(self._write_loop(self.engine.updates(), "once"))
@@ -267,7 +276,9 @@ class Daemon:
                     await writer
         finally:
             self._listeners.remove(count)
-        return OnceReport(done, done - failed, failed, time.perf_counter() - t0)
+        return OnceReport(
+            done, done - failed, failed, time.perf_counter() - t0, lost=self.dropped - dropped
+        )
 
     # ----- the single store writer -------------------------------------------------
 

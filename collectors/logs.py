@@ -13,6 +13,8 @@ header, is replaced by ``***`` before a line is written.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import os
@@ -22,6 +24,9 @@ import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
+
+from collectors import secret_scrub
+from collectors.text_safety import neutralise, neutralise_lines
 
 if TYPE_CHECKING:
     from collectors.config import LicdashConfig
@@ -45,6 +50,20 @@ _PATTERNS: Final = (
     # scheme://user:password@host
     re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)([^\s@/]+)(@)"),
 )
+# a Basic token anywhere (a publisher echoing its request headers back)
+_BASIC_ANYWHERE: Final = re.compile(r"(?i)(\bbasic\s+)([A-Za-z0-9+/]{6,}={0,2})")
+
+
+def _mask_basic(match: re.Match[str]) -> str:
+    """Masks ``Basic <token>`` when the token really is base64 of ``user:password``."""
+    token = match.group(2)
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+    except (ValueError, binascii.Error):
+        return match.group(0)
+    return f"{match.group(1)}{REDACTED}" if b":" in decoded else match.group(0)
+
+
 # LogRecord attributes that are not caller-supplied ``extra`` fields.
 _STANDARD_ATTRS: Final = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
@@ -71,13 +90,15 @@ class SecretRedactor(logging.Filter):
             self._secrets = self._secrets | fresh
 
     def redact(self, text: str) -> str:
+        # Every password any source resolved, in every form it is sent in.
+        text = secret_scrub.scrub(text)
         # Longest first, so a secret that contains another is masked whole.
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, REDACTED)
         for pattern in _PATTERNS:
             text = pattern.sub(_mask, text)
-        return text
+        return _BASIC_ANYWHERE.sub(_mask_basic, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.redact(record.getMessage())
@@ -116,11 +137,14 @@ class HumanFormatter(logging.Formatter):
     """``2026-11-28T14:30:00.123Z WARNING collectors.engine: [emea-lon] read timeout``."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{_utc_iso(record.created)} {record.levelname} {record.name}: {record.getMessage()}"
+        # One event, one physical line: text from outside cannot forge another line or
+        # talk to the terminal (tracebacks keep their own line breaks).
+        message = neutralise(record.getMessage())
+        line = f"{_utc_iso(record.created)} {record.levelname} {record.name}: {message}"
         if record.exc_text:
-            line = f"{line}\n{record.exc_text}"
+            line = f"{line}\n{neutralise_lines(record.exc_text)}"
         if record.stack_info:
-            line = f"{line}\n{record.stack_info}"
+            line = f"{line}\n{neutralise_lines(record.stack_info)}"
         return line
 
 

@@ -49,6 +49,7 @@ from datetime import UTC, datetime
 from typing import Final, TypeVar
 
 from prometheus_client.core import (
+    CounterMetricFamily,
     GaugeMetricFamily,
     InfoMetricFamily,
     Metric,
@@ -376,13 +377,32 @@ def fleet_registry(
     cycle: CycleProvider | None = None,
     collector: CollectorProvider | None = None,
     clock: Callable[[], datetime] = _utcnow,
+    lost_results: Callable[[], int] | None = None,
 ) -> CollectorRegistry:
-    """A fresh registry (not the global one) holding only a :class:`FleetCollector`."""
+    """A fresh registry (not the global one) holding a :class:`FleetCollector` and, when
+    ``lost_results`` is given, ``licdash_store_lost_results_total``."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(
         FleetCollector(statuses, policy=policy, cycle=cycle, collector=collector, clock=clock)
     )
+    if lost_results is not None:
+        registry.register(LostResultsCollector(lost_results))
     return registry
+
+
+class LostResultsCollector:
+    """``licdash_store_lost_results_total``: results the store refused and that are gone."""
+
+    def __init__(self, lost: Callable[[], int]) -> None:
+        self._lost = lost
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "licdash_store_lost_results",
+            "Poll results lost because a store write failed (since the collector started).",
+        )
+        family.add_metric([], float(self._lost()))
+        yield family
 
 
 def render(registry: CollectorRegistry) -> str:

@@ -14,6 +14,14 @@ from pydantic import BaseModel, ConfigDict
 
 from collectors.errors import LicdashError
 from collectors.model import LicenseSnapshot, Severity, Timestamp
+from collectors.secret_scrub import scrub
+from collectors.text_safety import neutralise
+
+
+def outside_text(text: str, cluster: str | None = None) -> str:
+    """Text that may quote a publisher, safe to store, log and show: secrets removed,
+    control characters escaped."""
+    return neutralise(scrub(text, cluster))
 
 
 class _Frozen(BaseModel):
@@ -31,15 +39,23 @@ class ErrorInfo(_Frozen):
 
     @classmethod
     def from_exception(cls, exc: BaseException, *, cluster: str | None = None) -> ErrorInfo:
+        """The error as data. Its message may quote a publisher (a faultstring, a shell's
+        last line): every secret sent to that publisher is removed and control
+        characters become visible escapes before the value goes anywhere."""
         if isinstance(exc, LicdashError):
+            name = exc.cluster or cluster
             return cls(
                 kind=exc.kind,
-                message=exc.message,
-                cluster=exc.cluster or cluster,
+                message=outside_text(exc.message, name),
+                cluster=name,
                 field=exc.field,
                 hint=exc.hint,
             )
-        return cls(kind="internal", message=f"{type(exc).__name__}: {exc}", cluster=cluster)
+        return cls(
+            kind="internal",
+            message=outside_text(f"{type(exc).__name__}: {exc}", cluster),
+            cluster=cluster,
+        )
 
 
 class PollResult(_Frozen):

@@ -14,22 +14,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import selectors
 import shlex
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
+from collectors import secret_scrub
 from collectors.config import ClusterConfig
 from collectors.errors import SecretError
 
 COMMAND_TIMEOUT_S = 10.0
+MAX_COMMAND_OUTPUT = 4096
+"""More bytes than any password: a command printing more is not printing a password."""
 KILL_WAIT_S = 2.0
 """How long to wait for a timed-out password command's output pipes after killing it."""
 
 
 def resolve_password(cluster: ClusterConfig, *, command_timeout: float = COMMAND_TIMEOUT_S) -> str:
-    """The cluster's password, read from its source now (may block on keyring/command)."""
+    """The cluster's password, read from its source now (may block on keyring/command).
+
+    Whatever the source, the password is registered with :mod:`collectors.secret_scrub`
+    (with the user names it is sent with), so that no echo of it survives anywhere.
+    """
+    value = _resolve(cluster, command_timeout)
+    secret_scrub.register(cluster.name, value, cluster.username, cluster.ssh_username)
+    return value
+
+
+def _resolve(cluster: ClusterConfig, command_timeout: float) -> str:
     if cluster.password is not None:
         return _non_empty(cluster, cluster.password.get_secret_value(), "the password field")
     if cluster.password_env is not None:
@@ -110,6 +125,13 @@ def _from_command(cluster: ClusterConfig, timeout: float) -> str:
             field=field,
         ) from None
     returncode, stdout = output
+    if len(stdout) > MAX_COMMAND_OUTPUT:
+        raise SecretError(
+            f"password command {name!r} printed more than {MAX_COMMAND_OUTPUT:,} bytes;"
+            " that is not a password",
+            cluster=cluster.name,
+            field=field,
+        )
     if returncode != 0:
         # stderr is not quoted: a password manager may echo things we must not log.
         raise SecretError(
@@ -128,15 +150,19 @@ def _from_command(cluster: ClusterConfig, timeout: float) -> str:
     return _non_empty(cluster, text.strip(), f"the output of password command {name!r}")
 
 
-def _run_bounded(argv: list[str], timeout: float) -> tuple[int, bytes]:
+def _run_bounded(
+    argv: list[str], timeout: float, limit: int = MAX_COMMAND_OUTPUT
+) -> tuple[int, bytes]:
     """Run ``argv``; ``(status, stdout)``. Raises TimeoutExpired after ``timeout`` seconds.
 
-    The command gets its own process group, killed whole on timeout: a wrapper script
-    that leaves a child holding stdout would otherwise keep ``communicate`` (and this
-    thread) waiting long after the timeout.
+    At most ``limit + 1`` bytes of stdout are read: a command that prints more is
+    stopped there (its caller reports it), so ``yes`` cannot fill memory. The command
+    gets its own process group, killed whole on timeout or overflow: a wrapper script
+    that leaves a child holding stdout would otherwise keep this thread waiting.
     """
     if not argv:
         raise ValueError("empty command")
+    deadline = time.monotonic() + timeout
     with subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -144,19 +170,44 @@ def _run_bounded(argv: list[str], timeout: float) -> tuple[int, bytes]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     ) as proc:
+        assert proc.stdout is not None
+        chunks: list[bytes] = []
+        size = 0
+        fd = proc.stdout.fileno()
         try:
-            stdout, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            with selectors.DefaultSelector() as selector:
+                selector.register(fd, selectors.EVENT_READ)
+                while size <= limit:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise subprocess.TimeoutExpired(argv, timeout)
+                    if not selector.select(left):
+                        continue
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+            if size > limit:
+                _kill_group(proc)
+                return proc.wait(timeout=KILL_WAIT_S), b"".join(chunks)
             try:
-                proc.communicate(timeout=KILL_WAIT_S)
+                returncode = proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.kill()  # a child escaped into its own session: stop reading
-                if proc.stdout is not None:
-                    proc.stdout.close()
+                raise subprocess.TimeoutExpired(argv, timeout) from None
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=KILL_WAIT_S)
             raise
-        return proc.returncode, stdout
+        return returncode, b"".join(chunks)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
 
 
 def _source_words(cluster: ClusterConfig) -> str:

@@ -19,6 +19,7 @@ from collectors.model import (
     Severity,
 )
 from collectors.results import ClusterStatus, ErrorInfo
+from collectors.text_safety import neutralise
 from dashboard.format import days_left, human_span
 
 LICENSE_MANAGEMENT: Final = "System > Licensing > License Management"
@@ -181,7 +182,19 @@ def _deadline_hints(snap: LicenseSnapshot, now: datetime) -> list[Hint]:
     hints = []
     for deadline in snap.hard_deadlines:
         left = days_left(deadline.at, now)
-        if 0 <= left <= 30:
+        if left < 0:
+            what = deadline.kind.value.replace("_", " ")
+            hints.append(
+                Hint(
+                    Severity.CRITICAL,
+                    f"The {what} passed {human_span(now - deadline.at)} ago: it is overdue.",
+                    f"Check the connection to Cisco ({_TRANSPORT_CHECK}), then "
+                    f"{LICENSE_MANAGEMENT} > Actions > Renew Registration Now / Renew "
+                    "Authorization Now; if the registration lapsed, register again with a new "
+                    "token from Smart Software Manager.",
+                )
+            )
+        elif left <= 30:
             what = deadline.kind.value.replace("_", " ")
             hints.append(
                 Hint(
@@ -192,6 +205,27 @@ def _deadline_hints(snap: LicenseSnapshot, now: datetime) -> list[Hint]:
                     "Authorization Now, after checking the connection to Cisco.",
                 )
             )
+    return hints
+
+
+def _unknown_hints(snap: LicenseSnapshot) -> list[Hint]:
+    """States licdash could not read: say so, and how to look."""
+    hints = []
+    look = (
+        "Compare with `show license all` on the publisher's CLI or "
+        f"{LICENSE_MANAGEMENT}; run `licdash parse` on that output to see what licdash reads."
+    )
+    if snap.registration.status is RegistrationStatus.UNKNOWN:
+        raw = f" ({snap.registration.raw!r})" if snap.registration.raw else ""
+        hints.append(Hint(Severity.UNKNOWN, f"Registration state unknown{raw}.", look))
+    if snap.authorization.status is AuthorizationStatus.UNKNOWN:
+        raw = f" ({snap.authorization.raw!r})" if snap.authorization.raw else ""
+        hints.append(Hint(Severity.UNKNOWN, f"Authorization state unknown{raw}.", look))
+    unknown = [e.name for e in snap.entitlements if e.status is EntitlementStatus.UNKNOWN]
+    if unknown:
+        hints.append(
+            Hint(Severity.UNKNOWN, f"Entitlement state unknown: {', '.join(unknown)}.", look)
+        )
     return hints
 
 
@@ -246,11 +280,36 @@ def hints_for(status: ClusterStatus, now: datetime) -> list[Hint]:
                     "Run `licdash config check` to test the connection to this publisher.",
                 )
             )
-        return hints
+        return [_one_line(h) for h in hints]
     hints += _auth_hints(snap)
     hints += _registration_hints(snap)
     hints += _entitlement_hints(snap)
     hints += _attempt_hints(snap)
     hints += _deadline_hints(snap, now)
+    hints += _unknown_hints(snap)
+    if status.stale and not status.unreachable:
+        hints.append(
+            Hint(
+                Severity.UNKNOWN,
+                "The data is stale: no good poll for several intervals.",
+                "Check that the collector runs (`licdash status`, `systemctl status "
+                "licdash-collect`) and that it can reach this publisher.",
+            )
+        )
+    if not hints and snap.severity is not Severity.OK:
+        # Never "nothing to do" beside a cluster that is not ok: say what the rules saw.
+        why = "; ".join(snap.reasons) or f"the cluster is {snap.severity.value}"
+        hints.append(
+            Hint(
+                snap.severity,
+                f"{why[0].upper()}{why[1:]}.",
+                f"Open {LICENSE_MANAGEMENT} on the publisher and compare with the details here.",
+            )
+        )
     hints.sort(key=lambda h: -h.severity.rank)
-    return hints
+    return [_one_line(h) for h in hints]
+
+
+def _one_line(hint: Hint) -> Hint:
+    """Publisher text (an error message, a raw status) shown on one line, inert."""
+    return Hint(hint.severity, neutralise(hint.problem), neutralise(hint.action))

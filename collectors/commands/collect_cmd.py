@@ -1,8 +1,10 @@
 """``licdash collect``: poll clusters headless and write every result to the store.
 
 ``--once`` polls each cluster one time, shows progress on a terminal (stderr) and ends
-with ``polled N publishers: X ok, Y failed in T s``; failed publishers are data, so it
-exits 0 whenever the cycle ran. Without ``--once`` it runs as a service:
+with ``polled N publishers: X ok, Y failed in T s``. It exits 0 when every poll
+succeeded and every result was written, 3 when a poll failed (the failures are written
+too) and 4 when results were lost because a store write failed (that wins over 3), so a
+cron job or a systemd timer notices. Without ``--once`` it runs as a service:
 
 * SIGINT/SIGTERM: stop scheduling, write every result already produced, exit 0;
 * SIGHUP: re-read ``--config``; log what changed, or what is wrong while the old
@@ -36,6 +38,10 @@ log = logging.getLogger("collectors.collect")
 EXIT_OK = 0
 EXIT_STORE = 1
 EXIT_CONFIG = 2
+EXIT_POLL_FAILED = 3
+"""``--once``: at least one poll failed (every result, failures included, was written)."""
+EXIT_LOST = 4
+"""``--once``: results were lost because a store write failed; wins over 3."""
 EXIT_CRASH = 70
 """An unexpected error (sysexits' EX_SOFTWARE). Not 1: Python's own exit status for an
 uncaught exception is 1, which the systemd unit treats as "needs a person" and would
@@ -208,6 +214,7 @@ def _start_metrics(daemon: Daemon, args: argparse.Namespace) -> MetricsServer | 
         policy=lambda: daemon.policy,
         cycle=lambda: engine.last_cycle,
         collector=daemon.collector_state,
+        lost_results=lambda: daemon.dropped,
     )
     server = MetricsServer(registry, host=args.metrics_host, port=args.metrics_port)
     log.info("metrics on %s", server.url)
@@ -227,7 +234,14 @@ async def _once(daemon: Daemon) -> int:
         sys.stderr.write("\r\x1b[K")
         sys.stderr.flush()
     print(report.line(), flush=True)
-    return EXIT_OK
+    if report.lost:
+        print(
+            f"licdash collect: {report.lost} results were not written to the store;"
+            " see the log above for the cause",
+            file=sys.stderr,
+        )
+        return EXIT_LOST
+    return EXIT_POLL_FAILED if report.failed else EXIT_OK
 
 
 if __name__ == "__main__":  # python -m, without the full ``licdash`` router

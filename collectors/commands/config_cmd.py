@@ -157,8 +157,10 @@ def describe(update: PollUpdate, width: int = 0) -> str:
             f"severity {r.snapshot.severity.value}"
         )
     assert r.error is not None
+    from collectors.text_safety import neutralise
+
     hint = f" -- {r.error.hint}" if r.error.hint else ""
-    return f"FAIL  {name}  {r.error.kind}: {r.error.message}{hint}"
+    return neutralise(f"FAIL  {name}  {r.error.kind}: {r.error.message}{hint}")
 
 
 async def _poll_all(

@@ -174,4 +174,13 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"licdash export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
         return 1
+    except Exception as exc:  # damage nothing above caught: one line, never a traceback
+        from collectors.text_safety import neutralise
+
+        reason = neutralise(str(exc).splitlines()[0] if str(exc) else "")
+        print(
+            f"licdash export: cannot read the store {root}: {type(exc).__name__}: {reason}",
+            file=sys.stderr,
+        )
+        return 1
     return 0

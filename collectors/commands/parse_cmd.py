@@ -38,8 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(path: str, cause: str) -> int:
-    one_line = " ".join(cause.split())
-    print(f"licdash parse: {path}: {one_line}", file=sys.stderr)
+    from collectors.text_safety import neutralise
+
+    print(neutralise(f"licdash parse: {path}: {cause}"), file=sys.stderr)
     return EXIT_UNREADABLE
 
 

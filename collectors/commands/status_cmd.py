@@ -199,6 +199,12 @@ def _glyphs() -> dict[str, str]:
     return {s.value: s.glyph for s in Severity} | {"stale": STALE_GLYPH}
 
 
+def neutralise(text: str) -> str:
+    from collectors.text_safety import neutralise as inert
+
+    return inert(text)
+
+
 def render_table(
     rows: Sequence[Row],
     now: datetime,
@@ -231,6 +237,7 @@ def render_table(
             )
         )
         keys.append((sev, row.stale))
+    cells = [tuple(neutralise(text) for text in line) for line in cells]  # one line each
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
     out = []
     for index, line in enumerate(cells):
@@ -377,7 +384,7 @@ def _read_store(
     try:
         latest = dict(store.latest())
         for problem in store.problems:  # e.g. a damaged latest.json, rebuilt from history
-            print(f"licdash status: warning: {problem}", file=sys.stderr)
+            print(f"licdash status: warning: {neutralise(str(problem))}", file=sys.stderr)
         return latest, store.policy(), store.collector_state(now)
     finally:
         store.close()

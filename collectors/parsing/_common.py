@@ -15,6 +15,7 @@ from collectors.model import (
     AttemptResult,
     Authorization,
     Entitlement,
+    EntitlementStatus,
     LicenseSnapshot,
     Registration,
     Source,
@@ -27,6 +28,26 @@ MAX_RESPONSE_BYTES: Final = 1024 * 1024
 
 _STATUS_DATE = re.compile(r"^(?P<word>.*?)\s+(?:on|as\s+of|since)\s+(?P<date>\S.*)$", re.IGNORECASE)
 _UDI_SPACES = re.compile(r"\s*([,:])\s*")
+
+
+MAX_COUNT_DIGITS: Final = 9
+"""No entitlement has a billion licences; longer numbers are damage, not counts."""
+_COUNT: Final = re.compile(rf"[0-9]{{1,{MAX_COUNT_DIGITS}}}")
+
+
+def read_count(value: str | int | None) -> tuple[int, str | None]:
+    """``(count, None)`` for a plain count (absent is 0); ``(0, quoted raw)`` otherwise."""
+    if value is None:
+        return 0, None
+    if isinstance(value, int):
+        return (value, None) if 0 <= value < 10**MAX_COUNT_DIGITS else (0, repr(str(value)))
+    text = value.strip()
+    if not text:
+        return 0, None
+    if _COUNT.fullmatch(text):
+        return int(text), None
+    shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text):,} characters)"
+    return 0, repr(shown)
 
 
 def check_size(length: int, limit: int, cluster: str) -> None:
@@ -101,17 +122,25 @@ class Collected:
             when = self.date(word, where)
         return result, when
 
-    def entitlement(self, tag: str, count: int, raw_status: str | None) -> None:
+    def entitlement(self, tag: str, count: str | int | None, raw_status: str | None) -> None:
+        """One entitlement; a count that is not a plain licence number (``-5``, ``abc``,
+        ``1.5e3``, thousands of digits) makes its status unknown with a reason quoting it,
+        rather than a silent 0 in compliance."""
         bare = vocab.bare_tag(tag)
         if not bare:
             return
         raw = (raw_status or "").strip()
+        number, bad = read_count(count)
+        status = vocab.entitlement_status(raw)
+        if bad is not None:
+            status = EntitlementStatus.UNKNOWN
+            self.notes.append(f"entitlement {bare}: the count {bad} is not a number of licences")
         self.entitlements.append(
             Entitlement.model_construct(
                 tag=bare,
                 name=vocab.entitlement_name(bare),
-                count=count,
-                status=vocab.entitlement_status(raw),
+                count=number,
+                status=status,
                 raw_status=raw,
             )
         )

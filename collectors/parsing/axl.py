@@ -28,6 +28,7 @@ from collectors.parsing._common import (
     smart_licensing_word,
 )
 from collectors.severity import DEFAULT_THRESHOLDS, Thresholds
+from collectors.text_safety import neutralise
 
 _VERSION_FAULT: Final = re.compile(
     r"cannot find dispatch method|unsupported version|version\b.{0,80}\bnot supported"
@@ -56,10 +57,11 @@ def _children(element: ET.Element) -> dict[str, ET.Element]:
 
 
 def _text(element: ET.Element | None) -> str | None:
+    """An element's text, stripped, with control characters as visible escapes."""
     if element is None or element.text is None:
         return None
     text = element.text.strip()
-    return text or None
+    return neutralise(text) if text else None
 
 
 def _raise_fault(fault: ET.Element, cluster: str) -> None:
@@ -185,13 +187,6 @@ def _snapshot(
             e = {k: _text(v) for k, v in _children(ent).items()}
             tag = e.get("tag")
             if tag:
-                got.entitlement(tag, _count(e.get("count")), e.get("status"))
+                got.entitlement(tag, e.get("count"), e.get("status"))
 
     return got.snapshot(source="axl", publisher=publisher, now=now, thresholds=thresholds)
-
-
-def _count(text: str | None) -> int:
-    try:
-        return max(int(text or 0), 0)
-    except ValueError:
-        return 0

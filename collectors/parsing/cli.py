@@ -27,6 +27,7 @@ from collectors.parsing._common import (
     smart_licensing_word,
 )
 from collectors.severity import DEFAULT_THRESHOLDS, Thresholds
+from collectors.text_safety import neutralise
 
 _PAGER: Final = re.compile(
     r"press\s*<enter>\s*for\s*1\s*line,?\s*<space>\s*for\s*one\s*page,?\s*or\s*<q>\s*to\s*quit"
@@ -99,7 +100,7 @@ def clean_lines(text: str) -> list[str]:
     for raw in text.splitlines():
         if len(raw) > MAX_LINE:  # no real status line is this long; keeps regexes linear
             continue
-        line = _CONTROL.sub("", raw)
+        line = neutralise(_CONTROL.sub("", raw).expandtabs())
         lowered = line.lower()
         if "press" in lowered or "more" in lowered:
             line = _PAGER.sub("", line)
@@ -121,7 +122,7 @@ class _Reader:
     def flush(self) -> None:
         if self.ent is not None:
             tag, count, status = self.ent
-            self.got.entitlement(str(tag), int(count or 0), None if status is None else str(status))
+            self.got.entitlement(str(tag), count, None if status is None else str(status))
             self.ent = None
 
     def enter(self, section: str) -> None:
@@ -180,7 +181,7 @@ class _Reader:
             self.evaluation(key, value)
         elif self.section == _USAGE and self.ent is not None:
             if key == "count":
-                self.ent[1] = int(value) if value.isdecimal() else 0
+                self.ent[1] = value
             elif key == "status":
                 self.ent[2] = value
 

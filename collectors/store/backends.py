@@ -12,6 +12,7 @@ import contextlib
 import json
 import shutil
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,6 +46,10 @@ class Backend(Protocol):
         ...
 
     def location(self, key: str) -> str: ...
+
+    def keep_copy(self, key: str) -> str | None:
+        """Copy a document found damaged to ``<name>.corrupt-<UTC time>``; its name."""
+        ...
 
 
 class DiskBackend:
@@ -109,6 +114,20 @@ class DiskBackend:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
+    def keep_copy(self, key: str) -> str | None:
+        path = self._path(key)
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            return None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        target = path.with_name(f"{path.name}.corrupt-{stamp}")
+        try:
+            files.atomic_write_bytes(target, blob)
+        except OSError:
+            return None
+        return target.name
+
 
 class MemoryBackend:
     """Documents kept as JSON text, so no caller ever shares a mutable object."""
@@ -141,3 +160,11 @@ class MemoryBackend:
 
     def change_token(self, key: str) -> object:
         return self._writes.get(key)
+
+    def keep_copy(self, key: str) -> str | None:
+        text = self._docs.get(key)
+        if text is None:
+            return None
+        name = f"{key}.corrupt-{len(self._docs)}"
+        self._docs[name] = text
+        return name

@@ -83,7 +83,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> Non
             tmp.unlink()
         raise
     os.close(fd)
-    os.replace(tmp, path)
+    try:
+        os.replace(tmp, path)
+    except BaseException:  # a read-only target, a vanished directory: no orphan
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     if sync_dir:
         fsync_dir(path.parent)
 

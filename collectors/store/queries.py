@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from collectors.model import LicenseSnapshot, to_utc_second
+from collectors.store import validate
 from collectors.store.backends import Backend, Doc
 from collectors.store.records import (
     SHARD_DAYS,
@@ -37,6 +38,8 @@ class StoreView:
     """A file's document; None when it is missing or damaged (damage is reported)."""
     records: Callable[[], Mapping[str, Mapping[str, Any]]]
     """Each cluster's latest record, by name, as of the last written cycle."""
+    damaged: Callable[[str, str, str], None] = lambda key, what, cause: None
+    """Reports one damaged record: ``(file key, which record, cause)``; it is skipped."""
 
 
 def _utcnow() -> datetime:
@@ -64,14 +67,29 @@ def history(
         doc = store.read(history_key(cluster, week))
         if doc is None:
             continue
-        snaps = [LicenseSnapshot.model_validate(r["snap"]) for r in doc["changes"].values()]
+        key = history_key(cluster, week)
+
+        def damaged(what: str, cause: str, key: str = key) -> None:
+            store.damaged(key, what, f"{cause}; skipped")
+
+        snaps = validate.items(
+            doc.get("changes"),
+            lambda _id, r: LicenseSnapshot.model_validate(r["snap"]),
+            damaged,
+        )
         for snap in sorted(snaps, key=lambda s: s.collected_at, reverse=True):
             if since is not None and snap.collected_at < since:
                 before = before or snap
             elif snap.collected_at <= until:
                 changes.append(snap)
         if in_range:
-            runs.extend((parse_ts(r["start"]), parse_ts(r["end"])) for r in doc["runs"].values())
+            runs.extend(
+                validate.items(
+                    doc.get("runs"),
+                    lambda _id, r: (parse_ts(r["start"]), parse_ts(r["end"])),
+                    damaged,
+                )
+            )
     rec = store.records().get(cluster)
     if rec is not None:
         pending = [*rec.get("_runs", []), *([rec["_run"]] if rec["_run"] else [])]
@@ -99,22 +117,37 @@ def transitions(
         day = parse_day(name)
         if day is None or not since.date() <= day <= until.date():
             continue
-        doc = store.read(events_key(day)) or {}
-        for t in doc.get("transitions", {}).values():
-            at = parse_ts(t["at"])
-            if since <= at <= until:
-                out.append(
-                    Transition(
-                        at=at,
-                        cluster=t["cluster"],
-                        field=t["field"],
-                        old=t["old"],
-                        new=t["new"],
-                        subject=t.get("subject"),
-                    )
-                )
+        key = events_key(day)
+        doc = store.read(key) or {}
+
+        def damaged(what: str, cause: str, key: str = key) -> None:
+            store.damaged(key, what, f"{cause}; skipped")
+
+        for t in validate.items(doc.get("transitions", {}), _transition, damaged):
+            if since <= t.at <= until:
+                out.append(t)
     out.sort(key=lambda t: (t.at, t.cluster, t.field, t.subject or ""))
     return out
+
+
+def _transition(_id: str, t: Any) -> Transition:
+    for name in ("cluster", "field"):
+        if not isinstance(t[name], str):
+            raise TypeError(f"{name} is not text")
+    return Transition(
+        at=parse_ts(t["at"]),
+        cluster=t["cluster"],
+        field=t["field"],
+        old=t["old"],
+        new=t["new"],
+        subject=t.get("subject"),
+    )
+
+
+def _pair(doc_id: str, e: Any) -> tuple[str, Any]:
+    if not isinstance(e, dict):
+        raise TypeError("not an object")
+    return doc_id, e
 
 
 def failures(
@@ -137,14 +170,24 @@ def failures(
     out = []
     for key in sorted(keys):
         doc = store.read(key) or {}
-        for doc_id, e in doc.get("failures", {}).items():
-            live = ongoing.get((key, doc_id))
-            at = parse_ts(e["at"])
-            if cluster not in (None, e["cluster"]):
+
+        def damaged(what: str, cause: str, key: str = key) -> None:
+            store.damaged(key, what, f"{cause}; skipped")
+
+        def event(doc_id: str, e: Any, key: str = key) -> FailureEvent:
+            return failure_event(e, ongoing.get((key, doc_id)))
+
+        for doc_id, e in validate.items(doc.get("failures", {}), _pair, damaged):
+            try:
+                found = event(doc_id, e)
+            except validate.DAMAGE as exc:
+                damaged(f"record {doc_id}", validate.reason(exc))
                 continue
-            if live is None and since is not None and at < since:
+            if cluster not in (None, found.cluster):
                 continue
-            out.append(failure_event(e, live))
+            if (key, doc_id) not in ongoing and since is not None and found.at < since:
+                continue
+            out.append(found)
     out.sort(key=lambda f: (f.at, f.cluster))
     return out
 

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from collectors.store.backends import Backend, Doc
 from collectors.store.records import failures_key, parse_day, parse_ts, ts
+from collectors.store.validate import DAMAGE, valid_snapshot
 from collectors.store.writer import new_record
 
 Reader = Callable[[str], Doc | None]
@@ -112,19 +113,51 @@ def rebuild_records(backend: Backend, read: Reader) -> dict[str, dict[str, Any]]
                 continue
             rec = rec or new_record(cluster)
             state[cluster] = rec
-            runs = [r["end"] for r in doc.get("runs", {}).values()]
-            changes = [c["snap"] for c in doc.get("changes", {}).values()]
+            runs = [parse_ts(r["end"]) for r in _good(doc.get("runs"), _run_end)]
+            changes = [c["snap"] for c in _good(doc.get("changes"), _change)]
             if changes:
                 rec["last_good"] = max(changes, key=lambda s: parse_ts(s["collected_at"]))
-                runs.append(rec["last_good"]["collected_at"])
+                runs.append(parse_ts(rec["last_good"]["collected_at"]))
             if runs and rec["last_seen"] is None:
-                rec["last_seen"] = ts(max(parse_ts(r) for r in runs))
+                rec["last_seen"] = ts(max(runs))
     for rec in state.values():
         rec["last_attempt"] = rec["last_seen"]
         if rec["last_seen"] is not None:
             rec["_reach"] = "reachable"
     _restore_episodes(backend, read, state)
     return state
+
+
+def _good(table: Any, check: Callable[[Any], object]) -> list[Any]:
+    """The records of a table that pass ``check`` (damaged ones are left out)."""
+    if not isinstance(table, dict):
+        return []
+    out = []
+    for value in table.values():
+        try:
+            check(value)
+        except DAMAGE:
+            continue
+        out.append(value)
+    return out
+
+
+def _run_end(run: Any) -> None:
+    parse_ts(run["end"])
+
+
+def _change(change: Any) -> None:
+    if valid_snapshot(change["snap"]) is None:
+        raise ValueError("not a snapshot")
+
+
+def _episode(event: Any) -> None:
+    for key in ("cluster", "kind", "message"):
+        if not isinstance(event[key], str):
+            raise TypeError(key)
+    parse_ts(event["at"]), parse_ts(event["last_at"]), int(event["attempts"])
+    if event.get("ended_at") is not None:
+        parse_ts(event["ended_at"])
 
 
 def _restore_episodes(backend: Backend, read: Reader, state: dict[str, dict[str, Any]]) -> None:
@@ -136,7 +169,12 @@ def _restore_episodes(backend: Backend, read: Reader, state: dict[str, dict[str,
         if day is None:
             continue
         key = failures_key(day)
-        for doc_id, event in ((read(key) or {}).get("failures") or {}).items():
+        table = (read(key) or {}).get("failures") or {}
+        for doc_id, event in table.items() if isinstance(table, dict) else ():
+            try:
+                _episode(event)
+            except DAMAGE:
+                continue
             at = parse_ts(event["at"])
             best = newest.get(event["cluster"])
             if best is None or at >= best[0]:

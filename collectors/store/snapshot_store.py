@@ -14,7 +14,15 @@ from collectors.liveness import CollectorState, Heartbeat, judge, writer_alive
 from collectors.model import LicenseSnapshot, to_utc_second
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, PollUpdate
-from collectors.store import collector_meta, files, queries, recovery, retention, schema
+from collectors.store import (
+    collector_meta,
+    files,
+    queries,
+    recovery,
+    retention,
+    schema,
+    validate,
+)
 from collectors.store.backends import Backend, DiskBackend, Doc, MemoryBackend
 from collectors.store.records import (
     ClusterHistory,
@@ -67,7 +75,7 @@ class SnapshotStore:
         self._hot: dict[str, Doc] = {}
         self._records_cache: tuple[object, dict[str, dict[str, Any]]] | None = None
         self._needs_repair = False
-        self._view = queries.StoreView(backend, self._read, self._records)
+        self._view = queries.StoreView(backend, self._read, self._records, self._damaged)
 
     # ----- opening ------------------------------------------------------------------
 
@@ -170,12 +178,16 @@ class SnapshotStore:
         (see :mod:`collectors.store.recovery`).
         """
         doc, damaged = self._read_latest()
-        self._state = {rec["cluster"]: rec for rec in doc.get("clusters", {}).values()}
-        self.generation = int(doc.get("meta", {}).get("1", {}).get("generation", 0))
+        problems = len(self.problems)
+        self._state, self.generation = self._checked_latest(doc, set_aside=repair)
+        invalid = len(self.problems) > problems
         self._needs_repair = not repair
         if not repair:
             return
         lost = not doc and bool(self.backend.children("history"))
+        if invalid and not (damaged or lost):
+            self.backend.write_many([(LATEST_KEY, self._encode_latest())])
+            log.warning("repaired %s", self.backend.location(LATEST_KEY))
         if damaged or lost:
             self._state = recovery.rebuild_records(self.backend, self._read)
             self.backend.write_many([(LATEST_KEY, self._encode_latest())])
@@ -183,6 +195,40 @@ class SnapshotStore:
         else:
             repaired = recovery.drop_uncommitted(self.backend, self._read, self._state)
             self.backend.write_many(repaired)
+
+    def _checked_latest(
+        self, doc: Doc, *, set_aside: bool
+    ) -> tuple[dict[str, dict[str, Any]], int]:
+        """The latest table with every record validated. A damaged record is rebuilt
+        from the history when it has that cluster, else dropped; each is reported with
+        the file named, and a writer keeps a copy of the damaged file beside it."""
+        state, bad, generation = validate.check_latest(doc)
+        if not bad:
+            return state, generation
+        aside = self.backend.keep_copy(LATEST_KEY) if set_aside and not self.readonly else None
+        kept = f"; the damaged file was copied to {aside}" if aside else ""
+        rebuilt = recovery.rebuild_records(self.backend, self._read)
+        for name, what, cause in bad:
+            if name is not None and name in rebuilt and name not in state:
+                state[name] = rebuilt[name]
+                outcome = "rebuilt from the history"
+            elif name is None:
+                outcome = "rebuilt from the history where it has the cluster"
+            else:
+                outcome = "dropped"
+            self._damaged(LATEST_KEY, what, f"{cause}; {outcome}{kept}")
+        if any(name is None for name, _, _ in bad):  # which cluster it was is unknown
+            for name, rec in rebuilt.items():
+                state.setdefault(name, rec)
+        return state, generation
+
+    def _damaged(self, key: str, what: str, cause: str) -> None:
+        """Report one damaged record (once per file, record and cause)."""
+        message = f"{self.backend.location(key)}: {what} is invalid ({cause})"
+        if any(p.message == message for p in self.problems):
+            return
+        log.warning("%s", message)
+        self.problems.append(StoreCorruptError(message))
 
     def forget_state(self) -> None:
         """Start from an empty latest table (a migration that replays from scratch)."""
@@ -305,8 +351,7 @@ class SnapshotStore:
         if self._records_cache is not None and self._records_cache[0] == token:
             return self._records_cache[1]
         doc, damaged = self._read_latest()
-        self.generation = int(doc.get("meta", {}).get("1", {}).get("generation", 0))
-        records = {rec["cluster"]: rec for rec in doc.get("clusters", {}).values()}
+        records, self.generation = self._checked_latest(doc, set_aside=False)
         if damaged or (not doc and self.backend.children("history")):
             # a reader cannot repair the file, but can still show the fleet
             records = recovery.rebuild_records(self.backend, self._read)

@@ -18,9 +18,10 @@ import base64
 import contextlib
 import importlib.util
 import math
+import re
 import socket
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Literal
@@ -46,9 +47,11 @@ from collectors.errors import (
     UnsupportedVersionError,
 )
 from collectors.model import LicenseSnapshot
+from collectors.secret_scrub import scrub_bytes
 from collectors.secrets import SecretResolver
 from collectors.transports.aio_net import AsyncioHTTPTransport
 from collectors.transports.base import Answer
+from collectors.transports.body_limits import encodings, read_bounded
 
 if TYPE_CHECKING:
     from collectors.severity import Thresholds
@@ -291,6 +294,7 @@ class AxlTransport:
         url = f"https://{_url_host(cluster.host)}:{cluster.port}/axl/"
         headers = {
             "Content-Type": "text/xml; charset=utf-8",
+            "Accept-Encoding": "identity",
             "SOAPAction": f'"CUCM:DB ver={version} getSmartLicenseStatus"',
             "Authorization": await self._authorization(cluster),
         }
@@ -309,7 +313,7 @@ class AxlTransport:
             resp = await transport.handle_async_request(request)
             try:
                 self._remember_cookies(cluster.name, resp)
-                body = await self._read_capped(resp, where)
+                body = scrub_bytes(await self._read_capped(resp, where), cluster.name)
             finally:
                 await resp.aclose()
         except httpx.HTTPError as exc:
@@ -339,7 +343,7 @@ class AxlTransport:
                 status_code=status,
                 cluster=cluster.name,
             )
-        if status == 500 and b"Fault" in body:
+        if status == 500 and _is_soap_fault(resp, body):
             return body  # a SOAP fault: the parser turns it into SoapFaultError
         if status >= 500:
             raise ServerError(
@@ -388,16 +392,30 @@ class AxlTransport:
             raise OversizeResponseError(
                 f"{where} announced a {int(length):,}-byte answer; the cap is {self._max_body:,}"
             )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_body:
-                raise OversizeResponseError(
-                    f"{where} sent more than {self._max_body:,} bytes; the answer was cut off"
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+        if resp.is_stream_consumed:  # an in-memory response (httpx.MockTransport)
+            return await read_bounded(_once(resp.content), [], self._max_body, where)
+        codings = encodings(resp.headers.get_list("content-encoding"))
+        return await read_bounded(resp.aiter_raw(), codings, self._max_body, where)
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+_FAULT_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Fault[\s>/]")
+_ENVELOPE_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Envelope[\s>/]")
+
+
+def _is_soap_fault(resp: httpx.Response, body: bytes) -> bool:
+    """A 500 carrying a SOAP envelope with a Fault element (SOAP's way of failing), not
+    a web server's error page that happens to contain the word "Fault"."""
+    ctype = resp.headers.get("content-type", "").lower()
+    if "html" in ctype:
+        return False
+    head = body[:4096].lstrip()
+    if head[:1] != b"<" or head[:15].lower().startswith((b"<!doctype html", b"<html")):
+        return False
+    return bool(_ENVELOPE_ELEMENT.search(body) and _FAULT_ELEMENT.search(body))
 
 
 def _url_host(host: str) -> str:

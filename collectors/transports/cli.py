@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Final
 
 from collectors.errors import LicdashError
 from collectors.model import LicenseSnapshot
+from collectors.secret_scrub import scrub
 from collectors.secrets import SecretResolver
 from collectors.transports import vos_session as vos
 from collectors.transports.base import Answer
@@ -114,7 +115,7 @@ class CliTransport:
             session = self._sessions[cluster.name] = CliSession(target, known_hosts=file)
         timeout = self._timeout if budget_s is None else budget_s
         budget = max(timeout - BUDGET_MARGIN, timeout * 0.8)
-        text = await session.run(vos.LICENSE_COMMAND, timeout=budget)
+        text = scrub(await session.run(vos.LICENSE_COMMAND, timeout=budget), cluster.name)
         parse = self._parse or _default_parse()
         try:
             snapshot = parse(

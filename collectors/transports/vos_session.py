@@ -31,7 +31,14 @@ _PAGER = re.compile(r"Press <enter> for 1 line.*?<q> to quit[ \t]*", re.IGNORECA
 _PAGER_LINE = re.compile(r"^\s*Press <enter> for 1 line.*<q> to quit\s*$", re.IGNORECASE)
 # Prompts of shells that are not VOS: seen when a login lands somewhere unexpected.
 _FOREIGN_PROMPT = re.compile(r"(?:^|\n)[^\n]{0,80}[$#>%][ \t]*\Z")
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
+# Every terminal escape, not only CSI: OSC (title, hyperlinks, clipboard) and the other
+# string controls (DCS, SOS, PM, APC) up to BEL or ST, in 7- and 8-bit forms; CSI; and
+# the short ESC sequences. An unterminated string control runs to the end of the text.
+_ANSI = re.compile(
+    r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|\Z)"
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|\x1b[ -/]*[0-~]?"
+)
 # VOS's ways of saying it did not run a command.
 _COMMAND_ERRORS: Final = (
     re.compile(r"^\s*Executed command unsuccessfully\b.*$", re.IGNORECASE | re.MULTILINE),

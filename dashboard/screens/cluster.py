@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from collectors.model import LicenseSnapshot
 from collectors.results import ClusterStatus
+from collectors.text_safety import neutralise
 from dashboard.fleet_rows import UNREACHABLE_GLYPH
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span
 from dashboard.messages import FleetUpdated
@@ -393,8 +394,10 @@ class ClusterScreen(Screen[None]):
         ]
         if snap.reasons:
             rows.append(("Why", "; ".join(snap.reasons)))
-        lines = [
-            Content.from_markup("[b]$label[/b] $value", label=f"{label:<16}", value=value)
+        lines = [  # publisher text on one line each: a newline must not add a row
+            Content.from_markup(
+                "[b]$label[/b] $value", label=f"{label:<16}", value=neutralise(value)
+            )
             for label, value in rows
         ]
         return Content("\n").join(lines)
@@ -406,7 +409,7 @@ class ClusterScreen(Screen[None]):
             latest = ErrorEntry(
                 status.last_attempt,
                 status.last_error.kind,
-                status.last_error.message,
+                neutralise(status.last_error.message),
                 status.last_error.hint,
             )
             if not entries or (entries[0].kind, entries[0].at) != (latest.kind, latest.at):
@@ -439,4 +442,4 @@ def stale_banner(status: ClusterStatus, now: datetime, *, stale: bool | None = N
         count = status.consecutive_failures
         tries = f" ({count} failed polls in a row)" if count > 1 else ""
         parts.append(f"last error {status.last_error.kind}: {status.last_error.message}{tries}")
-    return " · ".join(parts)
+    return neutralise(" · ".join(parts))
