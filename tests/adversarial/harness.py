@@ -27,6 +27,7 @@ from collectors.config import LicdashConfig, parse_config
 from collectors.daemon import Daemon, OnceReport
 from collectors.logs import HumanFormatter, JsonFormatter, SecretRedactor
 from collectors.mock.tls import CertAuthority
+from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
 from collectors.store import SnapshotStore
 from tests.adversarial.hostile_http import HostileFleet
@@ -181,14 +182,16 @@ class Harness:
         from collectors.fleet_summary import summarise
 
         now = datetime.now(UTC)
-        return render_json(summarise(self.latest(), now, timedelta(hours=1)), now)
+        return render_json(
+            summarise(self.latest(), now, FreshnessPolicy.uniform(timedelta(hours=1))), now
+        )
 
     def status_table(self) -> str:
         from collectors.commands.status_cmd import render_table
         from collectors.fleet_summary import summarise
 
         now = datetime.now(UTC)
-        rows = summarise(self.latest(), now, timedelta(hours=1))
+        rows = summarise(self.latest(), now, FreshnessPolicy.uniform(timedelta(hours=1)))
         return render_table(rows, now, colour=False, ascii_only=False)
 
     def export(self, fmt: str) -> str:
