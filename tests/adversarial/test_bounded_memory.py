@@ -23,7 +23,7 @@ def _collect_peak_rss(config: Path, store: Path) -> tuple[int, float, str]:
         [
             sys.executable,
             "-m",
-            "dashboard.cli",
+            "collectors.cli",
             "collect",
             "--config",
             str(config),

@@ -252,7 +252,7 @@ async def _licdash(*args: str, max_file_bytes: int | None = None) -> tuple[int, 
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "dashboard.cli",
+        "collectors.cli",
         *args,
         cwd=ROOT,
         env=env,

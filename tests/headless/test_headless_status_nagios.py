@@ -302,16 +302,8 @@ def test_a_stopped_collector_is_unknown_in_the_same_form(
 
 @pytest.mark.parametrize("argv", [["-w", "soon"], ["--bogus"], ["--format=nagios", "-c"]])
 def test_a_usage_error_is_unknown_on_stdout(capsys, argv) -> None:
-    import importlib
+    from collectors.cli import main
 
-    main = None  # the router is moving from dashboard/ to collectors/: wherever it is
-    for name in ("collectors.cli", "dashboard.cli"):
-        try:
-            main = importlib.import_module(name).main
-            break
-        except (ImportError, AttributeError):
-            continue
-    assert main is not None
     extra = [] if any(a.startswith("--format") for a in argv) else ["--format", "nagios"]
     assert main(["status", *extra, *argv]) == 3
     out = capsys.readouterr().out
