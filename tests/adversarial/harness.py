@@ -27,7 +27,6 @@ from collectors.config import LicdashConfig, parse_config
 from collectors.daemon import Daemon, OnceReport
 from collectors.logs import HumanFormatter, JsonFormatter, SecretRedactor
 from collectors.mock.tls import CertAuthority
-from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
 from collectors.store import SnapshotStore
 from tests.adversarial.hostile_http import HostileFleet
@@ -180,19 +179,21 @@ class Harness:
     def status_json(self) -> str:
         from collectors.commands.status_cmd import render_json
         from collectors.fleet_summary import summarise
+        from collectors.policy import FreshnessPolicy
 
         now = datetime.now(UTC)
-        return render_json(
-            summarise(self.latest(), now, FreshnessPolicy.uniform(timedelta(hours=1))), now
-        )
+        policy = FreshnessPolicy.uniform(timedelta(hours=1))
+        return render_json(summarise(self.latest(), now, policy), now, policy=policy)
 
     def status_table(self) -> str:
         from collectors.commands.status_cmd import render_table
         from collectors.fleet_summary import summarise
+        from collectors.policy import FreshnessPolicy
 
         now = datetime.now(UTC)
-        rows = summarise(self.latest(), now, FreshnessPolicy.uniform(timedelta(hours=1)))
-        return render_table(rows, now, colour=False, ascii_only=False)
+        policy = FreshnessPolicy.uniform(timedelta(hours=1))
+        rows = summarise(self.latest(), now, policy)
+        return render_table(rows, now, colour=False, ascii_only=False, policy=policy)
 
     def export(self, fmt: str) -> str:
         from collectors.commands import export_cmd

@@ -240,7 +240,7 @@ def test_no_store_is_unknown_on_stdout(tmp_path, capsys) -> None:
 def test_unreadable_store_is_unknown_on_stdout(tmp_path, capsys, monkeypatch, failure) -> None:
     """(Root reads any file, so the failure is injected where the store is read.)"""
 
-    def unreadable(directory: Path) -> dict[str, ClusterStatus]:
+    def unreadable(directory: Path, *_: object) -> dict[str, ClusterStatus]:
         raise failure
 
     monkeypatch.setattr(status_cmd, "_read_store", unreadable)
@@ -278,31 +278,32 @@ def test_the_real_command_line(tmp_path, status_factory, real_now) -> None:
         assert parse_output(done.stdout).state == state
 
 
-def test_a_stopped_collector_leads_the_first_line(status_factory, now) -> None:
-    """The caller passes the shared liveness verdict; the line keeps the same form."""
-    from collectors.commands.nagios import render
-    from collectors.fleet_summary import summarise, totals
-    from collectors.severity import Thresholds
+def test_a_stopped_collector_is_unknown_in_the_same_form(
+    tmp_path, capsys, status_factory, real_now
+) -> None:
+    """The shared liveness verdict (collectors.liveness) leads the first line."""
+    import os
+    import socket
 
-    rows = summarise({"lon": status_factory("lon", S.OK, now=now)}, now, timedelta(hours=1))
-    text = render(rows, now, Thresholds(), 3, totals(rows), collector_text="collector down")
-    line = parse_output(text)
-    assert line.state == "UNKNOWN" and line.text.startswith("collector down; 0 critical")
-    assert line.perf["ok"].value == 1
+    from collectors.liveness import Heartbeat
+    from collectors.store import SnapshotStore
+
+    store_dir = write_store(tmp_path / "store", [status_factory("lon", S.OK, now=real_now)])
+    store = SnapshotStore.open(store_dir)
+    old = real_now - timedelta(hours=1)
+    beat = Heartbeat(at=old, pid=os.getpid(), host=socket.gethostname(), interval_s=60)
+    store.record_heartbeat(beat)
+    store.close()  # nobody holds the writer lock any more
+    code, line, _ = nagios(capsys, store_dir, "--stale-after", "1d")
+    assert code == 3 and line.state == "UNKNOWN"
+    assert line.text.startswith("collector not writing since") and "1 ok" in line.text
+    assert line.perf["ok"].value == 1  # the data is still shown, for what it is worth
 
 
 @pytest.mark.parametrize("argv", [["-w", "soon"], ["--bogus"], ["--format=nagios", "-c"]])
 def test_a_usage_error_is_unknown_on_stdout(capsys, argv) -> None:
-    import importlib
+    from collectors.cli import main
 
-    main = None  # the router is moving from dashboard/ to collectors/: wherever it is
-    for name in ("collectors.cli", "dashboard.cli"):
-        try:
-            main = importlib.import_module(name).main
-            break
-        except (ImportError, AttributeError):
-            continue
-    assert main is not None
     extra = [] if any(a.startswith("--format") for a in argv) else ["--format", "nagios"]
     assert main(["status", *extra, *argv]) == 3
     out = capsys.readouterr().out
