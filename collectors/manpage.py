@@ -62,7 +62,7 @@ def _fixed_width() -> Iterator[None]:
 
 
 def render(parser: argparse.ArgumentParser | None = None) -> str:
-    from argparse_manpage.manpage import Manpage  # type: ignore[import-untyped]
+    from argparse_manpage.manpage import Manpage
 
     from collectors import __version__
 
