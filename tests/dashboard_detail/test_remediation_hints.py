@@ -121,10 +121,13 @@ def test_uncovered_entitlement_is_named(healthy_snapshot: LicenseSnapshot, now: 
 def test_hard_deadline_within_a_week_is_critical(
     healthy_snapshot: LicenseSnapshot, now: datetime
 ) -> None:
-    later = now + timedelta(days=200)
-    hints = hints_for(status_of(healthy_snapshot), later - timedelta(days=3))
+    # The shared factory's authorization expires 80 days after NOW, before the
+    # registration (200 days): the nearest hard deadline is the authorization's.
+    expiry = healthy_snapshot.authorization.expires
+    assert expiry is not None
+    hints = hints_for(status_of(healthy_snapshot), expiry - timedelta(days=3))
     assert hints and hints[0].severity is Severity.CRITICAL
-    assert "registration expiry is in 3 d" in hints[0].problem
+    assert "authorization expiry is in 3 d" in hints[0].problem
 
 
 @pytest.mark.parametrize(
