@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-import asyncssh
-
 from collectors.mock.vos_transcript import PAGER_PROMPT, PAGINATION_OFF, PROMPT
+from collectors.sshlib import asyncssh
 
 if TYPE_CHECKING:
     from collectors.mock.cli_render import VosPublisher

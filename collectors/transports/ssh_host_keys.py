@@ -12,9 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncssh
-
 from collectors.errors import HostKeyError
+from collectors.sshlib import asyncssh
 
 
 @dataclass

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-import asyncssh
-
 from collectors.errors import (
     CliError,
     CliTimeoutError,
@@ -35,6 +33,7 @@ from collectors.errors import (
     SshAuthError,
     TransportError,
 )
+from collectors.sshlib import asyncssh
 from collectors.transports import vos_session as vos
 from collectors.transports.ssh_host_keys import (
     HostKeyCheck,

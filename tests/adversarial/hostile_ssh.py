@@ -14,7 +14,7 @@ import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncssh
+from collectors.sshlib import asyncssh
 
 LICENSE = """Smart Licensing Status
 =======================

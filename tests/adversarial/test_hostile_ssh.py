@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import asyncssh
 import pytest
 
+from collectors.sshlib import asyncssh
 from tests.adversarial.harness import SECRET, Harness
 from tests.adversarial.hostile_ssh import OSC, HostileShell, Shell
 

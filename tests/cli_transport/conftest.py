@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import asyncssh
 import pytest
 
 from collectors.mock.vos import VosBehaviour, VosEndpoint, generate_host_key
+from collectors.sshlib import asyncssh
 from collectors.transports.cli import SshTarget
 
 PASSWORD = "s3cret-vos-pw"

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncssh
 import pytest
 
 from collectors.errors import (
@@ -23,6 +22,7 @@ from collectors.errors import (
 from collectors.mock.vos import generate_host_key
 from collectors.model import RegistrationStatus
 from collectors.parsing import parse_cli
+from collectors.sshlib import asyncssh
 from collectors.transports.cli import CliSession
 
 PASSWORD = "s3cret-vos-pw"

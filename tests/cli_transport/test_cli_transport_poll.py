@@ -6,7 +6,6 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncssh
 import pytest
 
 from collectors.config import ClusterConfig, parse_config
@@ -14,6 +13,7 @@ from collectors.errors import CliTimeoutError, HostKeyError, SshAuthError
 from collectors.model import RegistrationStatus
 from collectors.secrets import SecretResolver
 from collectors.severity import Thresholds
+from collectors.sshlib import asyncssh
 from collectors.transports.cli import CliTransport
 
 NOW = datetime(2018, 2, 1, tzinfo=UTC)
