@@ -13,16 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
 from textual.app import App
 
-from collectors.cluster_state import CycleStats, ReloadChanges
 from collectors.config import LicdashConfig
+from collectors.daemon import Engine as DaemonEngine
 from collectors.errors import LicdashError
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo, PollUpdate
@@ -33,36 +32,9 @@ from dashboard.state import CycleInfo, FleetState
 _JOIN_TIMEOUT_S = 10.0
 
 
-class Engine(Protocol):
-    """The part of :class:`collectors.engine.PollEngine` this source and the
-    :class:`~collectors.daemon.Daemon` it runs drive."""
-
-    @property
-    def config(self) -> LicdashConfig: ...
-
-    @property
-    def last_cycle(self) -> CycleStats | None: ...
-
-    async def __aenter__(self) -> Any: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> Any: ...
-
-    async def run(self) -> None: ...
-
-    async def poll_once(self) -> Any: ...
-
-    def stop(self) -> Any: ...
-
-    async def aclose(self) -> None: ...
-
-    def reload(self, config: LicdashConfig) -> ReloadChanges: ...
-
-    def updates(self) -> AsyncIterator[PollUpdate]: ...
+class Engine(DaemonEngine, Protocol):
+    """The engine the :class:`~collectors.daemon.Daemon` drives, plus the controls this
+    source offers the UI (poll now, pause, resume)."""
 
     def poll_now(self, cluster: str | None = None) -> Any: ...
 
@@ -72,8 +44,6 @@ class Engine(Protocol):
 
     @property
     def paused(self) -> bool: ...
-
-    def statuses(self) -> Mapping[str, ClusterStatus]: ...
 
 
 EngineFactory = Callable[[LicdashConfig, Callable[[], datetime]], Engine]
