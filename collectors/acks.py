@@ -61,6 +61,10 @@ MAX_NOTE: Final = 2000
 """Characters kept of a shift note."""
 MAX_NAME: Final = 64
 """Characters kept of a person's name."""
+ACK_GLYPH: Final = "✓"
+"""Marks an acknowledged cluster (it takes the place of the severity glyph on screen)."""
+SNOOZE_GLYPH: Final = "◷"
+"""Marks a snoozed cluster."""
 AUTOMATIC: Final = "licdash"
 """Who an automatic expiry or clear is recorded as."""
 DEFAULT_SNOOZE: Final = timedelta(hours=4)
@@ -319,6 +323,13 @@ class AckState:
         """Acknowledged, and what covers it is a snooze (shown with its own mark)."""
         primary = self.primary
         return self.acknowledged and primary is not None and primary.kind == "snooze"
+
+    @property
+    def glyph(self) -> str | None:
+        """:data:`SNOOZE_GLYPH` or :data:`ACK_GLYPH` when acknowledged, else None."""
+        if not self.acknowledged:
+            return None
+        return SNOOZE_GLYPH if self.snoozed else ACK_GLYPH
 
     @property
     def partly(self) -> bool:
