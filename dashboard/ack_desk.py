@@ -61,7 +61,11 @@ class AckDesk:
         interval: float = CHECK_SECONDS,
     ) -> None:
         self.app = app
-        self.store = AckStore(store_dir) if store_dir is not None else None
+        self.store = (
+            AckStore(store_dir, clock=lambda: self._host.clock().replace(microsecond=0))
+            if store_dir is not None
+            else None
+        )  # on the app's clock: what the dialog offers ("4h") is from the same now
         self.allowed = allowed and self.store is not None
         self.by = user_text(by or login_name(), limit=MAX_NAME) or "unknown"
         self.interval = interval

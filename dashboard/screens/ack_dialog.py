@@ -70,6 +70,10 @@ class AckDialog(ModalScreen[AckRequest | None]):
         width: 100%;
         layout: horizontal;
     }
+    AckDialog RadioSet > RadioButton {
+        width: auto;
+        margin-right: 2;
+    }
     AckDialog Select {
         margin-bottom: 1;
     }
