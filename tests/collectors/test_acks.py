@@ -71,7 +71,7 @@ def ended(ack: Ack, st: ClusterStatus | None, now: datetime) -> str | None:
     return state.cleared[0][1].cause if state.cleared else None
 
 
-# ----- problem keys ------------------------------------------------------------------------
+# ----- problem keys ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def ended(ack: Ack, st: ClusterStatus | None, now: datetime) -> str | None:
         ("Registration expires in 20 d (2026-03-21)", "Registration expires"),
         ("Evaluation ends in 3 h (2026-03-01)", "Evaluation ends"),
         ("In evaluation mode (12 d left)", "In evaluation mode"),
-        ("Last registration renewal failed: Communication send error.", "Last registration renewal failed"),
+        ("Last registration renewal failed: Send error.", "Last registration renewal failed"),
         ("Entitlement CUWL is out of compliance", "Entitlement CUWL is out of compliance"),
         ("Registration expiry date passed (2026-02-01)", "Registration expiry date passed"),
     ],
@@ -98,7 +98,7 @@ def test_the_problems_of_a_status() -> None:
     assert problem_of(status("n", None)).keys == {"Never polled"}
 
 
-# ----- the non-sticky acknowledgement ---------------------------------------------------------
+# ----- the non-sticky acknowledgement ---------------------------------------------------
 
 
 def test_an_acknowledgement_holds_while_the_same_problem_only_ages() -> None:
@@ -162,7 +162,7 @@ def test_the_end_of_an_acknowledgement_is_its_until() -> None:
     assert state.cleared[0][1].at == NOW + 4 * HOUR  # recorded at its end, not when seen
 
 
-# ----- snoozes -----------------------------------------------------------------------------------
+# ----- snoozes --------------------------------------------------------------------------
 
 
 def test_a_snooze_holds_through_anything_until_its_end() -> None:
@@ -180,7 +180,7 @@ def test_a_snooze_holds_through_anything_until_its_end() -> None:
     assert ended(snooze, worse, NOW + days(20)) == "expired"
 
 
-# ----- scopes --------------------------------------------------------------------------------------
+# ----- scopes ---------------------------------------------------------------------------
 
 
 def test_one_problem_acknowledged_leaves_the_cluster_loud() -> None:
@@ -218,7 +218,7 @@ def test_what_the_dashboard_offers_to_acknowledge() -> None:
     assert scopes_of(None) == ["cluster"]  # not in the fleet: only a snooze makes sense
 
 
-# ----- the fleet count ---------------------------------------------------------------------------
+# ----- the fleet count ------------------------------------------------------------------
 
 
 def test_the_policy_counts_acknowledged_clusters_apart_by_true_severity() -> None:
@@ -235,7 +235,7 @@ def test_the_policy_counts_acknowledged_clusters_apart_by_true_severity() -> Non
     assert DEFAULT_POLICY.count([crit, other, warn], NOW).acknowledged_total == 0
 
 
-# ----- text from people, times ---------------------------------------------------------------------
+# ----- text from people, times ----------------------------------------------------------
 
 
 def test_reasons_are_scrubbed_neutralised_flattened_and_capped() -> None:
