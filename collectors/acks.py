@@ -365,18 +365,18 @@ def judge(
 _UNTIL_CLEARED: Final = frozenset({"", "cleared", "clear", "none", "never", "until-cleared"})
 
 
-def parse_until(text: str | None, now: datetime) -> datetime | None:
-    """``4h``, ``2d``, ``30m``, ``90s`` from ``now``; an ISO 8601 time (UTC unless it
-    says otherwise); or ``cleared``/None for no end. ValueError for anything else or a
-    time that has passed."""
+def parse_when(text: str, now: datetime, *, future: bool) -> datetime:
+    """``4h``, ``2d``, ``30m``, ``90s`` from ``now`` (forward when ``future``, else back),
+    or an ISO 8601 time (UTC unless it says otherwise) on the right side of ``now``.
+    ValueError for anything else."""
     from collectors.dates import parse_duration
 
-    if text is None or text.strip().lower() in _UNTIL_CLEARED:
-        return None
     try:
-        return now + parse_duration(text)
+        span = parse_duration(text)
     except ValueError:
         pass
+    else:
+        return now + span if future else now - span
     try:
         at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -385,6 +385,16 @@ def parse_until(text: str | None, now: datetime) -> datetime | None:
             "(2026-03-01T18:00Z, UTC unless it says otherwise)"
         ) from None
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    if at <= now:
+    if future and at <= now:
         raise ValueError(f"{text!r} has already passed")
+    if not future and at >= now:
+        raise ValueError(f"{text!r} is not in the past")
     return at
+
+
+def parse_until(text: str | None, now: datetime) -> datetime | None:
+    """The end of an acknowledgement: :func:`parse_when` into the future, or
+    ``cleared``/None for no end."""
+    if text is None or text.strip().lower() in _UNTIL_CLEARED:
+        return None
+    return parse_when(text, now, future=True)

@@ -35,6 +35,7 @@ from collectors.text_safety import neutralise
 
 if TYPE_CHECKING:
     from collectors.fleet_summary import Row
+    from collectors.liveness import CollectorState
     from collectors.store.ack_files import AckEvent
 
 DEFAULT_SHIFT: Final = timedelta(hours=8)
@@ -124,6 +125,19 @@ class Handover:
     @property
     def acknowledged(self) -> tuple[OpenItem, ...]:
         return tuple(i for i in self.open if i.ack is not None)
+
+
+def context_of(
+    collector: CollectorState | None, policy: FreshnessPolicy, now: datetime
+) -> list[str]:
+    """What qualifies the whole report: a collector that stopped writing, a fallback
+    policy (the same words as the summary bar and ``status``)."""
+    lines = []
+    if collector is not None and collector.down:
+        lines.append(collector.text(now))
+    if policy.origin == "default":
+        lines.append(policy.describe())
+    return lines
 
 
 def _why(row: Row) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from collectors.commands.ack_common import (
@@ -74,13 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from collectors.commands.ack_common import actor, cluster_named, load_fleet
+    from collectors.commands.ack_common import begin, cluster_named
     from collectors.errors import LicdashError
 
-    now = datetime.now(UTC).replace(microsecond=0)
     try:
-        fleet = load_fleet(args, now)
-        by = actor(args)
+        fleet, by, now = begin(args)
         for name in args.clusters:
             cluster = cluster_named(name, fleet.statuses)
             _acknowledge(args, fleet, cluster, by, now)

@@ -98,6 +98,15 @@ def load_fleet(args: argparse.Namespace, now: datetime) -> Fleet:
     return Fleet(store_dir, statuses, policy, AckStore(store_dir), collector, secrets)
 
 
+def begin(args: argparse.Namespace) -> tuple[Fleet, str, datetime]:
+    """The fleet, who is acting, and now (to the second): what every changing command
+    starts from."""
+    from datetime import UTC
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    return load_fleet(args, now), actor(args), now
+
+
 def actor(args: argparse.Namespace) -> str:
     """``--by``, else the login name; text a person chose, made safe to store and show."""
     import getpass

@@ -44,23 +44,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _since(text: str, now: datetime) -> datetime:
-    from collectors.dates import parse_duration
+    from collectors.acks import parse_when
     from collectors.errors import AckError
 
     try:
-        return now - parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise AckError(
-            f"--since {text!r}: use a duration (8h) or a time (2026-03-01T06:00Z)"
-        ) from None
-    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    if at >= now:
-        raise AckError(f"--since {text!r} is not in the past")
-    return at
+        return parse_when(text, now, future=False)
+    except ValueError as exc:
+        raise AckError(f"--since: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from collectors.commands.ack_common import actor, load_fleet
     from collectors.errors import LicdashError
     from collectors.fleet_summary import summarise
-    from collectors.handover import build, markdown, to_json
+    from collectors.handover import build, context_of, markdown, to_json
     from collectors.store import SnapshotStore
     from collectors.store.files import atomic_write_bytes
 
@@ -84,11 +74,6 @@ def run(args: argparse.Namespace) -> int:
             failures = store.failures(since=since)
         book = fleet.acks.book()
         rows = summarise(fleet.statuses, now, fleet.policy, book)
-        context = []
-        if fleet.collector is not None and fleet.collector.down:
-            context.append(fleet.collector.text(now))
-        if fleet.policy.origin == "default":
-            context.append(fleet.policy.describe())
         report = build(
             rows,
             transitions=transitions,
@@ -97,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             policy=fleet.policy,
             now=now,
             since=since,
-            context=context,
+            context=context_of(fleet.collector, fleet.policy, now),
         )
         if args.format == "json":
             text = json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 
 from collectors.commands.ack_common import (
     EXIT_OK,
@@ -31,14 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from collectors.acks import MAX_REASON, user_text
-    from collectors.commands.ack_common import actor, load_fleet
+    from collectors.commands.ack_common import begin
     from collectors.errors import LicdashError
     from collectors.text_safety import neutralise
 
-    now = datetime.now(UTC).replace(microsecond=0)
     try:
-        fleet = load_fleet(args, now)
-        by = actor(args)
+        fleet, by, _now = begin(args)
         reason = user_text(args.reason, limit=MAX_REASON, secrets=fleet.secrets)
         for cluster in args.clusters:  # a cluster gone from the fleet can still be cleaned
             events = fleet.acks.remove(

@@ -544,28 +544,26 @@ def _table(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return table if isinstance(table, dict) else {}
 
 
-def _acks_of(doc: Mapping[str, Any], path: Path) -> dict[str, Ack]:
-    out = {}
-    for key, row in _table(doc, "acks").items():
+_M = TypeVar("_M", Ack, AckEvent)
+
+
+def _valid(doc: Mapping[str, Any], table: str, model: type[_M], path: Path, what: str) -> list[_M]:
+    """The rows of ``table`` that are valid ``model`` records; a bad one is logged, skipped."""
+    out = []
+    for key, row in _table(doc, table).items():
         try:
-            ack = Ack.model_validate(row)
+            out.append(model.model_validate(row))
         except ValidationError as exc:
-            log.warning("%s: acknowledgement %s is invalid (%s); ignored", path, key, exc)
-            continue
-        out[ack.id] = ack
+            log.warning("%s: %s %s is invalid (%s); ignored", path, what, key, exc)
     return out
+
+
+def _acks_of(doc: Mapping[str, Any], path: Path) -> dict[str, Ack]:
+    return {a.id: a for a in _valid(doc, "acks", Ack, path, "acknowledgement")}
 
 
 def _events_of(doc: Mapping[str, Any], path: Path) -> dict[int, AckEvent]:
-    out = {}
-    for key, row in _table(doc, "events").items():
-        try:
-            event = AckEvent.model_validate(row)
-        except ValidationError as exc:
-            log.warning("%s: audit event %s is invalid (%s); ignored", path, key, exc)
-            continue
-        out[event.seq] = event
-    return out
+    return {e.seq: e for e in _valid(doc, "events", AckEvent, path, "audit event")}
 
 
 def _endings(

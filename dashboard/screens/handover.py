@@ -23,7 +23,7 @@ from textual.widgets import Footer, Markdown, Static
 
 from collectors.dates import human_span
 from collectors.fleet_summary import summarise
-from collectors.handover import build, markdown
+from collectors.handover import build, context_of, markdown
 from dashboard.format import absolute
 from dashboard.messages import FleetUpdated
 from dashboard.screens.detail_host import app_host, go_back, host, is_visible
@@ -149,11 +149,6 @@ class HandoverScreen(Screen[None]):
             events = list(acks.events(since, now)) if acks is not None else []
         except Exception as exc:
             problems.append(f"Acknowledgements unavailable: {exc}")
-        context = []
-        if fleet.collector is not None and fleet.collector.down:
-            context.append(fleet.collector.text(now))
-        if policy.origin == "default":
-            context.append(policy.describe())
         report = build(
             summarise(fleet.statuses, now, policy, fleet.acks),
             transitions=transitions,
@@ -162,7 +157,7 @@ class HandoverScreen(Screen[None]):
             policy=policy,
             now=now,
             since=since,
-            context=context,
+            context=context_of(fleet.collector, policy, now),
         )
         self.post_message(self.ReportBuilt(since, markdown(report), "; ".join(problems) or None))
 

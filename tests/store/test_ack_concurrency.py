@@ -10,8 +10,8 @@ sequence numbers unbroken, and the collector must have written cycles while they
 
 from __future__ import annotations
 
-import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from collectors.results import ClusterStatus
 from collectors.store import SnapshotStore
 from collectors.store.ack_files import AckStore
 from tests.support.factory import good, snapshot, status
+from tests.support.forked import finish, fork
 from tests.support.store import write_store
 
 WRITERS = 5
@@ -33,50 +34,23 @@ def _critical(name: str, at: datetime) -> ClusterStatus:
     return status(name, snap, now=at)
 
 
-def _collector(root: Path, names: list[str], stop: Path, out_fd: int) -> None:
-    try:
-        with SnapshotStore.open(root) as store:
-            acks = AckStore(root)
-            batch = 0
-            while not stop.exists():
-                at = datetime.now(UTC).replace(microsecond=0)
-                updates = [good(snap) for n in names if (snap := _critical(n, at).last_good)]
-                store.write_batch(updates)
-                statuses = store.latest()
-                acks.settle(statuses, DEFAULT_POLICY, datetime.now(UTC))
-                batch += 1
-                os.write(out_fd, f"batch {time.time()}\n".encode())
-    except BaseException as exc:  # reported to the parent, which fails the test
-        os.write(out_fd, f"error collector {type(exc).__name__}: {exc}\n".encode())
-    os._exit(0)
+def _collector(root: Path, names: list[str], stop: Path, write: Callable[[str], None]) -> None:
+    with SnapshotStore.open(root) as store:
+        acks = AckStore(root)
+        while not stop.exists():
+            at = datetime.now(UTC).replace(microsecond=0)
+            store.write_batch([good(s) for n in names if (s := _critical(n, at).last_good)])
+            acks.settle(store.latest(), DEFAULT_POLICY, datetime.now(UTC))
+            write(f"batch {time.time()}")
 
 
-def _acknowledger(root: Path, writer: int, out_fd: int) -> None:
-    try:
-        acks = AckStore(root, lock_timeout=30)
-        now = datetime.now(UTC)
-        for n in range(EACH):
-            name = f"c{writer * EACH + n:03d}"
-            acks.acknowledge(name, _critical(name, now), by=f"noc{writer}", reason=f"INC{n}")
-            os.write(out_fd, f"ack {time.time()}\n".encode())
-    except BaseException as exc:
-        os.write(out_fd, f"error writer {writer} {type(exc).__name__}: {exc}\n".encode())
-    os._exit(0)
-
-
-def _fork(target: object, *args: object) -> tuple[int, int]:
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.close(read_fd)
-        target(*args, write_fd)  # type: ignore[operator]
-    os.close(write_fd)
-    return pid, read_fd
-
-
-def _lines(fd: int) -> list[str]:
-    with os.fdopen(fd, "rb") as pipe:
-        return pipe.read().decode().splitlines()
+def _acknowledger(root: Path, writer: int, write: Callable[[str], None]) -> None:
+    acks = AckStore(root, lock_timeout=30)
+    now = datetime.now(UTC)
+    for n in range(EACH):
+        name = f"c{writer * EACH + n:03d}"
+        acks.acknowledge(name, _critical(name, now), by=f"noc{writer}", reason=f"INC{n}")
+        write(f"ack {time.time()}")
 
 
 def test_five_processes_acknowledge_while_a_collector_writes(tmp_path: Path) -> None:
@@ -89,21 +63,19 @@ def test_five_processes_acknowledge_while_a_collector_writes(tmp_path: Path) -> 
         until = now + timedelta(seconds=2 + n % 3)
         seed.acknowledge(f"x{n}", None, by="seed", reason="window", kind="snooze", until=until)
     stop = tmp_path / "stop"
-    collector, collector_out = _fork(_collector, root, names, stop)
-    writers = [_fork(_acknowledger, root, w) for w in range(WRITERS)]
+    collector = fork(_collector, root, names, stop)
+    writers = [fork(_acknowledger, root, w) for w in range(WRITERS)]
     acked: list[float] = []
     errors: list[str] = []
     for pid, fd in writers:
-        lines = _lines(fd)
-        os.waitpid(pid, 0)
+        lines, _ = finish(pid, fd)
         errors += [line for line in lines if line.startswith("error")]
         acked += [float(line.split()[1]) for line in lines if line.startswith("ack ")]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(AckStore(root).book().all()) > WRITERS * EACH:
         time.sleep(0.1)  # until the collector recorded every expiry
     stop.touch()
-    lines = _lines(collector_out)
-    os.waitpid(collector, 0)
+    lines, _ = finish(*collector)
     errors += [line for line in lines if line.startswith("error")]
     assert errors == []
 

@@ -10,10 +10,8 @@ audit trail exactly once, and the next writer must sweep the leftover temp files
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from collectors.results import ClusterStatus
 from collectors.store import files
 from collectors.store.ack_files import ACKS_FILE, AckStore
 from tests.support.factory import NOW, snapshot, status
+from tests.support.forked import finish, fork
 
 KILLS = 100
 CLUSTERS = [f"c{n}" for n in range(6)]
@@ -37,38 +36,33 @@ def _healthy(name: str) -> ClusterStatus:
     return status(name, snapshot(name))
 
 
-def _child(root: Path, start: int, out_fd: int) -> None:
+def _child(root: Path, start: int, write: Callable[[str], None]) -> None:
     step = [start]
 
     def clock() -> datetime:
         return NOW + timedelta(hours=2 * step[0])
 
     acks = AckStore(root, clock=clock)
-    try:
-        for i in range(start, start + 100_000):
-            step[0] = i
-            name = CLUSTERS[i % len(CLUSTERS)]
-            op = i % 5
-            try:
-                if op in (0, 3):
-                    kind = "snooze" if op == 3 else "ack"
-                    events = [
-                        acks.acknowledge(name, _critical(name), by="noc", reason=f"r{i}", kind=kind)
-                    ]
-                elif op == 1:
-                    events = [acks.note(f"note {i}", by="noc")]
-                elif op == 2:
-                    events = acks.remove(name, by="noc")
-                else:
-                    fleet = {n: _healthy(n) for n in CLUSTERS}
-                    events = acks.settle(fleet, DEFAULT_POLICY, clock())
-            except AckError:
-                events = []  # nothing to remove
-            seqs = " ".join(f"{e.seq}:{e.action}" for e in events)
-            os.write(out_fd, f"ok {i} {seqs}\n".encode())
-    except BaseException as exc:  # reported to the parent, which fails the test
-        os.write(out_fd, f"error {type(exc).__name__}: {exc}\n".encode())
-    os._exit(0)
+    for i in range(start, start + 100_000):
+        step[0] = i
+        name = CLUSTERS[i % len(CLUSTERS)]
+        op = i % 5
+        try:
+            if op in (0, 3):
+                kind = "snooze" if op == 3 else "ack"
+                events = [
+                    acks.acknowledge(name, _critical(name), by="noc", reason=f"r{i}", kind=kind)
+                ]
+            elif op == 1:
+                events = [acks.note(f"note {i}", by="noc")]
+            elif op == 2:
+                events = acks.remove(name, by="noc")
+            else:
+                fleet = {n: _healthy(n) for n in CLUSTERS}
+                events = acks.settle(fleet, DEFAULT_POLICY, clock())
+        except AckError:
+            events = []  # nothing to remove
+        write(f"ok {i} " + " ".join(f"{e.seq}:{e.action}" for e in events))
 
 
 def test_sigkill_never_leaves_unreadable_acknowledgements(tmp_path: Path) -> None:
@@ -79,18 +73,9 @@ def test_sigkill_never_leaves_unreadable_acknowledgements(tmp_path: Path) -> Non
     next_step = 0
     killed = 0
     for _ in range(KILLS):
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            os.close(read_fd)
-            _child(root, next_step, write_fd)
-        os.close(write_fd)
-        time.sleep(rng.uniform(0.0, 0.06))
-        os.kill(pid, signal.SIGKILL)
-        _, wait_status = os.waitpid(pid, 0)
-        killed += os.WIFSIGNALED(wait_status)
-        with os.fdopen(read_fd, "rb") as pipe:
-            lines = pipe.read().decode().splitlines()
+        pid, fd = fork(_child, root, next_step)
+        lines, signalled = finish(pid, fd, kill_after=rng.uniform(0.0, 0.06))
+        killed += signalled
         assert not [line for line in lines if line.startswith("error")], lines
         for line in lines:
             _, step, *events = line.split()
@@ -105,8 +90,7 @@ def test_sigkill_never_leaves_unreadable_acknowledgements(tmp_path: Path) -> Non
         trail = reader.events()
         assert reader.problems == []
         seqs = [e.seq for e in trail]
-        assert len(seqs) == len(set(seqs))
-        assert seqs == list(range(1, len(seqs) + 1))  # nothing lost in the middle
+        assert seqs == list(range(1, len(seqs) + 1))  # unique, nothing lost in the middle
         by_seq = {e.seq: e.action for e in trail}
         assert all(by_seq.get(seq) == action for seq, action in reported.items())
     AckStore(root).note("after the last kill", by="noc")  # sweeps what the kill left
