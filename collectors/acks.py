@@ -337,17 +337,25 @@ class AckState:
         return bool(self.holding) and not self.acknowledged and bool(self.uncovered)
 
 
+def observed(status: ClusterStatus | None) -> bool:
+    """Whether anything is known of the cluster: a status nobody polled yet (a collector
+    that just started, a cluster new in the config) says nothing about its problems."""
+    return status is not None and (status.last_good is not None or status.last_attempt is not None)
+
+
 def judge(
     cluster: str, status: ClusterStatus | None, acks: Sequence[Ack], now: datetime
 ) -> AckState:
-    """``acks`` of ``cluster`` (as stored) against its ``status`` at ``now``."""
+    """``acks`` of ``cluster`` (as stored) against its ``status`` at ``now``. Without an
+    observed status only time can end an acknowledgement."""
     if not acks:
         return AckState(cluster)
     problem = problem_of(status)
+    seen = observed(status)
     holding: list[Ack] = []
     cleared: list[tuple[Ack, Clearing]] = []
     for ack in acks:
-        end = clearing(ack, problem, now)
+        end = clearing(ack, problem, now) if seen else expiry(ack, now)
         if end is None:
             holding.append(ack)
         else:

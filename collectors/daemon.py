@@ -39,7 +39,7 @@ from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, PollUpdate
 
 if TYPE_CHECKING:
-    from collectors.store.ack_files import AckStore
+    from collectors.store.ack_files import AckEvent, AckStore
 
 log = logging.getLogger(__name__)
 
@@ -381,9 +381,20 @@ class Daemon:
         acks = self.acks
         if acks is None:
             return
-        statuses, policy, now = self.engine.statuses(), self.policy, datetime.now(UTC)
+        policy, now = self.policy, datetime.now(UTC)
+        # The store's latest table, what every viewer and `status` judge: unlike the
+        # engine's statuses it keeps each cluster's last good poll across a restart.
+        store = self.store
+        latest = getattr(store, "latest", None)
+        engine = None if callable(latest) else self.engine.statuses()  # read in the loop
+
+        def settle() -> list[AckEvent]:
+            statuses = latest() if callable(latest) else engine
+            assert statuses is not None
+            return acks.settle(statuses, policy, now)
+
         try:
-            ended = await asyncio.to_thread(acks.settle, statuses, policy, now)
+            ended = await asyncio.to_thread(settle)
         except (LicdashError, OSError) as exc:
             log.warning("could not record the end of acknowledgements: %s", exc)
             return

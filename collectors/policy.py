@@ -301,7 +301,10 @@ class FreshnessPolicy(BaseModel):
             stale += self.is_stale(status, now)
             failing += status.unreachable
             every.extend(dues(status))
-            if acks.by_cluster and self.acknowledgement(status, acks, now).acknowledged:
+            if (
+                status.cluster in acks.by_cluster
+                and self.acknowledgement(status, acks, now).acknowledged
+            ):
                 acked[status.severity] += 1
         deadlines = self.count_deadlines(every, now)
         return FleetCounts(clusters, by_sev, stale, failing, deadlines, acked)

@@ -573,7 +573,8 @@ def _endings(
     now: datetime,
 ) -> list[tuple[Ack, Clearing]]:
     """Every acknowledgement that no longer holds, with why (the policy's judgement).
-    One of a cluster the fleet no longer has ends only by its time."""
+    One of a cluster the fleet no longer has, or has not polled yet, ends only by its
+    time."""
     out: list[tuple[Ack, Clearing]] = []
     by_cluster: dict[str, list[Ack]] = {}
     for ack in acks:
@@ -582,6 +583,6 @@ def _endings(
         status = statuses.get(cluster)
         if status is None:
             out.extend((a, end) for a in group if (end := expiry(a, now)) is not None)
-        else:
+        else:  # (a status nobody polled yet ends them by time only, too)
             out.extend(policy.acknowledgement(status, AckBook.of(group), now).cleared)
     return out

@@ -260,3 +260,12 @@ def test_until_takes_durations_times_and_no_end() -> None:
         parse_until("2026-03-01T11:00Z", NOW)
     with pytest.raises(ValueError, match="neither a duration"):
         parse_until("tomorrow-ish", NOW)
+
+
+def test_a_status_nobody_polled_yet_ends_nothing_but_time() -> None:
+    from collectors.results import ClusterStatus as Status
+
+    ack = made(expiring(), until=NOW + HOUR)
+    fresh = Status(cluster="lon")  # a collector that just started
+    assert judge("lon", fresh, [ack], NOW).holding == (ack,)
+    assert judge("lon", fresh, [ack], NOW + HOUR).cleared[0][1].cause == "expired"

@@ -237,3 +237,25 @@ async def test_the_collector_records_the_end_of_acknowledgements_after_a_batch(
     ended = [(e.action, e.cluster, e.by) for e in acks.events() if e.seq > 2]
     assert sorted(ended) == sorted([("clear", healed, "licdash"), ("expire", snoozed, "licdash")])
     assert not acks.book().by_cluster
+
+
+async def test_a_restarted_collector_keeps_the_acknowledgements_of_unchanged_clusters(
+    fleet_cfg: Any, tmp_path: Path
+) -> None:
+    """A new collector's engine knows nothing yet (every cluster "never polled"); it must
+    judge by the store, which remembers, so a restart ends no acknowledgement."""
+    from collectors.store.ack_files import AckStore
+
+    root = tmp_path / "store"
+    async with small_fleet(["evaluation_expired"]) as fleet:
+        store = SnapshotStore.open(root)
+        await Daemon(fleet_cfg(fleet), store).run_once()
+        (name,) = store.latest()
+        acks = AckStore(root)
+        acks.acknowledge(name, store.latest()[name], by="alice", reason="INC42")
+        store.close()
+        store = SnapshotStore.open(root)  # the restart: a new store handle, a new engine
+        await Daemon(fleet_cfg(fleet), store).run_once()
+        store.close()
+    assert [e.action for e in acks.events()] == ["acknowledge"]
+    assert acks.book().get(name)
