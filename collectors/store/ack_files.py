@@ -46,13 +46,11 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
-
-from pydantic import BaseModel, ConfigDict, ValidationError
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from collectors.acks import (
     AUTOMATIC,
@@ -61,19 +59,31 @@ from collectors.acks import (
     Ack,
     AckBook,
     AckKind,
-    Clearing,
-    expiry,
     problem_of,
 )
 from collectors.errors import AckError, AcksBusyError, StoreCorruptError, StoreError
-from collectors.model import Timestamp, format_ts
+from collectors.model import format_ts
 from collectors.store import files
+from collectors.store.ack_records import (
+    EXPORT_FIELDS,
+    AckEvent,
+    Action,
+    acks_of,
+    audit_days,
+    encode_doc,
+    endings,
+    events_of,
+    replay,
+    write_days,
+)
 
 if TYPE_CHECKING:
     from collectors.policy import FreshnessPolicy
     from collectors.results import ClusterStatus
 
 log = logging.getLogger("licdash.acks")
+
+__all__ = ["ACKS_FILE", "AUDIT_DIR", "EXPORT_FIELDS", "LOCK_FILE", "AckEvent", "AckStore"]
 _T = TypeVar("_T")
 
 ACKS_FILE: Final = "acks.json"
@@ -83,58 +93,6 @@ TMP_PREFIX: Final = ".acktmp-"
 FORMAT: Final = "licdash-acks"
 VERSION: Final = 1
 LOCK_TIMEOUT_S: Final = 10.0
-
-Action = Literal["acknowledge", "snooze", "edit", "remove", "expire", "clear", "note"]
-ACTIONS: Final[tuple[Action, ...]] = (
-    "acknowledge",
-    "snooze",
-    "edit",
-    "remove",
-    "expire",
-    "clear",
-    "note",
-)
-
-
-class AckEvent(BaseModel):
-    """One line of the audit trail."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    seq: int
-    at: Timestamp
-    action: Action
-    by: str
-    cluster: str | None = None
-    ack_id: str | None = None
-    text: str = ""
-    """The reason (acknowledge, snooze, edit, remove), why it ended (expire, clear), or
-    the shift note."""
-    ack: Ack | None = None
-    """The record as made (acknowledge, snooze, edit) or as it was when it ended."""
-
-    def public(self) -> dict[str, Any]:
-        """The export form (``licdash export --acks``): flat, one JSON type per field."""
-        ack = self.ack
-        return {
-            "seq": self.seq,
-            "at": format_ts(self.at),
-            "action": self.action,
-            "cluster": self.cluster,
-            "by": self.by,
-            "text": self.text,
-            "ack_id": self.ack_id,
-            "kind": ack.kind if ack else None,
-            "scope": ack.scope if ack else None,
-            "until": format_ts(ack.until) if ack and ack.until else None,
-            "severity": ack.severity.value if ack else None,
-        }
-
-
-EXPORT_FIELDS: Final = tuple(
-    AckEvent(seq=0, at=datetime(2000, 1, 1, tzinfo=UTC), action="note", by="").public()
-)
-"""The columns of an audit export, in order."""
 
 
 def _utcnow() -> datetime:
@@ -233,7 +191,7 @@ class AckStore:
         except StoreError as exc:
             self._damaged(exc)
             return self._book
-        self._book = AckBook.of(_acks_of(doc or {}, self.path).values(), token)
+        self._book = AckBook.of(acks_of(doc or {}, self.path).values(), token)
         return self._book
 
     def events(
@@ -252,7 +210,7 @@ class AckStore:
                 continue
             found.update(self._read_events(path))
         try:
-            found.update(_events_of(files.read_json_file(self.path) or {}, self.path))
+            found.update(events_of(files.read_json_file(self.path) or {}, self.path))
         except StoreError as exc:
             self._damaged(exc)
         return [
@@ -264,19 +222,11 @@ class AckStore:
         ]
 
     def _days(self) -> list[tuple[date, Path]]:
-        folder = self.root / AUDIT_DIR
-        out = []
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-            for path in folder.iterdir():
-                if path.name.startswith(".") or not path.name.endswith(".json"):
-                    continue
-                with contextlib.suppress(ValueError):
-                    out.append((date.fromisoformat(path.name.removesuffix(".json")), path))
-        return sorted(out)
+        return audit_days(self.root / AUDIT_DIR)
 
     def _read_events(self, path: Path) -> dict[int, AckEvent]:
         try:
-            return _events_of(files.read_json_file(path) or {}, path)
+            return events_of(files.read_json_file(path) or {}, path)
         except StoreError as exc:
             self._damaged(exc)
             return {}
@@ -402,7 +352,7 @@ class AckStore:
         the module docs: recorded once, by whoever settles first). Takes the lock only
         when the book read without it has something to end."""
         book = self.book()
-        if not book.by_cluster or not _endings(book.all(), statuses, policy, now):
+        if not book.by_cluster or not endings(book.all(), statuses, policy, now):
             return []
         return self._transact(lambda state: state.added, statuses, policy, now=now)
 
@@ -429,7 +379,7 @@ class AckStore:
     def _settle_in(
         self, state: _State, statuses: Mapping[str, ClusterStatus], policy: FreshnessPolicy
     ) -> None:
-        for ack, end in _endings(list(state.acks.values()), statuses, policy, state.now):
+        for ack, end in endings(list(state.acks.values()), statuses, policy, state.now):
             del state.acks[ack.id]
             action: Action = "expire" if end.cause == "expired" else "clear"
             state.record(action, AUTOMATIC, cluster=ack.cluster, ack=ack, text=end.text, at=end.at)
@@ -472,12 +422,12 @@ class AckStore:
             return self._rebuilt(now)
         if doc is None:
             return self._rebuilt(now)
-        events = _events_of(doc, self.path)
+        events = events_of(doc, self.path)
         meta = doc.get("meta", {}).get("1", {}) if isinstance(doc.get("meta"), dict) else {}
         next_seq = meta.get("next_seq") if isinstance(meta, dict) else None
         if not isinstance(next_seq, int):
             next_seq = 1 + max([*events, *self._archived_seqs()], default=0)
-        return _State(_acks_of(doc, self.path), events, next_seq, now, [])
+        return _State(acks_of(doc, self.path), events, next_seq, now, [])
 
     def _archived_seqs(self) -> list[int]:
         return [seq for _, path in self._days() for seq in self._read_events(path)]
@@ -487,19 +437,9 @@ class AckStore:
         replayed: dict[int, AckEvent] = {}
         for _, path in self._days():
             replayed.update(self._read_events(path))
-        acks: dict[str, Ack] = {}
-        for _, event in sorted(replayed.items()):
-            if event.ack is None:
-                continue
-            if event.action in ("acknowledge", "snooze", "edit"):
-                for old in [a for a in acks.values() if a.id == event.ack.id]:
-                    del acks[old.id]
-                acks[event.ack.id] = event.ack
-            elif event.action in ("remove", "expire", "clear"):
-                acks.pop(event.ack.id, None)
         if replayed:
             log.warning("%s rebuilt from the audit trail in %s", self.path, AUDIT_DIR)
-        return _State(acks, {}, 1 + max(replayed, default=0), now, [])
+        return _State(replay(replayed.values()), {}, 1 + max(replayed, default=0), now, [])
 
     def _write(self, state: _State) -> None:
         today = state.now.date()
@@ -509,80 +449,11 @@ class AckStore:
             if day < today:
                 older.setdefault(day, []).append(event)
                 del state.events[seq]
-        if older:
-            folder = self.root / AUDIT_DIR
-            files.ensure_dir(folder)
-            for day, events in sorted(older.items()):
-                path = folder / f"{day.isoformat()}.json"
-                merged = self._read_events(path) | {e.seq: e for e in events}
-                files.atomic_write_bytes(
-                    path, _encode({"events": merged}), sync_dir=False, prefix=TMP_PREFIX
-                )
-            files.fsync_dir(folder)
-            files.fsync_dir(self.root)
+        if older:  # first, so that a kill leaves them in both files, never in none
+            write_days(self.root / AUDIT_DIR, older, self._read_events, prefix=TMP_PREFIX)
         doc: dict[str, Mapping[Any, Any]] = {
             "acks": {a.id: a for a in state.acks.values()},
             "events": state.events,
             "meta": {"1": {"format": FORMAT, "version": VERSION, "next_seq": state.next_seq}},
         }
-        files.atomic_write_bytes(self.path, _encode(doc), prefix=TMP_PREFIX)
-
-
-def _encode(doc: Mapping[str, Mapping[Any, Any]]) -> bytes:
-    plain = {
-        table: {
-            str(key): value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-            for key, value in rows.items()
-        }
-        for table, rows in doc.items()
-    }
-    return files.encode_json(plain, gz=False)
-
-
-def _table(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    table = doc.get(name)
-    return table if isinstance(table, dict) else {}
-
-
-_M = TypeVar("_M", Ack, AckEvent)
-
-
-def _valid(doc: Mapping[str, Any], table: str, model: type[_M], path: Path, what: str) -> list[_M]:
-    """The rows of ``table`` that are valid ``model`` records; a bad one is logged, skipped."""
-    out = []
-    for key, row in _table(doc, table).items():
-        try:
-            out.append(model.model_validate(row))
-        except ValidationError as exc:
-            log.warning("%s: %s %s is invalid (%s); ignored", path, what, key, exc)
-    return out
-
-
-def _acks_of(doc: Mapping[str, Any], path: Path) -> dict[str, Ack]:
-    return {a.id: a for a in _valid(doc, "acks", Ack, path, "acknowledgement")}
-
-
-def _events_of(doc: Mapping[str, Any], path: Path) -> dict[int, AckEvent]:
-    return {e.seq: e for e in _valid(doc, "events", AckEvent, path, "audit event")}
-
-
-def _endings(
-    acks: Sequence[Ack],
-    statuses: Mapping[str, ClusterStatus],
-    policy: FreshnessPolicy,
-    now: datetime,
-) -> list[tuple[Ack, Clearing]]:
-    """Every acknowledgement that no longer holds, with why (the policy's judgement).
-    One of a cluster the fleet no longer has, or has not polled yet, ends only by its
-    time."""
-    out: list[tuple[Ack, Clearing]] = []
-    by_cluster: dict[str, list[Ack]] = {}
-    for ack in acks:
-        by_cluster.setdefault(ack.cluster, []).append(ack)
-    for cluster, group in by_cluster.items():
-        status = statuses.get(cluster)
-        if status is None:
-            out.extend((a, end) for a in group if (end := expiry(a, now)) is not None)
-        else:  # (a status nobody polled yet ends them by time only, too)
-            out.extend(policy.acknowledgement(status, AckBook.of(group), now).cleared)
-    return out
+        files.atomic_write_bytes(self.path, encode_doc(doc), prefix=TMP_PREFIX)
