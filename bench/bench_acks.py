@@ -64,13 +64,17 @@ def book(statuses: dict[str, ClusterStatus]) -> AckBook:
     )
 
 
-def best_ms(fn: Callable[[], object], reps: int) -> float:
-    times = []
+def best_ms(
+    without: Callable[[], object], with_: Callable[[], object], reps: int
+) -> tuple[float, float]:
+    """The best of ``reps`` runs of each, interleaved (a busy machine slows both alike)."""
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times) * 1000
+        for fn, out in ((without, times[0]), (with_, times[1])):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return min(times[0]) * 1000, min(times[1]) * 1000
 
 
 def main() -> None:
@@ -83,16 +87,18 @@ def main() -> None:
     values = list(statuses.values())
     print(f"fleet: {size} clusters, {len(acks)} acknowledged")
 
-    plain = best_ms(lambda: DEFAULT_POLICY.count(values, NOW), reps)
-    judged = best_ms(lambda: DEFAULT_POLICY.count(values, NOW, acks=acks), reps)
+    plain, judged = best_ms(
+        lambda: DEFAULT_POLICY.count(values, NOW),
+        lambda: DEFAULT_POLICY.count(values, NOW, acks=acks),
+        reps,
+    )
     print(f"policy.count: {plain:.1f} ms without, {judged:.1f} ms with ({judged / plain:.2f}x)")
 
     def sort(book: AckBook) -> None:
         ctx = RowContext(now=NOW, policy=DEFAULT_POLICY, acks=book)
         sorted(values, key=sort_key("severity", ctx, FactsCache()))
 
-    plain = best_ms(lambda: sort(EMPTY_BOOK), reps)
-    judged = best_ms(lambda: sort(acks), reps)
+    plain, judged = best_ms(lambda: sort(EMPTY_BOOK), lambda: sort(acks), reps)
     print(
         f"fleet table sort (worst first, facts cold): {plain:.1f} ms without, "
         f"{judged:.1f} ms with ({judged / plain:.2f}x)"
@@ -103,7 +109,7 @@ def main() -> None:
         store = AckStore(root)
         for ack in acks.all():
             store.acknowledge(ack.cluster, statuses[ack.cluster], by="noc", reason="known")
-        settle = best_ms(lambda: store.settle(statuses, DEFAULT_POLICY, NOW), reps)
+        _, settle = best_ms(lambda: None, lambda: store.settle(statuses, DEFAULT_POLICY, NOW), reps)
         print(f"collector per batch, nothing ended: settle {settle:.2f} ms")
         spare = [s for s in values if problem_of(s).any and s.cluster not in acks.by_cluster]
         writes = []

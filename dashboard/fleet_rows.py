@@ -119,7 +119,7 @@ class RowContext:
         return self.policy.acknowledgement(status, self.acks, self.now)
 
     def acknowledged(self, status: ClusterStatus) -> bool:
-        return bool(self.acks.by_cluster) and self.ack(status).acknowledged
+        return status.cluster in self.acks.by_cluster and self.ack(status).acknowledged
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +224,7 @@ def row_cells(
     stale = ctx.is_stale(status)
     severity = status.severity
     sev_text = severity_label(severity)
-    mark = ctx.ack(status).glyph if ctx.acks.by_cluster else None
+    mark = ctx.ack(status).glyph if status.cluster in ctx.acks.by_cluster else None
     if mark is not None:  # the true severity stays; the mark says someone owns it
         sev_text = f"{mark} {severity.value}"
     sev_text += f" {STALE_GLYPH}" if stale else ""
