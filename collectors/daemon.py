@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from collectors.cluster_state import CycleStats, ReloadChanges
 from collectors.config import LicdashConfig
@@ -37,6 +37,9 @@ from collectors.liveness import (
 )
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, PollUpdate
+
+if TYPE_CHECKING:
+    from collectors.store.ack_files import AckEvent, AckStore
 
 log = logging.getLogger(__name__)
 
@@ -149,13 +152,21 @@ class Daemon:
         flush_interval: float = 1.0,
         max_pending: int | None = None,
         mode: Mode = "daemon",
+        acks: AckStore | None = None,
     ) -> None:
+        """``acks``: the acknowledgements this collector settles (records the automatic
+        ends of) after every batch and heartbeat; by default those beside ``store``."""
         if engine is None:
             from collectors.engine import PollEngine
 
             engine = PollEngine(config)
         self.engine: Engine = engine
         self.store = store
+        if acks is None:
+            from collectors.store.ack_files import AckStore
+
+            acks = AckStore.beside(store)
+        self.acks = acks
         self.mode: Mode = mode
         """``daemon`` (``licdash collect``) or ``dashboard`` (the live dashboard); what
         the heartbeat says. :meth:`run_once` beats as ``once``."""
@@ -361,6 +372,40 @@ class Daemon:
             log.warning("could not record the collector heartbeat in the store: %s", exc)
             return
         self.last_heartbeat = beat
+        await self._settle_acks()
+
+    async def _settle_acks(self) -> None:
+        """Record the end of every acknowledgement that expired or cleared itself (the
+        collector is the one process sure to see every batch; see
+        :mod:`collectors.store.ack_files`). A failure is logged and retried next time."""
+        acks = self.acks
+        if acks is None:
+            return
+        policy, now = self.policy, datetime.now(UTC)
+        # The store's latest table, what every viewer and `status` judge: unlike the
+        # engine's statuses it keeps each cluster's last good poll across a restart.
+        store = self.store
+        latest = getattr(store, "latest", None)
+        engine = None if callable(latest) else self.engine.statuses()  # read in the loop
+
+        def settle() -> list[AckEvent]:
+            statuses = latest() if callable(latest) else engine
+            assert statuses is not None
+            return acks.settle(statuses, policy, now)
+
+        try:
+            ended = await asyncio.to_thread(settle)
+        except (LicdashError, OSError) as exc:
+            log.warning("could not record the end of acknowledgements: %s", exc)
+            return
+        for event in ended:
+            log.info(
+                "acknowledgement of %s by %s ended: %s",
+                event.cluster,
+                event.ack.by if event.ack else "?",
+                event.text,
+                extra={"cluster": event.cluster},
+            )
 
     def _notify(self, batch: list[PollUpdate]) -> None:
         for update in batch:

@@ -5,7 +5,9 @@
     ├── SecretError                   a password source gave nothing usable
     ├── StoreError                    the snapshot store
     │   ├── StoreLockedError          a second writer on the same store
-    │   └── StoreCorruptError         an unreadable file, set aside
+    │   ├── StoreCorruptError         an unreadable file, set aside
+    │   └── AcksBusyError             the acknowledgements lock stayed taken
+    ├── AckError                      an acknowledgement that cannot be made as asked
     ├── ParseError                    a response or capture that cannot be read
     │   ├── MalformedResponseError    broken or truncated XML, text with no status
     │   ├── OversizeResponseError     body over the size cap
@@ -93,6 +95,22 @@ class StoreLockedError(StoreError):
 class StoreCorruptError(StoreError):
     kind = "store_corrupt"
     hint = "The damaged file was set aside; the rest of the store keeps working."
+
+
+class AcksBusyError(StoreError):
+    kind = "acks_busy"
+    hint = (
+        "Another licdash process held the acknowledgements lock (acks.lock) for too long; "
+        "try again, or look for a hung process."
+    )
+
+
+class AckError(LicdashError):
+    """An acknowledgement that cannot be made as asked (no such cluster, nothing to
+    acknowledge, an end in the past)."""
+
+    kind = "ack"
+    hint = "`licdash acks` lists what is acknowledged; `licdash status` what is wrong."
 
 
 class ParseError(LicdashError):

@@ -135,3 +135,21 @@ def render_latest(
     if fmt == "json":
         return render("json", rows, bom=False), len(rows)
     return render("csv", rows, bom=True), sum(max(1, len(s.entitlements)) for _, s in rows)
+
+
+def render_records(
+    fmt: RenderFormat, records: list[dict[str, Any]], columns: Iterable[str], *, bom: bool
+) -> bytes:
+    """Flat records (the acknowledgements' audit trail) as a JSON array, JSON lines or
+    CSV with ``columns`` (formula-looking text cells prefixed with ``'``)."""
+    if fmt == "json":
+        return (json.dumps(records, indent=2, ensure_ascii=False) + "\n").encode()
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    names = list(columns)
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(names)
+    for record in records:
+        writer.writerow([_cell("" if record.get(n) is None else record.get(n)) for n in names])
+    return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
+from collectors.acks import EMPTY_BOOK, AckBook, AckState
 from collectors.model import Severity
 from collectors.policy import Due, FleetCounts, FreshnessPolicy, far_future, next_hard, status_dues
 
@@ -49,24 +50,37 @@ class Row:
     deadline: Due | None
     """The earliest hard deadline (an expired evaluation or licence counts, overdue)."""
     dues: tuple[Due, ...] = ()
+    ack: AckState | None = None
+    """The policy's judgement of the cluster's acknowledgements (None: none read)."""
 
     @property
     def severity(self) -> Severity:
+        """The true severity: an acknowledgement never changes it."""
         return self.status.severity
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.ack is not None and self.ack.acknowledged
 
 
 def summarise(
-    statuses: Mapping[str, ClusterStatus], now: datetime, policy: FreshnessPolicy
+    statuses: Mapping[str, ClusterStatus],
+    now: datetime,
+    policy: FreshnessPolicy,
+    acks: AckBook = EMPTY_BOOK,
 ) -> list[Row]:
-    """Rows worst first: severity, then stale, then the nearest hard deadline, then name."""
+    """Rows worst first: severity, then unacknowledged before acknowledged, then stale,
+    then the nearest hard deadline, then name."""
     rows = []
     for status in statuses.values():
         dues = status_dues(status)
-        rows.append(Row(status, policy.is_stale(status, now), next_hard(dues), dues))
+        ack = policy.acknowledgement(status, acks, now)
+        rows.append(Row(status, policy.is_stale(status, now), next_hard(dues), dues, ack))
     far = far_future()
     rows.sort(
         key=lambda r: (
             -r.severity.rank,
+            r.acknowledged,
             not r.stale,
             r.deadline.at if r.deadline else far,
             r.status.cluster,
@@ -75,14 +89,21 @@ def summarise(
     return rows
 
 
-def exit_code(rows: Sequence[Row], collector: CollectorState | None = None) -> int:
+def exit_code(
+    rows: Sequence[Row],
+    collector: CollectorState | None = None,
+    *,
+    exclude_acknowledged: bool = False,
+) -> int:
     """2 if any critical; else 3 if any unknown or stale (or no rows, or the collector
-    is down); else 1 if any warning; else 0."""
-    severities = {r.severity for r in rows}
+    is down); else 1 if any warning; else 0. ``exclude_acknowledged`` leaves the
+    acknowledged clusters out (``status --exclude-acknowledged``)."""
+    judged = [r for r in rows if not (exclude_acknowledged and r.acknowledged)]
+    severities = {r.severity for r in judged}
     if Severity.CRITICAL in severities:
         return CRITICAL
     down = collector is not None and collector.down
-    if not rows or down or Severity.UNKNOWN in severities or any(r.stale for r in rows):
+    if not rows or down or Severity.UNKNOWN in severities or any(r.stale for r in judged):
         return UNKNOWN
     if Severity.WARNING in severities:
         return WARNING
@@ -90,17 +111,24 @@ def exit_code(rows: Sequence[Row], collector: CollectorState | None = None) -> i
 
 
 def counts(rows: Sequence[Row], now: datetime, policy: FreshnessPolicy) -> FleetCounts:
-    """The policy's one count over the rows (the same numbers every face shows)."""
+    """The policy's one count over the rows (the same numbers every face shows), with
+    the acknowledgements the rows hold."""
     dues = {id(r.status): r.dues for r in rows}
-    return policy.count((r.status for r in rows), now, dues=lambda s: dues[id(s)])
+    book = AckBook.of(a for r in rows if r.ack is not None for a in r.ack.holding)
+    return policy.count((r.status for r in rows), now, dues=lambda s: dues[id(s)], acks=book)
 
 
 def totals(rows: Sequence[Row], now: datetime, policy: FreshnessPolicy) -> dict[str, int]:
+    """Clusters per true severity, stale, failing, and how many are acknowledged."""
     found = counts(rows, now, policy)
     return (
         {"clusters": found.clusters}
         | {s.value: found.severity[s] for s in Severity}
-        | {"stale": found.stale, "failing": found.failing}
+        | {
+            "stale": found.stale,
+            "failing": found.failing,
+            "acknowledged": found.acknowledged_total,
+        }
     )
 
 

@@ -30,10 +30,15 @@ Per-cluster series (every one labelled ``cluster``):
 ``licdash_deadline_seconds``                  seconds until each hard deadline ``kind``
                                               (an expired state without a date has none;
                                               it counts in ``licdash_deadlines`` overdue)
+``licdash_acknowledged``                      1 if every problem of the cluster is
+                                              acknowledged or snoozed (the policy's
+                                              judgement), else 0; alert rules add
+                                              ``unless on (cluster) licdash_acknowledged == 1``
 ============================================  ======================================
 
 Process series: ``licdash_clusters``, ``licdash_clusters_by_severity``,
-``licdash_stale_clusters``, ``licdash_deadlines`` (per ``band`` and ``type`` hard/soft),
+``licdash_stale_clusters``, ``licdash_acknowledged_clusters`` (per ``severity``),
+``licdash_deadlines`` (per ``band`` and ``type`` hard/soft),
 ``licdash_collector_up``, ``licdash_collector_heartbeat_age_seconds``,
 ``licdash_cycle_duration_seconds``,
 ``licdash_last_cycle_timestamp_seconds``, ``licdash_last_cycle_polls``,
@@ -57,6 +62,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import CollectorRegistry
 
 from collectors import __version__
+from collectors.acks import EMPTY_BOOK, AckBook
 from collectors.cluster_state import CycleStats
 from collectors.errors import LicdashError
 from collectors.liveness import CollectorState
@@ -74,6 +80,9 @@ CollectorProvider = Callable[[], CollectorState | None]
 
 CycleProvider = Callable[[], CycleStats | None]
 """The engine's last complete sweep (``PollEngine.last_cycle``), None before the first."""
+AckProvider = Callable[[], AckBook]
+"""The acknowledgements in force (the collector passes ``AckStore.book``: one ``stat``
+per scrape, the file read again only when it changed)."""
 
 
 def _all_error_kinds() -> frozenset[str]:
@@ -126,12 +135,14 @@ class FleetCollector:
         cycle: CycleProvider | None = None,
         collector: CollectorProvider | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        acks: AckProvider | None = None,
     ) -> None:
         self._statuses = statuses
         self._policy = policy or (lambda: DEFAULT_POLICY)
         self._cycle = cycle
         self._collector = collector
         self._clock = clock
+        self._acks = acks or (lambda: EMPTY_BOOK)
 
     def describe(self) -> list[Metric]:
         # Empty on purpose: the registry then skips duplicate-name checks instead of
@@ -143,9 +154,14 @@ class FleetCollector:
         now = self._clock()
         policy = self._policy()
         dues = {name: status_dues(status) for name, status in statuses.items()}
-        yield from self._process_families(statuses, now, policy, dues)
+        book = self._acks()
+        acked = {
+            name: policy.acknowledgement(status, book, now).acknowledged
+            for name, status in statuses.items()
+        }
+        yield from self._process_families(statuses, now, policy, dues, book)
         yield from self._collector_families()
-        yield from self._cluster_families(statuses, now, policy, dues)
+        yield from self._cluster_families(statuses, now, policy, dues, acked)
 
     # ----- process-level --------------------------------------------------------------
 
@@ -155,6 +171,7 @@ class FleetCollector:
         now: datetime,
         policy: FreshnessPolicy,
         dues: Mapping[str, tuple[Due, ...]],
+        book: AckBook,
     ) -> Iterator[Metric]:
         yield InfoMetricFamily("licdash_build", "licdash version.", value={"version": __version__})
         yield GaugeMetricFamily(
@@ -163,13 +180,21 @@ class FleetCollector:
         by_sev = GaugeMetricFamily(
             "licdash_clusters_by_severity", "Clusters per severity.", labels=["severity"]
         )
-        found = policy.count(statuses.values(), now, dues=lambda s: dues[s.cluster])
+        found = policy.count(statuses.values(), now, dues=lambda s: dues[s.cluster], acks=book)
         for sev, count in found.severity.items():
             by_sev.add_metric([sev.value], count)
         yield by_sev
         yield GaugeMetricFamily(
             "licdash_stale_clusters", "Clusters whose last good poll is stale.", value=found.stale
         )
+        by_ack = GaugeMetricFamily(
+            "licdash_acknowledged_clusters",
+            "Clusters whose every problem is acknowledged or snoozed, per true severity.",
+            labels=["severity"],
+        )
+        for sev, count in found.acknowledged.items():
+            by_ack.add_metric([sev.value], count)
+        yield by_ack
         by_band = GaugeMetricFamily(
             "licdash_deadlines",
             "Deadlines per band (overdue, within critical_days, within warning_days, later); "
@@ -227,6 +252,7 @@ class FleetCollector:
         now: datetime,
         policy: FreshnessPolicy,
         dues: Mapping[str, tuple[Due, ...]],
+        acked: Mapping[str, bool],
     ) -> Iterator[Metric]:
         tag_keys = sorted({k for s in statuses.values() for k in s.tags})
         tag_names = list(dict.fromkeys(tag_label(k) for k in tag_keys))
@@ -296,6 +322,11 @@ class FleetCollector:
             "Seconds until each hard deadline (negative once passed).",
             labels=["cluster", "kind"],
         )
+        acknowledged = GaugeMetricFamily(
+            "licdash_acknowledged",
+            "1 if every problem of the cluster is acknowledged or snoozed in licdash, else 0.",
+            labels=c,
+        )
 
         for name in sorted(statuses):
             status = statuses[name]
@@ -317,6 +348,7 @@ class FleetCollector:
                 last_ok.add_metric([name], _ts(seen))
                 since_ok.add_metric([name], max(0.0, (now - seen).total_seconds()))
             stale.add_metric([name], int(policy.is_stale(status, now)))
+            acknowledged.add_metric([name], int(acked[name]))
             failures.add_metric([name], status.consecutive_failures)
             if status.consecutive_failures and status.last_error is not None:
                 error.add_metric([name, error_kind_label(status.last_error.kind)], 1)
@@ -347,7 +379,8 @@ class FleetCollector:
             for kind, at in earliest.items():
                 deadlines.add_metric([name, kind], (at - now).total_seconds())
 
-        yield from (info, up, duration, last_poll, last_ok, since_ok, stale, failures, error)
+        yield from (info, up, duration, last_poll, last_ok, since_ok, stale, acknowledged)
+        yield from (failures, error)
         yield from (registration, authorization, sev_state, sev_value, entitlements, deadlines)
 
 
@@ -378,12 +411,15 @@ def fleet_registry(
     collector: CollectorProvider | None = None,
     clock: Callable[[], datetime] = _utcnow,
     lost_results: Callable[[], int] | None = None,
+    acks: AckProvider | None = None,
 ) -> CollectorRegistry:
     """A fresh registry (not the global one) holding a :class:`FleetCollector` and, when
     ``lost_results`` is given, ``licdash_store_lost_results_total``."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(
-        FleetCollector(statuses, policy=policy, cycle=cycle, collector=collector, clock=clock)
+        FleetCollector(
+            statuses, policy=policy, cycle=cycle, collector=collector, clock=clock, acks=acks
+        )
     )
     if lost_results is not None:
         registry.register(LostResultsCollector(lost_results))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from collectors.acks import EMPTY_BOOK, AckBook, AckState, judge
 from collectors.dates import human_span
 from collectors.model import (
     AuthorizationStatus,
@@ -147,9 +148,20 @@ class FleetCounts:
 
     clusters: int
     severity: Mapping[Severity, int]
+    """Every cluster by its true severity (acknowledged ones included)."""
     stale: int
     failing: int
     deadlines: DeadlineCounts
+    acknowledged: Mapping[Severity, int] = field(default_factory=lambda: dict.fromkeys(Severity, 0))
+    """Acknowledged clusters by their true severity (a subset of ``severity``)."""
+
+    @property
+    def acknowledged_total(self) -> int:
+        return sum(self.acknowledged.values())
+
+    def unacknowledged(self, severity: Severity) -> int:
+        """Clusters of ``severity`` nobody acknowledged: what still needs attention."""
+        return self.severity[severity] - self.acknowledged[severity]
 
 
 class FreshnessPolicy(BaseModel):
@@ -275,10 +287,12 @@ class FreshnessPolicy(BaseModel):
         now: datetime,
         *,
         dues: Callable[[ClusterStatus], Sequence[Due]] = status_dues,
+        acks: AckBook = EMPTY_BOOK,
     ) -> FleetCounts:
-        """Severity, stale, failing and deadline counts: the summary bar, the Deadlines
-        screen, ``status`` and metrics all show these numbers."""
+        """Severity, stale, failing, deadline and acknowledged counts: the summary bar,
+        the Deadlines screen, ``status`` and metrics all show these numbers."""
         by_sev = dict.fromkeys(Severity, 0)
+        acked = dict.fromkeys(Severity, 0)
         clusters = stale = failing = 0
         every: list[Due] = []
         for status in statuses:
@@ -287,7 +301,23 @@ class FreshnessPolicy(BaseModel):
             stale += self.is_stale(status, now)
             failing += status.unreachable
             every.extend(dues(status))
-        return FleetCounts(clusters, by_sev, stale, failing, self.count_deadlines(every, now))
+            if (
+                status.cluster in acks.by_cluster
+                and self.acknowledgement(status, acks, now).acknowledged
+            ):
+                acked[status.severity] += 1
+        deadlines = self.count_deadlines(every, now)
+        return FleetCounts(clusters, by_sev, stale, failing, deadlines, acked)
+
+    # ----- acknowledgements -----------------------------------------------------------
+
+    def acknowledgement(self, status: ClusterStatus, acks: AckBook, now: datetime) -> AckState:
+        """Whether ``status`` counts as acknowledged at ``now`` (dimmed with a mark,
+        sorted after the unacknowledged clusters of its severity, counted apart), which
+        acknowledgements hold and which have ended and why: the rules of
+        :mod:`collectors.acks`, the one judgement every face calls. The cluster's
+        severity is never changed by it."""
+        return judge(status.cluster, status, acks.get(status.cluster), now)
 
 
 DEFAULT_POLICY: Final = FreshnessPolicy()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,7 +27,9 @@ from textual.theme import Theme
 from textual.widgets import Footer, Static
 
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
-from dashboard.messages import FleetUpdated, SourceError
+from collectors.store.ack_files import AckStore
+from dashboard.ack_desk import AckDesk
+from dashboard.messages import AcksUpdated, FleetUpdated, SourceError
 from dashboard.palette import ActionCommands, ClusterCommands, ThemeCommands
 from dashboard.prefs import save_theme
 from dashboard.screens.detail_host import AppHost
@@ -37,7 +40,13 @@ from dashboard.state import FleetState
 from themes import THEMES, load_user_themes, resolve_theme
 from themes import severity_variable_defaults as _severity_defaults
 
-SCREENS_BY_KEY = {"1": "fleet", "2": "deadlines", "3": "entitlements", "4": "events"}
+SCREENS_BY_KEY = {
+    "1": "fleet",
+    "2": "deadlines",
+    "3": "entitlements",
+    "4": "events",
+    "5": "handover",
+}
 
 
 def utcnow() -> datetime:
@@ -86,12 +95,14 @@ class LicdashApp(App[None]):
         "deadlines": _detail_screen("deadlines", "DeadlinesScreen", "Deadlines"),
         "entitlements": _detail_screen("entitlements", "EntitlementsScreen", "Entitlements"),
         "events": _detail_screen("events", "EventsScreen", "Events"),
+        "handover": _detail_screen("handover", "HandoverScreen", "Handover"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "show_screen('fleet')", "Fleet"),
         Binding("2", "show_screen('deadlines')", "Deadlines"),
         Binding("3", "show_screen('entitlements')", "Entitlements"),
         Binding("4", "show_screen('events')", "Events"),
+        Binding("5", "show_screen('handover')", "Handover"),
         Binding("R", "poll_all", "Poll all now", show=False),
         Binding("p", "toggle_pause", "Pause/resume"),
         Binding("e", "export", "Export"),
@@ -113,6 +124,8 @@ class LicdashApp(App[None]):
         policy: FreshnessPolicy | None = None,
         prefs_path: Path | None = None,
         user_themes_dir: Path | None = None,
+        allow_ack: bool | None = None,
+        ack_by: str | None = None,
     ) -> None:
         """Open on ``source``.
 
@@ -125,6 +138,9 @@ class LicdashApp(App[None]):
                 An unknown name is reported on screen, not fatal.
             prefs_path: Where a theme chosen in the app is remembered (None: nowhere).
             user_themes_dir: A directory of ``*.toml`` themes to add to the built-ins.
+            allow_ack: Whether ``a``/``A``/``u`` may write acknowledgements beside the
+                store; None: a source that polls may, a read-only viewer may not.
+            ack_by: Who acknowledges (default: the login name).
         """
         no_color = os.environ.get("NO_COLOR") is not None  # Textual hides it from Rich
         super().__init__()
@@ -135,6 +151,13 @@ class LicdashApp(App[None]):
         self._policy_override = policy
         self.prefs_path = prefs_path
         self.fleet = FleetState(source=source.kind)
+        store_dir = getattr(source, "store_dir", None)
+        self.acks_desk = AckDesk(
+            self,
+            store_dir if isinstance(store_dir, Path) else None,
+            allowed=not source.readonly if allow_ack is None else allow_ack,
+            by=ack_by,
+        )
         self.problems: list[str] = []
         """Startup problems (themes) shown as notifications once the app is up."""
         self._theme_names: list[str] = []
@@ -177,8 +200,10 @@ class LicdashApp(App[None]):
         for problem in self.problems:
             self.notify(problem, title="Theme", severity="warning", timeout=10)
         await self.source.start(self)
+        self.acks_desk.start()
 
     async def on_unmount(self) -> None:
+        await self.acks_desk.stop()
         await self.source.stop()
 
     @property
@@ -196,9 +221,18 @@ class LicdashApp(App[None]):
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         if message.fleet is self.fleet:
             return  # a forwarded copy bubbling back from a screen
-        self.fleet = message.fleet
+        fleet = message.fleet
+        if fleet.acks is not self.fleet.acks:  # sources know nothing of acknowledgements
+            fleet = replace(fleet, acks=self.fleet.acks)
+        self._forward(fleet, message.changed)
+
+    def on_acks_updated(self, message: AcksUpdated) -> None:
+        self._forward(replace(self.fleet, acks=message.book), frozenset())
+
+    def _forward(self, fleet: FleetState, changed: frozenset[str]) -> None:
+        self.fleet = fleet
         for screen in self._data_screens():
-            forwarded = FleetUpdated(message.fleet, message.changed)
+            forwarded = FleetUpdated(fleet, changed)
             forwarded.stop()
             screen.post_message(forwarded)
 
@@ -311,6 +345,22 @@ class LicdashApp(App[None]):
         else:
             self.source.pause()
             self.notify("polling paused", timeout=2)
+
+    # ----- acknowledgements -------------------------------------------------------------
+
+    @property
+    def ack_store(self) -> AckStore | None:
+        """The acknowledgements beside the store (None without a store); blocking reads."""
+        return self.acks_desk.store
+
+    def acknowledge(self, cluster: str, *, snooze: bool = False) -> None:
+        self.acks_desk.acknowledge(cluster, snooze=snooze)
+
+    def unacknowledge(self, cluster: str) -> None:
+        self.acks_desk.unacknowledge(cluster)
+
+    def add_shift_note(self, done: Callable[[], None] | None = None) -> None:
+        self.acks_desk.add_note(done)
 
     # ----- export, themes -------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from rich.cells import cell_len, set_cell_size
 
+from collectors.acks import EMPTY_BOOK, AckBook, AckState
 from collectors.model import DeadlineKind, EntitlementStatus, Severity, entitlement_rank
 from collectors.policy import DEFAULT_POLICY, Due, FreshnessPolicy, next_hard, status_dues
 from collectors.results import ClusterStatus
@@ -102,13 +103,23 @@ _SEVERITY_ROLE: dict[Severity, Role] = {
 
 @dataclass(frozen=True, slots=True)
 class RowContext:
-    """What a row's look depends on besides its status: the time and the policy."""
+    """What a row's look depends on besides its status: the time, the policy and the
+    acknowledgements."""
 
     now: datetime
     policy: FreshnessPolicy = DEFAULT_POLICY
+    acks: AckBook = EMPTY_BOOK
 
     def is_stale(self, status: ClusterStatus) -> bool:
         return self.policy.is_stale(status, self.now)
+
+    def ack(self, status: ClusterStatus) -> AckState:
+        """The policy's judgement: acknowledged rows are dimmed, marked and sorted after
+        the unacknowledged ones of their severity."""
+        return self.policy.acknowledgement(status, self.acks, self.now)
+
+    def acknowledged(self, status: ClusterStatus) -> bool:
+        return status.cluster in self.acks.by_cluster and self.ack(status).acknowledged
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +177,17 @@ def sort_key(
     if column == "severity":
         is_stale = ctx.is_stale
 
-        def worst_first(s: ClusterStatus) -> tuple[int, bool, float, str]:
+        acknowledged = ctx.acknowledged
+
+        def worst_first(s: ClusterStatus) -> tuple[int, bool, bool, float, str]:
             f = cache.get(s)
-            return (-f.rank, not (f.unreachable or is_stale(s)), f.deadline_ts, s.cluster)
+            return (
+                -f.rank,
+                acknowledged(s),
+                not (f.unreachable or is_stale(s)),
+                f.deadline_ts,
+                s.cluster,
+            )
 
         return worst_first
     if column == "cluster":
@@ -204,7 +223,11 @@ def row_cells(
     snap = status.last_good
     stale = ctx.is_stale(status)
     severity = status.severity
-    sev_text = severity_label(severity) + (f" {STALE_GLYPH}" if stale else "")
+    sev_text = severity_label(severity)
+    mark = ctx.ack(status).glyph if status.cluster in ctx.acks.by_cluster else None
+    if mark is not None:  # the true severity stays; the mark says someone owns it
+        sev_text = f"{mark} {severity.value}"
+    sev_text += f" {STALE_GLYPH}" if stale else ""
     cells: list[Cell] = [
         (status.cluster, ""),
         (",".join(status.tags.values()), "muted"),

@@ -3,7 +3,8 @@
 - ``--config F`` (or the default config): polls the clusters live and writes the store
   (default: the platform data directory, or ``--store DIR``).
 - ``--store DIR`` with no ``--config``: a read-only viewer of a store that a separate
-  ``licdash collect`` writes, so one collector can feed many screens.
+  ``licdash collect`` writes, so one collector can feed many screens. It acknowledges
+  (``a``/``A``/``u``) only with ``--allow-ack``; a dashboard that polls always may.
 
 Only the standard library is imported at module level (the CLI router loads every
 sub-command module to build its help).
@@ -31,6 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--theme", help="colour theme: dark, light, high-contrast, colour-blind, monochrome"
+    )
+    parser.add_argument(
+        "--allow-ack",
+        action="store_true",
+        help="let a read-only viewer (--store alone) acknowledge, snooze and add shift "
+        "notes (a dashboard that polls always may)",
+    )
+    parser.add_argument(
+        "--by",
+        metavar="NAME",
+        help="who acknowledges, as the audit trail records it (default: your login name)",
     )
     parser.add_argument(
         "--stale-after",
@@ -73,7 +85,13 @@ def run(args: argparse.Namespace) -> int:
                 f"no store at {store_dir}",
                 "start `licdash collect --store DIR` first, or pass --config to poll yourself",
             )
-        return open_dashboard(StoreViewer(store_dir), theme=args.theme, stale=args.stale_after)
+        return open_dashboard(
+            StoreViewer(store_dir),
+            theme=args.theme,
+            stale=args.stale_after,
+            allow_ack=bool(getattr(args, "allow_ack", False)),
+            by=getattr(args, "by", None),
+        )
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -86,13 +104,24 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc), f"to watch that store read-only: licdash dash --store {store_dir}")
     except LicdashError as exc:
         return fail(str(exc), exc.hint)
-    return open_dashboard(source, theme=args.theme, stale=args.stale_after)
+    return open_dashboard(
+        source, theme=args.theme, stale=args.stale_after, by=getattr(args, "by", None)
+    )
 
 
-def open_dashboard(source: DataSource, *, theme: str | None, stale: Any = None) -> int:
+def open_dashboard(
+    source: DataSource,
+    *,
+    theme: str | None,
+    stale: Any = None,
+    allow_ack: bool | None = None,
+    by: str | None = None,
+) -> int:
     """Run the app on ``source`` until it quits; always stop the source's threads.
 
     ``stale``: a user's ``--stale-after`` (a timedelta); None judges by the data's policy.
+    ``allow_ack``: whether acknowledging is allowed; None: only when the source polls
+    (a read-only viewer, as the browser view runs, never acknowledges by default).
     """
     from collectors import paths
     from dashboard.app import LicdashApp
@@ -107,6 +136,8 @@ def open_dashboard(source: DataSource, *, theme: str | None, stale: Any = None) 
         stale_after=stale,
         prefs_path=prefs_path,
         user_themes_dir=paths.config_dir() / "themes",
+        allow_ack=allow_ack,
+        ack_by=by,
     )
     try:
         app.run()

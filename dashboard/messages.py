@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from collectors.acks import AckBook
 from collectors.results import ErrorInfo
 from dashboard.state import FleetState
 
@@ -39,3 +40,14 @@ class SourceError(Message):
     def __init__(self, error: ErrorInfo) -> None:
         super().__init__()
         self.error = error
+
+
+class AcksUpdated(Message):
+    """The acknowledgements beside the store changed (read, or just written here)."""
+
+    def __init__(self, book: AckBook) -> None:
+        super().__init__()
+        self.book = book
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, AcksUpdated)

@@ -55,6 +55,12 @@ class ActionCommands(Provider):
             "Changes since shift start, poll errors (4)",
             partial(app.show_screen, "events"),
         )
+        yield (
+            "Handover screen",
+            "Open problems, the shift's changes and notes, as Markdown (5)",
+            partial(app.show_screen, "handover"),
+        )
+        yield ("Shift note…", "Add a note to this shift's handover", app.add_shift_note)
         yield ("Poll all now", "Poll every cluster now (R)", partial(app.poll, None))
         if app.source.paused:
             yield ("Resume polling", "Resume scheduled polling (p)", app.action_toggle_pause)

@@ -8,6 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
+from collectors.acks import EMPTY_BOOK, AckBook
 from collectors.liveness import CollectorState
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
@@ -39,6 +40,9 @@ class FleetState:
     in the store; the live config's); None: the app's own (a fallback, stated)."""
     collector: CollectorState | None = None
     """Whether a collector is writing the store shown; None when not applicable."""
+    acks: AckBook = EMPTY_BOOK
+    """The acknowledgements stored beside the store (the app follows their file and
+    keeps them across the source's updates); judged by ``app.policy.acknowledgement``."""
 
     def with_statuses(
         self, changed: Mapping[str, ClusterStatus], *, at: datetime | None = None

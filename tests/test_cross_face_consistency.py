@@ -44,6 +44,7 @@ from collectors.daemon import Daemon
 from collectors.metrics import fleet_registry, render
 from collectors.mock import ThreadedFleet
 from collectors.store import SnapshotStore
+from collectors.store.ack_files import AckStore
 from dashboard.app import LicdashApp
 from dashboard.fleet_rows import COLUMN_KEYS, row_cells
 from dashboard.screens.deadlines import DeadlinesScreen
@@ -91,6 +92,7 @@ def _metrics(store_dir: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], fl
                 store.latest,
                 policy=lambda: store.policy() or pytest.fail("no policy recorded"),
                 collector=lambda: store.collector_state(datetime.now(UTC)),
+                acks=AckStore(store_dir).book,
             )
         )
     finally:
@@ -221,4 +223,60 @@ async def test_every_face_gives_the_same_counts(
         await pilot.pause(0.2)
         heading = str(app.screen.query_one("#heading").render())
         assert f"hard: {overdue_status} overdue" in heading
+        await pilot.press("q")
+
+
+async def test_every_face_counts_an_acknowledged_cluster_alike(
+    written_store: tuple[Path, dict[str, str]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """One critical cluster acknowledged with ``licdash ack``: it keeps its severity
+    everywhere, and status (JSON, table, Nagios), the metrics and the viewer's summary bar
+    and rows all count it as acknowledged, through the policy's one judgement."""
+    import shutil
+
+    from collectors.cli import main
+
+    source, roles = written_store
+    store_dir = tmp_path / "store"
+    shutil.copytree(source, store_dir)
+    expired = roles["expired"]
+    assert main(["ack", expired, "--store", str(store_dir), "-m", "INC42", "--by", "alice"]) == 0
+    capsys.readouterr()
+
+    code, out = _status(capsys, "--store", str(store_dir), "--format", "json")
+    doc = json.loads(out)
+    acked = {c["cluster"] for c in doc["clusters"] if c["acknowledged"]}
+    assert acked == {expired} and doc["totals"]["acknowledged"] == 1
+    assert doc["totals"]["critical"] == 2 and code == 2  # the other critical is nobody's
+    _, table = _status(capsys, "--store", str(store_dir))
+    assert table.splitlines()[-1].endswith("; 1 acknowledged")
+    _, nagios = _status(capsys, "--store", str(store_dir), "--format", "nagios")
+    assert "2 critical" in nagios.splitlines()[0] and "1 acknowledged" in nagios.splitlines()[0]
+
+    samples = _metrics(store_dir)
+    metric = {
+        dict(labels)["cluster"]
+        for (name, labels), value in samples.items()
+        if name == "licdash_acknowledged" and value == 1
+    }
+    assert metric == acked
+    key = ("licdash_acknowledged_clusters", frozenset({("severity", "critical")}))
+    assert samples[key] == 1
+
+    app = LicdashApp(StoreViewer(store_dir, interval=0.1))
+    app.acks_desk.interval = 0.1
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(
+            lambda: len(app.fleet.statuses) == 6 and bool(app.fleet.acks.by_cluster), pilot
+        )
+        await pilot.pause()
+        assert isinstance(app.screen, FleetScreen)
+        summary = str(app.screen.summary.render())
+        assert "✖ 1 critical" in summary and "✓ 1 acknowledged" in summary
+        sev_col = list(COLUMN_KEYS).index("severity")
+        table = app.screen.table
+        marked = {n for n in table.clusters if table.cells(n)[sev_col].startswith("✓")}
+        assert marked == acked
         await pilot.press("q")

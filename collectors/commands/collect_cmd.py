@@ -215,6 +215,7 @@ def _start_metrics(daemon: Daemon, args: argparse.Namespace) -> MetricsServer | 
         cycle=lambda: engine.last_cycle,
         collector=daemon.collector_state,
         lost_results=lambda: daemon.dropped,
+        acks=daemon.acks.book if daemon.acks is not None else None,
     )
     server = MetricsServer(registry, host=args.metrics_host, port=args.metrics_port)
     log.info("metrics on %s", server.url)

@@ -7,6 +7,10 @@ cluster's registration, authorization, severity and next hard deadline (rendered
 ``collectors.export_render``, shared with the dashboard's export dialog); a file written
 with ``-o`` starts with a UTF-8 byte order mark so spreadsheets pick the right encoding.
 Files are written atomically. The store holds no credentials, so neither does an export.
+
+``--acks`` exports the acknowledgements' audit trail instead (every acknowledge, snooze,
+edit, removal, expiry, automatic clear and shift note, oldest first; ``--since``,
+``--until`` and ``--cluster`` narrow it).
 """
 
 from __future__ import annotations
@@ -43,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["json", "jsonl", "csv"],
         default="json",
         help="json array or JSON lines of licdash.snapshot/1 records, or csv (default: json)",
+    )
+    parser.add_argument(
+        "--acks",
+        action="store_true",
+        help="export the acknowledgements' audit trail (acknowledge, snooze, edit, remove, "
+        "expire, clear, note) instead of snapshots",
     )
     parser.add_argument(
         "--cluster",
@@ -120,12 +130,55 @@ def _snapshots(
     return snaps
 
 
+def _write(args: argparse.Namespace, blob: bytes) -> None:
+    from collectors.store.files import atomic_write_bytes
+
+    if args.output is None:
+        sys.stdout.buffer.write(blob)
+        sys.stdout.flush()
+    else:
+        atomic_write_bytes(args.output.expanduser().absolute(), blob)
+
+
+def _export_acks(
+    args: argparse.Namespace, root: Path, since: datetime | None, until: datetime | None
+) -> int:
+    """The audit trail; the store directory must exist (it may hold no events yet)."""
+    from collectors.errors import StoreError
+    from collectors.export_render import render_records
+    from collectors.store.ack_files import EXPORT_FIELDS, AckStore
+
+    if not root.expanduser().is_dir():
+        raise StoreError(f"no store at {root}")
+    acks = AckStore(root.expanduser())
+    events = [
+        e
+        for e in acks.events(since, until)
+        if not args.cluster or e.cluster in args.cluster or e.cluster is None
+    ]
+    for problem in acks.problems:
+        print(f"licdash export: warning: {problem}", file=sys.stderr)
+    blob = render_records(
+        args.format,
+        [e.public() for e in events],
+        EXPORT_FIELDS,
+        bom=args.format == "csv" and args.output is not None,
+    )
+    _write(args, blob)
+    if args.output is not None:
+        print(
+            f"licdash export: wrote {len(events)} audit event{'' if len(events) == 1 else 's'}"
+            f" to {args.output}",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from collectors.errors import StoreError
     from collectors.export_render import never_polled_note, render
     from collectors.paths import default_store_dir
     from collectors.store import SnapshotStore
-    from collectors.store.files import atomic_write_bytes
 
     now = datetime.now(UTC).replace(microsecond=0)
     root = args.store or default_store_dir()
@@ -135,6 +188,8 @@ def run(args: argparse.Namespace) -> int:
         if since and until and since > until:
             raise UsageError("--since is after --until")
         tags = _parse_tags(args.tag)
+        if getattr(args, "acks", False):
+            return _export_acks(args, Path(root), since, until)
         with SnapshotStore.open(root, readonly=True) as store:
             chosen = _select(store, args.cluster, tags)
             rows = [
@@ -151,11 +206,8 @@ def run(args: argparse.Namespace) -> int:
             bom=args.format == "csv" and args.output is not None,
             never_polled=never,
         )
-        if args.output is None:
-            sys.stdout.buffer.write(blob)
-            sys.stdout.flush()
-        else:
-            atomic_write_bytes(args.output.expanduser().absolute(), blob)
+        _write(args, blob)
+        if args.output is not None:
             print(
                 f"licdash export: wrote {len(rows)} snapshot{'' if len(rows) == 1 else 's'} "
                 f"of {len(chosen) - len(never)} "

@@ -67,11 +67,18 @@ def _next_deadline(rows: Sequence[Row], now: datetime) -> tuple[Row, float] | No
 
 
 def perfdata(
-    rows: Sequence[Row], now: datetime, thresholds: Thresholds, counts: Mapping[str, int]
+    rows: Sequence[Row],
+    now: datetime,
+    thresholds: Thresholds,
+    counts: Mapping[str, int],
+    *,
+    size: int | None = None,
 ) -> str:
-    size = len(rows)
+    """``size``: the clusters checked (``max`` of each count); ``len(rows)`` by default."""
+    size = len(rows) if size is None else size
     items = [f"{k}={counts[k]};;;0;{size}" for k in ("critical", "warning", "unknown", "ok")]
     items.append(f"stale={counts['stale']};;;0;{size}")
+    items.append(f"acknowledged={counts.get('acknowledged', 0)};;;0;{size}")
     nearest = _next_deadline(rows, now)
     if nearest is not None:
         warn, crit = number(thresholds.warning_days), number(thresholds.critical_days)
@@ -84,14 +91,19 @@ def summary(
     now: datetime,
     counts: Mapping[str, int],
     collector_text: str | None = None,
+    *,
+    excluded: bool = False,
 ) -> str:
-    if not rows:
+    acked = counts.get("acknowledged", 0)
+    if not rows and not (excluded and acked):
         text = "no clusters to check (empty store, or no cluster matches --tag)"
         return f"{collector_text}; {text}" if collector_text else text
     text = f"{collector_text}; " if collector_text else ""
     text += ", ".join(f"{counts[k]} {k}" for k in ("critical", "unknown", "warning", "ok"))
     if counts["stale"]:
         text += f", {counts['stale']} stale"
+    if acked:
+        text += f", {acked} acknowledged" + (" (not counted)" if excluded else "")
     nearest = _next_deadline(rows, now)
     if nearest is not None:
         row, days = nearest
@@ -112,8 +124,17 @@ def _why(status: ClusterStatus) -> str:
     return status.last_good.reasons[0] if status.last_good.reasons else "ok"
 
 
+def _ack_word(row: Row) -> str:
+    ack = row.ack.primary if row.ack is not None and row.acknowledged else None
+    if ack is None:
+        return ""
+    verb = "snoozed" if ack.kind == "snooze" else "acknowledged"
+    return f" ({verb} by {ack.by}: {ack.reason})"
+
+
 def detail_lines(rows: Sequence[Row], limit: int = MAX_DETAIL_LINES) -> list[str]:
-    """The clusters that are not ok, fresh and reachable, worst first (as ``rows`` are)."""
+    """The clusters that are not ok, fresh and reachable, worst first (as ``rows`` are);
+    an acknowledged one says by whom and why."""
     from collectors.model import Severity
 
     bad = [
@@ -122,7 +143,7 @@ def detail_lines(rows: Sequence[Row], limit: int = MAX_DETAIL_LINES) -> list[str
     lines = []
     for row in bad[:limit]:
         word = row.severity.value.upper() + (" (stale)" if row.stale else "")
-        lines.append(clean(f"{word} {row.status.cluster}: {_why(row.status)}"))
+        lines.append(clean(f"{word} {row.status.cluster}{_ack_word(row)}: {_why(row.status)}"))
     if len(bad) > limit:
         lines.append(f"... and {len(bad) - limit} more")
     return lines
@@ -136,14 +157,20 @@ def render(
     counts: Mapping[str, int],
     *,
     collector_text: str | None = None,
+    acknowledged: Sequence[Row] = (),
+    excluded: bool = False,
 ) -> str:
     """The whole answer. ``code`` is the caller's :func:`~collectors.fleet_summary.exit_code`
-    and ``counts`` its ``totals`` (severity names, ``stale``), so that this face shows
-    the numbers every other face shows. ``collector_text`` says that the collector
-    stopped writing (it leads the first line: it explains every stale row)."""
-    text = clean(summary(rows, now, counts, collector_text))
+    and ``counts`` its ``totals`` (severity names, ``stale``, ``acknowledged``), so that
+    this face shows the numbers every other face shows. ``collector_text`` says that the
+    collector stopped writing (it leads the first line: it explains every stale row).
+    With ``excluded`` (``--exclude-acknowledged``) ``rows`` are the unacknowledged ones
+    and the ``acknowledged`` rows are only counted."""
+    text = clean(summary(rows, now, counts, collector_text, excluded=excluded))
     first = f"{PLUGIN} {STATES[code]} - {text} | "
-    return "\n".join([first + perfdata(rows, now, thresholds, counts), *detail_lines(rows)])
+    size = len(rows) + (len(acknowledged) if excluded else 0)
+    perf = perfdata(rows, now, thresholds, counts, size=size)
+    return "\n".join([first + perf, *detail_lines(rows)])
 
 
 def render_unknown(reason: str, hint: str | None = None) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 if TYPE_CHECKING:
+    from collectors.acks import AckBook
     from collectors.config import LicdashConfig
     from collectors.fleet_summary import Row
     from collectors.liveness import CollectorState
@@ -44,17 +45,32 @@ intervals, or its process gone) is reported and exits 3 unless a cluster is crit
 "deadlines": {"hard"|"soft": {"overdue", "critical", "warning", "later"}},
 "collector": {"state", "text", ...}, "policy": {...}};
 each cluster is its licdash.snapshot/1 object plus "stale", "last_error", "tags",
-"last_seen", "consecutive_failures"; a never-polled cluster has only those and
-"cluster", with "severity": "unknown".
+"last_seen", "consecutive_failures", "acknowledged", "acknowledgements"; a never-polled
+cluster has only those and "cluster", with "severity": "unknown".
 
 --format nagios prints the monitoring-plugin answer: a first line
   LICDASH CRITICAL - 1 critical, 0 unknown, 0 warning, 3 ok; next: reg expiry lon in 4 d | perfdata
 then the clusters that are not ok and fresh, worst first. With nothing to judge (no
 store, unreadable store) every format says UNKNOWN on stdout and exits 3.
 -w/-c judge every snapshot again, now, with those warning/critical days.
+
+Acknowledged clusters (licdash ack, or a/A in the dashboard) keep their true severity
+everywhere: the table marks them (ACKNOWLEDGED column), JSON gives each cluster an
+"acknowledged" object {id, kind, by, at, reason, until, scope} (null when not) and its
+"acknowledgements" in force, the totals count them ("acknowledged"), the Nagios line
+says how many. With --exclude-acknowledged they leave the exit code, the Nagios counts
+and its detail lines: the check then alerts only on what nobody owns yet.
 """
 
-_ASCII_GLYPHS: Final = {"ok": "+", "warning": "!", "critical": "X", "unknown": "?", "stale": "~"}
+_ASCII_GLYPHS: Final = {
+    "ok": "+",
+    "warning": "!",
+    "critical": "X",
+    "unknown": "?",
+    "stale": "~",
+    "ack": "A",
+    "snooze": "Z",
+}
 _COLOURS: Final = {"ok": "32", "warning": "33", "critical": "1;31", "unknown": "35", "stale": "2"}
 _DEADLINE_WORDS: Final = {
     "registration_expiry": "registration expires",
@@ -99,6 +115,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="table",
         help="table for people, json for scripts, nagios for a monitoring-plugin answer "
         "(one status line with performance data, then the worst clusters)",
+    )
+    parser.add_argument(
+        "--exclude-acknowledged",
+        action="store_true",
+        help="leave acknowledged and snoozed clusters out of the exit code and the Nagios "
+        "counts (they are still listed, marked)",
     )
     add_threshold_arguments(parser)
     parser.add_argument(
@@ -194,9 +216,31 @@ def _age_text(row: Row, now: datetime) -> str:
 
 
 def _glyphs() -> dict[str, str]:
+    from collectors.acks import ACK_GLYPH, SNOOZE_GLYPH
     from collectors.model import STALE_GLYPH, Severity
 
-    return {s.value: s.glyph for s in Severity} | {"stale": STALE_GLYPH}
+    marks = {"stale": STALE_GLYPH, "ack": ACK_GLYPH, "snooze": SNOOZE_GLYPH}
+    return {s.value: s.glyph for s in Severity} | marks
+
+
+ACK_REASON_CHARS: Final = 40
+"""How much of an acknowledgement's reason the table shows (JSON has all of it)."""
+
+
+def ack_text(row: Row, glyphs: dict[str, str]) -> str:
+    """The ACKNOWLEDGED cell: who, until when, why (cut), or what is not covered."""
+    state = row.ack
+    ack = state.primary if state is not None else None
+    if state is None or ack is None:
+        return "-"
+    until = f" until {ack.until:%m-%d %H:%MZ}" if ack.until else ""
+    reason = ack.reason
+    if len(reason) > ACK_REASON_CHARS:
+        reason = reason[: ACK_REASON_CHARS - 1] + "…"
+    if not state.acknowledged:
+        return f"partly, by {ack.by}: {len(state.uncovered)} problem(s) not covered"
+    glyph = glyphs["snooze" if ack.kind == "snooze" else "ack"]
+    return f"{glyph} {ack.by}{until}: {reason}"
 
 
 def neutralise(text: str) -> str:
@@ -218,6 +262,9 @@ def render_table(
     glyphs = _ASCII_GLYPHS if ascii_only else _glyphs()
     header: tuple[str, ...] = ("CLUSTER", "SEVERITY", "REGISTRATION", "AUTHORIZATION")
     header += ("NEXT DEADLINE", "LAST GOOD POLL", "LAST ERROR")
+    acks = any(row.ack is not None and row.ack.holding for row in rows)
+    if acks:
+        header += ("ACKNOWLEDGED",)
     cells: list[tuple[str, ...]] = [header]
     keys: list[tuple[str, bool]] = []
     for row in rows:
@@ -225,17 +272,16 @@ def render_table(
         sev = row.severity.value
         age = _age_text(row, now) + (f" {glyphs['stale']} stale" if row.stale else "")
         error = row.status.last_error
-        cells.append(
-            (
-                row.status.cluster,
-                f"{glyphs[sev]} {sev}",
-                snap.registration.status.value if snap else "-",
-                snap.authorization.status.value if snap else "-",
-                _deadline_text(row.deadline, now),
-                age,
-                error.kind if error and row.status.consecutive_failures else "-",
-            )
+        line: tuple[str, ...] = (
+            row.status.cluster,
+            f"{glyphs[sev]} {sev}",
+            snap.registration.status.value if snap else "-",
+            snap.authorization.status.value if snap else "-",
+            _deadline_text(row.deadline, now),
+            age,
+            error.kind if error and row.status.consecutive_failures else "-",
         )
+        cells.append((*line, ack_text(row, glyphs)) if acks else line)
         keys.append((sev, row.stale))
     cells = [tuple(neutralise(text) for text in line) for line in cells]  # one line each
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
@@ -244,6 +290,8 @@ def render_table(
         padded = [text.ljust(width) for text, width in zip(line, widths, strict=True)]
         if colour and index > 0:
             sev, stale = keys[index - 1]
+            if rows[index - 1].acknowledged:  # known and owned: quieter, severity kept
+                padded = [p if i == 1 else _paint(p, "2") for i, p in enumerate(padded)]
             padded[1] = _paint(padded[1], _COLOURS[sev])
             if stale:
                 padded[5] = _paint(padded[5], _COLOURS["stale"])
@@ -291,9 +339,10 @@ def _totals_line(found: FleetCounts) -> str:
 
     order = (Severity.CRITICAL, Severity.UNKNOWN, Severity.WARNING, Severity.OK)
     parts = [f"{found.severity[s]} {s.value}" for s in order]
+    acked = f"; {found.acknowledged_total} acknowledged" if found.acknowledged_total else ""
     return (
         f"{found.clusters} clusters: {', '.join(parts)}; "
-        f"{found.stale} stale, {found.failing} failing"
+        f"{found.stale} stale, {found.failing} failing{acked}"
     )
 
 
@@ -312,6 +361,10 @@ def cluster_json(row: Row) -> dict[str, Any]:
     data["last_seen"] = format_ts(status.last_seen) if status.last_seen else None
     data["consecutive_failures"] = status.consecutive_failures
     data["last_error"] = status.last_error.model_dump(mode="json") if status.last_error else None
+    state = row.ack
+    primary = state.primary if state is not None and state.acknowledged else None
+    data["acknowledged"] = primary.public() if primary is not None else None
+    data["acknowledgements"] = [a.public() for a in state.holding] if state else []
     return data
 
 
@@ -333,6 +386,7 @@ def render_json(
     *,
     policy: FreshnessPolicy | None = None,
     collector: CollectorState | None = None,
+    exclude_acknowledged: bool = False,
 ) -> str:
     from collectors.fleet_summary import counts, exit_code, totals
     from collectors.model import format_ts
@@ -341,7 +395,8 @@ def render_json(
     policy = policy or DEFAULT_POLICY
     doc = {
         "generated_at": format_ts(now),
-        "exit_code": exit_code(rows, collector),
+        "exit_code": exit_code(rows, collector, exclude_acknowledged=exclude_acknowledged),
+        "exclude_acknowledged": exclude_acknowledged,
         "clusters": [cluster_json(r) for r in rows],
         "totals": totals(rows, now, policy),
         "deadlines": counts(rows, now, policy).deadlines.as_dict(),
@@ -369,6 +424,18 @@ def can_print_glyphs(stream: TextIO) -> bool:
 
 
 # ----- gathering statuses -----------------------------------------------------------
+
+
+def read_acks(directory: Path) -> AckBook:
+    """The acknowledgements beside the store in ``directory`` (none when it has none);
+    read without any lock, never written."""
+    from collectors.store.ack_files import AckStore
+
+    acks = AckStore(directory)
+    book = acks.book()
+    for problem in acks.problems:
+        print(f"licdash: warning: {neutralise(str(problem))}", file=sys.stderr)
+    return book
 
 
 def _read_store(
@@ -481,6 +548,11 @@ def _run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     recorded: FreshnessPolicy | None = None
     collector: CollectorState | None = None
+    from collectors.acks import EMPTY_BOOK
+    from collectors.paths import default_store_dir
+
+    store_dir = Path(args.store).expanduser() if args.store else default_store_dir()
+    book = EMPTY_BOOK
     try:
         config = None
         if args.config or args.poll:
@@ -494,10 +566,9 @@ def _run(args: argparse.Namespace) -> int:
             assert config is not None
             statuses = _poll(config)
         else:
-            from collectors.paths import default_store_dir
-
-            store_dir = Path(args.store).expanduser() if args.store else default_store_dir()
             statuses, recorded, collector = _read_store(store_dir, now)
+        if store_dir.is_dir():
+            book = read_acks(store_dir)
     except LicdashError as exc:
         print(f"licdash status: UNKNOWN: {exc}", file=sys.stderr)
         print(f"  hint: {exc.hint}", file=sys.stderr)
@@ -521,18 +592,32 @@ def _run(args: argparse.Namespace) -> int:
         from collectors.commands.nagios import reassess
 
         statuses = {n: reassess(s, now, thresholds) for n, s in statuses.items()}
-    rows = summarise(statuses, now, policy)
+    rows = summarise(statuses, now, policy, book)
+    exclude = bool(getattr(args, "exclude_acknowledged", False))
+    code = exit_code(rows, collector, exclude_acknowledged=exclude)
     out = sys.stdout
     if args.format == "nagios":
         from collectors.commands.nagios import render as render_nagios
         from collectors.fleet_summary import totals
 
         down = collector.text(now) if collector is not None and collector.down else None
-        code = exit_code(rows, collector)
-        found = totals(rows, now, policy)
-        text = render_nagios(rows, now, thresholds, code, found, collector_text=down)
+        acked = [r for r in rows if r.acknowledged]
+        counted = [r for r in rows if not r.acknowledged] if exclude else rows
+        found = totals(counted, now, policy) | {"acknowledged": len(acked)}
+        text = render_nagios(
+            counted,
+            now,
+            thresholds,
+            code,
+            found,
+            collector_text=down,
+            acknowledged=acked,
+            excluded=exclude,
+        )
     elif args.format == "json":
-        text = render_json(rows, now, policy=policy, collector=collector)
+        text = render_json(
+            rows, now, policy=policy, collector=collector, exclude_acknowledged=exclude
+        )
     else:
         text = render_table(
             rows,
@@ -543,7 +628,7 @@ def _run(args: argparse.Namespace) -> int:
             collector=collector,
         )
     _emit(text, out)
-    return exit_code(rows, collector)
+    return code
 
 
 def _emit(text: str, out: TextIO) -> None:

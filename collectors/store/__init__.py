@@ -9,6 +9,9 @@ Layout of a store directory (mode 0700, every file 0600)::
                                     ``changes`` (full snapshots) and ``runs`` (coverage)
     events/<day>.json               ``transitions`` of one UTC day
     failures/<day>.json             ``failures``: episodes that started that UTC day
+    acks.json, acks.lock,           acknowledgements and their audit trail, written by any
+    acks-audit/<day>.json           process under their own short lock (never the
+                                    writer's): see ``ack_files.py``
 
 Every file is a TinyDB database (``{table: {doc_id: document}}``); open any of them with
 ``TinyDB(path, storage=AtomicJSONStorage)`` to look inside. The store reads and writes

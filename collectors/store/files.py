@@ -64,13 +64,17 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, sync_dir: bool = True, prefix: str = TMP_PREFIX
+) -> None:
     """Replace ``path`` with ``data`` atomically (temp file, fsync, ``os.replace``).
 
     With ``sync_dir=False`` the caller must fsync the directory before relying on
-    the new name (batch writers fsync each directory once).
+    the new name (batch writers fsync each directory once). ``prefix`` names the temp
+    file: files that other processes write beside the store's (acknowledgements) use
+    their own, so a writer opening the store never sweeps away one in flight.
     """
-    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{secrets.token_hex(4)}")
+    tmp = path.with_name(f"{prefix}{path.name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         view = memoryview(data)

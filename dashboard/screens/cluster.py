@@ -19,12 +19,14 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from collectors.model import LicenseSnapshot
 from collectors.results import ClusterStatus
+from collectors.store.ack_files import AckEvent
 from collectors.text_safety import neutralise
 from dashboard.fleet_rows import UNREACHABLE_GLYPH
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span
 from dashboard.messages import FleetUpdated
 from dashboard.remediation import hints_for
-from dashboard.screens.detail_host import go_back, host, is_visible, stale_rule
+from dashboard.screens.detail_host import app_host, go_back, host, is_visible, stale_rule
+from dashboard.widgets.ack_panel import AckPanel
 from dashboard.widgets.count_sparkline import CountSparkline
 from dashboard.widgets.entitlements_table import EntitlementsTable
 from dashboard.widgets.error_list import ErrorEntry, ErrorList, error_entries
@@ -109,6 +111,9 @@ class ClusterScreen(Screen[None]):
         Binding("h", "show_tab('tab-history')", "History"),
         Binding("x", "show_tab('tab-errors')", "Errors"),
         Binding("v", "toggle_raw", "Raw response"),
+        Binding("a", "acknowledge", "Acknowledge", show=False),
+        Binding("A", "snooze", "Snooze", show=False),
+        Binding("u", "unacknowledge", "Remove acknowledgement", show=False),
         Binding("ctrl+r", "reload", "Reload history", show=False),
     ]
 
@@ -133,6 +138,14 @@ class ClusterScreen(Screen[None]):
             self.errors = tuple(errors)
             self.problem = problem
 
+    class AcksLoaded(Message):
+        """This cluster's audit trail (posted from a thread worker)."""
+
+        def __init__(self, token: object, events: Sequence[AckEvent]) -> None:
+            super().__init__()
+            self.token = token
+            self.events = tuple(events)
+
     class RawLoaded(Message):
         """The raw last response arrived (None: the source keeps none)."""
 
@@ -151,10 +164,13 @@ class ClusterScreen(Screen[None]):
         self._last_history: ClusterScreen.HistoryLoaded | None = None
         self._shown: ClusterStatus | None = None
         """The status last drawn: the fleet replaces a cluster's status when it changes."""
+        self._ack_events: Sequence[AckEvent] = ()
+        self._acks_token: object = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
         yield Static(id="banner")
+        yield AckPanel()
         # On a short terminal the state and timers scroll in a box of their own, so
         # the title above and the tabs below never scroll off.
         with VerticalScroll(id="overview", can_focus=False):
@@ -184,6 +200,7 @@ class ClusterScreen(Screen[None]):
         self._render_status()
         self._history_key = self._store_key()
         self._load_history()
+        self._load_acks()
         self.set_interval(TICK_SECONDS, self._tick, name="cluster-tick")
 
     def _tick(self) -> None:
@@ -198,13 +215,16 @@ class ClusterScreen(Screen[None]):
         message.stop()
         # Not ``message.changed``: queued updates coalesce into the newest, whose
         # ``changed`` no longer names this cluster when an earlier one did.
-        if message.changed and self._status() is self._shown:
+        acks_changed = host(self).fleet.acks.token != self._acks_token
+        if message.changed and self._status() is self._shown and not acks_changed:
             return
         if is_visible(self):  # under another screen: catch up in on_screen_resume
             self._catch_up()
 
     def _catch_up(self) -> None:
         self._render_status()
+        if host(self).fleet.acks.token != self._acks_token:
+            self._load_acks()
         key = self._store_key()
         if key != self._history_key:  # the store only gains records when these change
             self._history_key = key
@@ -287,6 +307,33 @@ class ClusterScreen(Screen[None]):
             )
         )
 
+    def _load_acks(self) -> None:
+        self._acks_token = host(self).fleet.acks.token
+        if host(self).ack_store is not None:
+            self._query_acks(self._acks_token, host(self).clock())
+
+    @work(thread=True, exclusive=True, group="cluster-acks", exit_on_error=False)
+    def _query_acks(self, token: object, now: datetime) -> None:
+        store = host(self).ack_store
+        if store is None:
+            return
+        try:
+            events = store.events(now - HISTORY_WINDOW, cluster=self.cluster)
+        except Exception:  # the history is a nicety: the panel still shows what holds
+            events = []
+        self.post_message(self.AcksLoaded(token, events))
+
+    def on_cluster_screen_acks_loaded(self, message: AcksLoaded) -> None:
+        if message.token == self._acks_token:
+            self._ack_events = message.events
+            self._render_acks()
+
+    def _render_acks(self) -> None:
+        status, app = self._status(), host(self)
+        now = app.clock()
+        state = app.policy.acknowledgement(status, app.fleet.acks, now) if status else None
+        self.query_one(AckPanel).show(state, self._ack_events, now, app.cluster_zone(self.cluster))
+
     def _load_raw(self) -> None:
         self._raw_generation += 1
         self._query_raw(self._raw_generation)
@@ -320,6 +367,15 @@ class ClusterScreen(Screen[None]):
     def action_reload(self) -> None:
         self._load_history()
 
+    def action_acknowledge(self) -> None:
+        app_host(self).acknowledge(self.cluster)
+
+    def action_snooze(self) -> None:
+        app_host(self).acknowledge(self.cluster, snooze=True)
+
+    def action_unacknowledge(self) -> None:
+        app_host(self).unacknowledge(self.cluster)
+
     # ----- rendering ----------------------------------------------------------------
 
     def _status(self) -> ClusterStatus | None:
@@ -331,6 +387,7 @@ class ClusterScreen(Screen[None]):
         stale = status is not None and stale_rule(host(self), now)(status)
         self._render_title(status, stale)
         self._render_banner(status, now, stale)
+        self._render_acks()
         snap = status.last_good if status else None
         self.query_one("#summary", Static).update(self._summary(status))
         self.query_one(RemediationList).show(hints_for(status, now) if status else [])

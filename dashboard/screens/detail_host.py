@@ -20,6 +20,7 @@ from textual.timer import Timer
 
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
+from collectors.store.ack_files import AckStore
 from dashboard.state import FleetState
 
 
@@ -54,6 +55,11 @@ class DetailHost(Protocol):
 
     @property
     def policy(self) -> FreshnessPolicy: ...
+
+    @property
+    def ack_store(self) -> AckStore | None:
+        """The acknowledgements beside the store (blocking reads: thread workers only)."""
+        ...
 
     def clock(self) -> datetime: ...
 
@@ -140,6 +146,14 @@ class AppHost(DetailHost, Protocol):
     def licdash_themes(self) -> Sequence[str]: ...
 
     def poll(self, cluster: str | None) -> None: ...
+
+    def acknowledge(self, cluster: str, *, snooze: bool = False) -> None:
+        """Open the acknowledge (or snooze) dialog; the app says if it may not."""
+        ...
+
+    def unacknowledge(self, cluster: str) -> None: ...
+
+    def add_shift_note(self, done: Callable[[], None] | None = None) -> None: ...
 
     def open_cluster(self, cluster: str) -> None: ...
 

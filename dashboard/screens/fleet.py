@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from collectors.acks import AckBook
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
 from dashboard.messages import FleetUpdated
@@ -37,6 +38,9 @@ class FleetScreen(Screen[None]):
         Binding("slash", "open_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("r", "poll_selected", "Poll selected"),
+        Binding("a", "acknowledge", "Acknowledge"),
+        Binding("A", "snooze", "Snooze", show=False),
+        Binding("u", "unacknowledge", "Remove acknowledgement", show=False),
     ]
 
     def __init__(
@@ -44,6 +48,7 @@ class FleetScreen(Screen[None]):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._shown: Mapping[str, ClusterStatus] | None = None
+        self._acks: AckBook | None = None
         self._policy: FreshnessPolicy | None = None
         self._ticks = 0
 
@@ -86,9 +91,10 @@ class FleetScreen(Screen[None]):
 
     def _show(self, fleet: FleetState) -> None:
         table = self.table
-        if fleet.statuses is not self._shown:  # a pause toggle alone keeps the statuses
-            self._shown = fleet.statuses
-            table.set_fleet(fleet.statuses)
+        if fleet.statuses is not self._shown or fleet.acks is not self._acks:
+            # (a pause toggle alone keeps both)
+            self._shown, self._acks = fleet.statuses, fleet.acks
+            table.set_fleet(fleet.statuses, fleet.acks)
         elif fleet.policy is not self._policy:  # the collector's policy arrived: re-judge
             table.tick(resort=True)
         self._policy = fleet.policy
@@ -119,6 +125,21 @@ class FleetScreen(Screen[None]):
         cluster = self.table.selected_cluster
         if cluster is not None:
             self.licdash.poll(cluster)
+
+    def action_acknowledge(self) -> None:
+        cluster = self.table.selected_cluster
+        if cluster is not None:
+            self.licdash.acknowledge(cluster)
+
+    def action_snooze(self) -> None:
+        cluster = self.table.selected_cluster
+        if cluster is not None:
+            self.licdash.acknowledge(cluster, snooze=True)
+
+    def action_unacknowledge(self) -> None:
+        cluster = self.table.selected_cluster
+        if cluster is not None:
+            self.licdash.unacknowledge(cluster)
 
     # ----- events -----------------------------------------------------------------------
 

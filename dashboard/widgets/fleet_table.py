@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
 
+from collectors.acks import EMPTY_BOOK, AckBook
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
 from dashboard.fleet_layout import CLUSTER_FLOOR, NAME_CAP, layout_widths
@@ -158,6 +159,7 @@ class FleetTable(LineTable):
         self.sort_reverse = False
         self.fleet_filter = FleetFilter()
         self._statuses: Mapping[str, ClusterStatus] = {}
+        self._acks: AckBook = EMPTY_BOOK
         self._name_width = COLUMNS[0].width
         self._ctx = self._row_context()
         self._cells: dict[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...]]] = {}
@@ -188,10 +190,12 @@ class FleetTable(LineTable):
         """The texts a row shows now (for tests and exports of the screen)."""
         return tuple(text for text, _ in self._row_cells(cluster))
 
-    def set_fleet(self, statuses: Mapping[str, ClusterStatus]) -> None:
-        """Show ``statuses``; keeps cursor (by name), scroll, sort and filter."""
+    def set_fleet(self, statuses: Mapping[str, ClusterStatus], acks: AckBook = EMPTY_BOOK) -> None:
+        """Show ``statuses`` with their acknowledgements ``acks``; keeps cursor (by name),
+        scroll, sort and filter."""
         names_changed = statuses.keys() != self._statuses.keys()
         self._statuses = statuses
+        self._acks = acks
         if names_changed:
             longest = max((cell_len(n) for n in statuses), default=0)
             self._name_width = max(CLUSTER_FLOOR, min(longest, NAME_CAP))
@@ -243,7 +247,7 @@ class FleetTable(LineTable):
     # ----- ordering -------------------------------------------------------------------
 
     def _row_context(self) -> RowContext:
-        return RowContext(now=self.clock(), policy=self.policy())
+        return RowContext(now=self.clock(), policy=self.policy(), acks=self._acks)
 
     def _reorder(self) -> None:
         self._ctx = ctx = self._row_context()
@@ -365,6 +369,7 @@ class FleetTable(LineTable):
             and cached[0] is status
             and cached[1].now == ctx.now
             and cached[1].policy is ctx.policy
+            and cached[1].acks is ctx.acks
         ):
             return cached[2]
         cells = row_cells(status, ctx, self.facts)
@@ -403,7 +408,8 @@ class FleetTable(LineTable):
         name = self._keys[row]
         cells = self._row_cells(name)
         status = self._statuses[name]
-        dimmed = status.unreachable or self._ctx.is_stale(status)
+        ctx = self._ctx
+        dimmed = status.unreachable or ctx.is_stale(status) or ctx.acknowledged(status)
         widths = self.column_widths()
         key = (cells, dimmed, selected, self.has_focus, widths, self._style_generation, base)
         if (cached := self._strips.get(key)) is not None:

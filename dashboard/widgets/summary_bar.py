@@ -1,5 +1,6 @@
-"""The fleet at a glance: counts per severity, stale and unreachable, the nearest hard
-deadline, the last poll cycle, pause state, data source and filter."""
+"""The fleet at a glance: counts per severity (acknowledged clusters counted apart),
+stale and unreachable, the nearest hard deadline, the last poll cycle, pause state, data
+source and filter."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from collectors.acks import ACK_GLYPH
 from collectors.liveness import State
 from collectors.model import Severity
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
@@ -85,8 +87,11 @@ class SummaryBar(Widget):
     def render(self) -> Text:
         fleet = self.fleet
         policy, now, facts = self.policy(), self.clock(), self._facts
-        found = policy.count(fleet.statuses.values(), now, dues=facts.dues)
-        counts, stale, unreachable = found.severity, found.stale, found.failing
+        found = policy.count(fleet.statuses.values(), now, dues=facts.dues, acks=fleet.acks)
+        stale, unreachable = found.stale, found.failing
+        # What still needs someone: the acknowledged are counted apart ("6 critical, 4
+        # acknowledged"); the severity counts of every other face include them.
+        counts = {severity: found.unacknowledged(severity) for severity in _ORDER}
         overdue = found.deadlines.overdue
         nearest: tuple[datetime, str, str] | None = None
         nearest_due = None
@@ -109,6 +114,8 @@ class SummaryBar(Widget):
             f"{UNREACHABLE_GLYPH} {unreachable} unreachable",
             self._part("stale") if unreachable else muted,
         )
+        if found.acknowledged_total:
+            text.append(f" {ACK_GLYPH} {found.acknowledged_total} acknowledged", muted)
         text.append(" │ ", muted)
         if nearest is not None and nearest_due is not None:
             at, cluster, kind = nearest

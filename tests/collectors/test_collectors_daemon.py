@@ -206,3 +206,56 @@ async def test_config_check_exit_codes(tmp_path: Path, fleet_toml_text: Any) -> 
     )
     assert code == 2
     assert str(bad) in err and "timezone" in err and healthy in err
+
+
+async def test_the_collector_records_the_end_of_acknowledgements_after_a_batch(
+    fleet_cfg: Any, tmp_path: Path
+) -> None:
+    """An acknowledgement made while a cluster was critical clears itself when the
+    collector sees it healthy: the Daemon records that once, as ``licdash``, in the same
+    breath as its heartbeat; an expired snooze too."""
+    from datetime import UTC, datetime, timedelta
+
+    from collectors.model import RegistrationStatus
+    from collectors.store.ack_files import AckStore
+    from tests.support.factory import snapshot, status
+
+    async with small_fleet(["healthy", "healthy"]) as fleet:
+        healed, snoozed = (p.name for p in fleet.publishers)
+        root = tmp_path / "store"
+        store = SnapshotStore.open(root)
+        acks = AckStore(root)
+        was = snapshot(healed, registration=RegistrationStatus.REGISTRATION_EXPIRED)
+        acks.acknowledge(healed, status(healed, was), by="alice", reason="INC42")
+        soon = datetime.now(UTC) + timedelta(seconds=1)
+        acks.acknowledge(snoozed, None, by="bob", reason="CHG7", kind="snooze", until=soon)
+        await asyncio.sleep(1.1)
+        daemon = Daemon(fleet_cfg(fleet), store)
+        assert daemon.acks is not None and daemon.acks.root == root
+        await daemon.run_once()
+        store.close()
+    ended = [(e.action, e.cluster, e.by) for e in acks.events() if e.seq > 2]
+    assert sorted(ended) == sorted([("clear", healed, "licdash"), ("expire", snoozed, "licdash")])
+    assert not acks.book().by_cluster
+
+
+async def test_a_restarted_collector_keeps_the_acknowledgements_of_unchanged_clusters(
+    fleet_cfg: Any, tmp_path: Path
+) -> None:
+    """A new collector's engine knows nothing yet (every cluster "never polled"); it must
+    judge by the store, which remembers, so a restart ends no acknowledgement."""
+    from collectors.store.ack_files import AckStore
+
+    root = tmp_path / "store"
+    async with small_fleet(["evaluation_expired"]) as fleet:
+        store = SnapshotStore.open(root)
+        await Daemon(fleet_cfg(fleet), store).run_once()
+        (name,) = store.latest()
+        acks = AckStore(root)
+        acks.acknowledge(name, store.latest()[name], by="alice", reason="INC42")
+        store.close()
+        store = SnapshotStore.open(root)  # the restart: a new store handle, a new engine
+        await Daemon(fleet_cfg(fleet), store).run_once()
+        store.close()
+    assert [e.action for e in acks.events()] == ["acknowledge"]
+    assert acks.book().get(name)

@@ -108,7 +108,7 @@ def test_failing_cluster_json_from_store(tmp_path, capsys, status_factory, real_
     assert lon["last_error"] is None and lon["stale"] is False
     assert doc["totals"] == {
         "clusters": 2, "ok": 1, "warning": 1, "critical": 0, "unknown": 0,
-        "stale": 0, "failing": 1,
+        "stale": 0, "failing": 1, "acknowledged": 0,
     }  # fmt: skip
 
 
@@ -151,6 +151,7 @@ def test_config_adds_never_polled_clusters_and_thresholds(
     assert by_name["new"] == {
         "cluster": "new", "severity": "unknown", "tags": {"region": "apac"},
         "stale": False, "last_seen": None, "consecutive_failures": 0, "last_error": None,
+        "acknowledged": None, "acknowledgements": [],
     }  # fmt: skip
     assert code == 3
 

@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
+from collectors.store.ack_files import AckStore
 from dashboard.format import zone
 from dashboard.messages import FleetUpdated
 from dashboard.state import FleetState
@@ -55,6 +56,10 @@ class HostApp(App[None]):
         self.now = now
         self.pushed: list[Screen[Any]] = []
         self.policy = FreshnessPolicy.uniform(timedelta(minutes=15))
+        self.ack_store: AckStore | None = None
+        """The acknowledgements the screens read (None: no store, as in most tests)."""
+        self.ack_requests: list[tuple[str, str]] = []
+        """``(action, cluster)`` of every acknowledgement key pressed."""
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {
@@ -67,6 +72,12 @@ class HostApp(App[None]):
 
     def clock(self) -> datetime:
         return self.now
+
+    def acknowledge(self, cluster: str, *, snooze: bool = False) -> None:
+        self.ack_requests.append(("snooze" if snooze else "acknowledge", cluster))
+
+    def unacknowledge(self, cluster: str) -> None:
+        self.ack_requests.append(("unacknowledge", cluster))
 
     def cluster_zone(self, name: str) -> tzinfo:
         return zone(ZONES.get(name))
