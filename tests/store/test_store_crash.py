@@ -121,5 +121,8 @@ def test_sigkill_never_loses_an_acknowledged_write(tmp_path: Path) -> None:
             assert episodes == [at for at, _, new in transitions if new == "unreachable"]
             assert [f for f in store.failures("c4") if f.ongoing][1:] == []
     assert killed_mid_run == KILLS
-    assert runs_with_acks > KILLS // 4, runs_with_acks  # the writers made progress
+    # The writers made progress (a test that killed every child before its first write
+    # would prove nothing). How many runs get through depends on the machine's load (a
+    # quarter on a quiet 2-core box, a sixth at load 6): ask for a tenth.
+    assert runs_with_acks >= KILLS // 10, runs_with_acks
     print(f"{KILLS} kills, {runs_with_acks} runs acked, last batch {last_acked}")
