@@ -6,6 +6,9 @@
     ├── StoreError                    the snapshot store
     │   ├── StoreLockedError          a second writer on the same store
     │   └── StoreCorruptError         an unreadable file, set aside
+    ├── SourceError                   a source of a merged view (a store, a collector's API)
+    │   ├── SourceAuthError           the collector refused the token (401 / 403)
+    │   └── SourceUnsupportedError    the source cannot do what was asked (read-only)
     ├── ParseError                    a response or capture that cannot be read
     │   ├── MalformedResponseError    broken or truncated XML, text with no status
     │   ├── OversizeResponseError     body over the size cap
@@ -93,6 +96,34 @@ class StoreLockedError(StoreError):
 class StoreCorruptError(StoreError):
     kind = "store_corrupt"
     hint = "The damaged file was set aside; the rest of the store keeps working."
+
+
+class SourceError(LicdashError):
+    """A source of a merged view could not be read; ``source`` names it."""
+
+    kind = "source"
+    hint = "Check that the collector runs with --api-port and that its address is reachable."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        cluster: str | None = None,
+        field: str | None = None,
+    ):
+        super().__init__(message, cluster=cluster, field=field)
+        self.source = source
+
+
+class SourceAuthError(SourceError):
+    kind = "source_auth"
+    hint = "The collector refused the token: check the source's token_file in the config."
+
+
+class SourceUnsupportedError(SourceError):
+    kind = "unsupported"
+    hint = "This source is read-only for that action; do it on the collector that owns it."
 
 
 class ParseError(LicdashError):
