@@ -196,7 +196,11 @@ class LicdashApp(App[None]):
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         if message.fleet is self.fleet:
             return  # a forwarded copy bubbling back from a screen
+        said = set(self.fleet.notices)
         self.fleet = message.fleet
+        for notice in message.fleet.notices:
+            if notice not in said:  # a merged view's collision, once
+                self.notify(notice, title="Sources", severity="warning", timeout=15)
         for screen in self._data_screens():
             forwarded = FleetUpdated(message.fleet, message.changed)
             forwarded.stop()

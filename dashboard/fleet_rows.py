@@ -41,6 +41,7 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("cluster", "Cluster", 16, 12, shrink=1),
+    Column("origin", "From", 8, 4, shrink=2),
     Column("tags", "Tags", 14, 4, shrink=5),
     Column("source", "Source", 8, 5, shrink=2),
     Column("registration", "Registration", 12, 10, shrink=1),
@@ -53,6 +54,9 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 COLUMN_GAP = 1
+ORIGIN_TAG = "source"
+"""The tag a merged view gives every cluster: the source it came from (the "From"
+column, shown only when the fleet merges several sources)."""
 
 _REGISTRATION_WORDS = {
     "unregistered": "unregistered",
@@ -173,6 +177,8 @@ def sort_key(
         return worst_first
     if column == "cluster":
         return lambda s: s.cluster
+    if column == "origin":
+        return lambda s: (s.tags.get(ORIGIN_TAG, ""), s.cluster)
     if column == "tags":
         return lambda s: (",".join(s.tags.values()), s.cluster)
     if column == "source":
@@ -207,6 +213,7 @@ def row_cells(
     sev_text = severity_label(severity) + (f" {STALE_GLYPH}" if stale else "")
     cells: list[Cell] = [
         (status.cluster, ""),
+        (status.tags.get(ORIGIN_TAG, "—"), ""),
         (",".join(status.tags.values()), "muted"),
         (_source_text(status), ""),
     ]

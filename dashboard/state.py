@@ -11,6 +11,7 @@ from typing import Literal
 from collectors.liveness import CollectorState
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
+from collectors.sources.base import SourceHealth
 
 _EMPTY: Mapping[str, ClusterStatus] = MappingProxyType({})
 
@@ -33,12 +34,16 @@ class FleetState:
     updated_at: datetime | None = None
     last_cycle: CycleInfo | None = None
     paused: bool = False
-    source: Literal["live", "store", "demo"] = "live"
+    source: Literal["live", "store", "demo", "sources"] = "live"
     policy: FreshnessPolicy | None = None
     """The policy the data was judged by where it came from (the collector's, recorded
     in the store; the live config's); None: the app's own (a fallback, stated)."""
     collector: CollectorState | None = None
     """Whether a collector is writing the store shown; None when not applicable."""
+    sources: tuple[SourceHealth, ...] = ()
+    """A merged view's sources and how each is (empty for one store or live polling)."""
+    notices: tuple[str, ...] = ()
+    """What the merge must tell a person once (colliding names, differing policies)."""
 
     def with_statuses(
         self, changed: Mapping[str, ClusterStatus], *, at: datetime | None = None

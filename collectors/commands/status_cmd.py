@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collectors.policy import Due, FleetCounts, FreshnessPolicy
     from collectors.results import ClusterStatus
     from collectors.severity import Thresholds
+    from collectors.sources.merge import MergedFleet
 
 EPILOG = """\
 exit codes (monitoring-plugin convention; the worst cluster decides):
@@ -46,6 +47,13 @@ intervals, or its process gone) is reported and exits 3 unless a cluster is crit
 each cluster is its licdash.snapshot/1 object plus "stale", "last_error", "tags",
 "last_seen", "consecutive_failures"; a never-polled cluster has only those and
 "cluster", with "severity": "unknown".
+
+--source (repeatable: a collector's URL, a store directory, a [[sources]] name, or
+NAME=URL_OR_DIR) merges several collectors into one check; tokens and CAs come from
+the config's [[sources]] tables. Totals are the sum; a name held by two sources is
+listed as <source>/<name> (reported on stderr); an unreachable source is named on
+stderr and exits 3 unless a cluster is critical. JSON adds "sources" (each with its
+"state": up, down, unreachable, never, unknown) and "collisions".
 
 --format nagios prints the monitoring-plugin answer: a first line
   LICDASH CRITICAL - 1 critical, 0 unknown, 0 warning, 3 ok; next: reg expiry lon in 4 d | perfdata
@@ -80,6 +88,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--store",
         metavar="DIR",
         help="store directory to read (default: $LICDASH_STORE or the platform data dir)",
+    )
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="SRC",
+        help="merge this source into the check (repeatable): a collector's URL "
+        "(collect --api-port), a store directory, a configured [[sources]] name, or "
+        "NAME=URL_OR_DIR (default: the config's [[sources]] when it lists no clusters)",
     )
     parser.add_argument(
         "--poll",
@@ -213,11 +230,15 @@ def render_table(
     ascii_only: bool,
     policy: FreshnessPolicy | None = None,
     collector: CollectorState | None = None,
+    merged: MergedFleet | None = None,
 ) -> str:
     """The table, then what else a NOC must know, then the totals line (always last)."""
     glyphs = _ASCII_GLYPHS if ascii_only else _glyphs()
+    by_source = merged is not None and len(merged.sources) > 1
     header: tuple[str, ...] = ("CLUSTER", "SEVERITY", "REGISTRATION", "AUTHORIZATION")
     header += ("NEXT DEADLINE", "LAST GOOD POLL", "LAST ERROR")
+    if by_source:
+        header += ("SOURCE",)
     cells: list[tuple[str, ...]] = [header]
     keys: list[tuple[str, bool]] = []
     for row in rows:
@@ -225,17 +246,18 @@ def render_table(
         sev = row.severity.value
         age = _age_text(row, now) + (f" {glyphs['stale']} stale" if row.stale else "")
         error = row.status.last_error
-        cells.append(
-            (
-                row.status.cluster,
-                f"{glyphs[sev]} {sev}",
-                snap.registration.status.value if snap else "-",
-                snap.authorization.status.value if snap else "-",
-                _deadline_text(row.deadline, now),
-                age,
-                error.kind if error and row.status.consecutive_failures else "-",
-            )
+        row_cells: tuple[str, ...] = (
+            row.status.cluster,
+            f"{glyphs[sev]} {sev}",
+            snap.registration.status.value if snap else "-",
+            snap.authorization.status.value if snap else "-",
+            _deadline_text(row.deadline, now),
+            age,
+            error.kind if error and row.status.consecutive_failures else "-",
         )
+        if by_source:
+            row_cells += (row.status.tags.get("source", "-"),)
+        cells.append(row_cells)
         keys.append((sev, row.stale))
     cells = [tuple(neutralise(text) for text in line) for line in cells]  # one line each
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
@@ -259,6 +281,12 @@ def render_table(
     if collector is not None and collector.state.value != "up":
         said = collector.text()
         out.append(_paint(said, _COLOURS["critical"]) if colour and collector.down else said)
+    if merged is not None:
+        from collectors.commands.status_sources import table_lines
+
+        for said in table_lines(merged.sources, now):
+            bad = any(s.problem for s in merged.sources)
+            out.append(_paint(neutralise(said), _COLOURS["critical"]) if colour and bad else said)
     if policy.origin in ("default", "override"):
         out.append(policy.describe())
     out.append(_totals_line(found))
@@ -333,7 +361,9 @@ def render_json(
     *,
     policy: FreshnessPolicy | None = None,
     collector: CollectorState | None = None,
+    merged: MergedFleet | None = None,
 ) -> str:
+    from collectors.commands.status_sources import json_part
     from collectors.fleet_summary import counts, exit_code, totals
     from collectors.model import format_ts
     from collectors.policy import DEFAULT_POLICY
@@ -341,13 +371,13 @@ def render_json(
     policy = policy or DEFAULT_POLICY
     doc = {
         "generated_at": format_ts(now),
-        "exit_code": exit_code(rows, collector),
+        "exit_code": exit_code(rows, collector, merged.sources if merged else ()),
         "clusters": [cluster_json(r) for r in rows],
         "totals": totals(rows, now, policy),
         "deadlines": counts(rows, now, policy).deadlines.as_dict(),
         "collector": collector_json(collector),
         "policy": policy.to_doc() | {"origin": policy.origin, "text": policy.describe()},
-    }
+    } | json_part(merged, now)
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
@@ -481,6 +511,7 @@ def _run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     recorded: FreshnessPolicy | None = None
     collector: CollectorState | None = None
+    merged: MergedFleet | None = None
     try:
         config = None
         if args.config or args.poll:
@@ -490,7 +521,18 @@ def _run(args: argparse.Namespace) -> int:
             from collectors.logs import config_secrets
 
             redactor.add(config_secrets(config))
-        if args.poll:
+        wanted_sources = list(getattr(args, "source", None) or [])
+        if wanted_sources or (
+            config is not None and config.sources and not config.clusters and not args.poll
+        ):
+            if args.poll or args.store:
+                raise LicdashError("--source reads collectors: it goes without --poll and --store")
+            from collectors.commands.status_sources import gather, report
+
+            merged = gather(wanted_sources, args.config, config, now)
+            report(merged, now, prog="licdash status")
+            statuses, recorded = dict(merged.statuses), merged.policy
+        elif args.poll:
             assert config is not None
             statuses = _poll(config)
         else:
@@ -505,7 +547,7 @@ def _run(args: argparse.Namespace) -> int:
         return UNKNOWN
 
     policy = recorded or DEFAULT_POLICY
-    if config is not None:
+    if config is not None and merged is None:
         statuses = with_roster(statuses, config)
         policy = FreshnessPolicy.from_config(config)
     if args.stale_after is not None:
@@ -523,16 +565,19 @@ def _run(args: argparse.Namespace) -> int:
         statuses = {n: reassess(s, now, thresholds) for n, s in statuses.items()}
     rows = summarise(statuses, now, policy)
     out = sys.stdout
+    sources = merged.sources if merged is not None else ()
     if args.format == "nagios":
         from collectors.commands.nagios import render as render_nagios
         from collectors.fleet_summary import totals
 
         down = collector.text(now) if collector is not None and collector.down else None
-        code = exit_code(rows, collector)
+        if any(s.problem for s in sources):
+            down = "; ".join(s.text(now) for s in sources if s.problem)
+        code = exit_code(rows, collector, sources)
         found = totals(rows, now, policy)
         text = render_nagios(rows, now, thresholds, code, found, collector_text=down)
     elif args.format == "json":
-        text = render_json(rows, now, policy=policy, collector=collector)
+        text = render_json(rows, now, policy=policy, collector=collector, merged=merged)
     else:
         text = render_table(
             rows,
@@ -541,9 +586,10 @@ def _run(args: argparse.Namespace) -> int:
             ascii_only=not can_print_glyphs(out),
             policy=policy,
             collector=collector,
+            merged=merged,
         )
     _emit(text, out)
-    return exit_code(rows, collector)
+    return exit_code(rows, collector, sources)
 
 
 def _emit(text: str, out: TextIO) -> None:

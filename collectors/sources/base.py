@@ -22,6 +22,8 @@ from collectors.results import ClusterStatus, ErrorInfo
 from collectors.store.records import ClusterHistory, FailureEvent, Transition
 
 Health = Literal["up", "down", "unreachable", "never", "unknown"]
+"""``never``: not read yet, or no collector has written it; ``unknown``: data without a
+heartbeat (an older licdash)."""
 _EMPTY: Mapping[str, ClusterStatus] = MappingProxyType({})
 
 
@@ -102,6 +104,8 @@ class SourceState:
         state: Health
         if self.error is not None:
             state = "unreachable"
+        elif self.last_ok is None:
+            state = "never"  # not looked at yet
         elif collector is None or collector.state is State.UP:
             state = "up"
         elif collector.down:

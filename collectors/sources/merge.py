@@ -178,8 +178,10 @@ def _merged(
     status: ClusterStatus, key: str, source: str, failure: ErrorInfo | None
 ) -> ClusterStatus:
     update: dict[str, object] = {"tags": {**status.tags, SOURCE_TAG: source}}
-    if key != status.cluster:
+    if key != status.cluster:  # a shared name: every face shows the qualified key
         update["cluster"] = key
+        if status.last_good is not None:
+            update["last_good"] = status.last_good.model_copy(update={"cluster": key})
     if failure is not None:  # unreachable through its source: last known, marked
         update["last_error"] = failure.model_copy(update={"cluster": key})
         update["consecutive_failures"] = max(1, status.consecutive_failures)

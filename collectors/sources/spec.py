@@ -85,6 +85,17 @@ def derived_name(location: str) -> str:
     return name or "source"
 
 
+def configured_sources(config_path: str | None) -> tuple[SourceConfig, ...]:
+    """The ``[[sources]]`` of ``config_path``, or of the default config when it exists
+    (a follower needs its tokens); ``ConfigError`` when the file is bad."""
+    from collectors.config import load_config, resolve_config_path
+
+    path = resolve_config_path(config_path)
+    if config_path is None and not path.is_file():
+        return ()
+    return load_config(path).sources
+
+
 def resolve(values: Sequence[str], configured: Sequence[SourceConfig]) -> list[SourceSpec]:
     """The sources to read; ValueError naming the value that cannot be used."""
     known = [from_config(c) for c in configured]
