@@ -126,7 +126,16 @@ class RemoteSource:
         self, path: str, params: Mapping[str, str], etag: str | None = None
     ) -> tuple[int, dict[str, Any] | None]:
         """(status, the cleaned JSON answer; None for 304). Raises :class:`SourceError`
-        naming this source for anything but 200 and 304."""
+        naming this source for anything but 200 and 304. A kept-alive connection the
+        collector dropped (a restart) is retried once on a fresh one."""
+        try:
+            return self._get_once(path, params, etag)
+        except _Dropped:
+            return self._get_once(path, params, etag)
+
+    def _get_once(
+        self, path: str, params: Mapping[str, str], etag: str | None
+    ) -> tuple[int, dict[str, Any] | None]:
         where = self._where
         headers = {"If-None-Match": f'"{etag}"'} if etag else {}
         try:
@@ -147,6 +156,8 @@ class RemoteSource:
                 status, retry = r.status_code, r.headers.get("Retry-After")
         except ValueError as exc:  # a bad URL
             raise SourceError(f"{self._where}: {exc}", source=self.name) from None
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError) as exc:
+            raise _Dropped(f"{where}: {_network_reason(exc)}", source=self.name) from None
         except httpx.HTTPError as exc:
             raise SourceError(f"{where}: {_network_reason(exc)}", source=self.name) from None
         except LicdashError as exc:  # oversize, bad encoding
@@ -333,6 +344,10 @@ class RemoteSource:
             client.close()
 
 
+class _Dropped(SourceError):
+    """The connection broke mid-request (worth one more try)."""
+
+
 def _network_reason(exc: httpx.HTTPError) -> str:
     """What went wrong on the way, in a NOC engineer's words (never the token)."""
     text = str(exc) or type(exc).__name__
@@ -346,6 +361,8 @@ def _network_reason(exc: httpx.HTTPError) -> str:
         if "refused" in text.lower():
             return "connection refused (is the collector running with --api-port?)"
         return f"cannot connect: {text}"
+    if isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError):
+        return f"the connection was dropped ({text})"
     return f"{type(exc).__name__}: {text}"
 
 
