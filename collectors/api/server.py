@@ -146,6 +146,7 @@ class ApiServer:
         self._clock = clock
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="licdash-api")
         self._runner: web.AppRunner | None = None
+        self._closed = False
 
     # ----- lifecycle ------------------------------------------------------------------
 
@@ -187,6 +188,10 @@ class ApiServer:
         return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
     async def close(self) -> None:
+        """Stop listening and close the store handle (again: nothing to do)."""
+        if self._closed:
+            return
+        self._closed = True
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from collectors.mock import ThreadedFleet
+from tests.support.api import ApiServers, Served
 from tests.support.collector import Collector, wait_for_store, write_config
 
 TOKEN = "emea-token-0123456789abcdef"
@@ -76,3 +77,11 @@ def token_file(tmp_path: Path) -> Path:
     path.write_text(TOKEN + "\n", encoding="utf-8")
     path.chmod(0o600)
     return path
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Served]]:
+    """``serve(store_dir, **ApiServer options)``: an in-process API on loopback."""
+    servers = ApiServers()
+    yield servers.start
+    servers.close()
