@@ -31,8 +31,9 @@ from collectors.results import ClusterStatus, ErrorInfo
 from collectors.sources.base import SourceHealth, SourceState
 
 SOURCE_TAG = "source"
-_Item = tuple[ClusterStatus, str, ErrorInfo | None, ClusterStatus]
-"""(the source's status, its merged key, the source's failure, the merged status)"""
+_Item = tuple[ClusterStatus, str, ErrorInfo | None, ClusterStatus, "Owner"]
+"""(the source's status, its merged key, the source's failure, the merged status, and
+where it lives)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,50 +94,65 @@ def qualified(source: str, cluster: str) -> str:
     return f"{source}/{cluster}"
 
 
+class _Slice:
+    """One source's part of the last merge."""
+
+    __slots__ = ("failure", "items", "owners", "statuses", "table")
+
+    def __init__(self, table: Mapping[str, ClusterStatus], failure: ErrorInfo | None) -> None:
+        self.table = table
+        self.failure = failure
+        self.items: dict[str, _Item] = {}
+        self.statuses: dict[str, ClusterStatus] = {}
+        self.owners: dict[str, Owner] = {}
+
+
 class FleetMerger:
     """Merges successive looks at the same sources, reusing what did not change."""
 
     def __init__(self) -> None:
-        self._merged: dict[tuple[str, str], _Item] = {}
+        self._slices: dict[str, _Slice] = {}
         self._names: dict[str, frozenset[str]] = {}
         self._counts: Counter[str] = Counter()
-        self._policy_key: tuple[object, ...] | None = None
+        self._policy_key: tuple[tuple[str, FreshnessPolicy | None, int], ...] | None = None
         self._policy: tuple[FreshnessPolicy, tuple[str, ...]] = (DEFAULT_POLICY, ())
-        self._previous: Mapping[str, ClusterStatus] = MappingProxyType({})
+        self._collided: tuple[tuple[int, ...], tuple[Collision, ...]] | None = None
 
     def merge(self, states: Sequence[SourceState]) -> MergedFleet:
+        renamed = False  # a name set changed: a key may have become (un)qualified
         for state in states:
-            self._count(state)
+            renamed |= self._count(state)
         for gone in set(self._names) - {s.name for s in states}:
             self._counts.subtract(self._names.pop(gone))
+            renamed = True
         statuses: dict[str, ClusterStatus] = {}
         owners: dict[str, Owner] = {}
-        cache = self._merged
-        fresh: dict[tuple[str, str], _Item] = {}
-        counts = self._counts
+        changed: set[str] = set()
+        slices: dict[str, _Slice] = {}
         for state in states:
-            source, failure = state.name, state.error
-            for name, status in state.statuses.items():
-                key = qualified(source, name) if counts[name] > 1 else name
-                item = cache.get((source, name))
-                if item is None or item[0] is not status or item[1] != key or item[2] != failure:
-                    item = (status, key, failure, _merged(status, key, source, failure))
-                fresh[(source, name)] = item
-                statuses[key] = item[3]
-                owners[key] = Owner(source, name)
-        self._merged = fresh
-        previous = self._previous
-        changed = frozenset(k for k, s in statuses.items() if previous.get(k) is not s) | frozenset(
-            k for k in previous if k not in statuses
-        )
+            old = self._slices.get(state.name)
+            if (
+                old is not None
+                and not renamed
+                and old.table is state.statuses
+                and old.failure == state.error
+            ):
+                part = old  # nothing of this source changed: reuse its part whole
+            else:
+                part = self._slice(state, old)
+                before = old.statuses if old is not None else {}
+                changed.update(k for k, v in part.statuses.items() if before.get(k) is not v)
+                changed.update(k for k in before if k not in part.statuses)
+            slices[state.name] = part
+            statuses.update(part.statuses)
+            owners.update(part.owners)
+        for name, old in self._slices.items():
+            if name not in slices:
+                changed.update(old.statuses)
+        self._slices = slices
         policy, notes = self._merged_policy(states, owners)
         view = MappingProxyType(statuses)
-        self._previous = view
-        collisions = tuple(
-            Collision(name, tuple(s.name for s in states if name in s.statuses))
-            for name, n in sorted(counts.items())
-            if n > 1
-        )
+        collisions = self._collisions(states)
         return MergedFleet(
             statuses=view,
             owners=MappingProxyType(owners),
@@ -144,17 +160,47 @@ class FleetMerger:
             sources=tuple(s.health for s in states),
             collisions=collisions,
             notes=notes,
-            changed=changed,
+            changed=frozenset(changed),
         )
 
-    def _count(self, state: SourceState) -> None:
+    def _slice(self, state: SourceState, old: _Slice | None) -> _Slice:
+        """One source's part of the merged fleet, reusing the merged value of every
+        status that did not change."""
+        source, failure, counts = state.name, state.error, self._counts
+        cache = old.items if old is not None else {}
+        part = _Slice(state.statuses, failure)
+        for name, status in state.statuses.items():
+            key = qualified(source, name) if counts[name] > 1 else name
+            item = cache.get(name)
+            if item is None or item[0] is not status or item[1] != key or item[2] != failure:
+                owner = item[4] if item is not None else Owner(source, name)
+                item = (status, key, failure, _merged(status, key, source, failure), owner)
+            part.items[name] = item
+            part.statuses[key] = item[3]
+            part.owners[key] = item[4]
+        return part
+
+    def _collisions(self, states: Sequence[SourceState]) -> tuple[Collision, ...]:
+        key = tuple(id(self._names[s.name]) for s in states)
+        if self._collided is not None and self._collided[0] == key:
+            return self._collided[1]
+        found = tuple(
+            Collision(name, tuple(s.name for s in states if name in s.statuses))
+            for name, n in sorted(self._counts.items())
+            if n > 1
+        )
+        self._collided = (key, found)
+        return found
+
+    def _count(self, state: SourceState) -> bool:
+        """Count ``state``'s names; whether its name set changed."""
         names = self._names.get(state.name)
         if (
             names is not None
             and len(names) == len(state.statuses)
             and all(n in names for n in state.statuses)
         ):
-            return
+            return False
         new = frozenset(state.statuses)
         if names is not None:
             self._counts.subtract(names)
@@ -162,11 +208,14 @@ class FleetMerger:
         self._names[state.name] = new
         for name in [n for n, c in self._counts.items() if c <= 0]:
             del self._counts[name]
+        return True
 
     def _merged_policy(
         self, states: Sequence[SourceState], owners: Mapping[str, Owner]
     ) -> tuple[FreshnessPolicy, tuple[str, ...]]:
-        key = (tuple((s.name, id(s.policy), id(s.statuses)) for s in states), len(owners))
+        # The same policies over the same names (a name set is a new object only when it
+        # changed) give the same policy object: the UI re-judges only when it must.
+        key = tuple((s.name, s.policy, id(self._names[s.name])) for s in states)
         if key == self._policy_key:
             return self._policy
         self._policy_key = key
