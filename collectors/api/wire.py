@@ -31,6 +31,7 @@ API: Final = "licdash.api/1"
 PREFIX: Final = "/api/v1"
 
 _FAILURE = TypeAdapter(FailureEvent)
+_STATUS_FIELDS = frozenset(ClusterStatus.model_fields)
 _TRANSITION = TypeAdapter(Transition)
 
 
@@ -94,9 +95,9 @@ def entry(status: ClusterStatus, stale_after_s: float) -> bytes:
 def read_entry(doc: Any) -> tuple[ClusterStatus, float | None]:
     if not isinstance(doc, dict):
         raise ValueError("a cluster entry is not an object")
-    doc = dict(doc)
-    stale_after = doc.pop("stale_after_s", None)
-    status = ClusterStatus.model_validate(doc)
+    stale_after = doc.get("stale_after_s")
+    # Fields a newer collector added are ignored (the contract grows by adding them).
+    status = ClusterStatus.model_validate({k: v for k, v in doc.items() if k in _STATUS_FIELDS})
     if stale_after is not None and (
         not isinstance(stale_after, int | float) or not stale_after > 0
     ):

@@ -35,6 +35,9 @@ exit codes (monitoring-plugin convention; the worst cluster decides):
   0  OK        every cluster is ok and fresh
 
 A cluster is stale when its last good poll is older than stale_after x its interval.
+With neither --source, --store nor --poll, a config (--config, else the default one)
+that lists [[sources]] and no clusters checks those sources.
+
 The thresholds come from --stale-after, else --config, else the policy the collector
 recorded in the store, else a stated fallback of 15 min; a store that flags a cluster
 stale counts too. A stale cluster keeps its last known severity: stale + critical
@@ -522,9 +525,7 @@ def _run(args: argparse.Namespace) -> int:
 
             redactor.add(config_secrets(config))
         wanted_sources = list(getattr(args, "source", None) or [])
-        if wanted_sources or (
-            config is not None and config.sources and not config.clusters and not args.poll
-        ):
+        if wanted_sources or _sources_only(config, args):
             if args.poll or args.store:
                 raise LicdashError("--source reads collectors: it goes without --poll and --store")
             from collectors.commands.status_sources import gather, report
@@ -590,6 +591,21 @@ def _run(args: argparse.Namespace) -> int:
         )
     _emit(text, out)
     return exit_code(rows, collector, sources)
+
+
+def _sources_only(config: LicdashConfig | None, args: argparse.Namespace) -> bool:
+    """A config that lists sources and no clusters means "check those sources": the one
+    given, or (with neither --store nor --poll) the default config when it exists."""
+    if args.poll or args.store:
+        return False
+    if config is None:
+        from collectors.config import load_config, resolve_config_path
+
+        path = resolve_config_path(None)
+        if not path.is_file():
+            return False
+        config = load_config(path)
+    return bool(config.sources) and not config.clusters
 
 
 def _emit(text: str, out: TextIO) -> None:
