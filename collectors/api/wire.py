@@ -12,7 +12,7 @@ failure.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -22,9 +22,9 @@ from collectors.liveness import CollectorState, Heartbeat, State
 from collectors.model import LicenseSnapshot, format_ts
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
-from collectors.secret_scrub import scrub
+from collectors.secret_scrub import scrubber
 from collectors.store.records import ClusterHistory, CoverageRun, FailureEvent, Transition
-from collectors.text_safety import neutralise
+from collectors.text_safety import is_safe, neutralise
 
 API: Final = "licdash.api/1"
 """The contract's name; a new major number means an incompatible change."""
@@ -35,14 +35,27 @@ _STATUS_FIELDS = frozenset(ClusterStatus.model_fields)
 _TRANSITION = TypeAdapter(Transition)
 
 
-def clean(value: Any) -> Any:
+def cleaner() -> Callable[[str], str]:
+    """One string scrubbed of every secret known now and neutralised."""
+    scrubbed = scrubber()
+
+    def one(text: str) -> str:
+        if not (text.isascii() and text.isprintable()) and not is_safe(text):
+            text = neutralise(text)  # (printable ASCII holds nothing to neutralise)
+        return scrubbed(text)
+
+    return one
+
+
+def clean(value: Any, one: Callable[[str], str] | None = None) -> Any:
     """``value`` with every string (keys too) scrubbed of secrets and neutralised."""
+    one = one or cleaner()
     if isinstance(value, str):
-        return neutralise(scrub(value))
+        return one(value)
     if isinstance(value, dict):
-        return {clean(k): clean(v) for k, v in value.items()}
+        return {one(k): clean(v, one) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
+        return [clean(v, one) for v in value]
     return value
 
 
@@ -50,20 +63,57 @@ def dumps(doc: Any) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def _plain(text: str, scrubbed: Callable[[str], str]) -> bool:
+    """JSON text whose strings hold nothing to clean: no escape at all (so no control
+    character inside), nothing :func:`neutralise` would touch, no known secret. Then
+    cleaning string by string would change nothing, and is skipped."""
+    return "\\" not in text and is_safe(text) and scrubbed(text) == text
+
+
+def dumps_clean(doc: Any) -> bytes:
+    """:func:`dumps` of :func:`clean` ``doc``, without the walk when nothing needs it."""
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    if not _plain(text, scrubber()):
+        text = json.dumps(clean(doc), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
 def loads(body: bytes, where: str) -> dict[str, Any]:
     """An answer's JSON object, cleaned, with its ``api`` checked."""
     try:
-        doc = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{where} sent something that is not JSON ({exc})") from None
+    one = cleaner()
+    hook = None if _plain(text, scrubber()) else _cleaning_hook(one)
+    try:
+        doc = json.loads(text, object_pairs_hook=hook)
+    except json.JSONDecodeError as exc:
         raise ValueError(f"{where} sent something that is not JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise ValueError(f"{where} sent JSON that is not an object")
     api = doc.get("api")
     if api != API:
-        said = neutralise(str(api))[:40] if api is not None else "nothing"
+        said = str(api)[:40] if api is not None else "nothing"
         raise ValueError(f"{where} speaks {said}, not {API} (a different licdash version?)")
-    cleaned: dict[str, Any] = clean(doc)
-    return cleaned
+    return doc
+
+
+def _cleaning_hook(
+    one: Callable[[str], str],
+) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    def strings(items: list[Any]) -> list[Any]:
+        return [one(v) if type(v) is str else strings(v) if type(v) is list else v for v in items]
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        # Each object as it is decoded (objects inside were cleaned already): no second
+        # walk over a 3,000-cluster answer.
+        return {
+            one(k): one(v) if type(v) is str else strings(v) if type(v) is list else v
+            for k, v in items
+        }
+
+    return pairs
 
 
 def ts(value: datetime | None) -> str | None:
@@ -89,7 +139,7 @@ def entry(status: ClusterStatus, stale_after_s: float) -> bytes:
     collector judges it by (the recorded policy's input for this cluster)."""
     doc = status.model_dump(mode="json", by_alias=True)
     doc["stale_after_s"] = stale_after_s
-    return dumps(clean(doc))
+    return dumps_clean(doc)
 
 
 def read_entry(doc: Any) -> tuple[ClusterStatus, float | None]:
