@@ -182,6 +182,13 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"licdash collect: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    if config.sources and not config.clusters:
+        print(
+            f"licdash collect: {config.source} lists [[sources]] and no clusters: a collector "
+            "polls clusters; sources are for dash, status and export --source",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     store_dir = args.store or paths.default_store_dir()
     try:
         return asyncio.run(_main(config, str(store_dir), args=args, load=load, api=api))

@@ -63,3 +63,26 @@ def test_derived_names() -> None:
     assert derived_name("https://emea-collector.example.net:9465") == "emea-collector"
     assert derived_name("/var/lib/licdash/store") == "licdash"
     assert derived_name("~/stores/amer") == "amer"
+
+
+def test_a_sources_only_config_is_not_a_collectors(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.support.collector import ROOT
+
+    path = tmp_path / "noc.toml"
+    path.write_text('[[sources]]\nname = "emea"\nurl = "https://emea.example.net:9465"\n', "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "collectors.cli", "collect", "--once", "--config", str(path),
+         "--store", str(tmp_path / "store")],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 2 and "lists [[sources]] and no clusters" in done.stderr
+    assert not (tmp_path / "store").exists()
+    check = subprocess.run(
+        [sys.executable, "-m", "collectors.cli", "config", "check", "--no-connect",
+         "--config", str(path)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    assert check.returncode == 0 and "valid, 0 clusters, 1 sources" in check.stdout
