@@ -416,24 +416,33 @@ def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> 
 
     lines = key_lines(text) if text else {}
     found = []
-    for index, cluster in enumerate(config.clusters):
-        for field, path, what in (
-            ("verify", cluster.verify, "CA bundle"),
-            ("ssh_key", cluster.ssh_key, "key file"),
-        ):
+    files: list[tuple[str, int, str, list[tuple[str, object, str]]]] = [
+        (
+            "clusters",
+            index,
+            cluster.name,
+            [("verify", cluster.verify, "CA bundle"), ("ssh_key", cluster.ssh_key, "key file")],
+        )
+        for index, cluster in enumerate(config.clusters)
+    ]
+    files += [
+        (
+            "sources",
+            index,
+            f"source {source.name}",
+            [
+                ("verify", source.verify, "CA bundle"),
+                ("token_file", source.token_file, "token file"),
+            ],
+        )
+        for index, source in enumerate(config.sources)
+    ]
+    for section, index, name, checks in files:
+        for field, path, what in checks:
             if isinstance(path, str) and not Path(path).is_file():
-                line = line_of(lines, ("clusters", index, field))
+                line = line_of(lines, (section, index, field))
                 message = f"{what} {path} does not exist"
-                found.append(ConfigProblem(where, line, cluster.name, field, message))
-    for index, source in enumerate(config.sources):
-        for field, path, what in (
-            ("verify", source.verify, "CA bundle"),
-            ("token_file", source.token_file, "token file"),
-        ):
-            if isinstance(path, str) and not Path(path).is_file():
-                line = line_of(lines, ("sources", index, field))
-                message = f"{what} {path} does not exist"
-                found.append(ConfigProblem(where, line, f"source {source.name}", field, message))
+                found.append(ConfigProblem(where, line, name, field, message))
     if found:
         raise ConfigProblems(found)
 

@@ -298,50 +298,45 @@ class ApiServer:
         return _json(request, await self._in_reader(answer))
 
     async def _transitions(self, request: web.Request) -> web.StreamResponse:
-        query = request.query
-        since = _time(query, "since")
+        since = _time(request.query, "since")
         if since is None:
             raise ApiError(400, "since is required (an ISO 8601 time)")
-        until = _time(query, "until")
-        offset = _offset(query.get("after"))
-        limit = _limit(query.get("limit"), LIST_PAGE, LIST_PAGE_MAX)
-
-        def answer() -> bytes:
-            items = self.reader.store().transitions(since, until)
-            page = items[offset : offset + limit]
-            more = len(items) > offset + limit
-            return wire.dumps(
-                wire.clean(
-                    {
-                        "api": wire.API,
-                        "transitions": [wire.transition_doc(t) for t in page],
-                        "next": str(offset + limit) if more else None,
-                    }
-                )
-            )
-
-        return _json(request, await self._in_reader(answer))
+        until = _time(request.query, "until")
+        return await self._paged(
+            request,
+            "transitions",
+            lambda store: store.transitions(since, until),
+            wire.transition_doc,
+        )
 
     async def _failures(self, request: web.Request) -> web.StreamResponse:
-        query = request.query
-        cluster = query.get("cluster") or None
-        since = _time(query, "since")
-        offset = _offset(query.get("after"))
-        limit = _limit(query.get("limit"), LIST_PAGE, LIST_PAGE_MAX)
+        cluster = request.query.get("cluster") or None
+        since = _time(request.query, "since")
+        return await self._paged(
+            request, "failures", lambda store: store.failures(cluster, since), wire.failure_doc
+        )
+
+    async def _paged(
+        self,
+        request: web.Request,
+        key: str,
+        items: Callable[[Any], list[Any]],
+        doc: Callable[[Any], dict[str, Any]],
+    ) -> web.StreamResponse:
+        """A list answer, ``limit`` items from offset ``after``; ``next`` the offset on."""
+        offset = _offset(request.query.get("after"))
+        limit = _limit(request.query.get("limit"), LIST_PAGE, LIST_PAGE_MAX)
 
         def answer() -> bytes:
-            items = self.reader.store().failures(cluster, since)
-            page = items[offset : offset + limit]
-            more = len(items) > offset + limit
-            return wire.dumps(
-                wire.clean(
-                    {
-                        "api": wire.API,
-                        "failures": [wire.failure_doc(f) for f in page],
-                        "next": str(offset + limit) if more else None,
-                    }
-                )
-            )
+            found = items(self.reader.store())
+            page = found[offset : offset + limit]
+            more = len(found) > offset + limit
+            body = {
+                "api": wire.API,
+                key: [doc(item) for item in page],
+                "next": str(offset + limit) if more else None,
+            }
+            return wire.dumps(wire.clean(body))
 
         return _json(request, await self._in_reader(answer))
 

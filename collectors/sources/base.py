@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 from collectors.dates import human_span
+from collectors.errors import SourceUnsupportedError
 from collectors.liveness import CollectorState, State
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo
@@ -158,3 +159,12 @@ class Source(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def no_acknowledgements(name: str, location: str, cluster: str) -> SourceUnsupportedError:
+    """What every source says to an acknowledgement until issue 15 lands (the seam)."""
+    return SourceUnsupportedError(
+        f"source {name} ({location}): acknowledgements are not supported by this source yet",
+        source=name,
+        cluster=cluster,
+    )

@@ -30,12 +30,12 @@ import httpx
 from collectors.addresses import check_url
 from collectors.api import wire
 from collectors.api.guard import load_token
-from collectors.errors import LicdashError, SourceAuthError, SourceError, SourceUnsupportedError
+from collectors.errors import LicdashError, SourceAuthError, SourceError
 from collectors.liveness import CollectorState
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo
 from collectors.secret_scrub import register
-from collectors.sources.base import SourceState
+from collectors.sources.base import SourceState, no_acknowledgements
 from collectors.store.records import ClusterHistory, FailureEvent, Transition
 from collectors.transports.body_limits import BoundedBody, encodings
 
@@ -332,11 +332,7 @@ class RemoteSource:
             raise SourceError(f"{self._where}: bad series answer: {exc}") from None
 
     def acknowledge(self, cluster: str, **details: Any) -> None:
-        raise SourceUnsupportedError(
-            f"{self._where}: acknowledgements are not supported by this source yet",
-            source=self.name,
-            cluster=cluster,
-        )
+        raise no_acknowledgements(self.name, self.url, cluster)
 
     def close(self) -> None:
         client, self._client = self._client, None

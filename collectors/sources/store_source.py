@@ -9,9 +9,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from collectors.errors import SourceError, SourceUnsupportedError, StoreError
+from collectors.errors import SourceError, StoreError
 from collectors.results import ClusterStatus, ErrorInfo
-from collectors.sources.base import SourceState
+from collectors.sources.base import SourceState, no_acknowledgements
 from collectors.store.records import ClusterHistory, FailureEvent, Transition
 
 _NOTHING = object()
@@ -128,11 +128,7 @@ class StoreSource:
             return [str(p) for p in self._store.problems] if self._store is not None else []
 
     def acknowledge(self, cluster: str, **details: Any) -> None:
-        raise SourceUnsupportedError(
-            f"source {self.name}: acknowledgements are not supported by this source yet",
-            source=self.name,
-            cluster=cluster,
-        )
+        raise no_acknowledgements(self.name, self.location, cluster)
 
     def close(self) -> None:
         with self._lock:
