@@ -11,13 +11,14 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from rich.cells import cell_len, set_cell_size
 
 from collectors.model import DeadlineKind, EntitlementStatus, Severity, entitlement_rank
 from collectors.policy import DEFAULT_POLICY, Due, FreshnessPolicy, next_hard, status_dues
 from collectors.results import ClusterStatus
+from collectors.sources.merge import SOURCE_TAG
 from dashboard.format import STALE_GLYPH, human_span, relative, severity_label
 
 UNREACHABLE_GLYPH = "↯"
@@ -54,7 +55,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 COLUMN_GAP = 1
-ORIGIN_TAG = "source"
+ORIGIN_TAG: Final = SOURCE_TAG
 """The tag a merged view gives every cluster: the source it came from (the "From"
 column, shown only when the fleet merges several sources)."""
 
