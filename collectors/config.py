@@ -251,11 +251,46 @@ def split_publisher(value: str) -> tuple[str, int | None]:
     return host, int(port_text)
 
 
+SOURCE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+
+
+class SourceConfig(_Model):
+    """One ``[[sources]]`` table: a store or a collector's API to merge into one view."""
+
+    name: str = Field(pattern=SOURCE_NAME)
+    """Shown in the source column and the ``source`` tag; letters, digits, ``_.-``."""
+    url: str | None = None
+    """A collector's API, e.g. ``https://emea-collector:9465`` (``collect --api-port``)."""
+    store: str | None = None
+    """Or a store directory on this host."""
+    token_file: str | None = None
+    """File holding the bearer token the collector's API expects."""
+    verify: bool | str = True
+    """TLS: true (the system's CAs), a CA bundle file, or false (loud warning)."""
+    timeout: float = Field(10.0, gt=0, le=300)
+    """Seconds for one request to the collector."""
+
+    @model_validator(mode="after")
+    def _one_location(self) -> SourceConfig:
+        if (self.url is None) == (self.store is None):
+            raise ValueError("give exactly one of url and store")
+        if self.url is not None:
+            from collectors.addresses import check_url
+
+            check_url(self.url)
+        elif self.token_file is not None:
+            raise ValueError("token_file is for a url source; a store is read directly")
+        return self
+
+
 class LicdashConfig(_Model):
     """A whole config file."""
 
     settings: Settings = Settings()
     clusters: tuple[ClusterConfig, ...] = ()
+    sources: tuple[SourceConfig, ...] = ()
+    """Sources to merge (``dash``, ``status``, ``export``): a config may list these
+    instead of clusters."""
     source: Path | None = Field(default=None, exclude=True)
     """The file this was loaded from (not part of the TOML)."""
 
@@ -266,6 +301,10 @@ class LicdashConfig(_Model):
             if cluster.name in seen:
                 raise ValueError(f"duplicate cluster name {cluster.name!r}")
             seen.add(cluster.name)
+        names = [s.name for s in self.sources]
+        if len(set(names)) != len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise ValueError(f"duplicate source name {', '.join(map(repr, twice))}")
         return self
 
     def cluster(self, name: str) -> ClusterConfig:
@@ -326,16 +365,20 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
-    clusters = data.get("clusters")
-    if not isinstance(clusters, list):
-        return
-    for table in clusters:
-        if not isinstance(table, dict):
+    for section, keys in (
+        ("clusters", ("verify", "known_hosts", "ssh_key")),
+        ("sources", ("verify", "token_file", "store")),
+    ):
+        tables = data.get(section)
+        if not isinstance(tables, list):
             continue
-        for key in ("verify", "known_hosts", "ssh_key"):
-            value = table.get(key)
-            if isinstance(value, str) and value:
-                table[key] = str((base / Path(value).expanduser()).resolve())
+        for table in tables:
+            if not isinstance(table, dict):
+                continue
+            for key in keys:
+                value = table.get(key)
+                if isinstance(value, str) and value:
+                    table[key] = str((base / Path(value).expanduser()).resolve())
 
 
 def _check_duplicates(data: Mapping[str, Any], where: str) -> None:
@@ -364,6 +407,7 @@ def _table_fields() -> dict[tuple[Any, ...], list[str]]:
         ("settings",): list(Settings.model_fields),
         ("clusters", int): list(ClusterConfig.model_fields),
         ("clusters", int, "password_keyring"): list(KeyringRef.model_fields),
+        ("sources", int): list(SourceConfig.model_fields),
     }
 
 
@@ -372,15 +416,33 @@ def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> 
 
     lines = key_lines(text) if text else {}
     found = []
-    for index, cluster in enumerate(config.clusters):
-        for field, path, what in (
-            ("verify", cluster.verify, "CA bundle"),
-            ("ssh_key", cluster.ssh_key, "key file"),
-        ):
+    files: list[tuple[str, int, str, list[tuple[str, object, str]]]] = [
+        (
+            "clusters",
+            index,
+            cluster.name,
+            [("verify", cluster.verify, "CA bundle"), ("ssh_key", cluster.ssh_key, "key file")],
+        )
+        for index, cluster in enumerate(config.clusters)
+    ]
+    files += [
+        (
+            "sources",
+            index,
+            f"source {source.name}",
+            [
+                ("verify", source.verify, "CA bundle"),
+                ("token_file", source.token_file, "token file"),
+            ],
+        )
+        for index, source in enumerate(config.sources)
+    ]
+    for section, index, name, checks in files:
+        for field, path, what in checks:
             if isinstance(path, str) and not Path(path).is_file():
-                line = line_of(lines, ("clusters", index, field))
+                line = line_of(lines, (section, index, field))
                 message = f"{what} {path} does not exist"
-                found.append(ConfigProblem(where, line, cluster.name, field, message))
+                found.append(ConfigProblem(where, line, name, field, message))
     if found:
         raise ConfigProblems(found)
 

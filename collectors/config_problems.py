@@ -163,6 +163,14 @@ def _cluster_of(loc: Path_, data: Mapping[str, Any]) -> tuple[str | None, list[s
         if isinstance(name, str) and name:
             return name, [], loc[2:]
         return None, [f"clusters[{index + 1}]"], loc[2:]
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        tables = data.get("sources", [])
+        index = loc[1]
+        table = tables[index] if isinstance(tables, list) and index < len(tables) else None
+        name = table.get("name") if isinstance(table, dict) else None
+        if isinstance(name, str) and name:
+            return f"source {name}", [], loc[2:]
+        return None, [f"sources[{index + 1}]"], loc[2:]
     return None, [], loc
 
 

@@ -8,6 +8,9 @@
     │   ├── StoreCorruptError         an unreadable file, set aside
     │   └── AcksBusyError             the acknowledgements lock stayed taken
     ├── AckError                      an acknowledgement that cannot be made as asked
+    ├── SourceError                   a source of a merged view (a store, a collector's API)
+    │   ├── SourceAuthError           the collector refused the token (401 / 403)
+    │   └── SourceUnsupportedError    the source cannot do what was asked (read-only)
     ├── ParseError                    a response or capture that cannot be read
     │   ├── MalformedResponseError    broken or truncated XML, text with no status
     │   ├── OversizeResponseError     body over the size cap
@@ -111,6 +114,34 @@ class AckError(LicdashError):
 
     kind = "ack"
     hint = "`licdash acks` lists what is acknowledged; `licdash status` what is wrong."
+
+
+class SourceError(LicdashError):
+    """A source of a merged view could not be read; ``source`` names it."""
+
+    kind = "source"
+    hint = "Check that the collector runs with --api-port and that its address is reachable."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        cluster: str | None = None,
+        field: str | None = None,
+    ):
+        super().__init__(message, cluster=cluster, field=field)
+        self.source = source
+
+
+class SourceAuthError(SourceError):
+    kind = "source_auth"
+    hint = "The collector refused the token: check the source's token_file in the config."
+
+
+class SourceUnsupportedError(SourceError):
+    kind = "unsupported"
+    hint = "This source is read-only for that action; do it on the collector that owns it."
 
 
 class ParseError(LicdashError):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collectors.config import LicdashConfig
     from collectors.liveness import CollectorState
     from collectors.results import ClusterStatus
+    from collectors.sources.base import SourceHealth
 
 OK: Final = 0
 WARNING: Final = 1
@@ -92,17 +93,19 @@ def summarise(
 def exit_code(
     rows: Sequence[Row],
     collector: CollectorState | None = None,
+    sources: Sequence[SourceHealth] = (),
     *,
     exclude_acknowledged: bool = False,
 ) -> int:
     """2 if any critical; else 3 if any unknown or stale (or no rows, or the collector
-    is down); else 1 if any warning; else 0. ``exclude_acknowledged`` leaves the
-    acknowledged clusters out (``status --exclude-acknowledged``)."""
+    is down, or a source is unreachable or its collector down); else 1 if any warning;
+    else 0. ``exclude_acknowledged`` leaves the acknowledged clusters out
+    (``status --exclude-acknowledged``)."""
     judged = [r for r in rows if not (exclude_acknowledged and r.acknowledged)]
     severities = {r.severity for r in judged}
     if Severity.CRITICAL in severities:
         return CRITICAL
-    down = collector is not None and collector.down
+    down = (collector is not None and collector.down) or any(s.problem for s in sources)
     if not rows or down or Severity.UNKNOWN in severities or any(r.stale for r in judged):
         return UNKNOWN
     if Severity.WARNING in severities:

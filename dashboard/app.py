@@ -224,6 +224,10 @@ class LicdashApp(App[None]):
         fleet = message.fleet
         if fleet.acks is not self.fleet.acks:  # sources know nothing of acknowledgements
             fleet = replace(fleet, acks=self.fleet.acks)
+        said = set(self.fleet.notices)
+        for notice in fleet.notices:
+            if notice not in said:  # a merged view's collision, once
+                self.notify(notice, title="Sources", severity="warning", timeout=15)
         self._forward(fleet, message.changed)
 
     def on_acks_updated(self, message: AcksUpdated) -> None:

@@ -11,7 +11,7 @@ column, so a wide wall screen is not half empty.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Final
 
 from dashboard.fleet_rows import COLUMN_GAP, Column
@@ -23,6 +23,7 @@ DROP_ORDER: Final = (
     "source",
     "worst",
     "in_use",
+    "origin",
     "age",
     "authorization",
     "registration",
@@ -32,6 +33,7 @@ FILL_ORDER: Final = (
     "cluster",
     "deadline",
     "severity",
+    "origin",
     "registration",
     "authorization",
     "age",
@@ -87,17 +89,19 @@ def layout_widths(
     name_width: int,
     available: int,
     natural: Mapping[str, int] | None = None,
+    hidden: Collection[str] = (),
 ) -> list[int]:
     """The width of every column (0: hidden) for a line of ``available`` cells.
 
     Args:
         name_width: The longest cluster name: the cluster column's width.
         natural: The longest value of a :data:`GROW` column, how far it may widen.
+        hidden: Columns not shown at all (the "From" column of a single-source fleet).
     """
     keys = [c.key for c in columns]
     index = {key: i for i, key in enumerate(keys)}
-    preferred = [c.width for c in columns]
-    minimum = [MIN_WIDTH.get(c.key, c.min_width) for c in columns]
+    preferred = [0 if c.key in hidden else c.width for c in columns]
+    minimum = [0 if c.key in hidden else MIN_WIDTH.get(c.key, c.min_width) for c in columns]
     preferred[index["cluster"]] = minimum[index["cluster"]] = name_width
     preferred = [max(p, m) for p, m in zip(preferred, minimum, strict=True)]
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from rich.cells import cell_len, set_cell_size
 
@@ -19,6 +19,7 @@ from collectors.acks import EMPTY_BOOK, AckBook, AckState
 from collectors.model import DeadlineKind, EntitlementStatus, Severity, entitlement_rank
 from collectors.policy import DEFAULT_POLICY, Due, FreshnessPolicy, next_hard, status_dues
 from collectors.results import ClusterStatus
+from collectors.sources.merge import SOURCE_TAG
 from dashboard.format import STALE_GLYPH, human_span, relative, severity_label
 
 UNREACHABLE_GLYPH = "↯"
@@ -42,6 +43,7 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("cluster", "Cluster", 16, 12, shrink=1),
+    Column("origin", "From", 8, 4, shrink=2),
     Column("tags", "Tags", 14, 4, shrink=5),
     Column("source", "Source", 8, 5, shrink=2),
     Column("registration", "Registration", 12, 10, shrink=1),
@@ -54,6 +56,9 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 COLUMN_GAP = 1
+ORIGIN_TAG: Final = SOURCE_TAG
+"""The tag a merged view gives every cluster: the source it came from (the "From"
+column, shown only when the fleet merges several sources)."""
 
 _REGISTRATION_WORDS = {
     "unregistered": "unregistered",
@@ -192,6 +197,8 @@ def sort_key(
         return worst_first
     if column == "cluster":
         return lambda s: s.cluster
+    if column == "origin":
+        return lambda s: (s.tags.get(ORIGIN_TAG, ""), s.cluster)
     if column == "tags":
         return lambda s: (",".join(s.tags.values()), s.cluster)
     if column == "source":
@@ -230,6 +237,7 @@ def row_cells(
     sev_text += f" {STALE_GLYPH}" if stale else ""
     cells: list[Cell] = [
         (status.cluster, ""),
+        (status.tags.get(ORIGIN_TAG, "—"), ""),
         (",".join(status.tags.values()), "muted"),
         (_source_text(status), ""),
     ]

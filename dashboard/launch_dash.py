@@ -5,6 +5,9 @@
 - ``--store DIR`` with no ``--config``: a read-only viewer of a store that a separate
   ``licdash collect`` writes, so one collector can feed many screens. It acknowledges
   (``a``/``A``/``u``) only with ``--allow-ack``; a dashboard that polls always may.
+- ``--source SRC`` (repeatable), or a config whose ``[[sources]]`` replace its
+  clusters: several collectors (their data APIs, ``collect --api-port``) and stores
+  merged into one read-only fleet.
 
 Only the standard library is imported at module level (the CLI router loads every
 sub-command module to build its help).
@@ -29,6 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--store", type=Path, help="store directory; alone, opens a read-only viewer on it"
+    )
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="SRC",
+        help="merge this source into one read-only fleet (repeatable): a collector's URL "
+        "(collect --api-port), a store directory, a configured [[sources]] name, or "
+        "NAME=URL_OR_DIR; tokens and CAs come from the config's [[sources]]",
     )
     parser.add_argument(
         "--theme", help="colour theme: dark, light, high-contrast, colour-blind, monochrome"
@@ -78,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
     from collectors.errors import ConfigError, LicdashError, StoreLockedError
     from dashboard.sources import LiveSource, StoreViewer
 
+    if args.source:
+        return _merged(args, args.source, None)
     if args.config is None and args.store is not None:
         store_dir = args.store.expanduser()
         if not store_dir.is_dir():
@@ -96,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         return fail(str(exc), exc.hint)
+    if config.sources and not config.clusters:
+        return _merged(args, [], config)
     store_dir = (args.store or paths.default_store_dir()).expanduser()
     source = LiveSource(config, store_dir)
     try:
@@ -106,6 +122,26 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc), exc.hint)
     return open_dashboard(
         source, theme=args.theme, stale=args.stale_after, by=getattr(args, "by", None)
+    )
+
+
+def _merged(args: argparse.Namespace, values: list[str], config: Any) -> int:
+    """The merged view of ``values`` (or every configured source)."""
+    from collectors.errors import ConfigError
+    from collectors.sources.spec import configured_sources, resolve
+    from dashboard.sources import MergedViewer
+
+    if args.store is not None:
+        return fail("--store and --source do not go together", "pass the store as --source DIR")
+    try:
+        configured = config.sources if config is not None else configured_sources(args.config)
+        specs = resolve(values, configured)
+    except ConfigError as exc:
+        return fail(str(exc), exc.hint)
+    except ValueError as exc:
+        return fail(str(exc), "see licdash dash --help")
+    return open_dashboard(
+        MergedViewer([spec.open() for spec in specs]), theme=args.theme, stale=args.stale_after
     )
 
 

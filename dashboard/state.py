@@ -12,6 +12,7 @@ from collectors.acks import EMPTY_BOOK, AckBook
 from collectors.liveness import CollectorState
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
+from collectors.sources.base import SourceHealth
 
 _EMPTY: Mapping[str, ClusterStatus] = MappingProxyType({})
 
@@ -34,7 +35,7 @@ class FleetState:
     updated_at: datetime | None = None
     last_cycle: CycleInfo | None = None
     paused: bool = False
-    source: Literal["live", "store", "demo"] = "live"
+    source: Literal["live", "store", "demo", "sources"] = "live"
     policy: FreshnessPolicy | None = None
     """The policy the data was judged by where it came from (the collector's, recorded
     in the store; the live config's); None: the app's own (a fallback, stated)."""
@@ -43,6 +44,10 @@ class FleetState:
     acks: AckBook = EMPTY_BOOK
     """The acknowledgements stored beside the store (the app follows their file and
     keeps them across the source's updates); judged by ``app.policy.acknowledgement``."""
+    sources: tuple[SourceHealth, ...] = ()
+    """A merged view's sources and how each is (empty for one store or live polling)."""
+    notices: tuple[str, ...] = ()
+    """What the merge must tell a person once (colliding names, differing policies)."""
 
     def with_statuses(
         self, changed: Mapping[str, ClusterStatus], *, at: datetime | None = None

@@ -11,9 +11,14 @@ cron job or a systemd timer notices. Without ``--once`` it runs as a service:
   config stays in force;
 * ``--metrics-port P`` serves Prometheus metrics on ``--metrics-host`` (127.0.0.1
   unless told otherwise) from a thread;
+* ``--api-port P`` serves the read-only data API ``licdash.api/1`` (docs/api.md) on
+  ``--api-host`` (127.0.0.1 unless told otherwise) for ``--source`` followers; beyond
+  loopback it needs ``--api-token-file`` and ``--api-tls-cert``/``--api-tls-key``, and
+  the collector refuses to start without them (exit 2);
 * ``--log-format json`` logs one JSON object per line on stderr.
 
-Exit 2: the config is bad or the metrics port cannot be bound. Exit 1: the store cannot
+Exit 2: the config is bad, the API is refused as asked, or the metrics or API port
+cannot be bound. Exit 1: the store cannot
 be opened (another collector holds it, or it is unwritable).
 """
 
@@ -27,6 +32,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import ssl
+    from pathlib import Path
+
+    from collectors.api.server import ApiServer
     from collectors.config import LicdashConfig
     from collectors.daemon import Daemon
     from collectors.metrics import MetricsServer
@@ -90,6 +99,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="address for --metrics-port (default 127.0.0.1; 0.0.0.0 exposes it: firewall it)",
     )
     parser.add_argument(
+        "--api-port",
+        metavar="P",
+        type=_port,
+        default=None,
+        help="serve the read-only data API (licdash.api/1) for `--source` followers on this "
+        "port (9465 is customary; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--api-host",
+        metavar="ADDR",
+        default="127.0.0.1",
+        help="address for --api-port (default 127.0.0.1); any other address needs "
+        "--api-token-file and --api-tls-cert/--api-tls-key",
+    )
+    parser.add_argument(
+        "--api-token-file",
+        metavar="FILE",
+        type=_path,
+        default=None,
+        help="file holding the bearer token every API request must carry (16+ characters)",
+    )
+    parser.add_argument(
+        "--api-tls-cert", metavar="FILE", type=_path, default=None, help="TLS certificate (PEM)"
+    )
+    parser.add_argument(
+        "--api-tls-key", metavar="FILE", type=_path, default=None, help="TLS private key (PEM)"
+    )
+    parser.add_argument(
         "--log-format",
         choices=("human", "json"),
         default="human",
@@ -101,6 +138,12 @@ def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"not a TCP port (0-65535): {text!r}")
     return int(text)
+
+
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text).expanduser()
 
 
 def with_interval(config: LicdashConfig, interval: float | None) -> LicdashConfig:
@@ -123,6 +166,11 @@ def run(args: argparse.Namespace) -> int:
 
     level = logging.DEBUG if args.verbose else logging.INFO
     redactor = setup_logging(args.log_format, level=level)
+    try:
+        api = _api_settings(args)
+    except ValueError as exc:
+        print(f"licdash collect: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
 
     def load() -> LicdashConfig:
         config = with_interval(load_config(args.config), args.interval)
@@ -134,9 +182,16 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"licdash collect: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    if config.sources and not config.clusters:
+        print(
+            f"licdash collect: {config.source} lists [[sources]] and no clusters: a collector "
+            "polls clusters; sources are for dash, status and export --source",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     store_dir = args.store or paths.default_store_dir()
     try:
-        return asyncio.run(_main(config, str(store_dir), args=args, load=load))
+        return asyncio.run(_main(config, str(store_dir), args=args, load=load, api=api))
     except StoreError as exc:
         print(f"licdash collect: {exc}\n  {exc.hint}", file=sys.stderr)
         return EXIT_STORE
@@ -146,7 +201,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(
-    config: LicdashConfig, store_dir: str, *, args: argparse.Namespace, load: Loader
+    config: LicdashConfig,
+    store_dir: str,
+    *,
+    args: argparse.Namespace,
+    load: Loader,
+    api: ApiSettings | None = None,
 ) -> int:
     import asyncio
     import signal
@@ -165,6 +225,15 @@ async def _main(
             where = f"{args.metrics_host}:{args.metrics_port}"
             reason = exc.strerror or str(exc)
             print(f"licdash collect: cannot serve metrics on {where}: {reason}", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            api_server = await _start_api(api, store_dir)
+        except OSError as exc:
+            if server is not None:
+                server.close()
+            where = f"{args.api_host}:{args.api_port}"
+            reason = exc.strerror or str(exc)
+            print(f"licdash collect: cannot serve the API on {where}: {reason}", file=sys.stderr)
             return EXIT_CONFIG
         loop = asyncio.get_running_loop()
         handlers = {
@@ -187,6 +256,8 @@ async def _main(
                 loop.remove_signal_handler(sig)
             if server is not None:
                 server.close()
+            if api_server is not None:
+                await api_server.close()
         log.info("stopped: %d results written, %d lost", daemon.written, daemon.dropped)
         return EXIT_OK
     finally:
@@ -219,6 +290,63 @@ def _start_metrics(daemon: Daemon, args: argparse.Namespace) -> MetricsServer | 
     )
     server = MetricsServer(registry, host=args.metrics_host, port=args.metrics_port)
     log.info("metrics on %s", server.url)
+    return server
+
+
+class ApiSettings:
+    """``--api-*`` checked before anything starts: where, the token, the TLS context."""
+
+    def __init__(self, host: str, port: int, token: str | None, tls: ssl.SSLContext | None) -> None:
+        self.host, self.port, self.token, self.tls = host, port, token, tls
+
+
+def _api_settings(args: argparse.Namespace) -> ApiSettings | None:
+    """The API as asked (None: not asked for); ValueError, said plainly, when it may not
+    run so: beyond loopback without a token and TLS, or with an unusable file."""
+    if getattr(args, "api_port", None) is None:
+        return None
+    import ssl
+
+    from collectors.api.guard import check_bind, load_token, readable_by_others
+    from collectors.api.server import tls_context
+    from collectors.secret_scrub import register
+
+    cert, key = args.api_tls_cert, args.api_tls_key
+    check_bind(args.api_host, token_file=args.api_token_file, tls_cert=cert, tls_key=key)
+    token = None
+    if args.api_token_file is not None:
+        token = load_token(args.api_token_file)
+        register("<api token>", token)  # never in an answer or a log line
+        if readable_by_others(args.api_token_file):
+            log.warning(
+                "%s is readable by other users; run: chmod 600 %s",
+                args.api_token_file,
+                args.api_token_file,
+            )
+    tls = None
+    if cert is not None and key is not None:
+        try:
+            tls = tls_context(cert, key)
+        except (OSError, ssl.SSLError) as exc:
+            reason = f"cannot use the TLS certificate {cert} and key {key}: {exc}"
+            raise ValueError(reason) from None
+    return ApiSettings(args.api_host, args.api_port, token, tls)
+
+
+async def _start_api(api: ApiSettings | None, store_dir: str) -> ApiServer | None:
+    if api is None:
+        return None
+    from pathlib import Path
+
+    from collectors.api.server import ApiServer
+
+    server = ApiServer(Path(store_dir), host=api.host, port=api.port, token=api.token, tls=api.tls)
+    await server.start()
+    log.info(
+        "data API (licdash.api/1) on %s, %s",
+        server.url,
+        "bearer token required" if api.token else "no token (loopback only)",
+    )
     return server
 
 

@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         print_config_error(exc)
         return EXIT_CONFIG
     redactor.add(config_secrets(config))
-    print(f"{config.source}: valid, {len(config.clusters)} clusters")
+    sources = f", {len(config.sources)} sources" if config.sources else ""
+    print(f"{config.source}: valid, {len(config.clusters)} clusters{sources}")
     if not config.clusters:
         return EXIT_OK
     if args.no_connect:

@@ -11,6 +11,10 @@ Files are written atomically. The store holds no credentials, so neither does an
 ``--acks`` exports the acknowledgements' audit trail instead (every acknowledge, snooze,
 edit, removal, expiry, automatic clear and shift note, oldest first; ``--since``,
 ``--until`` and ``--cluster`` narrow it).
+``--source`` (repeatable) exports several collectors' fleets merged: the ``source`` tag
+names each cluster's collector, and a name two sources share is written as
+``<source>/<name>``. A source that cannot be read fails the export (exit 1, the source
+named): a file that silently lacks a region would be worse than none.
 """
 
 from __future__ import annotations
@@ -18,14 +22,18 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collectors.model import LicenseSnapshot
     from collectors.results import ClusterStatus
-    from collectors.store import SnapshotStore
+    from collectors.sources.base import Source
+    from collectors.store.records import ClusterHistory
+
+    History = Callable[[str, datetime | None, datetime | None], ClusterHistory]
 
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -41,6 +49,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="DIR",
         help="store directory (default: $LICDASH_STORE or the platform data directory)",
+    )
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="SRC",
+        help="export from this source (repeatable): a collector's URL (collect --api-port), a "
+        "store directory, a configured [[sources]] name, or NAME=URL_OR_DIR",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config whose [[sources]] give --source its tokens and CAs "
+        "(default: $LICDASH_CONFIG or the platform config, when it exists)",
     )
     parser.add_argument(
         "--format",
@@ -103,8 +125,9 @@ def _parse_tags(items: list[str]) -> dict[str, str]:
     return tags
 
 
-def _select(store: Any, clusters: list[str], tags: dict[str, str]) -> dict[str, ClusterStatus]:
-    latest = store.latest()
+def _select(
+    latest: Mapping[str, ClusterStatus], clusters: list[str], tags: dict[str, str]
+) -> dict[str, ClusterStatus]:
     chosen = {
         name: st
         for name, st in latest.items()
@@ -117,13 +140,13 @@ def _select(store: Any, clusters: list[str], tags: dict[str, str]) -> dict[str, 
 
 
 def _snapshots(
-    store: SnapshotStore, status: ClusterStatus, since: datetime | None, until: datetime | None
+    history: History, status: ClusterStatus, since: datetime | None, until: datetime | None
 ) -> list[LicenseSnapshot]:
     last = status.last_good
     in_range = last is not None and (until is None or last.collected_at <= until)
     if since is None:
         return [last] if last is not None and in_range else []
-    snaps = list(store.history(status.cluster, since, until).changes)
+    snaps = list(history(status.cluster, since, until).changes)
     newer = last is not None and (not snaps or snaps[-1].collected_at < last.collected_at)
     if last is not None and in_range and newer and last.collected_at >= since:
         snaps.append(last)
@@ -174,8 +197,46 @@ def _export_acks(
     return 0
 
 
+def _from_sources(
+    args: argparse.Namespace,
+    now: datetime,
+    since: datetime | None,
+    until: datetime | None,
+    tags: dict[str, str],
+) -> tuple[dict[str, ClusterStatus], list[tuple[ClusterStatus, LicenseSnapshot]]]:
+    """The merged fleet's chosen clusters and their snapshots, each history read from
+    the source that owns the cluster (a merged key's snapshots carry that key)."""
+    from collectors.errors import SourceError
+    from collectors.sources.oneshot import open_sources, read_once
+
+    sources = open_sources(args.source, args.config)
+    try:
+        merged = read_once(sources, now)
+        for health in merged.sources:
+            if health.error is not None:
+                raise SourceError(health.error.message, source=health.name)
+        for collision in merged.collisions:
+            print(f"licdash export: warning: {collision.text()}", file=sys.stderr)
+        by_name: dict[str, Source] = {s.name: s for s in sources}
+
+        def history(key: str, start: datetime | None, end: datetime | None) -> ClusterHistory:
+            owner = merged.owner(key)
+            return by_name[owner.source].history(owner.cluster, start, end)
+
+        chosen = _select(merged.statuses, args.cluster, tags)
+        rows = [
+            (status, snap.model_copy(update={"cluster": key}) if snap.cluster != key else snap)
+            for key, status in sorted(chosen.items())
+            for snap in _snapshots(history, status, since, until)
+        ]
+        return chosen, rows
+    finally:
+        for source in sources:
+            source.close()
+
+
 def run(args: argparse.Namespace) -> int:
-    from collectors.errors import StoreError
+    from collectors.errors import ConfigError, SourceError, StoreError
     from collectors.export_render import never_polled_note, render
     from collectors.paths import default_store_dir
     from collectors.store import SnapshotStore
@@ -190,15 +251,18 @@ def run(args: argparse.Namespace) -> int:
         tags = _parse_tags(args.tag)
         if getattr(args, "acks", False):
             return _export_acks(args, Path(root), since, until)
-        with SnapshotStore.open(root, readonly=True) as store:
-            chosen = _select(store, args.cluster, tags)
-            rows = [
-                (status, snap)
-                for _, status in sorted(chosen.items())
-                for snap in _snapshots(store, status, since, until)
-            ]
-            for problem in store.problems:
-                print(f"licdash export: warning: {problem}", file=sys.stderr)
+        if getattr(args, "source", None):
+            chosen, rows = _from_sources(args, now, since, until, tags)
+        else:
+            with SnapshotStore.open(root, readonly=True) as store:
+                chosen = _select(store.latest(), args.cluster, tags)
+                rows = [
+                    (status, snap)
+                    for _, status in sorted(chosen.items())
+                    for snap in _snapshots(store.history, status, since, until)
+                ]
+                for problem in store.problems:
+                    print(f"licdash export: warning: {problem}", file=sys.stderr)
         never = [st for _, st in sorted(chosen.items()) if st.last_good is None]
         blob = render(
             args.format,
@@ -220,8 +284,18 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"licdash export: {exc}", file=sys.stderr)
         return 2
+    except ConfigError as exc:
+        print(f"licdash export: {exc}", file=sys.stderr)
+        return 2
     except StoreError as exc:
         print(f"licdash export: {exc}", file=sys.stderr)
+        return 1
+    except SourceError as exc:
+        from collectors.text_safety import neutralise
+
+        print(f"licdash export: {neutralise(str(exc))}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"licdash export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)

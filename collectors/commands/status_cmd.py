@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collectors.policy import Due, FleetCounts, FreshnessPolicy
     from collectors.results import ClusterStatus
     from collectors.severity import Thresholds
+    from collectors.sources.merge import MergedFleet
 
 EPILOG = """\
 exit codes (monitoring-plugin convention; the worst cluster decides):
@@ -35,6 +36,9 @@ exit codes (monitoring-plugin convention; the worst cluster decides):
   0  OK        every cluster is ok and fresh
 
 A cluster is stale when its last good poll is older than stale_after x its interval.
+With neither --source, --store nor --poll, a config (--config, else the default one)
+that lists [[sources]] and no clusters checks those sources.
+
 The thresholds come from --stale-after, else --config, else the policy the collector
 recorded in the store, else a stated fallback of 15 min; a store that flags a cluster
 stale counts too. A stale cluster keeps its last known severity: stale + critical
@@ -47,6 +51,13 @@ intervals, or its process gone) is reported and exits 3 unless a cluster is crit
 each cluster is its licdash.snapshot/1 object plus "stale", "last_error", "tags",
 "last_seen", "consecutive_failures", "acknowledged", "acknowledgements"; a never-polled
 cluster has only those and "cluster", with "severity": "unknown".
+
+--source (repeatable: a collector's URL, a store directory, a [[sources]] name, or
+NAME=URL_OR_DIR) merges several collectors into one check; tokens and CAs come from
+the config's [[sources]] tables. Totals are the sum; a name held by two sources is
+listed as <source>/<name> (reported on stderr); an unreachable source is named on
+stderr and exits 3 unless a cluster is critical. JSON adds "sources" (each with its
+"state": up, down, unreachable, never, unknown) and "collisions".
 
 --format nagios prints the monitoring-plugin answer: a first line
   LICDASH CRITICAL - 1 critical, 0 unknown, 0 warning, 3 ok; next: reg expiry lon in 4 d | perfdata
@@ -96,6 +107,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--store",
         metavar="DIR",
         help="store directory to read (default: $LICDASH_STORE or the platform data dir)",
+    )
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="SRC",
+        help="merge this source into the check (repeatable): a collector's URL "
+        "(collect --api-port), a store directory, a configured [[sources]] name, or "
+        "NAME=URL_OR_DIR (default: the config's [[sources]] when it lists no clusters)",
     )
     parser.add_argument(
         "--poll",
@@ -257,11 +277,15 @@ def render_table(
     ascii_only: bool,
     policy: FreshnessPolicy | None = None,
     collector: CollectorState | None = None,
+    merged: MergedFleet | None = None,
 ) -> str:
     """The table, then what else a NOC must know, then the totals line (always last)."""
     glyphs = _ASCII_GLYPHS if ascii_only else _glyphs()
+    by_source = merged is not None and len(merged.sources) > 1
     header: tuple[str, ...] = ("CLUSTER", "SEVERITY", "REGISTRATION", "AUTHORIZATION")
     header += ("NEXT DEADLINE", "LAST GOOD POLL", "LAST ERROR")
+    if by_source:
+        header += ("SOURCE",)
     acks = any(row.ack is not None and row.ack.holding for row in rows)
     if acks:
         header += ("ACKNOWLEDGED",)
@@ -272,7 +296,7 @@ def render_table(
         sev = row.severity.value
         age = _age_text(row, now) + (f" {glyphs['stale']} stale" if row.stale else "")
         error = row.status.last_error
-        line: tuple[str, ...] = (
+        row_cells: tuple[str, ...] = (
             row.status.cluster,
             f"{glyphs[sev]} {sev}",
             snap.registration.status.value if snap else "-",
@@ -281,7 +305,11 @@ def render_table(
             age,
             error.kind if error and row.status.consecutive_failures else "-",
         )
-        cells.append((*line, ack_text(row, glyphs)) if acks else line)
+        if by_source:
+            row_cells += (row.status.tags.get("source", "-"),)
+        if acks:
+            row_cells += (ack_text(row, glyphs),)
+        cells.append(row_cells)
         keys.append((sev, row.stale))
     cells = [tuple(neutralise(text) for text in line) for line in cells]  # one line each
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
@@ -307,6 +335,12 @@ def render_table(
     if collector is not None and collector.state.value != "up":
         said = collector.text()
         out.append(_paint(said, _COLOURS["critical"]) if colour and collector.down else said)
+    if merged is not None:
+        from collectors.commands.status_sources import table_lines
+
+        for said in table_lines(merged.sources, now):
+            bad = any(s.problem for s in merged.sources)
+            out.append(_paint(neutralise(said), _COLOURS["critical"]) if colour and bad else said)
     if policy.origin in ("default", "override"):
         out.append(policy.describe())
     out.append(_totals_line(found))
@@ -387,7 +421,9 @@ def render_json(
     policy: FreshnessPolicy | None = None,
     collector: CollectorState | None = None,
     exclude_acknowledged: bool = False,
+    merged: MergedFleet | None = None,
 ) -> str:
+    from collectors.commands.status_sources import json_part
     from collectors.fleet_summary import counts, exit_code, totals
     from collectors.model import format_ts
     from collectors.policy import DEFAULT_POLICY
@@ -395,14 +431,19 @@ def render_json(
     policy = policy or DEFAULT_POLICY
     doc = {
         "generated_at": format_ts(now),
-        "exit_code": exit_code(rows, collector, exclude_acknowledged=exclude_acknowledged),
+        "exit_code": exit_code(
+            rows,
+            collector,
+            merged.sources if merged else (),
+            exclude_acknowledged=exclude_acknowledged,
+        ),
         "exclude_acknowledged": exclude_acknowledged,
         "clusters": [cluster_json(r) for r in rows],
         "totals": totals(rows, now, policy),
         "deadlines": counts(rows, now, policy).deadlines.as_dict(),
         "collector": collector_json(collector),
         "policy": policy.to_doc() | {"origin": policy.origin, "text": policy.describe()},
-    }
+    } | json_part(merged, now)
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
@@ -553,6 +594,7 @@ def _run(args: argparse.Namespace) -> int:
 
     store_dir = Path(args.store).expanduser() if args.store else default_store_dir()
     book = EMPTY_BOOK
+    merged: MergedFleet | None = None
     try:
         config = None
         if args.config or args.poll:
@@ -562,12 +604,21 @@ def _run(args: argparse.Namespace) -> int:
             from collectors.logs import config_secrets
 
             redactor.add(config_secrets(config))
-        if args.poll:
+        wanted_sources = list(getattr(args, "source", None) or [])
+        if wanted_sources or _sources_only(config, args):
+            if args.poll or args.store:
+                raise LicdashError("--source reads collectors: it goes without --poll and --store")
+            from collectors.commands.status_sources import gather, report
+
+            merged = gather(wanted_sources, args.config, config, now)
+            report(merged, now, prog="licdash status")
+            statuses, recorded = dict(merged.statuses), merged.policy
+        elif args.poll:
             assert config is not None
             statuses = _poll(config)
         else:
             statuses, recorded, collector = _read_store(store_dir, now)
-        if store_dir.is_dir():
+        if merged is None and store_dir.is_dir():
             book = read_acks(store_dir)
     except LicdashError as exc:
         print(f"licdash status: UNKNOWN: {exc}", file=sys.stderr)
@@ -576,7 +627,7 @@ def _run(args: argparse.Namespace) -> int:
         return UNKNOWN
 
     policy = recorded or DEFAULT_POLICY
-    if config is not None:
+    if config is not None and merged is None:
         statuses = with_roster(statuses, config)
         policy = FreshnessPolicy.from_config(config)
     if args.stale_after is not None:
@@ -594,13 +645,16 @@ def _run(args: argparse.Namespace) -> int:
         statuses = {n: reassess(s, now, thresholds) for n, s in statuses.items()}
     rows = summarise(statuses, now, policy, book)
     exclude = bool(getattr(args, "exclude_acknowledged", False))
-    code = exit_code(rows, collector, exclude_acknowledged=exclude)
+    sources = merged.sources if merged is not None else ()
+    code = exit_code(rows, collector, sources, exclude_acknowledged=exclude)
     out = sys.stdout
     if args.format == "nagios":
         from collectors.commands.nagios import render as render_nagios
         from collectors.fleet_summary import totals
 
         down = collector.text(now) if collector is not None and collector.down else None
+        if any(s.problem for s in sources):
+            down = "; ".join(s.text(now) for s in sources if s.problem)
         acked = [r for r in rows if r.acknowledged]
         counted = [r for r in rows if not r.acknowledged] if exclude else rows
         found = totals(counted, now, policy) | {"acknowledged": len(acked)}
@@ -616,7 +670,12 @@ def _run(args: argparse.Namespace) -> int:
         )
     elif args.format == "json":
         text = render_json(
-            rows, now, policy=policy, collector=collector, exclude_acknowledged=exclude
+            rows,
+            now,
+            policy=policy,
+            collector=collector,
+            exclude_acknowledged=exclude,
+            merged=merged,
         )
     else:
         text = render_table(
@@ -626,9 +685,25 @@ def _run(args: argparse.Namespace) -> int:
             ascii_only=not can_print_glyphs(out),
             policy=policy,
             collector=collector,
+            merged=merged,
         )
     _emit(text, out)
     return code
+
+
+def _sources_only(config: LicdashConfig | None, args: argparse.Namespace) -> bool:
+    """A config that lists sources and no clusters means "check those sources": the one
+    given, or (with neither --store nor --poll) the default config when it exists."""
+    if args.poll or args.store:
+        return False
+    if config is None:
+        from collectors.config import load_config, resolve_config_path
+
+        path = resolve_config_path(None)
+        if not path.is_file():
+            return False
+        config = load_config(path)
+    return bool(config.sources) and not config.clusters
 
 
 def _emit(text: str, out: TextIO) -> None:

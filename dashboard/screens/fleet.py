@@ -91,6 +91,7 @@ class FleetScreen(Screen[None]):
 
     def _show(self, fleet: FleetState) -> None:
         table = self.table
+        table.show_origin = len(fleet.sources) > 1
         if fleet.statuses is not self._shown or fleet.acks is not self._acks:
             # (a pause toggle alone keeps both)
             self._shown, self._acks = fleet.statuses, fleet.acks
@@ -101,7 +102,9 @@ class FleetScreen(Screen[None]):
         summary = self.summary
         summary.fleet = fleet
         summary.shown = table.row_count
-        self.query_one(CollectorBanner).collector = fleet.collector
+        banner = self.query_one(CollectorBanner)
+        banner.collector = fleet.collector
+        banner.sources = fleet.sources
 
     def _tick(self) -> None:
         self._ticks += 1

@@ -14,7 +14,7 @@ from dashboard.format import zone
 if TYPE_CHECKING:
     from textual.app import App
 
-SourceKind = Literal["live", "store", "demo"]
+SourceKind = Literal["live", "store", "demo", "sources"]
 
 
 def utcnow() -> datetime:
@@ -40,7 +40,7 @@ class DataSource(Protocol):
     """
 
     kind: SourceKind
-    """Shown in the summary bar: ``live``, ``store`` or ``demo``."""
+    """Shown in the summary bar: ``live``, ``store``, ``demo`` or ``sources`` (merged)."""
     readonly: bool
     """A read-only viewer cannot poll, pause or resume."""
 

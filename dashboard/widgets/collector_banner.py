@@ -1,5 +1,6 @@
 """A loud line when the collector behind the data stopped writing: the rows below are
-the last thing it wrote, and they age."""
+the last thing it wrote, and they age. A merged view gets one line per source that is
+unreachable or whose collector is down (its clusters stay, last known)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from collectors.liveness import CollectorState
+from collectors.sources.base import SourceHealth
 
 
 class CollectorBanner(Static):
@@ -17,7 +19,8 @@ class CollectorBanner(Static):
 
     DEFAULT_CSS = """
     CollectorBanner {
-        height: 1;
+        height: auto;
+        max-height: 6;
         padding: 0 1;
         background: $error;
         color: $text;
@@ -30,6 +33,9 @@ class CollectorBanner(Static):
     """
 
     collector: reactive[CollectorState | None] = reactive(None, always_update=True)
+    """The one store's collector (a viewer on a store)."""
+    sources: reactive[tuple[SourceHealth, ...]] = reactive((), always_update=True)
+    """A merged view's sources; those with a problem get a line each."""
 
     def __init__(
         self,
@@ -45,12 +51,22 @@ class CollectorBanner(Static):
     def watch_collector(self, collector: CollectorState | None) -> None:
         self.redraw()
 
-    def redraw(self) -> None:
-        """Show the state as of now (the age keeps growing between updates)."""
+    def watch_sources(self, sources: tuple[SourceHealth, ...]) -> None:
+        self.redraw()
+
+    def lines(self) -> list[str]:
+        """What the banner says now (the ages keep growing between updates)."""
+        now = self.clock()
+        out = []
         collector = self.collector
-        down = collector is not None and collector.down
-        self.set_class(down, "-down")
-        if collector is not None and down:
-            self.update(f"⚠ {collector.text(self.clock())} — the data below is not updating")
-        else:
-            self.update("")
+        if collector is not None and collector.down:
+            out.append(f"⚠ {collector.text(now)} — the data below is not updating")
+        for source in self.sources:
+            if source.problem:
+                out.append(f"⚠ {source.text(now)} — its rows are not updating")
+        return out
+
+    def redraw(self) -> None:
+        lines = self.lines()
+        self.set_class(bool(lines), "-down")
+        self.update("\n".join(lines))

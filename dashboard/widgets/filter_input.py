@@ -2,7 +2,8 @@
 
 A query is words separated by spaces; a row must match every word:
 
-- ``key=value``: a tag, e.g. ``region=emea`` (case-insensitive);
+- ``key=value``: a tag, e.g. ``region=emea`` (case-insensitive); a merged view tags
+  every cluster with its ``source`` (``source=emea``);
 - a state word: ``ok``, ``warning``, ``critical``, ``unknown``, ``stale``,
   ``unreachable``, ``evaluation``, ``expired``, ``unregistered``, ``ooc``, ``reserved``
   (or any registration or authorization status word, e.g. ``out_of_compliance``);

@@ -114,7 +114,7 @@ class FleetTable(LineTable):
         Binding("enter", "select", "Open cluster"),
     ]
 
-    cursor_column: var[int] = var(5)
+    cursor_column: var[int] = var(COLUMN_KEYS.index("severity"))
     """Index of the selected column (in :data:`COLUMNS`): what ``s`` sorts by."""
 
     class ClusterSelected(Message):
@@ -167,9 +167,11 @@ class FleetTable(LineTable):
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(2048)
         self._styles: dict[str, Style] = {}
         self._style_generation = 0
-        self._widths_cache: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+        self._widths_cache: tuple[tuple[object, ...], tuple[int, ...]] = ((), ())
         self._lengths: dict[str, tuple[ClusterStatus, int, int]] = {}
         self._natural = {"tags": 0, "worst": 0}
+        self.show_origin = False
+        """Show the "From" column: the fleet merges several sources."""
 
     # ----- public API -----------------------------------------------------------------
 
@@ -262,9 +264,16 @@ class FleetTable(LineTable):
     def column_widths(self) -> tuple[int, ...]:
         """Every column's width now, 0 for a column that gave way (see fleet_layout)."""
         available = self.scrollable_content_region.width or 120
-        key = (self._name_width, available, self._natural["tags"], self._natural["worst"])
+        key = (
+            self._name_width,
+            available,
+            self._natural["tags"],
+            self._natural["worst"],
+            self.show_origin,
+        )
         if self._widths_cache[0] != key:
-            widths = layout_widths(COLUMNS, self._name_width, available, self._natural)
+            hidden = () if self.show_origin else ("origin",)
+            widths = layout_widths(COLUMNS, self._name_width, available, self._natural, hidden)
             self._widths_cache = (key, tuple(widths))
         return self._widths_cache[1]
 

@@ -136,6 +136,12 @@ class SummaryBar(Widget):
             text.append("no collector has written this store yet", self._part("sev-warning"))
         elif collector is not None and collector.down:
             text.append("collector down", self._part("sev-critical"))
+        elif fleet.sources:
+            bad = [s.name for s in fleet.sources if s.problem]
+            if bad:
+                text.append(f"not updating: {', '.join(bad)}", self._part("sev-critical"))
+            else:
+                text.append(f"{len(fleet.sources)} sources up", muted)
         elif cycle is not None:
             text.append(
                 f"cycle {cycle.finished_at.astimezone(UTC):%H:%M:%S} UTC, "
@@ -146,7 +152,10 @@ class SummaryBar(Widget):
         else:
             text.append("no poll cycle finished yet", muted)
         text.append("  │  ", muted)
-        text.append(f"source: {fleet.source}")
+        if fleet.sources:
+            text.append(f"sources: {', '.join(s.name for s in fleet.sources)}")
+        else:
+            text.append(f"source: {fleet.source}")
         if policy.origin == "default":
             text.append(f" · {policy.describe()}", self._part("sev-warning"))
         if fleet.paused:

@@ -7,6 +7,7 @@
 - :mod:`tests.support.store`: a real on-disk store holding given statuses;
 - :mod:`tests.support.forked`: forked children reporting on a pipe (crash and
   concurrency tests).
+- :mod:`tests.support.collector`: ``licdash collect`` as a subprocess, its stderr read.
 
 Nothing here imports pytest, so the benchmarks can use it; ``bench/*.py`` put the
 project root on ``sys.path`` to import it.
