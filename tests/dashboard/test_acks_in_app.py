@@ -23,6 +23,7 @@ from collectors.model import Severity
 from collectors.store.ack_files import AckStore
 from dashboard.ack_desk import READ_ONLY_HINT
 from dashboard.app import LicdashApp
+from dashboard.fleet_rows import COLUMN_KEYS
 from dashboard.messages import AcksUpdated
 from dashboard.screens.ack_dialog import AckDialog
 from dashboard.screens.cluster import ClusterScreen
@@ -39,6 +40,7 @@ from .conftest import demo_statuses
 
 SIZE = (160, 40)
 CRITICAL = "apac-syd-cucm1"  # registration expired
+SEVERITY = COLUMN_KEYS.index("severity")
 
 
 @pytest.fixture
@@ -103,7 +105,7 @@ async def test_acknowledge_and_remove_with_the_keys(store: Path) -> None:
         await until(lambda: isinstance(app.screen, FleetScreen), pilot)
         await pilot.pause()
         table = screen.table
-        assert table.cells(CRITICAL)[5].startswith("✓ critical")  # marked, true severity
+        assert table.cells(CRITICAL)[SEVERITY].startswith("✓ critical")  # marked, true severity
         order = [n for n in table.clusters if n in criticals]
         assert order[-1] == CRITICAL and order[:-1] == criticals[1:]  # after its peers
         summary = str(screen.summary.render())
@@ -114,7 +116,7 @@ async def test_acknowledge_and_remove_with_the_keys(store: Path) -> None:
         await pilot.press(*"fixed", "enter")
         await until(lambda: not app.fleet.acks.get(CRITICAL), pilot)
         await pilot.pause()
-        assert table.cells(CRITICAL)[5].startswith("✖ critical")
+        assert table.cells(CRITICAL)[SEVERITY].startswith("✖ critical")
         assert [e.action for e in AckStore(store).events()] == ["acknowledge", "remove"]
         await pilot.press("q")
 
@@ -148,7 +150,7 @@ async def test_an_acknowledgement_from_another_process_shows_up(store: Path) -> 
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, FleetScreen)
-        assert screen.table.cells(CRITICAL)[5].startswith("✓ critical")
+        assert screen.table.cells(CRITICAL)[SEVERITY].startswith("✓ critical")
         app.open_cluster(CRITICAL)
         await until(
             lambda: isinstance(app.screen, ClusterScreen) and app.screen.query(AckPanel), pilot
