@@ -37,7 +37,13 @@ from dashboard.state import FleetState
 from themes import THEMES, load_user_themes, resolve_theme
 from themes import severity_variable_defaults as _severity_defaults
 
-SCREENS_BY_KEY = {"1": "fleet", "2": "deadlines", "3": "entitlements", "4": "events"}
+SCREENS_BY_KEY = {
+    "1": "fleet",
+    "2": "deadlines",
+    "3": "entitlements",
+    "4": "events",
+    "0": "overview",
+}
 
 
 def utcnow() -> datetime:
@@ -58,7 +64,9 @@ class UnavailableScreen(Screen[None]):
         yield Footer()
 
 
-def _detail_screen(module: str, class_name: str, title: str) -> Callable[[], Screen[Any]]:
+def _detail_screen(
+    module: str, class_name: str, title: str, **kwargs: Any
+) -> Callable[[], Screen[Any]]:
     """A factory for one of the detail screens, imported only when first shown."""
 
     def make() -> Screen[Any]:
@@ -69,7 +77,7 @@ def _detail_screen(module: str, class_name: str, title: str) -> Callable[[], Scr
             if exc.name != qualified:
                 raise
             return UnavailableScreen(title)
-        screen: Screen[Any] = screen_class()
+        screen: Screen[Any] = screen_class(**kwargs)
         return screen
 
     return make
@@ -86,12 +94,14 @@ class LicdashApp(App[None]):
         "deadlines": _detail_screen("deadlines", "DeadlinesScreen", "Deadlines"),
         "entitlements": _detail_screen("entitlements", "EntitlementsScreen", "Entitlements"),
         "events": _detail_screen("events", "EventsScreen", "Events"),
+        "overview": _detail_screen("overview", "OverviewScreen", "Overview"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "show_screen('fleet')", "Fleet"),
         Binding("2", "show_screen('deadlines')", "Deadlines"),
         Binding("3", "show_screen('entitlements')", "Entitlements"),
         Binding("4", "show_screen('events')", "Events"),
+        Binding("0", "show_screen('overview')", "Overview"),
         Binding("R", "poll_all", "Poll all now", show=False),
         Binding("p", "toggle_pause", "Pause/resume"),
         Binding("e", "export", "Export"),
@@ -113,6 +123,8 @@ class LicdashApp(App[None]):
         policy: FreshnessPolicy | None = None,
         prefs_path: Path | None = None,
         user_themes_dir: Path | None = None,
+        wall: bool = False,
+        page_seconds: float = 15.0,
     ) -> None:
         """Open on ``source``.
 
@@ -125,6 +137,9 @@ class LicdashApp(App[None]):
                 An unknown name is reported on screen, not fatal.
             prefs_path: Where a theme chosen in the app is remembered (None: nowhere).
             user_themes_dir: A directory of ``*.toml`` themes to add to the built-ins.
+            wall: Open the wall (see :mod:`dashboard.screens.wall`) instead of the fleet
+                screen, and show no transient notices.
+            page_seconds: How long the wall shows each page.
         """
         no_color = os.environ.get("NO_COLOR") is not None  # Textual hides it from Rich
         super().__init__()
@@ -155,6 +170,18 @@ class LicdashApp(App[None]):
         if problem is not None:
             self.problems.append(str(problem))
         self.theme = chosen
+        # ----- wall mode (issue 13) -----
+        self.wall = wall
+        """No transient notices; the home screen is the wall."""
+        if wall:
+            self.add_mode(
+                "wall", _detail_screen("wall", "WallScreen", "Wall", page_seconds=page_seconds)
+            )
+
+    @property
+    def home_mode(self) -> str:
+        """The screen the app opens on and falls back to."""
+        return "wall" if self.wall else "fleet"
 
     def _add_theme(self, theme: Theme) -> None:
         self.register_theme(theme)
@@ -173,7 +200,7 @@ class LicdashApp(App[None]):
 
     async def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        await self.switch_mode("fleet")
+        await self.switch_mode(self.home_mode)
         for problem in self.problems:
             self.notify(problem, title="Theme", severity="warning", timeout=10)
         await self.source.start(self)
@@ -222,7 +249,14 @@ class LicdashApp(App[None]):
         markup: bool = False,
     ) -> None:
         """Notifications carry cluster names, paths and error text: never parse them as
-        markup unless asked (a "[/x]" in a SOAP fault or a path would crash the toast)."""
+        markup unless asked (a "[/x]" in a SOAP fault or a path would crash the toast).
+
+        The wall shows no transient notices: an error goes to the wall's own notice
+        line, which stays until the data moves on."""
+        if self.wall:
+            if severity == "error" and hasattr(self.screen, "show_notice"):
+                self.screen.show_notice(f"{title}: {message}" if title else message)
+            return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_help_quit(self) -> None:
@@ -256,8 +290,8 @@ class LicdashApp(App[None]):
     async def action_back(self) -> None:
         if len(self.screen_stack) > 1:
             await self.pop_screen()
-        elif self.current_mode != "fleet":
-            await self.switch_mode("fleet")
+        elif self.current_mode != self.home_mode:
+            await self.switch_mode(self.home_mode)
 
     def open_cluster(self, cluster: str) -> None:
         """Drill into ``cluster`` (the cluster screen, pushed over the current screen)."""
