@@ -14,6 +14,8 @@ recounted only when one of its clusters was re-judged.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,8 +23,10 @@ from enum import IntEnum
 from types import MappingProxyType
 from typing import Final
 
+from rich.cells import cell_len
+
 from collectors.model import Severity
-from collectors.policy import Due, FleetCounts, FreshnessPolicy
+from collectors.policy import Due, FleetCounts, FreshnessPolicy, tally
 from collectors.results import ClusterStatus
 
 PREFERRED_GROUPING: Final = ("region", "customer", "site", "environment")
@@ -132,11 +136,17 @@ class OverviewGroup:
     """The tag value ("" when the cluster has no such tag)."""
     members: tuple[str, ...]
     looks: tuple[Look, ...]
+    tones: tuple[Tone, ...]
     short: tuple[str, ...]
     """Each member's name without what every member's name shares (``emea-``)."""
+    short_width: int
+    """The widest short name, in cells."""
+    positions: Mapping[str, int]
+    """Where each member is in :attr:`members`."""
     counts: FleetCounts
     version: int
-    """Changes whenever members or looks change: what a drawn line may be cached by."""
+    """Changes whenever members, looks or counts change: what a drawn line may be
+    cached by."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,9 +166,15 @@ class OverviewLayout:
     """Even the newest data is older than its cluster's stale threshold."""
     judged_at: datetime
     clusters: int
-    index: Mapping[str, tuple[int, int]]
-    """Where each cluster is: (group index, index in the group)."""
     generation: int = 0
+
+    def find(self, name: str) -> tuple[int, int] | None:
+        """(group index, index in the group) of cluster ``name``."""
+        for g, group in enumerate(self.groups):
+            i = group.positions.get(name)
+            if i is not None:
+                return g, i
+        return None
 
 
 @dataclass(slots=True)
@@ -168,11 +184,18 @@ class _Judged:
     group: str
     valid_until: datetime | None
     seen: datetime | None
+    at: datetime
+    """When it was judged: until ``valid_until`` the policy counts it the same at any
+    later time, so its count is :meth:`FreshnessPolicy.count` at ``at``."""
 
 
 @dataclass(slots=True)
 class _GroupState:
-    members: list[str] = field(default_factory=list)
+    counts: FleetCounts
+    members: dict[str, None] = field(default_factory=dict)
+    """An ordered set: a cluster leaves in O(1)."""
+    added: list[_Judged] = field(default_factory=list)
+    removed: list[_Judged] = field(default_factory=list)
     dirty: bool = True
 
 
@@ -199,26 +222,38 @@ def short_names(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(cut) if all(cut) else tuple(names)
 
 
-class OverviewModel:
-    """Judges a fleet into an :class:`OverviewLayout`, keeping what did not change.
+_NO_COUNTS: Final = tally(())
 
-    Thread-safe: one judgement at a time (a worker superseded by a newer one may still be
-    finishing); the layouts it returns are immutable.
+
+class OverviewModel:
+    """Judges a fleet into an :class:`OverviewLayout`, keeping what did not change: a
+    cluster is judged again when its status, the policy or the grouping changed or its
+    judgement expired; a group is sorted again only when one of its clusters was; the
+    counts of a group and of the fleet change by the counts of what changed.
+
+    Thread-safe: one judgement at a time; the layouts it returns are immutable.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._judged: dict[str, _Judged] = {}
-        self._groups: dict[str, _GroupState] = {}
-        self._previous: dict[str, OverviewGroup] = {}
-        self._policy: FreshnessPolicy | None = None
-        self._group_by: str | None = None
-        self._statuses: Mapping[str, ClusterStatus] | None = None
-        self._total: FleetCounts | None = None
-        self._version = 0
         self._generation = 0
+        self._version = 0
+        self._reset(None, None)
         self.due_at: datetime | None = None
         """When the earliest judgement expires (a cluster turns stale); None: never."""
+
+    def _reset(self, policy: FreshnessPolicy | None, group_by: str | None) -> None:
+        self._policy, self._group_by = policy, group_by
+        self._judged: dict[str, _Judged] = {}
+        self._order: dict[str, tuple[Look, str]] = {}
+        self._look: dict[str, Look] = {}
+        self._groups: dict[str, _GroupState] = {}
+        self._previous: dict[str, OverviewGroup] = {}
+        self._total = _NO_COUNTS
+        self._tags: Counter[str] = Counter()
+        self._newest: tuple[datetime, str] | None = None
+        self._newest_lost = False
+        self._statuses: Mapping[str, ClusterStatus] | None = None
 
     def due(self, now: datetime) -> bool:
         """Time alone has changed some judgement (a cluster turned stale)."""
@@ -234,14 +269,15 @@ class OverviewModel:
     ) -> OverviewLayout:
         """``group_by`` None: the first of :data:`PREFERRED_GROUPING` the fleet has."""
         with self._lock:
-            keys = self._tag_keys(statuses)
-            return self._judge(
-                statuses,
-                now,
-                policy,
-                default_grouping(keys) if group_by is None else group_by,
-                keys,
-            )
+            if not self._judged:
+                keys = _tag_keys(Counter(k for s in statuses.values() for k in s.tags))
+            else:
+                keys = _tag_keys(self._tags)
+            chosen = default_grouping(keys) if group_by is None else group_by
+            layout = self._judge(statuses, now, policy, chosen)
+            if group_by is None and layout.tag_keys and chosen != layout.tag_keys[0]:
+                layout = self._judge(statuses, now, policy, layout.tag_keys[0])  # tags moved
+            return layout
 
     def _judge(
         self,
@@ -249,51 +285,42 @@ class OverviewModel:
         now: datetime,
         policy: FreshnessPolicy,
         group_by: str,
-        tag_keys: tuple[str, ...],
     ) -> OverviewLayout:
         if policy != self._policy or group_by != self._group_by:
-            self._judged.clear()
-            self._groups.clear()
-            self._policy, self._group_by = policy, group_by
+            self._reset(policy, group_by)
         judged = self._judged
-        changed = statuses is not self._statuses
-        if changed:
+        if statuses is not self._statuses:
             for name in [n for n in judged if n not in statuses]:
-                gone = judged.pop(name)
-                self._leave(gone.group, name)
+                self._forget(name)
         due_at: datetime | None = None
-        any_dirty = False
         for name, status in statuses.items():
             entry = judged.get(name)
             if (
-                entry is not None
-                and entry.status is status
-                and (entry.valid_until is None or now < entry.valid_until)
+                entry is None
+                or entry.status is not status
+                or (entry.valid_until is not None and now >= entry.valid_until)
             ):
-                until = entry.valid_until
-            else:
-                any_dirty = True
-                entry = self._judge_one(name, status, now, policy, group_by, entry)
-                until = entry.valid_until
+                entry = self._judge_one(name, status, now, policy, group_by)
+            until = entry.valid_until
             if until is not None and (due_at is None or until < due_at):
                 due_at = until
         self.due_at = due_at
         self._statuses = statuses
-        if any_dirty or self._total is None or changed:
-            self._total = policy.count(statuses.values(), now, dues=_no_dues)
-        layout_groups = self._layout_groups(statuses, now, policy)
+        self._tags += Counter()  # drop the keys no cluster has any more
+        groups = self._layout_groups(statuses, now, policy)
+        self._total = tally(g.counts for g in groups)
+        newest = self._newest_seen()
         self._generation += 1
         return OverviewLayout(
             group_by=group_by,
-            groups=layout_groups,
+            groups=groups,
             total=self._total,
-            problems=self._problems(layout_groups),
-            tag_keys=tag_keys,
-            newest=(newest := self._newest()),
-            newest_stale=self._newest_stale(newest, policy, now),
+            problems=self._problems(groups),
+            tag_keys=_tag_keys(self._tags),
+            newest=newest[0] if newest else None,
+            newest_stale=newest is not None and policy.aged(newest[1], newest[0], now),
             judged_at=now,
             clusters=len(statuses),
-            index=_index(layout_groups),
             generation=self._generation,
         )
 
@@ -304,8 +331,8 @@ class OverviewModel:
         now: datetime,
         policy: FreshnessPolicy,
         group_by: str,
-        old: _Judged | None,
     ) -> _Judged:
+        self._forget(name)
         stale = policy.is_stale(status, now)
         until: datetime | None = None
         if not stale:
@@ -314,93 +341,114 @@ class OverviewModel:
             until = None if left is None else now + max(left, timedelta(microseconds=1))
         seen = status.last_seen or (status.last_good.collected_at if status.last_good else None)
         group = status.tags.get(group_by, "") if group_by else ""
-        entry = _Judged(status, look_of(status, stale), group, until, seen)
+        look = look_of(status, stale)
+        entry = _Judged(status, look, group, until, seen, now)
         self._judged[name] = entry
-        if old is not None and old.group != group:
-            self._leave(old.group, name)
+        self._order[name] = (look, name)
+        self._look[name] = look
         state = self._groups.get(group)
         if state is None:
-            state = self._groups[group] = _GroupState()
-        if old is None or old.group != group:
-            state.members.append(name)
+            state = self._groups[group] = _GroupState(_NO_COUNTS)
+        state.members[name] = None
+        state.added.append(entry)
         state.dirty = True
+        self._tags.update(status.tags.keys())
+        if seen is not None and (self._newest is None or seen > self._newest[0]):
+            self._newest = (seen, name)
         return entry
 
-    def _leave(self, group: str, name: str) -> None:
-        state = self._groups.get(group)
-        if state is not None:
-            state.members.remove(name)
-            state.dirty = True
-            if not state.members:
-                del self._groups[group]
+    def _forget(self, name: str) -> None:
+        """Take ``name``'s last judgement out of its group, the counts and the tags."""
+        old = self._judged.pop(name, None)
+        if old is None:
+            return
+        state = self._groups[old.group]
+        del state.members[name]
+        state.removed.append(old)
+        state.dirty = True
+        if not state.members:
+            del self._groups[old.group]
+        self._tags.subtract(old.status.tags.keys())
+        if self._newest is not None and self._newest[1] == name:
+            self._newest_lost = True
+        del self._order[name], self._look[name]
+
+    def _newest_seen(self) -> tuple[datetime, str] | None:
+        if self._newest_lost:
+            self._newest_lost = False
+            seen = [(j.seen, n) for n, j in self._judged.items() if j.seen is not None]
+            self._newest = max(seen, default=None)
+        return self._newest
 
     def _layout_groups(
         self, statuses: Mapping[str, ClusterStatus], now: datetime, policy: FreshnessPolicy
     ) -> tuple[OverviewGroup, ...]:
-        judged = self._judged
-        previous = self._previous
+        previous, order, look = self._previous, self._order, self._look
         fresh: dict[str, OverviewGroup] = {}
         for name, state in self._groups.items():
             old = previous.get(name)
             if not state.dirty and old is not None:
                 fresh[name] = old
                 continue
-            state.members.sort(key=lambda n: (judged[n].look, n))
-            members = tuple(state.members)
-            looks = tuple(judged[n].look for n in members)
-            counts = policy.count((statuses[n] for n in members), now, dues=_no_dues)
-            short = old.short if old is not None and old.members == members else None
-            if (
-                old is not None
-                and short is not None
-                and old.looks == looks
-                and old.counts == counts
-            ):
-                version = old.version
+            members = tuple(sorted(state.members, key=order.__getitem__))
+            looks = tuple(map(look.__getitem__, members))
+            state.counts = self._recount(state, members, statuses, now, policy)
+            if old is not None and old.members == members:
+                short, width, positions = old.short, old.short_width, old.positions
             else:
-                self._version += 1
-                version = self._version
-            if short is None:
                 short = short_names(members)
-            fresh[name] = OverviewGroup(name, members, looks, short, counts, version)
+                width = max(map(cell_len, short), default=0)
+                positions = MappingProxyType({n: i for i, n in enumerate(members)})
+            if old is not None and old.members == members and old.looks == looks:
+                version = old.version if old.counts == state.counts else self._bump()
+            else:
+                version = self._bump()
+            tones = tuple(map(_TONE.__getitem__, looks))
+            fresh[name] = OverviewGroup(
+                name, members, looks, tones, short, width, positions, state.counts, version
+            )
             state.dirty = False
         self._previous = fresh
-        out = list(fresh.values())
-        out.sort(key=_group_order)
-        return tuple(out)
+        return tuple(sorted(fresh.values(), key=_group_order))
+
+    @staticmethod
+    def _recount(
+        state: _GroupState,
+        members: Sequence[str],
+        statuses: Mapping[str, ClusterStatus],
+        now: datetime,
+        policy: FreshnessPolicy,
+    ) -> FleetCounts:
+        """The group's counts: the policy's count of what changed added to the last
+        ones, or, when most of the group changed, the policy's count of the group."""
+        added, removed = state.added, state.removed
+        state.added, state.removed = [], []
+        if 4 * (len(added) + len(removed)) > len(members):
+            return policy.count((statuses[n] for n in members), now, dues=_no_dues)
+
+        def one(entry: _Judged) -> FleetCounts:
+            return policy.count((entry.status,), entry.at, dues=_no_dues)
+
+        return tally([state.counts, *map(one, added)], minus=map(one, removed))
+
+    def _bump(self) -> int:
+        self._version += 1
+        return self._version
 
     def _problems(self, groups: Sequence[OverviewGroup]) -> tuple[str, ...]:
-        judged = self._judged
-        found = [
-            n for g in groups for n, look in zip(g.members, g.looks, strict=True) if look.problem
-        ]
-        found.sort(key=lambda n: (judged[n].look, n))
+        """The problem clusters: each group's members up to its first fresh ok one."""
+        found: list[str] = []
+        for group in groups:
+            ok = bisect_left(group.looks, Look.OK)
+            found.extend(group.members[:ok])
+        found.sort(key=self._order.__getitem__)
         return tuple(found)
 
-    def _tag_keys(self, statuses: Mapping[str, ClusterStatus]) -> tuple[str, ...]:
-        keys: set[str] = set()
-        for status in statuses.values():
-            keys.update(status.tags)
-        first = [k for k in PREFERRED_GROUPING if k in keys]
-        return (*first, *sorted(keys - set(first)))
 
-    def _newest(self) -> datetime | None:
-        seen = [j.seen for j in self._judged.values() if j.seen is not None]
-        return max(seen, default=None)
-
-    def _newest_stale(
-        self, newest: datetime | None, policy: FreshnessPolicy, now: datetime
-    ) -> bool:
-        if newest is None:
-            return False
-        holder = next(n for n, j in self._judged.items() if j.seen == newest)
-        return policy.aged(holder, newest, now)
-
-
-def _index(groups: Sequence[OverviewGroup]) -> Mapping[str, tuple[int, int]]:
-    return MappingProxyType(
-        {name: (g, i) for g, group in enumerate(groups) for i, name in enumerate(group.members)}
-    )
+def _tag_keys(counts: Counter[str]) -> tuple[str, ...]:
+    keys = {k for k, n in counts.items() if n > 0}
+    first = [k for k in PREFERRED_GROUPING if k in keys]
+    return (*first, *sorted(keys - set(first)))
 
 
 def _group_order(group: OverviewGroup) -> tuple[int, int, str]:
@@ -409,8 +457,21 @@ def _group_order(group: OverviewGroup) -> tuple[int, int, str]:
     if not group.looks:
         return (len(Tone), 0, group.name)
     worst = group.looks[0].tone
-    share = sum(1 for look in group.looks if look.tone is worst)
+    share = (
+        bisect_left(group.looks, _FIRST_LOOK[worst + 1])
+        if worst + 1 < len(Tone)
+        else len(group.looks)
+    )
     return (worst, -share, group.name or "\uffff")
+
+
+_FIRST_LOOK: Final = (
+    Look.CRITICAL_STALE,
+    Look.STALE,
+    Look.WARNING_UNREACHABLE,
+    Look.OK_UNREACHABLE,
+)
+"""The first (worst) look of each tone, in tone order."""
 
 
 def next_grouping(current: str, keys: Sequence[str]) -> str:

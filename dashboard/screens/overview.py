@@ -50,6 +50,7 @@ class OverviewScreen(Screen[None]):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._policy: FreshnessPolicy | None = None
+        self._last_said: Text | str = ""
 
     @property
     def licdash(self) -> AppHost:
@@ -80,7 +81,8 @@ class OverviewScreen(Screen[None]):
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
-        self._show(message.fleet)
+        if self.is_current:  # a hidden screen catches up in on_screen_resume
+            self._show(message.fleet)
 
     def _show(self, fleet: FleetState) -> None:
         overview = self.overview
@@ -93,6 +95,8 @@ class OverviewScreen(Screen[None]):
         self._describe(overview.cursor_cluster)
 
     def _tick(self) -> None:
+        if not self.is_current:
+            return
         self.overview.tick()
         self.query_one(CollectorBanner).redraw()
         self._describe(self.overview.cursor_cluster)
@@ -110,10 +114,9 @@ class OverviewScreen(Screen[None]):
 
     def _describe(self, cluster: str | None) -> None:
         """The cursor's cluster in words under the tiles (the fleet table's cells)."""
-        line = self.query_one("#overview-cursor", Static)
         status = self.licdash.fleet.statuses.get(cluster) if cluster else None
         if status is None:
-            line.update("")
+            self._said("")
             return
         cells = row_cells(status, RowContext(now=self.licdash.clock(), policy=self.licdash.policy))
         by_key = dict(zip(COLUMN_KEYS, cells, strict=True))
@@ -124,4 +127,10 @@ class OverviewScreen(Screen[None]):
             value, role = by_key[key]
             style = rich_style(self.app, role) if role.startswith("sev-") else Style()
             text.append(value, Style(bold=True) if key == "cluster" else style)
-        line.update(text)
+        self._said(text)
+
+    def _said(self, text: Text | str) -> None:
+        """Update the line only when it changes (an update lays the screen out again)."""
+        if text != self._last_said:
+            self._last_said = text
+            self.query_one("#overview-cursor", Static).update(text, layout=False)  # one line

@@ -128,7 +128,8 @@ class WallScreen(Screen[None]):
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
-        self._show(message.fleet)
+        if self.is_current:  # a hidden screen catches up in on_screen_resume
+            self._show(message.fleet)
 
     def _show(self, fleet: FleetState) -> None:
         overview = self.overview
@@ -144,6 +145,8 @@ class WallScreen(Screen[None]):
         self.query_one(CollectorBanner).collector = fleet.collector
 
     def _tick(self) -> None:
+        if not self.is_current:
+            return
         self.overview.tick()
         self.query_one(WallHeader).refresh()
         self.query_one(CollectorBanner).redraw()

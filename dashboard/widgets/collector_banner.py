@@ -41,6 +41,7 @@ class CollectorBanner(Static):
     ) -> None:
         super().__init__("", name=name, id=id, classes=classes, markup=False)
         self.clock = clock
+        self._shown = ""
 
     def watch_collector(self, collector: CollectorState | None) -> None:
         self.redraw()
@@ -50,7 +51,9 @@ class CollectorBanner(Static):
         collector = self.collector
         down = collector is not None and collector.down
         self.set_class(down, "-down")
+        text = ""
         if collector is not None and down:
-            self.update(f"⚠ {collector.text(self.clock())} — the data below is not updating")
-        else:
-            self.update("")
+            text = f"⚠ {collector.text(self.clock())} — the data below is not updating"
+        if text != self._shown:  # an update lays the screen out again: only on a change
+            self._shown = text
+            self.update(text)

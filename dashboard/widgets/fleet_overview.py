@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from itertools import groupby
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -267,8 +268,10 @@ class FleetOverview(ScrollView, can_focus=True):
         self._geometry_key: tuple[Any, ...] = ()
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(4096)
         self._styles: dict[str, Style] = {}
+        self._pairs: dict[tuple[Any, ...], Style] = {}
         self._style_generation = 0
         self._highlighted: str | None = None
+        self._found: tuple[tuple[int, str | None], tuple[int, int] | None] = ((-1, None), None)
         self.set_class(not show_cursor, "-wall")
 
     # ----- data -----------------------------------------------------------------------
@@ -355,8 +358,8 @@ class FleetOverview(ScrollView, can_focus=True):
         layout = self.judgement
         assert layout is not None
         old_line = self._cursor_line()
-        if self._cursor not in layout.index:
-            self._cursor = next(iter(layout.index), None) if layout.index else None
+        if self._cursor is None or layout.find(self._cursor) is None:
+            self._cursor = layout.groups[0].members[0] if layout.groups else None
         self._update_geometry()
         if self.show_cursor and old_line != self._cursor_line():
             self._scroll_to_cursor()
@@ -409,7 +412,10 @@ class FleetOverview(ScrollView, can_focus=True):
         layout = self.judgement
         if layout is None or self._cursor is None:
             return None
-        return layout.index.get(self._cursor)
+        key = (layout.generation, self._cursor)
+        if self._found[0] != key:
+            self._found = (key, layout.find(self._cursor))
+        return self._found[1]
 
     def _cursor_line(self) -> int | None:
         position, geometry = self._position(), self._geometry
@@ -450,9 +456,10 @@ class FleetOverview(ScrollView, can_focus=True):
 
     def move_to(self, cluster: str) -> bool:
         layout = self.judgement
-        if layout is None or cluster not in layout.index:
+        found = layout.find(cluster) if layout is not None else None
+        if found is None:
             return False
-        self._move(*layout.index[cluster])
+        self._move(*found)
         return True
 
     def _note_cursor(self) -> None:
@@ -572,8 +579,16 @@ class FleetOverview(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._pairs.clear()
         self._strips.clear()
         self._style_generation += 1
+
+    def _base(self) -> Style:
+        """The widget's own style (computing ``rich_style`` walks the DOM: once per theme)."""
+        style = self._styles.get("")
+        if style is None:
+            style = self._styles[""] = self.rich_style
+        return style
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -585,7 +600,7 @@ class FleetOverview(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._base()
         if y == 0:
             return self._header_strip(base, width)
         geometry, layout = self.geometry, self.judgement
@@ -714,53 +729,89 @@ class FleetOverview(ScrollView, can_focus=True):
         base: Style,
         cursor: int | None,
     ) -> list[tuple[str, Style]]:
-        cursor_style = self._style("cursor")
-        styles = {tone: self._tone_style(tone, base) for tone in Tone}
         looks, short = group.looks, group.short
-        names = geometry.density is Density.NAMES
+        end = min(first + count, len(looks))
         cells: list[tuple[str, Style]] = []
-        for index in range(first, min(first + count, len(looks))):
-            look = looks[index]
-            style = styles[look.tone]
-            if index == cursor:
-                style = style + cursor_style
-            if names:
-                text = f"{look.glyph} {fit_middle(short[index], geometry.name_width)}"
-                cells.append((text, style))
+        if geometry.density is Density.NAMES:
+            width = geometry.name_width
+            for index in range(first, end):
+                look = looks[index]
+                style = self._tone_style(look.tone, base)
+                if index == cursor:
+                    style = style + self._style("cursor")
+                cells.append((f"{look.glyph} {fit_middle(short[index], width)}", style))
                 cells.append(("  ", base))
+            return cells
+        # One cell per cluster: the sorted looks come in runs, drawn a run at a time.
+        index = first
+        for look, run in groupby(looks[first:end]):
+            length = len(list(run))
+            style = self._tone_style(look.tone, base)
+            if cursor is not None and index <= cursor < index + length:
+                before, after = cursor - index, index + length - cursor - 1
+                cells.append((look.glyph * before, style))
+                cells.append((look.glyph, style + self._style("cursor")))
+                cells.append((look.glyph * after, style))
             else:
-                cells.append((look.glyph, style))
-        return cells
+                cells.append((look.glyph * length, style))
+            index += length
+        return [cell for cell in cells if cell[0]]
 
     def _half_cells(
         self, group: OverviewGroup, line: int, per_row: int, base: Style, cursor: int | None
     ) -> list[tuple[str, Style]]:
-        colours = {tone: self._style(_TONE_CLASS[tone]).color for tone in Tone}
-        looks = group.looks
-        upper_start, lower_start = 2 * line * per_row, (2 * line + 1) * per_row
+        """Two clusters per cell: ``▀`` in the upper one's colour over the lower one's."""
+        tones = group.tones
+        upper_start = 2 * line * per_row
+        upper = tones[upper_start : upper_start + per_row]
+        lower = tones[upper_start + per_row : upper_start + 2 * per_row]
+        pairs: list[tuple[Tone, Tone | None]] = list(zip(upper, lower, strict=False))
+        pairs += [(tone, None) for tone in upper[len(lower) :]]
         cells: list[tuple[str, Style]] = []
-        pair_styles: dict[tuple[Tone, Tone | None], Style] = {}
-        for column in range(per_row):
-            upper = upper_start + column
-            if upper >= len(looks):
-                break
-            lower = lower_start + column
-            if cursor in (upper, lower):
-                assert cursor is not None
-                cells.append(
-                    (
-                        looks[cursor].glyph,
-                        self._tone_style(looks[cursor].tone, base) + self._style("cursor"),
-                    )
-                )
-                continue
-            pair = (looks[upper].tone, looks[lower].tone if lower < len(looks) else None)
-            style = pair_styles.get(pair)
-            if style is None:
-                bg = colours[pair[1]] if pair[1] is not None else base.bgcolor
-                style = pair_styles[pair] = base + Style(color=colours[pair[0]], bgcolor=bg)
-            cells.append((HALF, style))
-        return cells
+        column = 0
+        for pair, run in groupby(pairs):
+            length = len(list(run))
+            style = self._pair_style(pair, base)
+            mark = self._half_cursor(group, cursor, upper_start, per_row, column, length)
+            if mark is None:
+                cells.append((HALF * length, style))
+            else:
+                at, glyph, mark_style = mark
+                cells.append((HALF * at, style))
+                cells.append((glyph, mark_style))
+                cells.append((HALF * (length - at - 1), style))
+            column += length
+        return [cell for cell in cells if cell[0]]
+
+    def _pair_style(self, pair: tuple[Tone, Tone | None], base: Style) -> Style:
+        key = ("pair", pair, base)
+        style = self._pairs.get(key)
+        if style is None:
+            upper = self._style(_TONE_CLASS[pair[0]]).color
+            lower = self._style(_TONE_CLASS[pair[1]]).color if pair[1] is not None else None
+            style = base + Style(color=upper, bgcolor=lower or base.bgcolor)
+            self._pairs[key] = style
+        return style
+
+    def _half_cursor(
+        self,
+        group: OverviewGroup,
+        cursor: int | None,
+        upper_start: int,
+        per_row: int,
+        column: int,
+        length: int,
+    ) -> tuple[int, str, Style] | None:
+        """Where in a run the cursor's cell is, and how it is drawn (its glyph)."""
+        if cursor is None:
+            return None
+        offset = cursor - upper_start
+        at = offset % per_row
+        if not 0 <= offset < 2 * per_row or not column <= at < column + length:
+            return None
+        look = group.looks[cursor]
+        style = self._tone_style(look.tone, self._base()) + self._style("cursor")
+        return at - column, look.glyph, style
 
 
 def _merge(cells: Sequence[tuple[str, Style]]) -> list[tuple[str, Style]]:
@@ -778,7 +829,7 @@ def choose_geometry(groups: Sequence[OverviewGroup], width: int, height: int) ->
     """The least dense tiles with which every group fits ``height`` lines (the densest
     when none does: then the widget scrolls, and the wall pages)."""
     usable = max(width - 2, 1)
-    longest = max((cell_len(s) for g in groups for s in g.short), default=NAME_MIN)
+    longest = max((g.short_width for g in groups), default=NAME_MIN)
     name_width = max(NAME_MIN, min(longest, NAME_MAX))
     candidates = (
         (Density.NAMES, max(1, (usable + 2) // (name_width + 4))),

@@ -129,3 +129,36 @@ def test_with_a_token_only_who_presents_it_gets_in(tls_served: tuple[Served, Pat
     ) as client:
         bearer = client.get("/", headers={"Authorization": f"Bearer {TOKEN}"})
         assert bearer.status_code == 200
+
+
+def test_without_a_source_one_collector_polls_the_demo_fleet_for_every_session() -> None:
+    import time
+
+    from collectors.store import SnapshotStore
+
+    served = start_serve()
+    try:
+        deadline = time.monotonic() + 60
+        store_dir = None
+        while time.monotonic() < deadline and store_dir is None:
+            said = "".join(served.output)
+            if match := re.search(r"one collector polls 24 clusters into (\S+)", said):
+                store_dir = Path(match.group(1))
+            time.sleep(0.2)
+        assert store_dir is not None, served.output
+        with httpx.Client(base_url=served.base, timeout=10) as client:
+            assert client.get("/").status_code == 200
+        beat = None
+        while time.monotonic() < deadline and beat is None:
+            store = SnapshotStore.open(store_dir, readonly=True)
+            try:
+                beat = store.heartbeat()
+            finally:
+                store.close()
+            time.sleep(0.5)
+        assert beat is not None and beat.pid == served.process.pid  # this process polls
+        assert beat.mode == "daemon"
+    finally:
+        stop_serve(served.process)
+    assert served.process.returncode == 0
+    assert store_dir is not None and not store_dir.exists()  # the demo's store is removed
