@@ -39,8 +39,9 @@ UNREACHABLE_TILE: Final = "↯"
 
 
 class Tone(IntEnum):
-    """A tile's colour class, worst first. Stale data shows as unknown unless critical:
-    what we cannot see now is loud, like ``status``'s exit code (stale is UNKNOWN)."""
+    """A tile's colour class, worst first. Stale data and a failing poll show as unknown
+    unless critical: what we cannot see now is loud (``status`` too exits UNKNOWN on
+    stale data)."""
 
     CRITICAL = 0
     UNKNOWN = 1
@@ -49,17 +50,18 @@ class Tone(IntEnum):
 
 
 class Look(IntEnum):
-    """A tile's colour class and mark, in worst-first order."""
+    """A tile's colour class and mark, in worst-first order. A failing poll or stale data
+    shows in the unknown tone unless critical: what we cannot see now is loud."""
 
     CRITICAL_STALE = 0
     CRITICAL_UNREACHABLE = 1
     CRITICAL = 2
     STALE = 3
     UNKNOWN_UNREACHABLE = 4
-    UNKNOWN = 5
-    WARNING_UNREACHABLE = 6
-    WARNING = 7
-    OK_UNREACHABLE = 8
+    WARNING_UNREACHABLE = 5
+    OK_UNREACHABLE = 6
+    UNKNOWN = 7
+    WARNING = 8
     OK = 9
 
     @property
@@ -82,10 +84,10 @@ _TONE: Final = {
     Look.CRITICAL: Tone.CRITICAL,
     Look.STALE: Tone.UNKNOWN,
     Look.UNKNOWN_UNREACHABLE: Tone.UNKNOWN,
+    Look.WARNING_UNREACHABLE: Tone.UNKNOWN,
+    Look.OK_UNREACHABLE: Tone.UNKNOWN,
     Look.UNKNOWN: Tone.UNKNOWN,
-    Look.WARNING_UNREACHABLE: Tone.WARNING,
     Look.WARNING: Tone.WARNING,
-    Look.OK_UNREACHABLE: Tone.OK,
     Look.OK: Tone.OK,
 }
 _GLYPH: Final = {
@@ -94,10 +96,10 @@ _GLYPH: Final = {
     Look.CRITICAL: Severity.CRITICAL.glyph,
     Look.STALE: STALE_TILE,
     Look.UNKNOWN_UNREACHABLE: UNREACHABLE_TILE,
-    Look.UNKNOWN: Severity.UNKNOWN.glyph,
     Look.WARNING_UNREACHABLE: UNREACHABLE_TILE,
-    Look.WARNING: Severity.WARNING.glyph,
     Look.OK_UNREACHABLE: UNREACHABLE_TILE,
+    Look.UNKNOWN: Severity.UNKNOWN.glyph,
+    Look.WARNING: Severity.WARNING.glyph,
     Look.OK: Severity.OK.glyph,
 }
 _UNREACHABLE_LOOK: Final = {

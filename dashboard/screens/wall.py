@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from collectors.policy import FreshnessPolicy
 from dashboard.messages import FleetUpdated
+from dashboard.overview_model import OverviewLayout
 from dashboard.screens.detail_host import AppHost, app_host
 from dashboard.state import FleetState
 from dashboard.widgets.collector_banner import CollectorBanner
@@ -31,6 +32,9 @@ from dashboard.widgets.wall_header import WallHeader
 from dashboard.widgets.wall_problems import WallProblems
 
 TICK_SECONDS = 1.0
+MAX_PROBLEM_PAGES = 4
+"""A wall pages through the worst problems only (a full turn stays about a minute with
+the overview); the overview shows every one, and the header says how many are left out."""
 DEFAULT_PAGE_SECONDS = 15.0
 """Long enough to read a page of names from across the room, short enough that a full
 turn of a few pages stays under a minute."""
@@ -104,8 +108,7 @@ class WallScreen(Screen[None]):
                 clock=app.clock,
                 policy=policy,
                 show_cursor=False,
-                key_hints=False,
-                totals=False,
+                header=False,
                 id="overview",
             )
             yield WallProblems(clock=app.clock, policy=policy, id="wall-problems")
@@ -189,21 +192,35 @@ class WallScreen(Screen[None]):
         problems = self.problems.row_count
         names = choose_geometry(layout.groups, width, height)
         pages: list[Page] = []
-        together = 1 + names.lines + (1 + problems if problems else 0)
+        together = names.lines + (1 + problems if problems else 0)
         if names.density is Density.NAMES and together <= height:
             pages.append(Page("both"))
-            self._overview_height = 1 + names.lines
+            self._overview_height = names.lines
         else:
+            whole = choose_geometry(layout.groups, width, height)
+            overview_pages = max(1, -(-whole.lines // height))
+            pages += [Page("overview", k * height) for k in range(overview_pages)]
             per_page = max(height - 1, 1)
-            overview_pages = max(1, -(-names.lines // per_page))
-            pages += [Page("overview", k * per_page) for k in range(overview_pages)]
-            if problems:
-                pages += [Page("problems", k * per_page) for k in range(-(-problems // per_page))]
+            problem_pages = min(-(-problems // per_page), MAX_PROBLEM_PAGES)
+            pages += [Page("problems", k * per_page) for k in range(problem_pages)]
         self.pages = tuple(pages)
+        self.query_one(WallHeader).legend = self._legend(layout)
         self.page_index %= len(self.pages)
         self._apply_page()
 
     _overview_height = 0
+
+    def _legend(self, layout: OverviewLayout) -> str:
+        geometry = self.overview.geometry
+        parts = [f"by {layout.group_by}" if layout.group_by else "one group"]
+        if geometry is not None:
+            parts.append(geometry.density.legend)
+        problems = len(layout.problems)
+        body = self.query_one("#wall-body").size.height
+        shown = min(problems, MAX_PROBLEM_PAGES * max(body - 1, 1))
+        if any(p.shows == "problems" for p in self.pages) and shown < problems:
+            parts.append(f"worst {shown:,} of {problems:,} problems listed")
+        return " · ".join(parts)
 
     def _apply_page(self) -> None:
         page = self.pages[self.page_index]

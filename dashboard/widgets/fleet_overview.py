@@ -79,6 +79,8 @@ _TONE_CLASS = {
     Tone.WARNING: "warning",
     Tone.OK: "ok",
 }
+_DENSE_CLASS = {**_TONE_CLASS, Tone.OK: "ok-quiet"}
+"""Where thousands of tiles share the screen, ok is quieter: what is broken is loudest."""
 
 
 def fit_middle(text: str, width: int) -> str:
@@ -158,6 +160,7 @@ class FleetOverview(ScrollView, can_focus=True):
         & > .fleet-overview--unknown { color: $sev-unknown; text-style: bold; }
         & > .fleet-overview--warning { color: $sev-warning; }
         & > .fleet-overview--ok { color: $sev-ok; }
+        & > .fleet-overview--ok-quiet { color: $sev-ok 50%; }
         & > .fleet-overview--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -181,6 +184,7 @@ class FleetOverview(ScrollView, can_focus=True):
         "fleet-overview--unknown",
         "fleet-overview--warning",
         "fleet-overview--ok",
+        "fleet-overview--ok-quiet",
         "fleet-overview--cursor",
     }
 
@@ -240,6 +244,7 @@ class FleetOverview(ScrollView, can_focus=True):
         show_cursor: bool = True,
         key_hints: bool = True,
         totals: bool = True,
+        header: bool = True,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -251,6 +256,8 @@ class FleetOverview(ScrollView, can_focus=True):
         """False on the wall: no cursor, no focus."""
         self.key_hints = key_hints
         self.totals = totals
+        self._top = 1 if header else 0
+        """Lines above the tiles: the header line, or none (the wall says it itself)."""
         """The fleet's counts on the header line (the wall shows them in big digits)."""
         self.can_focus = show_cursor
         self.judgement: OverviewLayout | None = None
@@ -369,7 +376,7 @@ class FleetOverview(ScrollView, can_focus=True):
     # ----- geometry -------------------------------------------------------------------
 
     def _body_height(self) -> int:
-        return max(self.scrollable_content_region.height - 1, 1)
+        return max(self.scrollable_content_region.height - self._top, 1)
 
     def _update_geometry(self) -> None:
         layout = self.judgement
@@ -382,7 +389,7 @@ class FleetOverview(ScrollView, can_focus=True):
             None if layout is None else choose_geometry(layout.groups, width, self._body_height())
         )
         lines = self._geometry.lines if self._geometry else 0
-        self.virtual_size = Size(width, lines + 1)
+        self.virtual_size = Size(width, lines + self._top)
 
     @property
     def geometry(self) -> Geometry | None:
@@ -545,9 +552,9 @@ class FleetOverview(ScrollView, can_focus=True):
 
     async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or not self.show_cursor or offset.y == 0:
+        if offset is None or not self.show_cursor or offset.y < self._top:
             return
-        hit = self._tile_at(offset.x, round(self.scroll_y) + offset.y - 1)
+        hit = self._tile_at(offset.x, round(self.scroll_y) + offset.y - self._top)
         if hit is None:
             return
         again = hit == self._position()
@@ -594,17 +601,22 @@ class FleetOverview(ScrollView, can_focus=True):
         style = self._styles.get(name)
         if style is None:
             partial = name not in ("header", "group", "cursor")
-            style = self.get_component_rich_style(f"fleet-overview--{name}", partial=partial)
+            component = f"fleet-overview--{name}"
+            style = self.get_component_rich_style(component, partial=partial)
+            colour = self.get_component_styles(component).color
+            if partial and colour.a < 1:  # a translucent colour: blend it into the tiles' ground
+                blended = self.styles.background.blend(colour.with_alpha(1), colour.a)
+                style += Style(color=blended.rich_color)
             self._styles[name] = style
         return style
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self._base()
-        if y == 0:
+        if y < self._top:
             return self._header_strip(base, width)
         geometry, layout = self.geometry, self.judgement
-        line = round(self.scroll_y) + y - 1
+        line = round(self.scroll_y) + y - self._top
         if geometry is None or layout is None or line >= geometry.lines:
             return Strip.blank(width, base)
         g = bisect_right(geometry.starts, line) - 1
@@ -746,7 +758,7 @@ class FleetOverview(ScrollView, can_focus=True):
         index = first
         for look, run in groupby(looks[first:end]):
             length = len(list(run))
-            style = self._tone_style(look.tone, base)
+            style = base + self._style(_DENSE_CLASS[look.tone])
             if cursor is not None and index <= cursor < index + length:
                 before, after = cursor - index, index + length - cursor - 1
                 cells.append((look.glyph * before, style))
@@ -787,8 +799,8 @@ class FleetOverview(ScrollView, can_focus=True):
         key = ("pair", pair, base)
         style = self._pairs.get(key)
         if style is None:
-            upper = self._style(_TONE_CLASS[pair[0]]).color
-            lower = self._style(_TONE_CLASS[pair[1]]).color if pair[1] is not None else None
+            upper = self._style(_DENSE_CLASS[pair[0]]).color
+            lower = self._style(_DENSE_CLASS[pair[1]]).color if pair[1] is not None else None
             style = base + Style(color=upper, bgcolor=lower or base.bgcolor)
             self._pairs[key] = style
         return style

@@ -31,6 +31,15 @@ BOXES: Final = (
     ("warning", f"{SEVERITY_GLYPH[Severity.WARNING]} WARNING"),
     ("ok", f"{SEVERITY_GLYPH[Severity.OK]} OK"),
 )
+COMPACT: Final = {
+    "critical": "crit",
+    "unknown": "unkn",
+    "stale": "stale",
+    "unreachable": "unreach",
+    "warning": "warn",
+    "ok": "ok",
+}
+"""The words of the one-line form (a box is a sixth of 80 columns)."""
 
 
 def box_values(counts: FleetCounts) -> dict[str, int]:
@@ -49,12 +58,12 @@ class WallCounts(Widget):
 
     DEFAULT_CSS = """
     WallCounts {
-        height: 5;
+        height: 4;
         layout: horizontal;
         background: $surface;
         & > .wall-count {
             width: 1fr;
-            height: 5;
+            height: 4;
             padding: 0 1;
             color: $text-muted;
         }
@@ -95,7 +104,8 @@ class WallCounts(Widget):
             value = values.get(key)
             box.set_class(bool(value), "-set")
             text = "–" if value is None else f"{value:,}"
+            glyph = label.split(" ", 1)[0]
             box.query_one(".wall-count--label", Static).update(
-                f"{label} {text}" if compact else label
+                f"{glyph} {text} {COMPACT[key]}" if compact else label
             )
             box.query_one(Digits).update(text)

@@ -43,6 +43,8 @@ class WallHeader(Widget):
 
     source: reactive[str] = reactive("")
     clusters: reactive[int | None] = reactive(None)
+    legend: reactive[str] = reactive("")
+    """How to read the tiles below (grouping, density)."""
     page: reactive[str] = reactive("")
     """``page 2/4`` (empty: everything fits one page)."""
     newest: reactive[datetime | None] = reactive(None)
@@ -73,6 +75,8 @@ class WallHeader(Widget):
             left.append(f" · {self.source}", self._part("muted"))
         if self.clusters is not None:
             left.append(f" · {self.clusters:,} clusters", self._part("muted"))
+        if self.legend:
+            left.append(f" · {self.legend}", self._part("muted"))
         right = Text(no_wrap=True)
         if self.page:
             right.append(f"{self.page}{' (held)' if self.held else ''} · ", self._part("muted"))
@@ -85,6 +89,9 @@ class WallHeader(Widget):
             right.append(age, self._part("old") if self.newest_stale else "")
         width = self.content_region.width or 80
         gap = width - cell_len(left.plain) - cell_len(right.plain)
+        if gap < 1:
+            left.truncate(max(width - cell_len(right.plain) - 1, 0), overflow="ellipsis")
+            gap = width - cell_len(left.plain) - cell_len(right.plain)
         if gap < 1:
             return right  # the clock and the age matter more than the title
         return Text.assemble(left, " " * gap, right, no_wrap=True)

@@ -24,6 +24,7 @@ COLUMNS = (
     LineColumn("age", "Last good poll", 24),
 )
 NAME_CAP = 40
+WHY_MIN = 20
 
 
 def why(status: ClusterStatus, stale: bool, now: datetime) -> str:
@@ -98,10 +99,17 @@ class WallProblems(LineTable):
         self.set_rows(shown)
 
     def column_widths(self) -> tuple[int, ...]:
+        """Name, severity and deadline whole; "why" takes the rest, at least
+        :data:`WHY_MIN`; the age gives way first on a narrow terminal."""
         width = self.scrollable_content_region.width or 120
         fixed = [self._name_width, 13, 0, 18, 24]
-        used = 1 + sum(fixed) + 2 * len(fixed)
-        fixed[2] = max(width - used, 12)
+        for drop in (4, 3):
+            used = 1 + sum(fixed) + 2 * sum(1 for w in fixed if w) + 2
+            if width - used >= WHY_MIN:
+                break
+            fixed[drop] = 0
+        used = 1 + sum(fixed) + 2 * (sum(1 for w in fixed if w) + 1)
+        fixed[2] = max(width - used, WHY_MIN)
         return tuple(fixed)
 
     def empty_text(self) -> str:
