@@ -26,7 +26,7 @@ from dashboard.overview_model import OverviewLayout
 from dashboard.screens.detail_host import AppHost, app_host
 from dashboard.state import FleetState
 from dashboard.widgets.collector_banner import CollectorBanner
-from dashboard.widgets.fleet_overview import Density, FleetOverview, choose_geometry
+from dashboard.widgets.fleet_overview import Density, FleetOverview, Geometry, choose_geometry
 from dashboard.widgets.wall_counts import WallCounts
 from dashboard.widgets.wall_header import WallHeader
 from dashboard.widgets.wall_problems import WallProblems
@@ -193,28 +193,27 @@ class WallScreen(Screen[None]):
         names = choose_geometry(layout.groups, width, height)
         pages: list[Page] = []
         together = names.lines + (1 + problems if problems else 0)
+        shown = names
         if names.density is Density.NAMES and together <= height:
             pages.append(Page("both"))
             self._overview_height = names.lines
         else:
-            whole = choose_geometry(layout.groups, width, height)
+            whole = shown = choose_geometry(layout.groups, width, height)
             overview_pages = max(1, -(-whole.lines // height))
             pages += [Page("overview", k * height) for k in range(overview_pages)]
             per_page = max(height - 1, 1)
             problem_pages = min(-(-problems // per_page), MAX_PROBLEM_PAGES)
             pages += [Page("problems", k * per_page) for k in range(problem_pages)]
         self.pages = tuple(pages)
-        self.query_one(WallHeader).legend = self._legend(layout)
+        self.query_one(WallHeader).legend = self._legend(layout, shown)
         self.page_index %= len(self.pages)
         self._apply_page()
 
     _overview_height = 0
 
-    def _legend(self, layout: OverviewLayout) -> str:
-        geometry = self.overview.geometry
+    def _legend(self, layout: OverviewLayout, geometry: Geometry) -> str:
         parts = [f"by {layout.group_by}" if layout.group_by else "one group"]
-        if geometry is not None:
-            parts.append(geometry.density.legend)
+        parts.append(geometry.density.legend)
         problems = len(layout.problems)
         body = self.query_one("#wall-body").size.height
         shown = min(problems, MAX_PROBLEM_PAGES * max(body - 1, 1))

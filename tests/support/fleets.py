@@ -8,6 +8,7 @@ same fleets, so a screenshot shows what a test holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -174,3 +175,29 @@ def large_fleet(count: int, *, variant: int = 0) -> dict[str, ClusterStatus]:
             attempt_ago=timedelta(seconds=30 + variant),
         )
     return out
+
+
+def long_names() -> list[ClusterStatus]:
+    """The demo fleet with names as long as real ones (three publishers per site)."""
+    out = []
+    for known in demo_statuses():
+        name = known.cluster.replace("-cucm", "-cucm-pub") + ".corp"
+        snap = known.last_good.model_copy(update={"cluster": name}) if known.last_good else None
+        out.append(known.model_copy(update={"cluster": name, "last_good": snap}))
+    return out
+
+
+def shifted(statuses: Sequence[ClusterStatus], by: timedelta) -> list[ClusterStatus]:
+    """``statuses`` with every time in them moved by ``by`` (a fleet on the real clock,
+    for a screen that cannot be given the frozen one: the browser view)."""
+
+    def move(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value + by
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(move(v) for v in value)
+        return value
+
+    return [ClusterStatus.model_validate(move(s.model_dump())) for s in statuses]
