@@ -349,6 +349,9 @@ class LicdashApp(App[None]):
     # ----- export, themes -------------------------------------------------------------
 
     def action_export(self) -> None:
+        if self.is_web:  # a browser session (licdash serve) never writes on the server
+            self.notify("export is not offered in the browser: run `licdash export` there")
+            return
         try:
             from dashboard.screens.export_dialog import ExportDialog
         except ModuleNotFoundError as exc:

@@ -32,13 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--config",
         type=Path,
-        help="poll the clusters of this config with one collector in this process",
+        help="poll the clusters of this config with one collector in this process "
+        "(default: none: the demo fleet, unless --store is given)",
     )
     parser.add_argument(
         "--store",
         type=Path,
         help="store directory: alone, show a store `licdash collect` writes; with --config, "
-        "where its collector writes (default: the platform data directory)",
+        "where its collector writes",
     )
     source.add_argument(
         "--demo", action="store_true", help="show the built-in demo fleet (the default)"
