@@ -13,6 +13,7 @@ recounted only when one of its clusters was re-judged.
 
 from __future__ import annotations
 
+import math
 import threading
 from bisect import bisect_left
 from collections import Counter
@@ -26,7 +27,7 @@ from typing import Final
 from rich.cells import cell_len
 
 from collectors.model import Severity
-from collectors.policy import Due, FleetCounts, FreshnessPolicy, tally
+from collectors.policy import Due, FleetCounts, FreshnessPolicy, next_hard, status_dues, tally
 from collectors.results import ClusterStatus
 
 PREFERRED_GROUPING: Final = ("region", "customer", "site", "environment")
@@ -247,7 +248,7 @@ class OverviewModel:
     def _reset(self, policy: FreshnessPolicy | None, group_by: str | None) -> None:
         self._policy, self._group_by = policy, group_by
         self._judged: dict[str, _Judged] = {}
-        self._order: dict[str, tuple[Look, str]] = {}
+        self._order: dict[str, tuple[Look, float, str]] = {}
         self._look: dict[str, Look] = {}
         self._groups: dict[str, _GroupState] = {}
         self._previous: dict[str, OverviewGroup] = {}
@@ -346,7 +347,7 @@ class OverviewModel:
         look = look_of(status, stale)
         entry = _Judged(status, look, group, until, seen, now)
         self._judged[name] = entry
-        self._order[name] = (look, name)
+        self._order[name] = (look, _urgency(status) if look.problem else math.inf, name)
         self._look[name] = look
         state = self._groups.get(group)
         if state is None:
@@ -445,6 +446,13 @@ class OverviewModel:
             found.extend(group.members[:ok])
         found.sort(key=self._order.__getitem__)
         return tuple(found)
+
+
+def _urgency(status: ClusterStatus) -> float:
+    """When the cluster's next hard deadline is (the policy's), to order problems of one
+    look most urgent first, as the fleet table does; never: infinity."""
+    due = next_hard(status_dues(status))
+    return due.at.timestamp() if due is not None else math.inf
 
 
 def _tag_keys(counts: Counter[str]) -> tuple[str, ...]:

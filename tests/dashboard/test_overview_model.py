@@ -136,3 +136,16 @@ def test_newest_data_and_whether_even_it_is_stale() -> None:
     assert layout.newest == NOW - timedelta(minutes=3)
     assert not layout.newest_stale
     assert OverviewModel().judge(statuses, NOW + timedelta(hours=1), POLICY).newest_stale
+
+
+def test_problems_of_one_look_come_most_urgent_first() -> None:
+    from collectors.policy import next_hard, status_dues
+
+    statuses = fleet()
+    layout = OverviewModel().judge(statuses, NOW, POLICY)
+    critical = [n for n in layout.problems if statuses[n].severity is Severity.CRITICAL]
+    when = [next_hard(status_dues(statuses[n])) for n in critical]
+    stamps = [d.at if d is not None else None for d in when]
+    assert all(s is not None for s in stamps)
+    assert stamps == sorted(stamps)  # type: ignore[type-var]
+    assert critical[0] == "apac-syd-cucm1"  # its registration expired three days ago
