@@ -49,7 +49,6 @@ class OverviewScreen(Screen[None]):
         self, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._policy: FreshnessPolicy | None = None
         self._last_said: Text | str = ""
 
     @property
@@ -86,11 +85,7 @@ class OverviewScreen(Screen[None]):
 
     def _show(self, fleet: FleetState) -> None:
         overview = self.overview
-        if fleet.statuses is not overview.statuses:
-            overview.set_fleet(fleet.statuses)
-        elif fleet.policy is not self._policy:
-            overview.rejudge()
-        self._policy = fleet.policy
+        overview.follow(fleet)
         self.query_one(CollectorBanner).collector = fleet.collector
         self._describe(overview.cursor_cluster)
 

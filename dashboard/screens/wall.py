@@ -87,7 +87,6 @@ class WallScreen(Screen[None]):
         self.pages: tuple[Page, ...] = (Page("both"),)
         self.page_index = 0
         self.held = False
-        self._policy: FreshnessPolicy | None = None
 
     @property
     def licdash(self) -> AppHost:
@@ -135,13 +134,8 @@ class WallScreen(Screen[None]):
             self._show(message.fleet)
 
     def _show(self, fleet: FleetState) -> None:
-        overview = self.overview
-        if fleet.statuses is not overview.statuses:
-            overview.set_fleet(fleet.statuses)
+        if self.overview.follow(fleet):
             self.clear_notice()
-        elif fleet.policy is not self._policy:
-            overview.rejudge()
-        self._policy = fleet.policy
         header = self.query_one(WallHeader)
         header.source = fleet.source
         header.clusters = len(fleet.statuses)

@@ -51,6 +51,7 @@ from dashboard.overview_model import (
     Tone,
     next_grouping,
 )
+from dashboard.state import FleetState
 
 NAME_MAX = 16
 """The widest short name a name tile shows (longer ones keep their head and tail)."""
@@ -266,6 +267,7 @@ class FleetOverview(ScrollView, can_focus=True):
         has (:data:`~dashboard.overview_model.PREFERRED_GROUPING`)."""
         self._model = OverviewModel()
         self._statuses: Mapping[str, ClusterStatus] = {}
+        self._data_policy: FreshnessPolicy | None = None
         self._requested = 0
         self._busy = False
         self._again = False
@@ -301,6 +303,17 @@ class FleetOverview(ScrollView, can_focus=True):
         """Show ``statuses`` (judged in a worker; the tiles change when it is done)."""
         self._statuses = statuses
         self._request()
+
+    def follow(self, fleet: FleetState) -> bool:
+        """Show ``fleet`` if its statuses are new, or judge again if only the policy it
+        came with changed; True when the statuses were new."""
+        new = fleet.statuses is not self._statuses
+        if new:
+            self.set_fleet(fleet.statuses)
+        elif fleet.policy is not self._data_policy:
+            self.rejudge()
+        self._data_policy = fleet.policy
+        return new
 
     def rejudge(self) -> None:
         """Judge again now (the policy changed)."""

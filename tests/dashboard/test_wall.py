@@ -126,9 +126,6 @@ async def test_pages_turn_by_themselves_and_by_key(make_app: Callable[..., Any])
         await pilot.press("space")  # resume
         await pilot.pause(0.8)
         assert screen.page_index != (held + 1) % len(shows)
-        problems = screen.query_one(WallProblems)
-        per_page = problems.size.height - 1
-        assert per_page > 0
 
 
 async def test_small_fleet_fits_one_page(make_app: Callable[..., Any]) -> None:
