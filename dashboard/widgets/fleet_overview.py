@@ -469,10 +469,13 @@ class FleetOverview(ScrollView, can_focus=True):
         g = max(0, min(g, len(layout.groups) - 1))
         members = layout.groups[g].members
         i = max(0, min(i, len(members) - 1))
+        before = self._cursor_line()
         self._cursor = members[i]
         self._scroll_to_cursor()
         self._note_cursor()
-        self.refresh()
+        for line in {before, self._cursor_line()}:  # only the lines the cursor left and entered
+            if line is not None:
+                self.refresh_line(line + self._top)
 
     def move_to(self, cluster: str) -> bool:
         layout = self.judgement
