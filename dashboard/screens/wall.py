@@ -22,11 +22,12 @@ from textual.widgets import Static
 
 from collectors.policy import FreshnessPolicy
 from dashboard.messages import FleetUpdated
+from dashboard.overview_geometry import Density, Geometry, choose_geometry
 from dashboard.overview_model import OverviewLayout
 from dashboard.screens.detail_host import AppHost, app_host
 from dashboard.state import FleetState
 from dashboard.widgets.collector_banner import CollectorBanner
-from dashboard.widgets.fleet_overview import Density, FleetOverview, Geometry, choose_geometry
+from dashboard.widgets.fleet_overview import FleetOverview
 from dashboard.widgets.wall_counts import WallCounts
 from dashboard.widgets.wall_header import WallHeader
 from dashboard.widgets.wall_problems import WallProblems

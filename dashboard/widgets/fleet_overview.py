@@ -20,10 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
-from itertools import groupby
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -37,43 +34,33 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from collectors.policy import DEFAULT_POLICY, FleetCounts, FreshnessPolicy
+from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
-from dashboard.fleet_rows import fit
-from dashboard.format import SEVERITY_GLYPH
+from dashboard.overview_geometry import (
+    Density,
+    Geometry,
+    choose_geometry,
+    shift,
+    step,
+    tile_at,
+)
+from dashboard.overview_lines import (
+    Palette,
+    group_parts,
+    half_cells,
+    header_parts,
+    merge,
+    tile_cells,
+)
+from dashboard.overview_looks import Tone
 from dashboard.overview_model import (
-    STALE_TILE,
-    UNREACHABLE_TILE,
-    Look,
     OverviewGroup,
     OverviewLayout,
     OverviewModel,
-    Tone,
     next_grouping,
 )
 from dashboard.state import FleetState
 
-NAME_MAX = 16
-"""The widest short name a name tile shows (longer ones keep their head and tail)."""
-NAME_MIN = 4
-HALF = "▀"
-
-
-class Density(Enum):
-    NAMES = "names"
-    GLYPHS = "glyphs"
-    HALVES = "halves"
-
-    @property
-    def legend(self) -> str:
-        return _LEGEND[self]
-
-
-_LEGEND = {
-    Density.NAMES: "a tile per cluster",
-    Density.GLYPHS: "a cell per cluster",
-    Density.HALVES: f"two clusters per cell ({HALF}: upper and lower)",
-}
 _TONE_CLASS = {
     Tone.CRITICAL: "critical",
     Tone.UNKNOWN: "unknown",
@@ -84,65 +71,12 @@ _DENSE_CLASS = {**_TONE_CLASS, Tone.OK: "ok-quiet"}
 """Where thousands of tiles share the screen, ok is quieter: what is broken is loudest."""
 
 
-def fit_middle(text: str, width: int) -> str:
-    """``text`` in exactly ``width`` cells; a long one keeps its head and its tail (the
-    digits that tell ``cucm1`` from ``cucm2``)."""
-    if cell_len(text) <= width:
-        return fit(text, width)
-    tail = (width - 1) // 2
-    head = width - 1 - tail
-    return fit(f"{text[:head]}…{text[len(text) - tail :] if tail else ''}", width)
-
-
-def counts_text(counts: FleetCounts) -> list[tuple[str, str]]:
-    """``(text, tone class)`` for each non-zero count, worst first (the policy's counts)."""
-    from collectors.model import Severity
-
-    parts: list[tuple[str, str]] = []
-    for severity, tone in (
-        (Severity.CRITICAL, "critical"),
-        (Severity.UNKNOWN, "unknown"),
-        (Severity.WARNING, "warning"),
-    ):
-        if n := counts.severity[severity]:
-            parts.append((f"{SEVERITY_GLYPH[severity]} {n:,} {severity.value}", tone))
-    if counts.stale:
-        parts.append((f"{STALE_TILE} {counts.stale:,} stale", "unknown"))
-    if counts.failing:
-        parts.append((f"{UNREACHABLE_TILE} {counts.failing:,} unreachable", "unknown"))
-    if n := counts.severity[Severity.OK]:
-        parts.append((f"{SEVERITY_GLYPH[Severity.OK]} {n:,} ok", "ok"))
-    return parts
-
-
-@dataclass(frozen=True, slots=True)
-class Geometry:
-    """How the current layout sits in the widget."""
-
-    density: Density
-    per_row: int
-    """Tiles (clusters) per row of tiles; in halves, per half row."""
-    name_width: int
-    starts: tuple[int, ...]
-    """The body line at which each group begins (its header line)."""
-    lines: int
-    """Body lines in all."""
-
-    def tile_lines(self, members: int) -> int:
-        per_line = self.per_row * (2 if self.density is Density.HALVES else 1)
-        return -(-members // per_line)
-
-    def line_of(self, index: int) -> int:
-        """The tile line (within its group) that shows member ``index``."""
-        per_line = self.per_row * (2 if self.density is Density.HALVES else 1)
-        return index // per_line
-
-
 class _Layout(Message):
-    def __init__(self, layout: OverviewLayout | None, request: int, error: str = "") -> None:
+    """A judgement from the worker (or why there is none)."""
+
+    def __init__(self, layout: OverviewLayout | None, error: str = "") -> None:
         super().__init__()
         self.layout = layout
-        self.request = request
         self.error = error
 
 
@@ -268,7 +202,6 @@ class FleetOverview(ScrollView, can_focus=True):
         self._model = OverviewModel()
         self._statuses: Mapping[str, ClusterStatus] = {}
         self._data_policy: FreshnessPolicy | None = None
-        self._requested = 0
         self._busy = False
         self._again = False
         self._error = ""
@@ -277,7 +210,7 @@ class FleetOverview(ScrollView, can_focus=True):
         self._geometry_key: tuple[Any, ...] = ()
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(4096)
         self._styles: dict[str, Style] = {}
-        self._pairs: dict[tuple[Any, ...], Style] = {}
+        self._palettes: tuple[tuple[int, Style | None], Palette | None] = ((-1, None), None)
         self._style_generation = 0
         self._highlighted: str | None = None
         self._found: tuple[tuple[int, str | None], tuple[int, int] | None] = ((-1, None), None)
@@ -340,8 +273,7 @@ class FleetOverview(ScrollView, can_focus=True):
             self._again = True
             return
         self._busy = True
-        self._requested += 1
-        self._judge(self._statuses, self.clock(), self.policy(), self.group_by, self._requested)
+        self._judge(self._statuses, self.clock(), self.policy(), self.group_by)
 
     @work(thread=True, group="overview", exit_on_error=False, description="judge the fleet")
     def _judge(
@@ -350,14 +282,13 @@ class FleetOverview(ScrollView, can_focus=True):
         now: datetime,
         policy: FreshnessPolicy,
         group_by: str | None,
-        request: int,
     ) -> None:
         try:
             layout = self._model.judge(statuses, now, policy, group_by)
         except Exception as exc:  # shown on the header line; the next update tries again
-            self.post_message(_Layout(None, request, f"{type(exc).__name__}: {exc}"))
+            self.post_message(_Layout(None, f"{type(exc).__name__}: {exc}"))
         else:
-            self.post_message(_Layout(layout, request))
+            self.post_message(_Layout(layout))
 
     def _on__layout(self, message: _Layout) -> None:
         message.stop()
@@ -388,18 +319,19 @@ class FleetOverview(ScrollView, can_focus=True):
 
     # ----- geometry -------------------------------------------------------------------
 
-    def _body_height(self) -> int:
+    def body_height(self) -> int:
+        """Lines for tiles: the widget's, less the header line."""
         return max(self.scrollable_content_region.height - self._top, 1)
 
     def _update_geometry(self) -> None:
         layout = self.judgement
         width = self.scrollable_content_region.width or self.size.width or 80
-        key = (layout.generation if layout else -1, width, self._body_height())
+        key = (layout.generation if layout else -1, width, self.body_height())
         if key == self._geometry_key:
             return
         self._geometry_key = key
         self._geometry = (
-            None if layout is None else choose_geometry(layout.groups, width, self._body_height())
+            None if layout is None else choose_geometry(layout.groups, width, self.body_height())
         )
         lines = self._geometry.lines if self._geometry else 0
         self.virtual_size = Size(width, lines + self._top)
@@ -414,9 +346,6 @@ class FleetOverview(ScrollView, can_focus=True):
         """Lines under the header, in all (the wall pages through them)."""
         geometry = self.geometry
         return geometry.lines if geometry else 0
-
-    def body_height(self) -> int:
-        return self._body_height()
 
     def show_line(self, line: int) -> None:
         """Scroll so that body line ``line`` is the first under the header (wall pages)."""
@@ -448,7 +377,7 @@ class FleetOverview(ScrollView, can_focus=True):
         line = self._cursor_line()
         if line is None or not self.show_cursor:
             return
-        top, body = round(self.scroll_y), self._body_height()
+        top, body = round(self.scroll_y), self.body_height()
         if line < top:
             self.scroll_to(
                 y=line - (1 if line and self._is_first_line(line) else 0),
@@ -494,29 +423,13 @@ class FleetOverview(ScrollView, can_focus=True):
     def _step(self, rows: int) -> None:
         """Move ``rows`` rows of tiles down (negative: up), into the next group if need be."""
         position, geometry, layout = self._position(), self._geometry, self.judgement
-        if position is None or geometry is None or layout is None:
-            return
-        g, i = position
-        per = geometry.per_row
-        column = i % per
-        for _ in range(abs(rows)):
-            size = len(layout.groups[g].members)
-            if rows > 0:
-                if i + per < size:
-                    i += per
-                elif i // per < (size - 1) // per:
-                    i = size - 1
-                elif g + 1 < len(layout.groups):
-                    g += 1
-                    i = min(column, len(layout.groups[g].members) - 1)
-            elif i - per >= 0:
-                i -= per
-            elif g > 0:
-                g -= 1
-                size = len(layout.groups[g].members)
-                last_row = (size - 1) // per
-                i = min(last_row * per + column, size - 1)
-        self._move(g, i)
+        if position is not None and geometry is not None and layout is not None:
+            self._move(*step(layout.groups, geometry.per_row, position, rows))
+
+    def _shift(self, by: int) -> None:
+        position, layout = self._position(), self.judgement
+        if position is not None and layout is not None:
+            self._move(*shift(layout.groups, position, by))
 
     def action_cursor_down(self) -> None:
         self._step(1)
@@ -530,23 +443,10 @@ class FleetOverview(ScrollView, can_focus=True):
     def action_cursor_left(self) -> None:
         self._shift(-1)
 
-    def _shift(self, by: int) -> None:
-        position, layout = self._position(), self.judgement
-        if position is None or layout is None:
-            return
-        g, i = position
-        i += by
-        if i < 0 and g > 0:
-            g -= 1
-            i = len(layout.groups[g].members) - 1
-        elif i >= len(layout.groups[g].members) and g + 1 < len(layout.groups):
-            g, i = g + 1, 0
-        self._move(g, i)
-
     def _page_rows(self) -> int:
         geometry = self._geometry
         halves = geometry is not None and geometry.density is Density.HALVES
-        return max(self._body_height() - 2, 1) * (2 if halves else 1)
+        return max(self.body_height() - 2, 1) * (2 if halves else 1)
 
     def action_page_down(self) -> None:
         self._step(self._page_rows())
@@ -570,7 +470,11 @@ class FleetOverview(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or not self.show_cursor or offset.y < self._top:
             return
-        hit = self._tile_at(offset.x, round(self.scroll_y) + offset.y - self._top)
+        geometry, layout = self._geometry, self.judgement
+        if geometry is None or layout is None:
+            return
+        line = round(self.scroll_y) + offset.y - self._top
+        hit = tile_at(layout.groups, geometry, offset.x, line)
         if hit is None:
             return
         again = hit == self._position()
@@ -578,31 +482,11 @@ class FleetOverview(ScrollView, can_focus=True):
         if again or event.chain == 2:
             self.action_select()
 
-    def _tile_at(self, x: int, line: int) -> tuple[int, int] | None:
-        geometry, layout = self._geometry, self.judgement
-        if geometry is None or layout is None or line < 0:
-            return None
-        g = bisect_right(geometry.starts, line) - 1
-        within = line - geometry.starts[g] - 1
-        if g < 0 or within < 0:
-            return None
-        size = len(layout.groups[g].members)
-        if geometry.density is Density.NAMES:
-            column = (x - 1) // (geometry.name_width + 4)
-        else:
-            column = x - 1
-        if not 0 <= column < geometry.per_row:
-            return None
-        rows = 2 if geometry.density is Density.HALVES else 1
-        index = within * geometry.per_row * rows + column
-        return (g, index) if index < size else None
-
     # ----- rendering ------------------------------------------------------------------
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
-        self._pairs.clear()
         self._strips.clear()
         self._style_generation += 1
 
@@ -625,6 +509,19 @@ class FleetOverview(ScrollView, can_focus=True):
                 style += Style(color=blended.rich_color)
             self._styles[name] = style
         return style
+
+    def _palette(self, base: Style) -> Palette:
+        """The tiles' styles under the current theme (built once per theme and ground)."""
+        key, palette = self._palettes
+        if palette is None or key != (self._style_generation, base):
+            palette = Palette(
+                base=base,
+                tones={tone: base + self._style(_TONE_CLASS[tone]) for tone in Tone},
+                dense={tone: base + self._style(_DENSE_CLASS[tone]) for tone in Tone},
+                cursor=self._style("cursor"),
+            )
+            self._palettes = ((self._style_generation, base), palette)
+        return palette
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -654,32 +551,17 @@ class FleetOverview(ScrollView, can_focus=True):
     def _header_strip(self, base: Style, width: int) -> Strip:
         header = base + self._style("header")
         layout, geometry = self.judgement, self.geometry
-        parts: list[tuple[str, Style]] = []
         if self._error:
-            parts.append(
-                (f" cannot judge the fleet: {self._error}", header + self._style("critical"))
-            )
+            parts = [(f" cannot judge the fleet: {self._error}", header + self._style("critical"))]
         elif layout is None:
-            what = (
-                f"judging {len(self._statuses):,} clusters…"
-                if self._statuses
-                else "no clusters yet"
-            )
-            parts.append((f" {what}", header))
+            count = len(self._statuses)
+            what = f"judging {count:,} clusters…" if count else "no clusters yet"
+            parts = [(f" {what}", header)]
         else:
-            by = f"by {layout.group_by}" if layout.group_by else "all in one group"
-            groups = len(layout.groups)
-            text = f" {layout.clusters:,} clusters {by}"
-            if layout.group_by:
-                text += f" ({groups:,} group{'s' if groups != 1 else ''})"
-            parts.append((text, header + Style(bold=True)))
-            for fragment, tone in counts_text(layout.total) if self.totals else ():
-                parts.append(("  ", header))
-                parts.append((fragment, header + self._style(tone)))
-            if geometry is not None:
-                parts.append((f"  · {geometry.density.legend}", header + self._style("muted")))
-            if self.key_hints and self.show_cursor:
-                parts.append(("  · b: group by", header + self._style("muted")))
+            hints = ("b: group by",) if self.key_hints and self.show_cursor else ()
+            parts = header_parts(
+                layout, geometry, header, self._style, totals=self.totals, hints=hints
+            )
         return self._line(parts, header, width)
 
     def _group_strip(self, group: OverviewGroup, base: Style, width: int) -> Strip:
@@ -689,15 +571,7 @@ class FleetOverview(ScrollView, can_focus=True):
         if (cached := self._strips.get(key)) is not None:
             return cached
         style = base + self._style("group")
-        label = (group.name or f"(no {layout.group_by})") if layout.group_by else "all clusters"
-        parts: list[tuple[str, Style]] = [
-            (f" {label}", style),
-            (f"  {len(group.members):,}", style),
-        ]
-        for fragment, tone in counts_text(group.counts):
-            parts.append(("  ", style))
-            parts.append((fragment, style + self._style(tone)))
-        strip = self._line(parts, style, width)
+        strip = self._line(group_parts(layout, group, style, self._style), style, width)
         self._strips[key] = strip
         return strip
 
@@ -730,13 +604,14 @@ class FleetOverview(ScrollView, can_focus=True):
         )
         if (cached := self._strips.get(key)) is not None:
             return cached
+        palette = self._palette(base)
         if geometry.density is Density.HALVES:
-            cells = self._half_cells(group, line, geometry.per_row, base, cursor)
+            cells = half_cells(group, line, geometry.per_row, palette, cursor)
         else:
-            cells = self._tile_cells(group, first, per_line, geometry, base, cursor)
+            cells = tile_cells(group, first, per_line, geometry, palette, cursor)
         segments: list[Segment] = [Segment(" ", base)]
         used = 1
-        for text, style in _merge(cells):
+        for text, style in merge(cells):
             segments.append(Segment(text, style))
             used += cell_len(text)
         if used < width:
@@ -744,146 +619,3 @@ class FleetOverview(ScrollView, can_focus=True):
         strip = Strip(segments, max(used, width)).crop(0, width)
         self._strips[key] = strip
         return strip
-
-    def _tone_style(self, tone: Tone, base: Style) -> Style:
-        return base + self._style(_TONE_CLASS[tone])
-
-    def _tile_cells(
-        self,
-        group: OverviewGroup,
-        first: int,
-        count: int,
-        geometry: Geometry,
-        base: Style,
-        cursor: int | None,
-    ) -> list[tuple[str, Style]]:
-        looks, short = group.looks, group.short
-        end = min(first + count, len(looks))
-        cells: list[tuple[str, Style]] = []
-        if geometry.density is Density.NAMES:
-            width = geometry.name_width
-            for index in range(first, end):
-                look = looks[index]
-                style = self._tone_style(look.tone, base)
-                if index == cursor:
-                    style = style + self._style("cursor")
-                cells.append((f"{look.glyph} {fit_middle(short[index], width)}", style))
-                cells.append(("  ", base))
-            return cells
-        # One cell per cluster: the sorted looks come in runs, drawn a run at a time.
-        index = first
-        for look, run in groupby(looks[first:end]):
-            length = len(list(run))
-            style = base + self._style(_DENSE_CLASS[look.tone])
-            if cursor is not None and index <= cursor < index + length:
-                before, after = cursor - index, index + length - cursor - 1
-                cells.append((look.glyph * before, style))
-                cells.append((look.glyph, style + self._style("cursor")))
-                cells.append((look.glyph * after, style))
-            else:
-                cells.append((look.glyph * length, style))
-            index += length
-        return [cell for cell in cells if cell[0]]
-
-    def _half_cells(
-        self, group: OverviewGroup, line: int, per_row: int, base: Style, cursor: int | None
-    ) -> list[tuple[str, Style]]:
-        """Two clusters per cell: ``▀`` in the upper one's colour over the lower one's."""
-        tones = group.tones
-        upper_start = 2 * line * per_row
-        upper = tones[upper_start : upper_start + per_row]
-        lower = tones[upper_start + per_row : upper_start + 2 * per_row]
-        pairs: list[tuple[Tone, Tone | None]] = list(zip(upper, lower, strict=False))
-        pairs += [(tone, None) for tone in upper[len(lower) :]]
-        cells: list[tuple[str, Style]] = []
-        column = 0
-        for pair, run in groupby(pairs):
-            length = len(list(run))
-            style = self._pair_style(pair, base)
-            mark = self._half_cursor(group, cursor, upper_start, per_row, column, length)
-            if mark is None:
-                cells.append((HALF * length, style))
-            else:
-                at, glyph, mark_style = mark
-                cells.append((HALF * at, style))
-                cells.append((glyph, mark_style))
-                cells.append((HALF * (length - at - 1), style))
-            column += length
-        return [cell for cell in cells if cell[0]]
-
-    def _pair_style(self, pair: tuple[Tone, Tone | None], base: Style) -> Style:
-        key = ("pair", pair, base)
-        style = self._pairs.get(key)
-        if style is None:
-            upper = self._style(_DENSE_CLASS[pair[0]]).color
-            lower = self._style(_DENSE_CLASS[pair[1]]).color if pair[1] is not None else None
-            style = base + Style(color=upper, bgcolor=lower or base.bgcolor)
-            self._pairs[key] = style
-        return style
-
-    def _half_cursor(
-        self,
-        group: OverviewGroup,
-        cursor: int | None,
-        upper_start: int,
-        per_row: int,
-        column: int,
-        length: int,
-    ) -> tuple[int, str, Style] | None:
-        """Where in a run the cursor's cell is, and how it is drawn (its glyph)."""
-        if cursor is None:
-            return None
-        offset = cursor - upper_start
-        at = offset % per_row
-        if not 0 <= offset < 2 * per_row or not column <= at < column + length:
-            return None
-        look = group.looks[cursor]
-        style = self._tone_style(look.tone, self._base()) + self._style("cursor")
-        return at - column, look.glyph, style
-
-
-def _merge(cells: Sequence[tuple[str, Style]]) -> list[tuple[str, Style]]:
-    """Neighbouring cells of one style as one segment (long runs of ok tiles are cheap)."""
-    merged: list[tuple[str, Style]] = []
-    for text, style in cells:
-        if merged and merged[-1][1] is style:
-            merged[-1] = (merged[-1][0] + text, style)
-        else:
-            merged.append((text, style))
-    return merged
-
-
-def choose_geometry(groups: Sequence[OverviewGroup], width: int, height: int) -> Geometry:
-    """The least dense tiles with which every group fits ``height`` lines (the densest
-    when none does: then the widget scrolls, and the wall pages)."""
-    usable = max(width - 2, 1)
-    longest = max((g.short_width for g in groups), default=NAME_MIN)
-    name_width = max(NAME_MIN, min(longest, NAME_MAX))
-    candidates = (
-        (Density.NAMES, max(1, (usable + 2) // (name_width + 4))),
-        (Density.GLYPHS, usable),
-        (Density.HALVES, usable),
-    )
-    chosen: Geometry | None = None
-    for density, per_row in candidates:
-        geometry = _geometry(groups, density, per_row, name_width)
-        chosen = geometry
-        if geometry.lines <= height:
-            break
-    assert chosen is not None
-    return chosen
-
-
-def _geometry(
-    groups: Sequence[OverviewGroup], density: Density, per_row: int, name_width: int
-) -> Geometry:
-    shell = Geometry(density, per_row, name_width, (), 0)
-    starts: list[int] = []
-    line = 0
-    for group in groups:
-        starts.append(line)
-        line += 1 + shell.tile_lines(len(group.members))
-    return Geometry(density, per_row, name_width, tuple(starts), line)
-
-
-__all__ = ["Density", "FleetOverview", "Geometry", "Look", "choose_geometry", "fit_middle"]

@@ -19,7 +19,7 @@ from textual.widgets import Digits, Static
 from collectors.model import Severity
 from collectors.policy import FleetCounts
 from dashboard.format import SEVERITY_GLYPH
-from dashboard.overview_model import STALE_TILE, UNREACHABLE_TILE
+from dashboard.overview_looks import STALE_TILE, UNREACHABLE_TILE
 
 COMPACT_BELOW: Final = 120
 """Below this width six boxes of big digits do not fit: one line instead."""

@@ -11,14 +11,8 @@ import pytest
 from collectors.model import Severity
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
-from dashboard.overview_model import (
-    Look,
-    OverviewModel,
-    Tone,
-    look_of,
-    next_grouping,
-    short_names,
-)
+from dashboard.overview_looks import Look, Tone, look_of, short_names
+from dashboard.overview_model import OverviewModel, next_grouping
 from tests.support.factory import NOW
 from tests.support.fleets import demo_statuses, large_fleet
 

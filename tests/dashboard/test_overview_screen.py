@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from dashboard.overview_geometry import Density
 from dashboard.screens.help import collect_key_help
 from dashboard.screens.overview import OverviewScreen
-from dashboard.widgets.fleet_overview import Density, FleetOverview
+from dashboard.widgets import fleet_overview
+from dashboard.widgets.fleet_overview import FleetOverview
 from tests.support.fleets import large_fleet
 from tests.support.host import screen_lines, settle
 
@@ -105,7 +109,7 @@ async def test_denser_tiles_as_the_fleet_grows_and_10000_fit_160x45(
 
 
 async def test_a_refresh_redraws_only_the_group_that_changed(
-    make_app: Callable[..., Any],
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     statuses = large_fleet(10000)
     h = make_app(list(statuses.values()))
@@ -114,13 +118,13 @@ async def test_a_refresh_redraws_only_the_group_that_changed(
         await settle(pilot)
         overview = h.app.screen.query_one(FleetOverview)
         drawn: list[str] = []
-        original = overview._half_cells
+        original = fleet_overview.half_cells
 
         def counting(group: Any, *args: Any) -> Any:
             drawn.append(group.name)
             return original(group, *args)
 
-        overview._half_cells = counting  # type: ignore[method-assign]
+        monkeypatch.setattr(fleet_overview, "half_cells", counting)
         victim = next(n for n, s in statuses.items() if s.tags["region"] == "apac")
         changed = {victim: statuses[victim].model_copy(update={"consecutive_failures": 7})}
         fleet = h.app.fleet.with_statuses(changed)
