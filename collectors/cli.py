@@ -30,6 +30,7 @@ class _Command(Protocol):
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("dashboard.launch_demo", "open the dashboard on the built-in mock fleet (default)"),
     "dash": ("dashboard.launch_dash", "open the dashboard on your clusters or on a store"),
+    "serve": ("dashboard.launch_serve", "serve the dashboard to web browsers (textual-serve)"),
     "collect": ("collectors.commands.collect_cmd", "poll clusters headless into the store"),
     "status": ("collectors.commands.status_cmd", "one-shot fleet summary for scripts"),
     "export": ("collectors.commands.export_cmd", "export snapshots as json, jsonl or csv"),
@@ -47,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 # The top-level packages the dashboard commands need beyond the headless core.
-UI_PACKAGES = frozenset({"dashboard", "themes", "textual"})
+UI_PACKAGES = frozenset({"dashboard", "themes", "textual", "textual_serve"})
 # Exit status when the dashboard cannot be loaded (a usage-level problem, as for `dash`'s
 # own start-up errors).
 UI_MISSING_EXIT = 2

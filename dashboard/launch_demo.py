@@ -40,13 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store", type=Path, help="keep the demo's store here (default: a temporary directory)"
     )
+    from dashboard.launch_dash import add_wall_arguments
+
+    add_wall_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from collectors.config import parse_config
     from collectors.errors import LicdashError, StoreLockedError
     from collectors.mock import ThreadedFleet
-    from dashboard.launch_dash import fail, open_dashboard
+    from dashboard.launch_dash import fail, open_dashboard, wall_options
     from dashboard.sources import LiveSource
 
     if args.clusters < 1:
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             return fail(str(exc), "pass another --store, or omit it for a temporary one")
         except LicdashError as exc:
             return fail(str(exc), exc.hint)
-        return open_dashboard(source, theme=args.theme)
+        return open_dashboard(source, theme=args.theme, wall=wall_options(args))
     except LicdashError as exc:
         return fail(str(exc), exc.hint)
     finally:

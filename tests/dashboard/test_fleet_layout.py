@@ -12,25 +12,14 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from collectors.results import ClusterStatus
 from dashboard.fleet_layout import DROP_ORDER, PROTECTED, layout_widths
 from dashboard.fleet_rows import COLUMN_GAP, COLUMNS
 from dashboard.screens.fleet import FleetScreen
 from dashboard.widgets.fleet_table import FleetTable
-from tests.dashboard.conftest import demo_statuses
+from tests.support.fleets import long_names
 
 KEYS = [c.key for c in COLUMNS]
 SIZES = [(80, 24), (120, 40), (240, 60)]
-
-
-def long_names() -> list[ClusterStatus]:
-    """The demo fleet with names as long as real ones (three publishers per site)."""
-    out = []
-    for status in demo_statuses():
-        name = status.cluster.replace("-cucm", "-cucm-pub") + ".corp"
-        snap = status.last_good.model_copy(update={"cluster": name}) if status.last_good else None
-        out.append(status.model_copy(update={"cluster": name, "last_good": snap}))
-    return out
 
 
 def shown(widths: list[int]) -> int:
