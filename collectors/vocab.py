@@ -63,6 +63,8 @@ AUTHORIZATION_WORDS: Final[dict[str, AuthorizationStatus]] = {
     "evaluationperiodexpired": _A.EVALUATION_EXPIRED,
     "authorized": _A.AUTHORIZED,
     "authorised": _A.AUTHORIZED,
+    # NSO's agent prints "IN COMPLIANCE on <date>"; Cisco's guides call that authorized.
+    "incompliance": _A.AUTHORIZED,
     "outofcompliance": _A.OUT_OF_COMPLIANCE,
     "authorizationexpired": _A.AUTHORIZATION_EXPIRED,
     "authexpired": _A.AUTHORIZATION_EXPIRED,
@@ -235,6 +237,8 @@ def _derive_name(tag: str) -> str:
     known = ENTITLEMENT_NAMES.get(tag)
     if known:
         return known
+    if " " in tag:  # already a display name (Catalyst: "C9300-48 Network Advantage")
+        return tag
     match = _REGID.match(tag)
     licence = match.group("licence") if match else tag
     prefix, sep, rest = licence.partition("_")
