@@ -468,7 +468,10 @@ class PollEngine:
         for name in changed:
             state = self._states[name]
             state.tags = dict(new[name].tags)
-            state.status = state.status.model_copy(update={"tags": dict(new[name].tags)})
+            state.product = new[name].product
+            state.status = state.status.model_copy(
+                update={"tags": dict(new[name].tags), "product": new[name].product}
+            )
         for name in added:
             self._states[name] = self._new_state(new[name])
             if self._running:
@@ -497,4 +500,6 @@ class PollEngine:
         )
 
     def _new_state(self, cluster: ClusterConfig) -> ClusterState:
-        return ClusterState(name=cluster.name, tags=dict(cluster.tags), policy=self._policy)
+        return ClusterState(
+            name=cluster.name, tags=dict(cluster.tags), policy=self._policy, product=cluster.product
+        )
