@@ -170,14 +170,27 @@ class PublisherServer:
         self, request: web.BaseRequest, payload: bytes, headers: dict[str, str]
     ) -> web.StreamResponse:
         cut = payload.find(b"<LicenseStatus>") + 20
-        if self.profile.variant == 1:
-            # Cut mid-element with an honest Content-Length.
-            return web.Response(status=200, body=payload[:cut], headers=headers)
-        # Content-Length promises the whole answer; the connection closes early.
-        resp = web.StreamResponse(status=200, headers=headers)
-        resp.content_length = len(payload)
-        await resp.prepare(request)
-        await resp.write(payload[:cut])
-        if request.transport is not None:
-            request.transport.close()
-        raise asyncio.CancelledError
+        return await send_truncated(
+            request, payload, cut, headers, honest_length=self.profile.variant == 1
+        )
+
+
+async def send_truncated(
+    request: web.BaseRequest,
+    payload: bytes,
+    cut: int,
+    headers: dict[str, str],
+    *,
+    honest_length: bool,
+) -> web.StreamResponse:
+    """The ``truncated`` scenario: ``payload`` cut at ``cut``, either with an honest
+    Content-Length, or promising the whole answer and closing the connection early."""
+    if honest_length:
+        return web.Response(status=200, body=payload[:cut], headers=headers)
+    resp = web.StreamResponse(status=200, headers=headers)
+    resp.content_length = len(payload)
+    await resp.prepare(request)
+    await resp.write(payload[:cut])
+    if request.transport is not None:
+        request.transport.close()
+    raise asyncio.CancelledError

@@ -200,6 +200,17 @@ class HttpPool:
             raise exc.with_cluster(cluster) from None
         return Exchange(resp.status_code, resp.headers, scrub_bytes(raw, cluster))
 
+    async def get(
+        self, cluster: ClusterConfig, path: str, *, budget_s: float | None, accept: str
+    ) -> Exchange:
+        """``GET https://<publisher><path>`` with the cluster's Basic credentials."""
+        await self.ensure_trust(cluster)
+        budget = self.timeout if budget_s is None else budget_s
+        headers = {"Accept": accept, "Authorization": await self.authorization(cluster)}
+        request = self.request("GET", base_url(cluster) + path, headers=headers, budget_s=budget)
+        with self.lease(cluster) as transport:
+            return await self.send(transport, request, cluster=cluster.name, where=where(cluster))
+
     async def authorization(self, cluster: ClusterConfig) -> str:
         """The cluster's ``Authorization: Basic`` value (its password resolved once)."""
         header = self._auth.get(cluster.name)
@@ -321,6 +332,15 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 def url_host(host: str) -> str:
     """A host as it goes in a URL (an IPv6 address in brackets)."""
     return f"[{host}]" if ":" in host else host
+
+
+def base_url(cluster: ClusterConfig) -> str:
+    return f"https://{url_host(cluster.host)}:{cluster.port}"
+
+
+def where(cluster: ClusterConfig) -> str:
+    """``host:port`` of the cluster's publisher, as errors name it."""
+    return f"{cluster.host}:{cluster.port}"
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
