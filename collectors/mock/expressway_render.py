@@ -4,9 +4,10 @@ Shaped like Cisco's documentation example (``../shared/products/expressway/``): 
 accounts and ``ExportControlledFunctionality`` as the string ``"True"``, a
 ``Registration`` and an ``Authorization`` object, dates as ``February, 05 Feb 2020
 06:18:07 GMT``. No per-licence usage: the resource has none. ``variant`` 0 speaks the
-API's upper-case words and the example's month-name dates with every key present
-(empty when unknown); variant 1 the web UI's words (``Unregistered : Registration
-Expired``, ``Out-of-compliance``), weekday dates, and leaves unknown keys out.
+API's upper-case words (``UNREGISTERED : REGISTRATION EXPIRED``) and the example's
+month-name dates with every key present (empty when unknown); variant 1 the web UI's
+words (``Unregistered : Registration Expired``, ``Out-of-compliance``), weekday dates,
+and leaves unknown keys out.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from collectors.mock.state import LicenceState
 
 _REGISTRATION_UI: Final = {"Registration Expired": "Unregistered : Registration Expired"}
 _AUTHORIZATION_UI: Final = {"Out of Compliance": "Out-of-compliance"}
+_API_WORDS: Final = {"Out of Compliance": "OUT OF COMPLIANCE"}
+"""The API's words are the UI's in capitals (``REGISTERED``), except where Cisco's example
+shows otherwise (``OUT OF COMPLIANCE``, not ``OUT-OF-COMPLIANCE``)."""
 _MONTHS: Final = ("January", "February", "March", "April", "May", "June", "July", "August",
                   "September", "October", "November", "December")  # fmt: skip
 _DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -37,7 +41,9 @@ def render(state: LicenceState, *, to_real: Callable[[datetime], datetime], vari
     r, a = state.registration, state.authorization
 
     def word(text: str, ui_words: dict[str, str]) -> str:
-        return ui_words.get(text, text) if ui else text.upper()
+        if ui:
+            return ui_words.get(text, text)
+        return _API_WORDS.get(text, ui_words.get(text, text).upper())
 
     def when(value: datetime | None) -> str | None:
         return None if value is None else expressway_date(to_real(value), variant)

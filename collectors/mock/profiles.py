@@ -185,6 +185,9 @@ def _as_products(
         check_versions(products, versions)
         drawn = list(versions)
     groups = expressway_groups(products, seed)
+    sizes = {
+        first: sum(1 for f, _ in groups.values() if f == first) for first, _ in groups.values()
+    }
     per_site: dict[str, int] = {}
     out: list[Profile] = []
     for i, (profile, product) in enumerate(zip(profiles, products, strict=True)):
@@ -208,7 +211,11 @@ def _as_products(
                 group = f"{prefix}-{role}{n}"
             else:
                 group = base.group
-            name, ents = f"{group}/peer{peer}", []
+            ents = []
+            if sizes[first] > 1:  # rows of a cluster with peers are "<cluster>/peer<n>"
+                name = f"{group}/peer{peer}"
+            else:
+                name, group = group or profile.name, None
             udi = f"PID:EXPWY-VE-M-K9,SN:{rng.getrandbits(40):010X}"
         if profile.scenario == "out_of_compliance" and ents:
             e = ents[0]
