@@ -45,7 +45,7 @@ intervals, or its process gone) is reported and exits 3 unless a cluster is crit
 "collector": {"state", "text", ...}, "policy": {...}};
 each cluster is its licdash.snapshot/1 object plus "stale", "last_error", "tags",
 "last_seen", "consecutive_failures"; a never-polled cluster has only those and
-"cluster", with "severity": "unknown".
+"cluster" and "product", with "severity": "unknown".
 
 --format nagios prints the monitoring-plugin answer: a first line
   LICDASH CRITICAL - 1 critical, 0 unknown, 0 warning, 3 ok; next: reg expiry lon in 4 d | perfdata
@@ -216,7 +216,10 @@ def render_table(
 ) -> str:
     """The table, then what else a NOC must know, then the totals line (always last)."""
     glyphs = _ASCII_GLYPHS if ascii_only else _glyphs()
-    header: tuple[str, ...] = ("CLUSTER", "SEVERITY", "REGISTRATION", "AUTHORIZATION")
+    from collectors.products import product_info
+
+    header: tuple[str, ...] = ("CLUSTER", "PRODUCT", "SEVERITY", "REGISTRATION")
+    header += ("AUTHORIZATION",)
     header += ("NEXT DEADLINE", "LAST GOOD POLL", "LAST ERROR")
     cells: list[tuple[str, ...]] = [header]
     keys: list[tuple[str, bool]] = []
@@ -228,6 +231,7 @@ def render_table(
         cells.append(
             (
                 row.status.cluster,
+                product_info(row.status.product).short,
                 f"{glyphs[sev]} {sev}",
                 snap.registration.status.value if snap else "-",
                 snap.authorization.status.value if snap else "-",
@@ -244,9 +248,9 @@ def render_table(
         padded = [text.ljust(width) for text, width in zip(line, widths, strict=True)]
         if colour and index > 0:
             sev, stale = keys[index - 1]
-            padded[1] = _paint(padded[1], _COLOURS[sev])
+            padded[2] = _paint(padded[2], _COLOURS[sev])
             if stale:
-                padded[5] = _paint(padded[5], _COLOURS["stale"])
+                padded[6] = _paint(padded[6], _COLOURS["stale"])
         elif colour:
             padded = [_paint(p, "1") for p in padded]
         out.append("  ".join(padded).rstrip())
@@ -305,7 +309,7 @@ def cluster_json(row: Row) -> dict[str, Any]:
     data: dict[str, Any] = (
         status.last_good.to_json_dict()
         if status.last_good
-        else {"cluster": status.cluster, "severity": "unknown"}
+        else {"cluster": status.cluster, "product": status.product, "severity": "unknown"}
     )
     data["tags"] = dict(status.tags)
     data["stale"] = row.stale

@@ -113,7 +113,7 @@ class FleetTable(LineTable):
         Binding("enter", "select", "Open cluster"),
     ]
 
-    cursor_column: var[int] = var(5)
+    cursor_column: var[int] = var(COLUMN_KEYS.index("severity"))
     """Index of the selected column (in :data:`COLUMNS`): what ``s`` sorts by."""
 
     class ClusterSelected(Message):
