@@ -33,9 +33,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("collectors.commands.collect_cmd", "poll clusters headless into the store"),
     "status": ("collectors.commands.status_cmd", "one-shot fleet summary for scripts"),
     "export": ("collectors.commands.export_cmd", "export snapshots as json, jsonl or csv"),
-    "parse": ("collectors.commands.parse_cmd", "parse a saved AXL or CLI answer to JSON"),
+    "parse": ("collectors.commands.parse_cmd", "parse a saved answer or capture to JSON"),
     "config": ("collectors.commands.config_cmd", "validate a config and test connections"),
-    "mock": ("collectors.mock.cli", "run a simulated fleet of CUCM publishers"),
+    "mock": ("collectors.mock.cli", "run a simulated fleet of publishers"),
     "completion": (
         "collectors.commands.completion_cmd",
         "print a shell completion script (bash, zsh or fish)",
