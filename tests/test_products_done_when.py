@@ -10,49 +10,24 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-LICDASH = [sys.executable, "-m", "collectors.cli"]
+from tests.support.mock_process import LICDASH, running_mock
 
 
 @pytest.fixture
 def mock_config(tmp_path: Path) -> Iterator[Path]:
-    config = tmp_path / "F.toml"
-    manifest = tmp_path / "manifest.json"
-    proc = subprocess.Popen(
-        [
-            *LICDASH,
-            *("mock", "--products", "cucm,unity,expressway", "--clusters", "30"),
-            *("--write-config", str(config), "--manifest", str(manifest)),
-            *("--workdir", str(tmp_path / "mock")),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not (manifest.exists() and config.exists()):
-            assert time.monotonic() < deadline, "the mock fleet did not start"
-            time.sleep(0.1)
+    args = ("--products", "cucm,unity,expressway", "--clusters", "30")
+    with running_mock(tmp_path, *args) as config:
         # A short per-poll timeout: the demo mix has a hanging publisher.
         text = re.sub(r"^timeout = \d+$", "timeout = 3", config.read_text(), flags=re.M)
         config.write_text(text)
         yield config
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_collect_once_then_status_shows_every_product(mock_config: Path, tmp_path: Path) -> None:

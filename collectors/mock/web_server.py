@@ -12,21 +12,15 @@ an Expressway before X14.2 answers on ``/api/status/...`` only.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hmac
-from collections.abc import Callable
-from datetime import datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from collectors.mock import expressway_render, unity_render
-from collectors.mock.clock import SimClock
 from collectors.mock.products import EXPRESSWAY_NO_V1, UNITY_NO_API
-from collectors.mock.profiles import Profile
-from collectors.mock.server import send_truncated
-from collectors.mock.state import LicenceState, licence_state
+from collectors.mock.server import SimulatedServer, ToReal, send_truncated
+from collectors.mock.state import LicenceState
 
 UNITY_PATH: Final = "/vmrest/smartlicense/licensedetails"
 EXPRESSWAY_V1: Final = "/api/v1/status/common/smartlicensing/licensing"
@@ -42,42 +36,13 @@ def _page(status: int, text: str) -> bytes:
     ).encode()
 
 
-ToReal = Callable[[datetime], datetime]
 _BUSY: Final = _page(503, "Service Unavailable")
 
 
-class WebPublisherServer:
-    """One simulated node answering its product's status resource.
-
-    ``closing`` is set when the fleet stops, releasing ``hang`` handlers.
-    """
+class WebPublisherServer(SimulatedServer):
+    """One simulated node answering its product's status resource."""
 
     realm = "licdash mock"
-
-    def __init__(
-        self,
-        profile: Profile,
-        clock: SimClock,
-        *,
-        latency_ms: float,
-        slow_ms: float,
-        closing: asyncio.Event,
-    ) -> None:
-        self.profile = profile
-        self.clock = clock
-        self.zone = ZoneInfo(profile.timezone)
-        self.requests = 0
-        self.in_flight = 0
-        self._latency = latency_ms / 1000.0
-        self._slow = slow_ms / 1000.0
-        self._closing = closing
-        token = base64.b64encode(f"{profile.username}:{profile.password}".encode()).decode()
-        self._expected_auth = f"Basic {token}".encode()
-        self._cache: dict[str, tuple[int, bytes]] = {}
-
-    def state(self, at: datetime | None = None) -> LicenceState:
-        """The living licence state now (or at simulated time ``at``)."""
-        return licence_state(self.profile.plan, at or self.clock.now())
 
     def serves(self, path: str) -> bool:
         """Whether this node has the resource at ``path`` (its version decides)."""
@@ -93,26 +58,8 @@ class WebPublisherServer:
     def answer(self, request: web.BaseRequest) -> tuple[str, bytes]:
         """``(content type, body)`` for the current simulated second, cached."""
         fmt = self.format(request)
-        elapsed = self.clock.elapsed()
-        second = int(elapsed * self.clock.speed)
-        hit = self._cache.get(fmt)
-        if hit is None or hit[0] != second:
-
-            def to_real(t: datetime) -> datetime:
-                return self.clock.to_real(t, elapsed=elapsed)
-
-            body = self.body(self.state(self.clock.sim_at(elapsed)), to_real, fmt)
-            hit = (second, body)
-            self._cache[fmt] = hit
-        return (_JSON if fmt == "json" else _XML), hit[1]
-
-    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        self.requests += 1
-        self.in_flight += 1
-        try:
-            return await self._handle(request)
-        finally:
-            self.in_flight -= 1
+        body = self.rendered(fmt, lambda state, to_real: self.body(state, to_real, fmt))
+        return (_JSON if fmt == "json" else _XML), body
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         scenario = self.profile.scenario
@@ -126,7 +73,8 @@ class WebPublisherServer:
         if self._latency:
             await asyncio.sleep(self._latency)
         given = request.headers.get("Authorization", "").encode()
-        if scenario == "auth_failure" or not hmac.compare_digest(given, self._expected_auth):
+        expected = self._expected_auth.encode()
+        if scenario == "auth_failure" or not hmac.compare_digest(given, expected):
             return web.Response(
                 status=401,
                 body=_page(401, "Unauthorized"),

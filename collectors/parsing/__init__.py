@@ -8,6 +8,7 @@ severity and ``days_left``; ``timezone`` is the cluster's IANA zone for reading 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from collectors.model import LicenseSnapshot
@@ -29,6 +30,12 @@ __all__ = [
 ]
 
 _XML_START = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<[?!A-Za-z_]")
+_PARSERS: dict[str, Callable[..., LicenseSnapshot]] = {
+    "unity": parse_unity,
+    "expressway": parse_expressway,
+    "axl": parse_axl,
+    "cli": parse_cli,
+}
 _JSON_START = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*[{\[]")
 
 
@@ -54,35 +61,15 @@ def parse_any(
     check_size(len(data), max_bytes, cluster)
     head = data[:256].encode("utf-8", "replace") if isinstance(data, str) else data[:256]
     is_json = _JSON_START.match(head) is not None
-    if (is_json or looks_like_xml(data)) and looks_like_unity(data):
-        parse = parse_unity
+    is_xml = looks_like_xml(data)
+    if (is_json or is_xml) and looks_like_unity(data):
+        kind = "unity"
     elif is_json and looks_like_expressway(data):
-        parse = parse_expressway
+        kind = "expressway"
     else:
-        parse = None
-    if parse is not None:
-        return parse(
-            data,
-            cluster=cluster,
-            publisher=publisher,
-            now=now,
-            timezone=timezone,
-            thresholds=thresholds,
-            max_bytes=max_bytes,
-        )
-    if looks_like_xml(data):
-        return parse_axl(
-            data,
-            cluster=cluster,
-            publisher=publisher,
-            now=now,
-            timezone=timezone,
-            thresholds=thresholds,
-            max_bytes=max_bytes,
-        )
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    return parse_cli(
-        text,
+        kind = "axl" if is_xml else "cli"  # parse_cli decodes bytes itself
+    return _PARSERS[kind](
+        data,
         cluster=cluster,
         publisher=publisher,
         now=now,

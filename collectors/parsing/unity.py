@@ -22,7 +22,7 @@ wrapper in JSON or none, an empty or missing ``LicenseUsage``.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from collectors import vocab
@@ -189,27 +189,33 @@ def _derive_expiries(
     if reg_status not in _REGISTERED:
         return
     if registered_at is not None:
-        expires = registered_at + REGISTRATION_VALIDITY
-        got.registration["expires"] = expires
-        got.notes.append(
-            f"Registration expiry {expires:%Y-%m-%d} derived: last successful registration "
-            f"or renewal {registered_at:%Y-%m-%d} + {REGISTRATION_VALIDITY.days} d "
-            f"({WHAT} states none)"
+        got.registration["expires"] = _derived(
+            got, "Registration", "registration or renewal", registered_at, REGISTRATION_VALIDITY
         )
     if vocab.authorization_status(got.authorization.get("raw")) not in _COMMUNICATING:
         return
     if talked_at is not None:
-        expires = talked_at + AUTHORIZATION_VALIDITY
-        got.authorization["expires"] = expires
-        got.notes.append(
-            f"Authorization expiry {expires:%Y-%m-%d} derived: last successful communication "
-            f"{talked_at:%Y-%m-%d} + {AUTHORIZATION_VALIDITY.days} d ({WHAT} states none)"
+        got.authorization["expires"] = _derived(
+            got, "Authorization", "communication", talked_at, AUTHORIZATION_VALIDITY
         )
     else:
         got.notes.append(
             f"Authorization expiry unknown: no successful communication reported ({WHAT} "
             "states no expiry)"
         )
+
+
+def _derived(
+    got: Collected, what: str, success: str, since: datetime, validity: timedelta
+) -> datetime:
+    """``since + validity``, said in the reasons: a derived date is never taken for a
+    stated one."""
+    expires = since + validity
+    got.notes.append(
+        f"{what} expiry {expires:%Y-%m-%d} derived: last successful {success} "
+        f"{since:%Y-%m-%d} + {validity.days} d ({WHAT} states none)"
+    )
+    return expires
 
 
 def _entitlements(got: Collected, usage: Any) -> None:

@@ -4,7 +4,8 @@
   the one builder of snapshots, cluster statuses and poll updates;
 - :mod:`tests.support.source`: the one fake data source (the detail screens' queries);
 - :mod:`tests.support.host`: the one host app that shows a screen as ``LicdashApp`` does;
-- :mod:`tests.support.store`: a real on-disk store holding given statuses.
+- :mod:`tests.support.store`: a real on-disk store holding given statuses;
+- :mod:`tests.support.mock_process`: ``licdash mock`` as a real subprocess.
 
 Nothing here imports pytest, so the benchmarks can use it; ``bench/*.py`` put the
 project root on ``sys.path`` to import it.
