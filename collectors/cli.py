@@ -38,9 +38,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unack": ("collectors.commands.unack_cmd", "remove a cluster's acknowledgements"),
     "acks": ("collectors.commands.acks_cmd", "list acknowledgements and snoozes in force"),
     "handover": ("collectors.commands.handover_cmd", "shift handover report (markdown or json)"),
-    "parse": ("collectors.commands.parse_cmd", "parse a saved AXL or CLI answer to JSON"),
+    "parse": ("collectors.commands.parse_cmd", "parse a saved answer or capture to JSON"),
     "config": ("collectors.commands.config_cmd", "validate a config and test connections"),
-    "mock": ("collectors.mock.cli", "run a simulated fleet of CUCM publishers"),
+    "mock": ("collectors.mock.cli", "run a simulated fleet of publishers"),
     "completion": (
         "collectors.commands.completion_cmd",
         "print a shell completion script (bash, zsh or fish)",
