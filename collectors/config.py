@@ -330,7 +330,7 @@ class SourceConfig(_Model):
         if (self.url is None) == (self.store is None):
             raise ValueError("give exactly one of url and store")
         if self.url is not None:
-            from collectors.addresses import check_url
+            from collectors.listener import check_url
 
             check_url(self.url)
         elif self.token_file is not None:

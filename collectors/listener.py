@@ -1,11 +1,14 @@
-"""Who may listen where: the one rule for every licdash listener.
+"""Who may listen where, and which URLs may carry a token: the one rule for every
+licdash listener (the collector's data API and metrics, ``licdash serve``) and follower.
 
 On loopback (127.0.0.0/8, ::1, a name that resolves only there) a listener may run
 without TLS or a token: only this machine reaches it. Beyond loopback it must have both
 TLS (a certificate and its key) and a token (from a file, never the command line, where
 ``ps`` shows it); otherwise it refuses to start, with the reason. The token is compared
-in constant time; a browser presents it once in the URL and then by a cookie derived
-from it (so the token itself is not what the browser keeps).
+in constant time; a script sends it as ``Authorization: Bearer``, a browser presents it
+once in the URL and then by a cookie derived from it (so the token itself is not what
+the browser keeps). A follower sends a token only inside TLS beyond loopback
+(:func:`check_url`).
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
 MIN_TOKEN_LENGTH: Final = 16
 """A shorter token is refused: it could be guessed."""
 
 
-class ListenerError(Exception):
+class ListenerError(ValueError):
     """The listener must not start; the message says why and what to do."""
 
     def __init__(self, message: str, hint: str | None = None) -> None:
@@ -38,6 +42,8 @@ def is_loopback(host: str) -> bool:
     host = host.strip().strip("[]")
     if not host:
         return False
+    if host.lower() == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -81,8 +87,11 @@ def check_listener(
     tls_key: Path | None = None,
     token_file: Path | None = None,
     what: str = "the listener",
+    host_option: str = "--host",
 ) -> ListenerSecurity:
-    """Apply the rule; raise :class:`ListenerError` when ``host`` may not be used so."""
+    """Apply the rule; raise :class:`ListenerError` when ``host`` may not be used so.
+
+    ``host_option`` names the option that chose ``host`` in the hint."""
     if (tls_cert is None) != (tls_key is None):
         raise ListenerError(
             "--tls-cert and --tls-key go together", "pass both: the certificate and its key"
@@ -100,7 +109,7 @@ def check_listener(
                 + " and ".join(missing),
                 "a listener reachable from other machines needs TLS and a token: "
                 "--tls-cert FILE --tls-key FILE --token-file FILE (or keep the default "
-                "--host 127.0.0.1 and reach it through an SSH tunnel)",
+                f"{host_option} 127.0.0.1 and reach it through an SSH tunnel)",
             )
     context = _ssl_context(tls_cert, tls_key) if tls_cert and tls_key else None
     token = read_token(token_file) if token_file is not None else None
@@ -141,6 +150,28 @@ def read_token(path: Path) -> str:
 
 def token_matches(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def bearer_ok(header: str | None, token: str) -> bool:
+    """``Authorization: Bearer <token>``, compared in constant time."""
+    scheme, _, given = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and token_matches(token, given.strip())
+
+
+def check_url(url: str) -> str:
+    """``url`` without a trailing slash; ValueError unless it is http(s) with a host, and
+    http only for a loopback address (beyond it a token would travel in clear)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) URL with a host")
+    if parts.username or parts.password:
+        raise ValueError(f"{parts.hostname}: put credentials in a token_file, not in the URL")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError(
+            f"{url}: plain http would send the token and the fleet in clear beyond this host; "
+            "use https (the collector's --tls-cert)"
+        )
+    return url.rstrip("/")
 
 
 def session_cookie(token: str) -> str:

@@ -1,90 +1,16 @@
-"""Who may reach the API: where it may listen, the bearer token, and the rate limit.
+"""How fast one client may ask the API: a token bucket per client address.
 
-The rule (docs/api.md, "Security"): on a loopback address the API needs nothing (only
-this host can ask); on any other address it needs **both** a bearer token and TLS, and
-the collector refuses to start without them. A token, when set, is required for every
-request, on any address, and compared in constant time. Writes (acknowledgements, when
-they land) need a token always: an API without one is read-only.
+Where the API may listen and the bearer token are the one listener rule's
+(:mod:`collectors.listener`, docs/api.md "Security").
 """
 
 from __future__ import annotations
 
-import hmac
 import math
-import os
-import stat
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Final
-
-from collectors.addresses import is_loopback
-
-MIN_TOKEN_LEN: Final = 16
-"""A shorter token is refused: it could be guessed within the rate limit's patience."""
-
-
-class BindRefused(ValueError):
-    """The API may not listen there as asked; the message says what is missing."""
-
-
-def check_bind(
-    host: str, *, token_file: Path | None, tls_cert: Path | None, tls_key: Path | None
-) -> None:
-    """Raise :class:`BindRefused` unless listening on ``host`` is allowed as configured."""
-    if (tls_cert is None) != (tls_key is None):
-        raise BindRefused("--api-tls-cert and --api-tls-key go together: give both or neither")
-    if is_loopback(host):
-        return
-    missing = []
-    if token_file is None:
-        missing.append("a bearer token (--api-token-file)")
-    if tls_cert is None:
-        missing.append("TLS (--api-tls-cert and --api-tls-key)")
-    if missing:
-        raise BindRefused(
-            f"the API would listen on {host}, beyond this host, without "
-            f"{' and '.join(missing)}; anyone who reaches the port could read the fleet. "
-            "Give both, or keep --api-host on 127.0.0.1"
-        )
-
-
-def load_token(path: Path) -> str:
-    """The token in ``path`` (surrounding whitespace removed); ValueError if unusable."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read the token file {path}: {exc}") from None
-    token = text.strip()
-    if len(token) < MIN_TOKEN_LEN:
-        raise ValueError(
-            f"the token in {path} is {len(token)} characters; use at least {MIN_TOKEN_LEN} "
-            "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
-        )
-    if any(ch.isspace() or not ch.isprintable() for ch in token):
-        raise ValueError(f"the token in {path} holds spaces or control characters")
-    return token
-
-
-def readable_by_others(path: Path) -> bool:
-    """Whether group or others may read ``path`` (a token file should be 0600)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return bool(mode & (stat.S_IRGRP | stat.S_IROTH))
-
-
-def bearer_ok(header: str | None, token: str) -> bool:
-    """``Authorization: Bearer <token>``, compared in constant time."""
-    if not header:
-        return False
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8"))
 
 
 @dataclass(slots=True)

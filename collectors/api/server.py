@@ -33,8 +33,9 @@ from typing import Any, Final, TypeVar
 from aiohttp import web
 
 from collectors.api import wire
-from collectors.api.guard import RateLimiter, bearer_ok, retry_after
+from collectors.api.guard import RateLimiter, retry_after
 from collectors.api.journal import Journal
+from collectors.listener import bearer_ok
 
 log = logging.getLogger("licdash.api")
 
@@ -77,14 +78,6 @@ def error_response(status: int, message: str, **headers: str) -> web.Response:
     return web.Response(status=status, body=body, content_type="application/json", headers=headers)
 
 
-def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
-    """A TLS 1.2+ server context; ``ssl.SSLError``/``OSError`` when the files are bad."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert, key)
-    return context
-
-
 class StoreReader:
     """The store as the API sees it, in the one reader thread (never on the loop)."""
 
@@ -123,7 +116,7 @@ class ApiServer:
 
     ``token``: when set, every request must carry it (``Authorization: Bearer``);
     writes always need one. ``tls``: serve HTTPS with this context. Where it may listen
-    without them is :func:`collectors.api.guard.check_bind`'s to say, before this.
+    without them is :func:`collectors.listener.check_listener`'s to say, before this.
     """
 
     def __init__(

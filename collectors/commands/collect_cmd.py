@@ -11,13 +11,14 @@ cron job or a systemd timer notices. Without ``--once`` it runs as a service:
   config stays in force;
 * ``--metrics-port P`` serves Prometheus metrics on ``--metrics-host`` (127.0.0.1
   unless told otherwise) from a thread;
-* ``--api-port P`` serves the read-only data API ``licdash.api/1`` (docs/api.md) on
-  ``--api-host`` (127.0.0.1 unless told otherwise) for ``--source`` followers; beyond
-  loopback it needs ``--api-token-file`` and ``--api-tls-cert``/``--api-tls-key``, and
-  the collector refuses to start without them (exit 2);
+* ``--api-port P`` serves the data API ``licdash.api/1`` (docs/api.md) on
+  ``--api-host`` (127.0.0.1 unless told otherwise) for ``--source`` followers;
+* either listener beyond loopback needs ``--token-file`` and ``--tls-cert``/``--tls-key``
+  (the one rule of :mod:`collectors.listener`), and the collector refuses to start
+  without them (exit 2);
 * ``--log-format json`` logs one JSON object per line on stderr.
 
-Exit 2: the config is bad, the API is refused as asked, or the metrics or API port
+Exit 2: the config is bad, a listener is refused as asked, or the metrics or API port
 cannot be bound. Exit 1: the store cannot
 be opened (another collector holds it, or it is unwritable).
 """
@@ -32,12 +33,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import ssl
     from pathlib import Path
 
     from collectors.api.server import ApiServer
     from collectors.config import LicdashConfig
     from collectors.daemon import Daemon
+    from collectors.listener import ListenerSecurity
     from collectors.metrics import MetricsServer
 
     Loader = Callable[[], LicdashConfig]
@@ -96,7 +97,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--metrics-host",
         metavar="ADDR",
         default="127.0.0.1",
-        help="address for --metrics-port (default 127.0.0.1; 0.0.0.0 exposes it: firewall it)",
+        help="address for --metrics-port (default 127.0.0.1); any other address needs "
+        "--token-file and --tls-cert/--tls-key (Prometheus: authorization and tls_config)",
     )
     parser.add_argument(
         "--api-port",
@@ -111,20 +113,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ADDR",
         default="127.0.0.1",
         help="address for --api-port (default 127.0.0.1); any other address needs "
-        "--api-token-file and --api-tls-cert/--api-tls-key",
+        "--token-file and --tls-cert/--tls-key",
     )
     parser.add_argument(
+        "--token-file",
         "--api-token-file",
+        dest="token_file",
         metavar="FILE",
         type=_path,
         default=None,
-        help="file holding the bearer token every API request must carry (16+ characters)",
+        help="file (mode 600) holding the bearer token every request to the API and the "
+        "metrics must carry (16+ characters); the API accepts acknowledgements only with one",
     )
     parser.add_argument(
-        "--api-tls-cert", metavar="FILE", type=_path, default=None, help="TLS certificate (PEM)"
+        "--tls-cert",
+        "--api-tls-cert",
+        dest="tls_cert",
+        metavar="FILE",
+        type=_path,
+        default=None,
+        help="TLS certificate (PEM) for the API and the metrics",
     )
     parser.add_argument(
-        "--api-tls-key", metavar="FILE", type=_path, default=None, help="TLS private key (PEM)"
+        "--tls-key",
+        "--api-tls-key",
+        dest="tls_key",
+        metavar="FILE",
+        type=_path,
+        default=None,
+        help="TLS private key (PEM) for --tls-cert",
     )
     parser.add_argument(
         "--log-format",
@@ -167,9 +184,12 @@ def run(args: argparse.Namespace) -> int:
     level = logging.DEBUG if args.verbose else logging.INFO
     redactor = setup_logging(args.log_format, level=level)
     try:
-        api = _api_settings(args)
+        listeners = _listeners(args)
     except ValueError as exc:
         print(f"licdash collect: {exc}", file=sys.stderr)
+        hint = getattr(exc, "hint", None)
+        if hint:
+            print(f"  hint: {hint}", file=sys.stderr)
         return EXIT_CONFIG
 
     def load() -> LicdashConfig:
@@ -191,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     store_dir = args.store or paths.default_store_dir()
     try:
-        return asyncio.run(_main(config, str(store_dir), args=args, load=load, api=api))
+        return asyncio.run(_main(config, str(store_dir), args=args, load=load, listeners=listeners))
     except StoreError as exc:
         print(f"licdash collect: {exc}\n  {exc.hint}", file=sys.stderr)
         return EXIT_STORE
@@ -206,7 +226,7 @@ async def _main(
     *,
     args: argparse.Namespace,
     load: Loader,
-    api: ApiSettings | None = None,
+    listeners: Listeners | None = None,
 ) -> int:
     import asyncio
     import signal
@@ -220,14 +240,14 @@ async def _main(
         if args.once:
             return await _once(daemon)
         try:
-            server = _start_metrics(daemon, args)
+            server = _start_metrics(daemon, args, listeners)
         except OSError as exc:
             where = f"{args.metrics_host}:{args.metrics_port}"
             reason = exc.strerror or str(exc)
             print(f"licdash collect: cannot serve metrics on {where}: {reason}", file=sys.stderr)
             return EXIT_CONFIG
         try:
-            api_server = await _start_api(api, store_dir)
+            api_server = await _start_api(listeners, store_dir)
         except OSError as exc:
             if server is not None:
                 server.close()
@@ -269,7 +289,9 @@ def _reload(daemon: Daemon, load: Loader) -> None:
     daemon.reload_from(load)
 
 
-def _start_metrics(daemon: Daemon, args: argparse.Namespace) -> MetricsServer | None:
+def _start_metrics(
+    daemon: Daemon, args: argparse.Namespace, listeners: Listeners | None
+) -> MetricsServer | None:
     """The metrics endpoint (None when not asked for); OSError when it cannot listen."""
     if args.metrics_port is None:
         return None
@@ -288,65 +310,69 @@ def _start_metrics(daemon: Daemon, args: argparse.Namespace) -> MetricsServer | 
         lost_results=lambda: daemon.dropped,
         acks=daemon.acks.book if daemon.acks is not None else None,
     )
-    server = MetricsServer(registry, host=args.metrics_host, port=args.metrics_port)
+    security = listeners.security if listeners is not None else None
+    server = MetricsServer(
+        registry, host=args.metrics_host, port=args.metrics_port, security=security
+    )
     log.info("metrics on %s", server.url)
+    if security is not None and (warning := security.warning(*server.address)):
+        log.warning("%s", warning)
     return server
 
 
-class ApiSettings:
-    """``--api-*`` checked before anything starts: where, the token, the TLS context."""
+class Listeners:
+    """Where the metrics and the API listen, checked by the one listener rule before
+    anything starts (:func:`collectors.listener.check_listener`): one TLS context and
+    one token serve both."""
 
-    def __init__(self, host: str, port: int, token: str | None, tls: ssl.SSLContext | None) -> None:
-        self.host, self.port, self.token, self.tls = host, port, token, tls
+    def __init__(self, api: tuple[str, int] | None, security: ListenerSecurity) -> None:
+        self.api = api
+        self.security = security
 
 
-def _api_settings(args: argparse.Namespace) -> ApiSettings | None:
-    """The API as asked (None: not asked for); ValueError, said plainly, when it may not
-    run so: beyond loopback without a token and TLS, or with an unusable file."""
-    if getattr(args, "api_port", None) is None:
-        return None
-    import ssl
-
-    from collectors.api.guard import check_bind, load_token, readable_by_others
-    from collectors.api.server import tls_context
+def _listeners(args: argparse.Namespace) -> Listeners:
+    """ListenerError (a ValueError, said plainly) when a listener may not run as asked:
+    beyond loopback without a token and TLS, or with an unusable file."""
+    from collectors.listener import check_listener, is_loopback
     from collectors.secret_scrub import register
 
-    cert, key = args.api_tls_cert, args.api_tls_key
-    check_bind(args.api_host, token_file=args.api_token_file, tls_cert=cert, tls_key=key)
-    token = None
-    if args.api_token_file is not None:
-        token = load_token(args.api_token_file)
-        register("<api token>", token)  # never in an answer or a log line
-        if readable_by_others(args.api_token_file):
-            log.warning(
-                "%s is readable by other users; run: chmod 600 %s",
-                args.api_token_file,
-                args.api_token_file,
-            )
-    tls = None
-    if cert is not None and key is not None:
-        try:
-            tls = tls_context(cert, key)
-        except (OSError, ssl.SSLError) as exc:
-            reason = f"cannot use the TLS certificate {cert} and key {key}: {exc}"
-            raise ValueError(reason) from None
-    return ApiSettings(args.api_host, args.api_port, token, tls)
+    wanted = []
+    if getattr(args, "metrics_port", None) is not None:
+        wanted.append(("the metrics", args.metrics_host, "--metrics-host"))
+    if getattr(args, "api_port", None) is not None:
+        wanted.append(("the data API", args.api_host, "--api-host"))
+    wanted.sort(key=lambda listener: is_loopback(listener[1]))  # refusals first
+    files = {"tls_cert": args.tls_cert, "tls_key": args.tls_key, "token_file": args.token_file}
+    # The refusal beyond loopback comes before any file is read; with no listener asked
+    # for, given files are still checked (a typo in a unit file shows at once).
+    for what, host, option in wanted or [("the listener", "127.0.0.1", "--api-host")]:
+        security = check_listener(host, **files, what=what, host_option=option)
+    if security.token is not None:
+        register("<listener token>", security.token)  # never in an answer or a log line
+    api = (args.api_host, args.api_port) if args.api_port is not None else None
+    return Listeners(api, security)
 
 
-async def _start_api(api: ApiSettings | None, store_dir: str) -> ApiServer | None:
-    if api is None:
+async def _start_api(listeners: Listeners | None, store_dir: str) -> ApiServer | None:
+    if listeners is None or listeners.api is None:
         return None
     from pathlib import Path
 
     from collectors.api.server import ApiServer
 
-    server = ApiServer(Path(store_dir), host=api.host, port=api.port, token=api.token, tls=api.tls)
+    security = listeners.security
+    host, port = listeners.api
+    server = ApiServer(
+        Path(store_dir), host=host, port=port, token=security.token, tls=security.ssl_context
+    )
     await server.start()
     log.info(
         "data API (licdash.api/1) on %s, %s",
         server.url,
-        "bearer token required" if api.token else "no token (loopback only)",
+        "bearer token required" if security.token else "no token (loopback only)",
     )
+    if warning := security.warning(*server.address):
+        log.warning("%s", warning)
     return server
 
 

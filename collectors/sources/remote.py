@@ -27,10 +27,9 @@ from typing import Any, Final
 
 import httpx
 
-from collectors.addresses import check_url
 from collectors.api import wire
-from collectors.api.guard import load_token
 from collectors.errors import LicdashError, SourceAuthError, SourceError
+from collectors.listener import check_url, read_token
 from collectors.liveness import CollectorState
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo
@@ -107,7 +106,7 @@ class RemoteSource:
             headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
             if self.token_file is not None:
                 try:
-                    token = load_token(self.token_file)
+                    token = read_token(self.token_file)
                 except ValueError as exc:
                     raise SourceError(f"{self._where}: {exc}", source=self.name) from None
                 register(f"<source {self.name}>", token)

@@ -125,7 +125,7 @@ def resolve(values: Sequence[str], configured: Sequence[SourceConfig]) -> list[S
 
 def _locate(name: str, location: str, known: Sequence[SourceSpec], value: str) -> SourceSpec:
     if "://" in location:
-        from collectors.addresses import check_url
+        from collectors.listener import check_url
 
         try:
             url = check_url(location)

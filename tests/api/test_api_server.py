@@ -14,7 +14,8 @@ import pytest
 
 from collectors import secret_scrub
 from collectors.api import wire
-from collectors.api.guard import RateLimiter, bearer_ok
+from collectors.api.guard import RateLimiter
+from collectors.listener import bearer_ok
 from collectors.results import ErrorInfo
 from collectors.store import SnapshotStore
 from tests.support.api import Served

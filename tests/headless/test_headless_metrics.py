@@ -279,3 +279,46 @@ def test_cluster_info_carries_each_cluster_product(now) -> None:
     assert get(samples, "licdash_up", cluster="exp/peer1") == 1
     # No per-licence counts for Expressway: no entitlement series, never a made-up 0.
     assert not series(samples, "licdash_entitlement_in_use", cluster="exp/peer1")
+
+
+def test_metrics_behind_tls_and_a_token_refuse_a_scrape_without_it(
+    status_factory, tmp_path
+) -> None:
+    """What the listener rule demands beyond loopback, served for real: HTTPS with the
+    certificate given, 401 without the bearer token, the page with it."""
+    import ssl
+
+    import httpx
+    import trustme
+
+    from collectors.listener import check_listener
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    pem = tmp_path / "metrics.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(pem))
+    token = tmp_path / "metrics.token"
+    token.write_text("metrics-token-0123456789\n")
+    token.chmod(0o600)
+    security = check_listener("127.0.0.1", tls_cert=pem, tls_key=pem, token_file=token)
+    statuses = MappingProxyType({"lon": status_factory("lon", Severity.CRITICAL)})
+    server = MetricsServer(
+        fleet_registry(lambda: statuses), host="127.0.0.1", port=0, security=security
+    )
+    try:
+        assert server.url.startswith("https://")
+        trust = ssl.create_default_context()
+        ca.configure_trust(trust)
+        with httpx.Client(verify=trust, timeout=10) as client:
+            refused = client.get(server.url)
+            wrong = client.get(server.url, headers={"Authorization": "Bearer nope"})
+            page = client.get(
+                server.url, headers={"Authorization": "Bearer metrics-token-0123456789"}
+            )
+    finally:
+        server.close()
+    assert refused.status_code == wrong.status_code == 401
+    assert "metrics-token" not in refused.text
+    assert page.status_code == 200
+    families = {f.name: f for f in text_string_to_metric_families(page.text)}
+    assert families["licdash_severity"].samples[0].value == Severity.CRITICAL.rank

@@ -92,6 +92,7 @@ def test_a_wrong_token_exits_3_naming_the_source(
     amer = regions("amer", 2)
     wrong = tmp_path / "wrong.token"
     wrong.write_text("not-the-emea-token-at-all\n", encoding="utf-8")
+    wrong.chmod(0o600)
     config = sources_config(
         tmp_path / "follow.toml",
         emea={"url": emea.url, "token_file": str(wrong)},
