@@ -59,6 +59,7 @@ Rules:
 """
 
 from collectors.store.files import AtomicJSONStorage
+from collectors.store.latest_view import LatestChanges
 from collectors.store.records import ClusterHistory, CoverageRun, FailureEvent, Transition
 from collectors.store.snapshot_store import SnapshotStore
 
@@ -67,6 +68,7 @@ __all__ = [
     "ClusterHistory",
     "CoverageRun",
     "FailureEvent",
+    "LatestChanges",
     "SnapshotStore",
     "Transition",
 ]

@@ -90,6 +90,10 @@ class CycleWriter:
         self._read = read  # key -> Doc | None (problems already reported)
         self.max_gap = max_gap
         self.dirty: dict[str, Doc] = {}
+        self.touched: set[str] = set()
+        """Clusters whose latest record this batch changed."""
+        self.whole: set[str] = set()
+        """... of which those whose ``last_good`` content changed (or which are new)."""
 
     # ----- documents ----------------------------------------------------------------
 
@@ -138,8 +142,11 @@ class CycleWriter:
     def apply(self, update: PollUpdate) -> None:
         result, status = update.result, update.status
         cluster = result.cluster
-        rec = self.state.get(cluster) or new_record(cluster)
-        self.state[cluster] = rec
+        rec = self.state.get(cluster)
+        if rec is None:
+            rec = self.state[cluster] = new_record(cluster)
+            self.whole.add(cluster)
+        self.touched.add(cluster)
         at = result.started_at  # already UTC, whole seconds (a Timestamp field)
         threshold = self.max_gap
         if rec["last_attempt"] is not None:
@@ -181,6 +188,7 @@ class CycleWriter:
         else:
             snap_json = snap.to_json_dict()
             self.content[cluster] = content_json(snap_json)
+            self.whole.add(cluster)
             changed = True
         if changed:
             self._record_change(cluster, snap, snap_json)
@@ -308,10 +316,15 @@ class CycleWriter:
         self.dirty[key] = doc
 
 
-def encode_latest(state: dict[str, dict[str, Any]], generation: int) -> bytes:
+def encode_latest(
+    state: dict[str, dict[str, Any]], generation: int, *, journal: str | None = None
+) -> bytes:
     """``latest.json`` as bytes (``pydantic_core``'s encoder: the same JSON as compact
-    ``json.dumps``, in a third of the time)."""
+    ``json.dumps``, in a third of the time). ``meta`` comes first, so a reader learns
+    the generation and the journal that follows this base from the file's head."""
     clusters = {str(i): rec for i, (_, rec) in enumerate(sorted(state.items()), 1)}
     written = datetime.now(UTC).replace(microsecond=0)
-    meta = {"1": {"generation": generation, "written_at": ts(written)}}
-    return to_json({"clusters": clusters, "meta": meta})
+    meta: dict[str, Any] = {"generation": generation, "written_at": ts(written)}
+    if journal is not None:
+        meta["journal"] = journal
+    return to_json({"meta": {"1": meta}, "clusters": clusters})
