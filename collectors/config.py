@@ -12,6 +12,7 @@ Passwords are never read here: a cluster only says *where* its password comes fr
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shlex
@@ -165,10 +166,8 @@ class ClusterConfig(_Model):
     def _zone(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/London)") from None
+        if not _known_zone(value):
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/London)")
         return value
 
     @field_validator("password_command")
@@ -282,6 +281,16 @@ class LicdashConfig(_Model):
 # ----- loading ------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA zone (loading one reads a file: once per name)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
     """``path`` if given, else ``$LICDASH_CONFIG``, else the platform config file."""
     return Path(path).expanduser() if path is not None else paths.default_config_file()
@@ -305,7 +314,7 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     """Validate TOML text; relative CA/key paths resolve against the file's directory."""
     where = str(source) if source else "<config>"
     try:
-        data = tomllib.loads(text)
+        data = _parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: TOML syntax error: {exc}") from None
     base = source.parent if source else Path.cwd()
@@ -325,17 +334,36 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     return config
 
 
+def _parse_toml(text: str) -> dict[str, Any]:
+    """The TOML document, parsed by rtoml (Rust) when it is installed. Text rtoml
+    refuses goes to tomllib, so a syntax error is always tomllib's (line and column)
+    and anything tomllib accepts is accepted."""
+    try:
+        import rtoml
+    except ImportError:  # pragma: no cover - a declared dependency
+        return tomllib.loads(text)
+    try:
+        data = rtoml.loads(text)
+    except Exception:  # rtoml's own error types: let tomllib judge and word it
+        return tomllib.loads(text)
+    return data if isinstance(data, dict) else tomllib.loads(text)
+
+
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     clusters = data.get("clusters")
     if not isinstance(clusters, list):
         return
+    resolved: dict[str, str] = {}  # a fleet shares a handful of CA bundles and key files
     for table in clusters:
         if not isinstance(table, dict):
             continue
         for key in ("verify", "known_hosts", "ssh_key"):
             value = table.get(key)
             if isinstance(value, str) and value:
-                table[key] = str((base / Path(value).expanduser()).resolve())
+                path = resolved.get(value)
+                if path is None:
+                    path = resolved[value] = str((base / Path(value).expanduser()).resolve())
+                table[key] = path
 
 
 def _check_duplicates(data: Mapping[str, Any], where: str) -> None:
@@ -370,19 +398,27 @@ def _table_fields() -> dict[tuple[Any, ...], list[str]]:
 def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> None:
     from collectors.config_problems import ConfigProblem, ConfigProblems, key_lines, line_of
 
-    lines = key_lines(text) if text else {}
-    found = []
+    exists: dict[str, bool] = {}
+    missing: list[tuple[int, str, str, str]] = []
     for index, cluster in enumerate(config.clusters):
         for field, path, what in (
             ("verify", cluster.verify, "CA bundle"),
             ("ssh_key", cluster.ssh_key, "key file"),
         ):
-            if isinstance(path, str) and not Path(path).is_file():
-                line = line_of(lines, ("clusters", index, field))
-                message = f"{what} {path} does not exist"
-                found.append(ConfigProblem(where, line, cluster.name, field, message))
-    if found:
-        raise ConfigProblems(found)
+            if isinstance(path, str):
+                if path not in exists:
+                    exists[path] = Path(path).is_file()
+                if not exists[path]:
+                    missing.append((index, field, what, path))
+    if not missing:
+        return
+    lines = key_lines(text) if text else {}
+    found = []
+    for index, field, what, path in missing:
+        line = line_of(lines, ("clusters", index, field))
+        message = f"{what} {path} does not exist"
+        found.append(ConfigProblem(where, line, config.clusters[index].name, field, message))
+    raise ConfigProblems(found)
 
 
 def _warn_insecure(config: LicdashConfig, where: str) -> None:

@@ -24,7 +24,10 @@ def to_utc_second(value: datetime) -> datetime:
 
     A naive datetime is taken to be UTC already.
     """
-    if value.tzinfo is None:
+    tz = value.tzinfo
+    if tz is UTC:  # what the store's "...Z" timestamps parse to: most calls end here
+        return value.replace(microsecond=0) if value.microsecond else value
+    if tz is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).replace(microsecond=0)
 

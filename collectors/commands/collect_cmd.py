@@ -114,6 +114,7 @@ def with_interval(config: LicdashConfig, interval: float | None) -> LicdashConfi
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import gc
     import logging
 
     from collectors import paths
@@ -135,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"licdash collect: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     store_dir = args.store or paths.default_store_dir()
+    gc.freeze()  # the modules and the config live as long as the process: never trace them
     try:
         return asyncio.run(_main(config, str(store_dir), args=args, load=load))
     except StoreError as exc:
