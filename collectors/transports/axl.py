@@ -23,9 +23,9 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+import httpcore
 import httpx
 
 from collectors.config import AXL_VERSIONS, ClusterConfig
@@ -107,6 +107,8 @@ class AxlTransport:
         self._secrets = secrets
         self._timeout = timeout
         self._timeout_exts: dict[float, dict[str, float | None]] = {}
+        self._envelopes: dict[str, bytes] = {}
+        self._targets: dict[tuple[str, int], tuple[httpcore.URL, bytes]] = {}
         self._max_body = max_body_bytes
         self._shard_size = max(1, shard_size)
         self._idle = max(0, min(idle_per_client, self._shard_size))
@@ -291,26 +293,30 @@ class AxlTransport:
         version: str,
         budget_s: float,
     ) -> bytes:
-        url = f"https://{_url_host(cluster.host)}:{cluster.port}/axl/"
-        headers = {
-            "Content-Type": "text/xml; charset=utf-8",
-            "Accept-Encoding": "identity",
-            "SOAPAction": f'"CUCM:DB ver={version} getSmartLicenseStatus"',
-            "Authorization": await self._authorization(cluster),
-        }
+        headers = [
+            ("Content-Type", "text/xml; charset=utf-8"),
+            ("Accept-Encoding", "identity"),
+            ("SOAPAction", f'"CUCM:DB ver={version} getSmartLicenseStatus"'),
+            ("Authorization", await self._authorization(cluster)),
+        ]
         cookies = self._cookies.get(cluster.name)
         if cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        request = httpx.Request(
-            "POST",
-            url,
-            headers=headers,
-            content=ENVELOPE.format(version=version).encode(),
-            extensions={"timeout": self._timeout_ext(budget_s)},
-        )
+            headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
+        body = self._envelope(version)
+        extensions: dict[str, Any] = {"timeout": self._timeout_ext(budget_s)}
         where = f"{cluster.host}:{cluster.port}"
         try:
-            resp = await transport.handle_async_request(request)
+            if isinstance(transport, AsyncioHTTPTransport):
+                target, host = self._target(cluster)
+                raw = [(b"Host", host), (b"Content-Length", str(len(body)).encode())]
+                raw += [(k.encode(), v.encode("latin-1")) for k, v in headers]
+                resp = await transport.post(target, raw, body, extensions)
+            else:
+                url = f"https://{_url_host(cluster.host)}:{cluster.port}/axl/"
+                request = httpx.Request(
+                    "POST", url, headers=headers, content=body, extensions=extensions
+                )
+                resp = await transport.handle_async_request(request)
             try:
                 self._remember_cookies(cluster.name, resp)
                 body = scrub_bytes(await self._read_capped(resp, where), cluster.name)
@@ -355,6 +361,26 @@ class AxlTransport:
             f"unexpected HTTP {status} from {where}", status_code=status, cluster=cluster.name
         )
 
+    def _envelope(self, version: str) -> bytes:
+        body = self._envelopes.get(version)
+        if body is None:
+            body = self._envelopes[version] = ENVELOPE.format(version=version).encode()
+        return body
+
+    def _target(self, cluster: ClusterConfig) -> tuple[httpcore.URL, bytes]:
+        """The publisher's AXL URL (parsed once) and its ``Host`` header, as httpx
+        spells them (the port left out when it is 443)."""
+        key = (cluster.host, cluster.port)
+        found = self._targets.get(key)
+        if found is None:
+            url = httpx.URL(f"https://{_url_host(cluster.host)}:{cluster.port}/axl/")
+            target = httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            )
+            host = url.netloc
+            found = self._targets[key] = (target, host)
+        return found
+
     def _timeout_ext(self, timeout: float) -> dict[str, float | None]:
         """httpx's timeout extension for a per-poll budget of ``timeout`` seconds.
 
@@ -378,13 +404,9 @@ class AxlTransport:
 
     def _remember_cookies(self, cluster: str, resp: httpx.Response) -> None:
         for line in resp.headers.get_list("set-cookie"):
-            try:
-                parsed = SimpleCookie(line)
-            except CookieError:
-                continue
-            for name, morsel in parsed.items():
-                if name.upper() in SESSION_COOKIES:
-                    self._cookies.setdefault(cluster, {})[name] = morsel.value
+            found = _session_cookie(line)
+            if found is not None:
+                self._cookies.setdefault(cluster, {})[found[0]] = found[1]
 
     async def _read_capped(self, resp: httpx.Response, where: str) -> bytes:
         length = resp.headers.get("content-length")
@@ -396,6 +418,27 @@ class AxlTransport:
             return await read_bounded(_once(resp.content), [], self._max_body, where)
         codings = encodings(resp.headers.get_list("content-encoding"))
         return await read_bounded(resp.aiter_raw(), codings, self._max_body, where)
+
+
+_COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _session_cookie(line: str) -> tuple[str, str] | None:
+    """``(name, value)`` of a ``Set-Cookie`` line that sets a session cookie.
+
+    A ``Set-Cookie`` header sets one cookie: its first ``name=value`` pair; what follows
+    the ``;`` are attributes (RFC 6265 5.2). A quoted value loses its quotes.
+    """
+    pair = line.split(";", 1)[0]
+    name, eq, value = pair.partition("=")
+    name, value = name.strip(), value.strip()
+    if not eq or not _COOKIE_NAME.fullmatch(name) or name.upper() not in SESSION_COOKIES:
+        return None
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    if not value or any(c in value for c in ' ",;\\') or not value.isprintable():
+        return None
+    return name, value
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
