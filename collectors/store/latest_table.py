@@ -339,8 +339,10 @@ class TableWriter:
     def commit(
         self, state: dict[str, dict[str, Any]], touched: dict[str, dict[str, Any]], generation: int
     ) -> None:
-        """Make ``generation`` durable: append its records, or checkpoint when due."""
-        if self.rebase or self.journal_bytes > max(self.base_bytes, MIN_CHECKPOINT):
+        """Make ``generation`` durable: append its records, then checkpoint if the
+        journal has outgrown the base (the line stays in the previous journal, so a
+        reader that had followed it carries on from there)."""
+        if self.rebase:
             self.checkpoint(state, generation)
             return
         line = to_json({"g": generation, "r": touched}) + b"\n"
@@ -350,6 +352,8 @@ class TableWriter:
             self.rebase = True  # whatever reached the file, the next commit replaces it
             raise
         self.journal_bytes += len(line)
+        if self.journal_bytes > max(self.base_bytes, MIN_CHECKPOINT):
+            self.checkpoint(state, generation)
 
     def fold(self, state: dict[str, dict[str, Any]], generation: int) -> None:
         """Checkpoint if the journal holds any cycle (a clean close)."""

@@ -7,6 +7,7 @@ last looked and validates only the records they touched (see
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from collectors.results import ClusterStatus
 from collectors.store import latest_table, recovery
 from collectors.store.backends import Backend, Doc
-from collectors.store.validate import status_of
+from collectors.store.validate import DAMAGE, checked_patch, status_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +55,24 @@ class LatestView:
         if token == self._token:
             return
         read, doc = latest_table.follow(self._backend, self._cursor, self.records, self._read)
+        unreadable = read.full and base_damaged()  # latest.json itself, not the journal
+        fast: dict[str, tuple[dict[str, Any], ClusterStatus]] = {}
+        if not read.full:
+            # A patch keeps the snapshot content this view holds, validated already:
+            # only its time-derived part needs checking (a fifth of the work).
+            for name in read.patched:
+                held = self.statuses.get(name)
+                if held is not None and held.last_good is not None:
+                    with contextlib.suppress(*DAMAGE):
+                        fast[name] = checked_patch(read.records[name], held)
+            for name in fast:
+                del read.records[name]
         records, statuses = self._check(read, set_aside=False)
+        for name, (rec, status) in fast.items():
+            read.records[name] = rec
+            records[name], statuses[name] = rec, status
         if read.full:
-            if base_damaged() or (not doc and self._backend.children("history")):
+            if unreadable or (not doc and self._backend.children("history")):
                 # a reader cannot repair the file, but can still show the fleet
                 records = recovery.rebuild_records(self._backend, self._read)
                 statuses = {name: status_of(rec) for name, rec in records.items()}
