@@ -34,7 +34,10 @@ def to_utc_second(value: datetime) -> datetime:
 
 def format_ts(value: datetime) -> str:
     """Format a datetime as the contract's timestamp: ISO 8601, UTC, ``Z``, seconds."""
-    return to_utc_second(value).strftime(TS_FORMAT)
+    value = to_utc_second(value)
+    if value.year >= 1000:  # isoformat: a third of strftime's cost (every stored time)
+        return value.isoformat()[:19] + "Z"
+    return value.strftime(TS_FORMAT)
 
 
 Timestamp = Annotated[
