@@ -35,7 +35,7 @@ from typing import Any, Final
 from pydantic_core import from_json, to_json
 
 from collectors.store.backends import Backend
-from collectors.store.writer import DERIVED, encode_latest
+from collectors.store.writer import DERIVED, encode_latest, sealed
 
 ReadDoc = Callable[[str], dict[str, Any] | None]
 
@@ -79,6 +79,8 @@ class TableRead:
     """The clusters whose record the journal wrote whole (to name the file of damage)."""
     patched: set[str] = field(default_factory=set)
     """... and those whose record the journal patched."""
+    sealed: set[str] = field(default_factory=set)
+    """Clusters whose record is a sealed base's, untouched since (asked with ``trust``)."""
 
 
 class _Retry(Exception):
@@ -188,29 +190,42 @@ def base_records(doc: Any) -> dict[str, Any]:
     return out
 
 
-def read_full(backend: Backend, read_doc: ReadDoc) -> tuple[TableRead, dict[str, Any] | None]:
-    """The whole table (the base, then every journal line after it) and the base doc."""
+def read_full(
+    backend: Backend, read_doc: ReadDoc, *, trust: bool = False
+) -> tuple[TableRead, dict[str, Any] | None]:
+    """The whole table (the base, then every journal line after it) and the base doc.
+    With ``trust``, a sealed base's records no journal line touched are named in
+    :attr:`TableRead.sealed` (see :func:`collectors.store.writer.sealed`)."""
     for attempt in range(_RETRIES + 1):
         try:
-            return _read_full(backend, read_doc, settle=attempt == _RETRIES)
+            return _read_full(backend, read_doc, settle=attempt == _RETRIES, trust=trust)
         except _Retry:
             continue
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _read_full(
-    backend: Backend, read_doc: ReadDoc, *, settle: bool
+    backend: Backend, read_doc: ReadDoc, *, settle: bool, trust: bool
 ) -> tuple[TableRead, dict[str, Any] | None]:
+    token = backend.change_token(BASE_KEY)
     doc = read_doc(BASE_KEY)
     generation, journal = base_meta(doc)
     records = base_records(doc)
+    trusted: set[str] = set()
+    if trust and doc is not None:
+        blob = backend.read_from(BASE_KEY, 0)
+        if backend.change_token(BASE_KEY) != token:
+            if not settle:
+                raise _Retry
+        elif blob is not None and sealed(blob):
+            trusted = set(records)
     blob = backend.read_from(JOURNAL_KEY, 0)
     header = _header(blob)
     if header is None or header[0] != journal:
         if header is not None and header[1] > generation and not settle:
             raise _Retry  # checkpointed between reading the base and the journal
         cursor = Cursor(journal, 0, generation)
-        return TableRead(cursor, True, records, tidy=False), doc
+        return TableRead(cursor, True, records, tidy=False, sealed=trusted), doc
     changed: dict[str, Any] = {}
     patched: set[str] = set()
     assert blob is not None
@@ -227,6 +242,7 @@ def _read_full(
         header_bytes=header[2],
         journalled=set(changed) - patched,
         patched=patched,
+        sealed=trusted - changed.keys(),
     )
     return read, doc
 

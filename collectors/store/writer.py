@@ -4,6 +4,8 @@ collects the documents to write; the store then writes them durably."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -322,9 +324,30 @@ def encode_latest(
     """``latest.json`` as bytes (``pydantic_core``'s encoder: the same JSON as compact
     ``json.dumps``, in a third of the time). ``meta`` comes first, so a reader learns
     the generation and the journal that follows this base from the file's head."""
-    clusters = {str(i): rec for i, (_, rec) in enumerate(sorted(state.items()), 1)}
+    clusters = to_json({str(i): rec for i, (_, rec) in enumerate(sorted(state.items()), 1)})
     written = datetime.now(UTC).replace(microsecond=0)
     meta: dict[str, Any] = {"generation": generation, "written_at": ts(written)}
     if journal is not None:
         meta["journal"] = journal
-    return to_json({"meta": {"1": meta}, "clusters": clusters})
+    meta[SEAL] = seal(clusters)
+    return b'{"meta":{"1":' + to_json(meta) + b'},"clusters":' + clusters + b"}"
+
+
+SEAL = "clusters_digest"
+_SEALED = re.compile(rb'"clusters_digest":"([0-9a-f]{32})"')
+
+
+def seal(clusters: bytes) -> str:
+    """The digest ``latest.json`` keeps of its ``clusters`` bytes."""
+    return hashlib.blake2b(clusters, digest_size=16).hexdigest()
+
+
+def sealed(blob: bytes) -> bool:
+    """Whether ``latest.json``'s records are byte for byte what a writer encoded from
+    values it had validated (its digest matches): a writer opening the store need not
+    validate them again. Any edit or damage breaks the seal, and validation runs."""
+    found = _SEALED.search(blob, 0, 1024)
+    start = blob.find(b'},"clusters":', 0, 1024) if found else -1
+    if found is None or start < 0 or not blob.endswith(b"}"):
+        return False
+    return seal(blob[start + 13 : -1]) == found.group(1).decode()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from collectors.store import SnapshotStore, latest_table, schema
+from collectors.store.writer import sealed
 from tests.support.factory import CUWL, bad, good, minutes, snapshot
 from tests.support.factory import WEEK_START as T0
 
@@ -211,3 +212,19 @@ def test_a_version_1_store_is_refused_by_readers_and_migrated_by_a_writer(
     with SnapshotStore.open(root, readonly=True) as reader:
         assert reader.latest()["emea-lon"].last_good.entitlements[0].count == 4  # type: ignore[union-attr]
     assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 2
+
+
+def test_the_seal_lets_a_writer_skip_validating_only_untouched_records(tmp_path: Path) -> None:
+    """``latest.json`` carries a digest of its records: a writer opening the store trusts
+    them only while it matches; any edit (even one that stays valid JSON) breaks it."""
+    root = tmp_path / "store"
+    with SnapshotStore.open(root) as store:
+        _cycle(store, 0, count=3)
+    blob = (root / "latest.json").read_bytes()
+    assert sealed(blob)
+    edited = blob.replace(b'"consecutive_failures":0', b'"consecutive_failures":"many"', 1)
+    assert edited != blob and not sealed(edited)
+    (root / "latest.json").write_bytes(edited)
+    with SnapshotStore.open(root) as store:  # validated after all: named and repaired
+        assert any("consecutive_failures" in str(p) for p in store.problems)
+        assert set(store.latest()) == set(FLEET)
