@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -49,6 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from collectors.cli import GC_THRESHOLD  # noqa: E402
 from collectors.config import LicdashConfig, load_config  # noqa: E402
 from collectors.engine import PollEngine  # noqa: E402
 from collectors.transports.axl import ENVELOPE  # noqa: E402
@@ -260,6 +262,7 @@ def main() -> int:
     args = parser.parse_args()
     clusters = args.clusters or (200 if args.quick else 1000)
     logging.basicConfig(level=logging.ERROR)
+    gc.set_threshold(*GC_THRESHOLD)  # what every licdash process runs with (collectors.cli)
     problem = raise_fd_limit(clusters + 2 * args.concurrency + 256)
     if problem:
         print(f"warning: {problem}")
