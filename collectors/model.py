@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 SCHEMA: Final = "licdash.snapshot/1"
+_ZERO: Final = timedelta(0)
 TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -25,8 +26,10 @@ def to_utc_second(value: datetime) -> datetime:
     A naive datetime is taken to be UTC already.
     """
     tz = value.tzinfo
-    if tz is UTC:  # what the store's "...Z" timestamps parse to: most calls end here
+    if tz is UTC:
         return value.replace(microsecond=0) if value.microsecond else value
+    if tz is not None and tz.utcoffset(value) == _ZERO:  # pydantic's UTC, from "...Z"
+        return value.replace(tzinfo=UTC, microsecond=0)
     if tz is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).replace(microsecond=0)
