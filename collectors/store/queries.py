@@ -178,8 +178,10 @@ def failures(
             return failure_event(e, ongoing.get((key, doc_id)))
 
         for doc_id, e in validate.items(doc.get("failures", {}), _pair, damaged):
-            if cluster is not None and isinstance(name := e.get("cluster"), str) and (
-                name != cluster
+            if (
+                cluster is not None
+                and isinstance(name := e.get("cluster"), str)
+                and (name != cluster)
             ):
                 continue  # another cluster's episode: not worth a model (a day holds all)
             try:
