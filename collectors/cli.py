@@ -12,6 +12,7 @@ every headless command and gets a clear message for the UI ones. Each module exp
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -123,7 +124,16 @@ def full_parser() -> argparse.ArgumentParser:
     return build_parser(every=True)
 
 
+GC_THRESHOLD = (50_000, 20, 100)
+"""The collector's young generation holds one poll's objects per cluster in flight and a
+reader validates one model per record: with CPython's default of 700 allocations the
+collector spent a tenth of its CPU (and ``status`` at 10,000 clusters a third) tracing
+objects that were never garbage. The oldest generation stays guarded by CPython's own
+rule (a full pass only when a quarter of the long-lived objects is new)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    gc.set_threshold(*GC_THRESHOLD)
     try:
         return _dispatch(list(sys.argv[1:] if argv is None else argv))
     except UiMissingError as exc:

@@ -12,6 +12,7 @@ Passwords are never read here: a cluster only says *where* its password comes fr
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shlex
@@ -195,10 +196,8 @@ class ClusterConfig(_Model):
     def _zone(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/London)") from None
+        if not _known_zone(value):
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/London)")
         return value
 
     @field_validator("password_command")
@@ -384,6 +383,16 @@ class LicdashConfig(_Model):
 # ----- loading ------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA zone (loading one reads a file: once per name)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
     """``path`` if given, else ``$LICDASH_CONFIG``, else the platform config file."""
     return Path(path).expanduser() if path is not None else paths.default_config_file()
@@ -407,7 +416,7 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     """Validate TOML text; relative CA/key paths resolve against the file's directory."""
     where = str(source) if source else "<config>"
     try:
-        data = tomllib.loads(text)
+        data = _parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: TOML syntax error: {exc}") from None
     base = source.parent if source else Path.cwd()
@@ -427,7 +436,23 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     return config
 
 
+def _parse_toml(text: str) -> dict[str, Any]:
+    """The TOML document, parsed by rtoml (Rust) when it is installed. Text rtoml
+    refuses goes to tomllib, so a syntax error is always tomllib's (line and column)
+    and anything tomllib accepts is accepted."""
+    try:
+        import rtoml
+    except ImportError:  # pragma: no cover - a declared dependency
+        return tomllib.loads(text)
+    try:
+        data = rtoml.loads(text)
+    except Exception:  # rtoml's own error types: let tomllib judge and word it
+        return tomllib.loads(text)
+    return data if isinstance(data, dict) else tomllib.loads(text)
+
+
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
+    resolved: dict[str, str] = {}  # a fleet shares a handful of CA bundles and key files
     for section, keys in (
         ("clusters", ("verify", "known_hosts", "ssh_key")),
         ("sources", ("verify", "token_file", "store")),
@@ -441,7 +466,10 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
             for key in keys:
                 value = table.get(key)
                 if isinstance(value, str) and value:
-                    table[key] = str((base / Path(value).expanduser()).resolve())
+                    path = resolved.get(value)
+                    if path is None:
+                        path = resolved[value] = str((base / Path(value).expanduser()).resolve())
+                    table[key] = path
 
 
 def _check_duplicates(data: Mapping[str, Any], where: str) -> None:
@@ -477,9 +505,7 @@ def _table_fields() -> dict[tuple[Any, ...], list[str]]:
 def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> None:
     from collectors.config_problems import ConfigProblem, ConfigProblems, key_lines, line_of
 
-    lines = key_lines(text) if text else {}
-    found = []
-    files: list[tuple[str, int, str, list[tuple[str, object, str]]]] = [
+    checks: list[tuple[str, int, str, list[tuple[str, object, str]]]] = [
         (
             "clusters",
             index,
@@ -488,7 +514,7 @@ def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> 
         )
         for index, cluster in enumerate(config.clusters)
     ]
-    files += [
+    checks += [
         (
             "sources",
             index,
@@ -500,14 +526,23 @@ def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> 
         )
         for index, source in enumerate(config.sources)
     ]
-    for section, index, name, checks in files:
-        for field, path, what in checks:
-            if isinstance(path, str) and not Path(path).is_file():
-                line = line_of(lines, (section, index, field))
-                message = f"{what} {path} does not exist"
-                found.append(ConfigProblem(where, line, name, field, message))
-    if found:
-        raise ConfigProblems(found)
+    exists: dict[str, bool] = {}  # a fleet shares a handful of files: one stat each
+    missing: list[tuple[str, int, str, str, str, str]] = []
+    for section, index, name, fields in checks:
+        for field, path, what in fields:
+            if isinstance(path, str):
+                if path not in exists:
+                    exists[path] = Path(path).is_file()
+                if not exists[path]:
+                    missing.append((section, index, name, field, what, path))
+    if not missing:
+        return
+    lines = key_lines(text) if text else {}  # only to name the lines of what is missing
+    found = []
+    for section, index, name, field, what, path in missing:
+        line = line_of(lines, (section, index, field))
+        found.append(ConfigProblem(where, line, name, field, f"{what} {path} does not exist"))
+    raise ConfigProblems(found)
 
 
 def _warn_insecure(config: LicdashConfig, where: str) -> None:

@@ -82,18 +82,20 @@ class SecretRedactor(logging.Filter):
         super().__init__()
         self._lock = threading.Lock()
         self._secrets: frozenset[str] = frozenset()
+        self._longest_first: tuple[str, ...] = ()
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
         fresh = {s for s in secrets if s and len(s) >= MIN_SECRET_LEN}
         with self._lock:
             self._secrets = self._secrets | fresh
+            self._longest_first = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
         # Every password any source resolved, in every form it is sent in.
         text = secret_scrub.scrub(text)
         # Longest first, so a secret that contains another is masked whole.
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self._longest_first:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         for pattern in _PATTERNS:

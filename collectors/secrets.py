@@ -287,6 +287,10 @@ class SecretResolver:
         cached = self._cache.get(cluster.name)
         if cached is not None:
             return cached
+        if cluster.password_keyring is None and cluster.password_command is None:
+            # A plain or environment password: read at once, nothing to wait for.
+            value = self._cache[cluster.name] = resolve_password(cluster)
+            return value
         lock = self._locks.setdefault(cluster.name, asyncio.Lock())
         async with lock:
             cached = self._cache.get(cluster.name)

@@ -174,6 +174,7 @@ def with_interval(config: LicdashConfig, interval: float | None) -> LicdashConfi
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import gc
     import logging
 
     from collectors import paths
@@ -210,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     store_dir = args.store or paths.default_store_dir()
+    gc.freeze()  # the modules and the config live as long as the process: never trace them
     try:
         return asyncio.run(_main(config, str(store_dir), args=args, load=load, listeners=listeners))
     except StoreError as exc:

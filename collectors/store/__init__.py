@@ -4,7 +4,9 @@ Layout of a store directory (mode 0700, every file 0600)::
 
     store.json                      schema version (see ``schema.py`` for migrations)
     writer.lock                     flock held by the single writer; holds its PID
-    latest.json                     the latest table: one record per cluster
+    latest.json                     the latest table's base: one record per cluster
+    latest.journal                  the cycles written since the base, one JSON line each
+    latest.journal.prev             the journal before the last checkpoint (for readers)
     history/<monday>/<cluster>.json.gz   one cluster x one ISO week, gzip'd TinyDB:
                                     ``changes`` (full snapshots) and ``runs`` (coverage)
     events/<day>.json               ``transitions`` of one UTC day
@@ -21,16 +23,21 @@ Rules:
 
 * **Crash safety.** Every file is written to a temporary file beside it, fsynced,
   ``os.replace``'d over the old one and its directory fsynced. ``write_batch`` writes the
-  history and event files first and ``latest.json`` last, so ``latest.json`` never points
-  at data that is not on disk. ``latest.json`` is the commit point: a writer that opens
+  history and event files first and the latest table last, so it never points at data
+  that is not on disk. The latest table's journal line is the commit point (see
+  ``latest_table.py``: a line counts once its newline is on disk): a writer that opens
   after a kill between the two drops the transitions and failure episodes newer than
   each cluster's committed state (the next poll records them again), and the history's
   duplicate check skips a change already written. A writer deletes leftover ``.tmp-*``
   files when it opens.
+* **Cost follows the work.** A cycle appends the records it touched to the journal
+  (O(touched)); ``latest.json`` is rewritten only at a checkpoint (the journal outgrew
+  it) and on a clean close. A reader follows the journal and validates only what the
+  new lines touched (``latest_changes()``).
 * **One writer.** The writer holds an exclusive ``flock`` on ``writer.lock``; a second one
   gets :class:`~collectors.errors.StoreLockedError` naming the directory and PID.
-  Readers (``readonly=True``) take no lock; ``change_token()`` (one ``stat``) tells a
-  viewer when to call ``latest()`` again.
+  Readers (``readonly=True``) take no lock; ``change_token()`` (two ``stat`` calls) tells
+  a viewer when to call ``latest_changes()`` again.
 * **Change-only history.** A successful poll whose content (``content_dict()``) and
   severity equal the cluster's previous poll adds no record: it only moves
   ``last_seen`` and the open coverage run in ``latest.json``. Anything else adds exactly
@@ -62,6 +69,7 @@ Rules:
 """
 
 from collectors.store.files import AtomicJSONStorage
+from collectors.store.latest_view import LatestChanges
 from collectors.store.records import ClusterHistory, CoverageRun, FailureEvent, Transition
 from collectors.store.snapshot_store import SnapshotStore
 
@@ -70,6 +78,7 @@ __all__ = [
     "ClusterHistory",
     "CoverageRun",
     "FailureEvent",
+    "LatestChanges",
     "SnapshotStore",
     "Transition",
 ]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from collectors.errors import StoreCorruptError
+from collectors.errors import StoreCorruptError, StoreError
 from collectors.store import files
 
 Doc = dict[str, Any]
@@ -49,6 +50,21 @@ class Backend(Protocol):
 
     def keep_copy(self, key: str) -> str | None:
         """Copy a document found damaged to ``<name>.corrupt-<UTC time>``; its name."""
+        ...
+
+    def read_from(self, key: str, offset: int, limit: int | None = None) -> bytes | None:
+        """The raw bytes of ``key`` from ``offset`` (at most ``limit``), None if absent."""
+        ...
+
+    def size(self, key: str) -> int | None: ...
+
+    def append(self, key: str, data: bytes, *, at: int) -> None:
+        """Write ``data`` at byte ``at`` of an existing file, cutting off whatever
+        followed (a torn tail); durable when this returns."""
+        ...
+
+    def rotate(self, key: str, previous: str, first: bytes) -> None:
+        """Move ``key`` to ``previous`` (replacing it), then make ``key`` hold ``first``."""
         ...
 
 
@@ -128,6 +144,31 @@ class DiskBackend:
             return None
         return target.name
 
+    def read_from(self, key: str, offset: int, limit: int | None = None) -> bytes | None:
+        try:
+            with self._path(key).open("rb") as f:
+                f.seek(offset)
+                return f.read(-1 if limit is None else limit)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read {self._path(key)}: {exc.strerror}") from exc
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def append(self, key: str, data: bytes, *, at: int) -> None:
+        files.write_at(self._path(key), data, at)
+
+    def rotate(self, key: str, previous: str, first: bytes) -> None:
+        path = self._path(key)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(path, self._path(previous))
+        files.atomic_write_bytes(path, first)
+
 
 class MemoryBackend:
     """Documents kept as JSON text, so no caller ever shares a mutable object."""
@@ -168,3 +209,28 @@ class MemoryBackend:
         name = f"{key}.corrupt-{len(self._docs)}"
         self._docs[name] = text
         return name
+
+    def read_from(self, key: str, offset: int, limit: int | None = None) -> bytes | None:
+        text = self._docs.get(key)
+        if text is None:
+            return None
+        blob = text.encode()[offset:]
+        return blob if limit is None else blob[:limit]
+
+    def size(self, key: str) -> int | None:
+        text = self._docs.get(key)
+        return None if text is None else len(text.encode())
+
+    def append(self, key: str, data: bytes, *, at: int) -> None:
+        text = self._docs.get(key)
+        if text is None:
+            raise FileNotFoundError(key)
+        self._docs[key] = (text.encode()[:at] + data).decode()
+        self._writes[key] = self._writes.get(key, 0) + 1
+
+    def rotate(self, key: str, previous: str, first: bytes) -> None:
+        text = self._docs.pop(key, None)
+        if text is not None:
+            self._docs[previous] = text
+            self._writes[previous] = self._writes.get(previous, 0) + 1
+        self.write_many([(key, first)])

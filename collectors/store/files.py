@@ -97,6 +97,23 @@ def atomic_write_bytes(
         fsync_dir(path.parent)
 
 
+def write_at(path: Path, data: bytes, at: int) -> None:
+    """Write ``data`` at byte ``at`` of the existing file ``path``, cut off anything
+    after it, and fsync: an append that replaces a torn tail (a journal line)."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        if os.fstat(fd).st_size != at:
+            os.ftruncate(fd, at)
+        view = memoryview(data)
+        pos = at
+        while view:
+            n = os.pwrite(fd, view, pos)
+            view, pos = view[n:], pos + n
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+
+
 def remove_temp_files(root: Path) -> list[Path]:
     """Delete leftovers of interrupted atomic writes anywhere under ``root``."""
     removed = []

@@ -178,6 +178,12 @@ def failures(
             return failure_event(e, ongoing.get((key, doc_id)))
 
         for doc_id, e in validate.items(doc.get("failures", {}), _pair, damaged):
+            if (
+                cluster is not None
+                and isinstance(name := e.get("cluster"), str)
+                and (name != cluster)
+            ):
+                continue  # another cluster's episode: not worth a model (a day holds all)
             try:
                 found = event(doc_id, e)
             except validate.DAMAGE as exc:

@@ -129,10 +129,6 @@ def day_start(day: date) -> datetime:
 
 @functools.lru_cache(maxsize=16384)
 def ts(value: datetime) -> str:
-    """``format_ts``, with a fast path for the UTC whole-second values models hold.
-    Cached: a cycle formats the same poll time and deadlines for many clusters."""
-    if value.tzinfo is UTC and not value.microsecond:
-        return value.isoformat()[:19] + "Z"
     return format_ts(value)
 
 

@@ -21,7 +21,7 @@ from collectors.results import ClusterStatus, PollResult, PollUpdate
 if TYPE_CHECKING:
     from collectors.store.backends import Backend
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 FORMAT = "licdash-store"
 META_KEY = "store.json"
 V0_KEY = "snapshots.json"
@@ -113,7 +113,14 @@ def _replay(store: MigratingStore, doc: dict[str, Any]) -> None:
         store.max_gap = saved
 
 
-MIGRATIONS: dict[int, Migration] = {0: migrate_v0_to_v1}
+def migrate_v1_to_v2(store: MigratingStore) -> None:
+    """Nothing to move: a version-1 ``latest.json`` is a valid base with no journal
+    after it, and the first cycle written starts one. Version 2 only tells an older
+    licdash, which would not read the journal, to refuse the store rather than show
+    a table frozen at the last checkpoint."""
+
+
+MIGRATIONS: dict[int, Migration] = {0: migrate_v0_to_v1, 1: migrate_v1_to_v2}
 
 
 def migrate(store: MigratingStore, version: int) -> None:

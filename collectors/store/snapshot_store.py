@@ -17,6 +17,7 @@ from collectors.results import ClusterStatus, PollUpdate
 from collectors.store import (
     collector_meta,
     files,
+    latest_table,
     queries,
     recovery,
     retention,
@@ -24,17 +25,18 @@ from collectors.store import (
     validate,
 )
 from collectors.store.backends import Backend, DiskBackend, Doc, MemoryBackend
+from collectors.store.latest_table import BASE_KEY as LATEST_KEY
+from collectors.store.latest_table import JOURNAL_KEY
+from collectors.store.latest_view import LatestChanges, LatestView
 from collectors.store.records import (
     ClusterHistory,
     FailureEvent,
     Transition,
 )
-from collectors.store.writer import CycleWriter, encode_latest
+from collectors.store.validate import status_of
+from collectors.store.writer import CycleWriter, new_record
 
 log = logging.getLogger("licdash.store")
-
-LATEST_KEY = "latest.json"
-_PUBLIC = tuple(ClusterStatus.model_fields)
 
 
 def _utcnow() -> datetime:
@@ -73,7 +75,8 @@ class SnapshotStore:
         self._compacted_on: date | None = None
         self._latest_cache: tuple[object, dict[str, ClusterStatus]] | None = None
         self._hot: dict[str, Doc] = {}
-        self._records_cache: tuple[object, dict[str, dict[str, Any]]] | None = None
+        self._table = latest_table.TableWriter(backend)
+        self._follow = LatestView(backend, self._read, self._checked)
         self._needs_repair = False
         self._view = queries.StoreView(backend, self._read, self._records, self._damaged)
 
@@ -174,41 +177,57 @@ class SnapshotStore:
         """Load the latest table; a writer also repairs what a crash or a hand left.
 
         A damaged or missing ``latest.json`` beside existing history is rebuilt from it;
-        otherwise the records of a cycle that never reached ``latest.json`` are dropped
-        (see :mod:`collectors.store.recovery`).
+        otherwise the records of a cycle that never reached the journal are dropped (see
+        :mod:`collectors.store.recovery`). A damaged journal counts up to its last good
+        line: the cycles after it never committed.
         """
-        doc, damaged = self._read_latest()
         problems = len(self.problems)
-        self._state, self.generation = self._checked_latest(doc, set_aside=repair)
+        read, doc = latest_table.read_full(self.backend, self._read, trust=True)
+        damaged = len(self.problems) > problems  # latest.json itself was unreadable
+        # The writer needs sound records, not statuses: a sealed base's records are what
+        # a writer encoded from validated values, and skip validation (at 10,000
+        # clusters that is two seconds of a collector's start-up).
+        trusted = {name: {**new_record(name), **read.records.pop(name)} for name in read.sealed}
+        self._state, _ = self._checked(read, set_aside=repair)
+        self._state.update(trusted)
+        self.generation = read.cursor.generation
         invalid = len(self.problems) > problems
+        self._table.opened(read)
         self._needs_repair = not repair
         if not repair:
             return
         lost = not doc and bool(self.backend.children("history"))
         if invalid and not (damaged or lost):
-            self.backend.write_many([(LATEST_KEY, self._encode_latest())])
+            self._table.checkpoint(self._state, self.generation)
             log.warning("repaired %s", self.backend.location(LATEST_KEY))
         if damaged or lost:
             self._state = recovery.rebuild_records(self.backend, self._read)
-            self.backend.write_many([(LATEST_KEY, self._encode_latest())])
+            self._table.checkpoint(self._state, self.generation)
             log.warning("rebuilt %s from the history", self.backend.location(LATEST_KEY))
         else:
             repaired = recovery.drop_uncommitted(self.backend, self._read, self._state)
             self.backend.write_many(repaired)
 
-    def _checked_latest(
-        self, doc: Doc, *, set_aside: bool
-    ) -> tuple[dict[str, dict[str, Any]], int]:
-        """The latest table with every record validated. A damaged record is rebuilt
-        from the history when it has that cluster, else dropped; each is reported with
-        the file named, and a writer keeps a copy of the damaged file beside it."""
-        state, bad, generation = validate.check_latest(doc)
+    def _checked(
+        self, read: latest_table.TableRead, *, set_aside: bool
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, ClusterStatus]]:
+        """The records a read found, each validated, and their statuses. A damaged
+        record is rebuilt from the history when it has that cluster, else dropped; each
+        is reported with its file named, and a writer keeps a copy of that file."""
+        for key, what in read.damage:
+            self._damaged(key, what, "the cycles from there on were not applied")
+        state, statuses, bad = validate.check_records(read.records)
         if not bad:
-            return state, generation
-        aside = self.backend.keep_copy(LATEST_KEY) if set_aside and not self.readonly else None
-        kept = f"; the damaged file was copied to {aside}" if aside else ""
+            return state, statuses
         rebuilt = recovery.rebuild_records(self.backend, self._read)
+        asides: dict[str, str] = {}
         for name, what, cause in bad:
+            key = JOURNAL_KEY if name in read.journalled else LATEST_KEY
+            if name in read.patched:
+                what = f"{what} (as updated by {JOURNAL_KEY})"
+            if key not in asides:
+                aside = self.backend.keep_copy(key) if set_aside and not self.readonly else None
+                asides[key] = f"; the damaged file was copied to {aside}" if aside else ""
             if name is not None and name in rebuilt and name not in state:
                 state[name] = rebuilt[name]
                 outcome = "rebuilt from the history"
@@ -216,11 +235,15 @@ class SnapshotStore:
                 outcome = "rebuilt from the history where it has the cluster"
             else:
                 outcome = "dropped"
-            self._damaged(LATEST_KEY, what, f"{cause}; {outcome}{kept}")
-        if any(name is None for name, _, _ in bad):  # which cluster it was is unknown
-            for name, rec in rebuilt.items():
-                state.setdefault(name, rec)
-        return state, generation
+            self._damaged(key, what, f"{cause}; {outcome}{asides[key]}")
+        unknown = any(name is None for name, _, _ in bad)  # which cluster it was is unknown
+        for name, rec in rebuilt.items():
+            if name in state or not (unknown or any(name == b[0] for b in bad)):
+                continue
+            state[name] = rec
+        for name in state.keys() - statuses.keys():
+            statuses[name] = status_of(state[name])
+        return state, statuses
 
     def _damaged(self, key: str, what: str, cause: str) -> None:
         """Report one damaged record (once per file, record and cause)."""
@@ -237,12 +260,7 @@ class SnapshotStore:
         self._content.clear()
         self._hot.clear()
         self.generation = 0
-
-    def _read_latest(self) -> tuple[Doc, bool]:
-        """``latest.json`` and whether it was damaged (reported and, by a writer, set aside)."""
-        problems = len(self.problems)
-        doc = self._read(LATEST_KEY)
-        return doc or {}, len(self.problems) > problems
+        self._table.rebase = True
 
     def _read(self, key: str) -> Doc | None:
         try:
@@ -267,7 +285,11 @@ class SnapshotStore:
                 cycle.apply(update)
             self.backend.write_many(list(cycle.dirty.items()))
             self.generation += 1
-            self.backend.write_many([(LATEST_KEY, self._encode_latest())])
+            touched = {
+                name: latest_table.journal_record(self._state[name], whole=name in cycle.whole)
+                for name in sorted(cycle.touched)
+            }
+            self._table.commit(self._state, touched, self.generation)
         except BaseException:
             # What reached disk is consistent; forget what did not.
             self._hot.clear()
@@ -286,9 +308,6 @@ class SnapshotStore:
 
     def _read_hot(self, key: str) -> Doc | None:
         return self._hot.pop(key, None) or self._read(key)
-
-    def _encode_latest(self) -> bytes:
-        return encode_latest(self._state, self.generation)
 
     def compact(self, now: datetime | None = None) -> list[str]:
         """Delete shards and event days that ended before ``now - retention_days``;
@@ -341,34 +360,41 @@ class SnapshotStore:
     # ----- reading ------------------------------------------------------------------
 
     def change_token(self) -> object:
-        """Changes whenever a cycle is written: a viewer re-reads ``latest()`` only then."""
-        return self.backend.change_token(LATEST_KEY)
+        """Changes whenever a cycle is written (two ``stat`` calls): a viewer asks for
+        :meth:`latest` or :meth:`latest_changes` only then."""
+        return (self.backend.change_token(LATEST_KEY), self.backend.change_token(JOURNAL_KEY))
 
     def _records(self) -> dict[str, dict[str, Any]]:
         if not self.readonly:
             return self._state
-        token = self.change_token()
-        if self._records_cache is not None and self._records_cache[0] == token:
-            return self._records_cache[1]
-        doc, damaged = self._read_latest()
-        records, self.generation = self._checked_latest(doc, set_aside=False)
-        if damaged or (not doc and self.backend.children("history")):
-            # a reader cannot repair the file, but can still show the fleet
-            records = recovery.rebuild_records(self.backend, self._read)
-        self._records_cache = (token, records)
-        return records
+        self._refresh()
+        return self._follow.records
+
+    def _refresh(self) -> None:
+        problems = len(self.problems)
+        self._follow.refresh(self.change_token(), lambda: len(self.problems) > problems)
+        self.generation = self._follow.generation
 
     def latest(self) -> dict[str, ClusterStatus]:
         """Every cluster's status after the last written cycle."""
+        if self.readonly:
+            self._refresh()
+            return dict(self._follow.statuses)
         token = self.change_token()
         if self._latest_cache is not None and self._latest_cache[0] == token:
             return dict(self._latest_cache[1])
-        out = {
-            name: ClusterStatus.model_validate({k: rec[k] for k in _PUBLIC if k in rec})
-            for name, rec in sorted(self._records().items())
-        }
+        out = {name: status_of(rec) for name, rec in sorted(self._state.items())}
         self._latest_cache = (token, out)
         return dict(out)
+
+    def latest_changes(self) -> LatestChanges:
+        """What changed in the latest table since this reader last asked: the statuses
+        of the clusters the cycles written since then touched, read from the journal
+        alone (everything on the first call, or when the reader fell too far behind)."""
+        if not self.readonly:
+            return LatestChanges(self.latest(), full=True, generation=self.generation)
+        self._refresh()
+        return self._follow.changes()
 
     def clusters(self) -> list[str]:
         return sorted(self._records())
@@ -399,6 +425,13 @@ class SnapshotStore:
     # ----- closing ------------------------------------------------------------------
 
     def close(self) -> None:
+        """Close; a writer first folds the journal into ``latest.json`` (one file for
+        the next reader), unless the last write failed."""
+        if not self._closed and not self.readonly and not self._needs_repair:
+            try:
+                self._table.fold(self._state, self.generation)
+            except (OSError, StoreError) as exc:
+                log.warning("could not fold the journal into %s: %s", LATEST_KEY, exc)
         self._closed = True
         if self._lock is not None:
             self._lock.release()

@@ -40,6 +40,32 @@ def reason(exc: BaseException) -> str:
     return text[:200]
 
 
+def status_of(rec: dict[str, Any]) -> ClusterStatus:
+    """The public part of a latest-table record, validated."""
+    return ClusterStatus.model_validate({k: rec[k] for k in PUBLIC if k in rec})
+
+
+_DERIVED_FIELDS = ("collected_at", "severity", "reasons", "deadlines")
+
+
+def checked_patch(rec: Any, held: ClusterStatus) -> tuple[dict[str, Any], ClusterStatus]:
+    """A record whose snapshot content is the one ``held`` has (a journal patch, merged):
+    checked like :func:`checked_record`, but the snapshot is validated from the held
+    content's values (models already) and the record's time-derived fields, which is a
+    fraction of validating it from JSON. Raises what validation raises."""
+    if held.last_good is None or not isinstance(rec, dict):
+        raise TypeError("no snapshot to patch")
+    good = rec.get("last_good")
+    if not isinstance(good, dict):
+        raise TypeError("last_good is not an object")
+    values = dict(held.last_good)
+    values.update((k, good[k]) for k in _DERIVED_FIELDS if k in good)
+    snapshot = LicenseSnapshot.model_validate(values)
+    full, status = checked_record({**rec, "last_good": snapshot})
+    full["last_good"] = good
+    return full, status
+
+
 def _ts_or_none(value: Any) -> None:
     if value is not None:
         parse_ts(value)
@@ -47,15 +73,19 @@ def _ts_or_none(value: Any) -> None:
 
 def check_record(rec: Any) -> dict[str, Any]:
     """A latest-table record made whole (missing internal fields filled), or raises."""
+    return checked_record(rec)[0]
+
+
+def checked_record(rec: Any) -> tuple[dict[str, Any], ClusterStatus]:
+    """A latest-table record made whole and the status it holds (validated once), or
+    raises."""
     if not isinstance(rec, dict):
         raise TypeError(f"a record is a {type(rec).__name__}, not an object")
     cluster = rec.get("cluster")
     if not isinstance(cluster, str) or not cluster:
         raise ValueError("the record has no cluster name")
     full = {**new_record(cluster), **rec}
-    ClusterStatus.model_validate({k: full[k] for k in PUBLIC if k in full})
-    if full["last_good"] is not None:
-        LicenseSnapshot.model_validate(full["last_good"])
+    status = status_of(full)
     run = full["_run"]
     if run is not None:
         start, end = run
@@ -73,7 +103,33 @@ def check_record(rec: Any) -> dict[str, Any]:
         parse_ts(fail["last"])
     if full["_reach"] not in (None, "reachable", "unreachable"):
         raise ValueError(f"_reach is {full['_reach']!r}")
-    return full
+    return full, status
+
+
+def check_records(
+    records: dict[str, Any],
+) -> tuple[dict[str, dict[str, Any]], dict[str, ClusterStatus], list[Bad]]:
+    """``(records by cluster, statuses by cluster, damaged records)`` of a table read
+    as ``name -> record`` (see :mod:`collectors.store.latest_table`)."""
+    good: dict[str, dict[str, Any]] = {}
+    statuses: dict[str, ClusterStatus] = {}
+    bad: list[Bad] = []
+    for key, rec in records.items():
+        try:
+            full, status = checked_record(rec)
+            if key != full["cluster"] and not key.startswith("\x00"):
+                raise ValueError(f"it is filed under {key!r}")
+        except DAMAGE as exc:
+            name = rec.get("cluster") if isinstance(rec, dict) else None
+            known = name if isinstance(name, str) and name else None
+            if known is None and not key.startswith("\x00"):
+                known = key
+            label = f"the record of cluster {known!r}" if known else key.lstrip("\x00")
+            bad.append((known, label, reason(exc)))
+            continue
+        good[full["cluster"]] = full
+        statuses[full["cluster"]] = status
+    return good, statuses, bad
 
 
 Bad = tuple[str | None, str, str]

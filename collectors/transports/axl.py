@@ -15,7 +15,6 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Literal
 
 import httpx
@@ -25,7 +24,7 @@ from collectors.errors import AxlNotFoundError, LicdashError, UnsupportedVersion
 from collectors.model import LicenseSnapshot
 from collectors.secrets import SecretResolver
 from collectors.transports.base import Answer
-from collectors.transports.http_pool import HttpPool, map_httpx_error, url_host
+from collectors.transports.http_pool import HttpPool, map_httpx_error
 
 if TYPE_CHECKING:
     from collectors.severity import Thresholds
@@ -89,6 +88,7 @@ class AxlTransport:
         self._parse = parse
         self._versions: dict[str, str] = {}
         self._cookies: dict[str, dict[str, str]] = {}
+        self._envelopes: dict[str, bytes] = {}
         self._closed = False
 
     # ----- public ------------------------------------------------------------------
@@ -180,24 +180,24 @@ class AxlTransport:
         budget_s: float,
     ) -> bytes:
         pool = self._pool
-        url = f"https://{url_host(cluster.host)}:{cluster.port}/axl/"
-        headers = {
-            "Content-Type": "text/xml; charset=utf-8",
-            "SOAPAction": f'"CUCM:DB ver={version} getSmartLicenseStatus"',
-            "Authorization": await pool.authorization(cluster),
-        }
+        headers = [
+            ("Content-Type", "text/xml; charset=utf-8"),
+            ("SOAPAction", f'"CUCM:DB ver={version} getSmartLicenseStatus"'),
+            ("Authorization", await pool.authorization(cluster)),
+        ]
         cookies = self._cookies.get(cluster.name)
         if cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        request = pool.request(
-            "POST",
-            url,
-            headers=headers,
-            content=ENVELOPE.format(version=version).encode(),
-            budget_s=budget_s,
-        )
+            headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
         where = f"{cluster.host}:{cluster.port}"
-        answer = await pool.send(transport, request, cluster=cluster.name, where=where)
+        answer = await pool.call(
+            transport,
+            cluster,
+            "POST",
+            "/axl/",
+            headers=headers,
+            budget_s=budget_s,
+            content=self._envelope(version),
+        )
         self._remember_cookies(cluster.name, answer.headers)
         status = answer.status
         if status == 200:
@@ -216,13 +216,36 @@ class AxlTransport:
 
     def _remember_cookies(self, cluster: str, headers: httpx.Headers) -> None:
         for line in headers.get_list("set-cookie"):
-            try:
-                parsed = SimpleCookie(line)
-            except CookieError:
-                continue
-            for name, morsel in parsed.items():
-                if name.upper() in SESSION_COOKIES:
-                    self._cookies.setdefault(cluster, {})[name] = morsel.value
+            found = _session_cookie(line)
+            if found is not None:
+                self._cookies.setdefault(cluster, {})[found[0]] = found[1]
+
+    def _envelope(self, version: str) -> bytes:
+        body = self._envelopes.get(version)
+        if body is None:
+            body = self._envelopes[version] = ENVELOPE.format(version=version).encode()
+        return body
+
+
+_COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _session_cookie(line: str) -> tuple[str, str] | None:
+    """``(name, value)`` of a ``Set-Cookie`` line that sets a session cookie.
+
+    A ``Set-Cookie`` header sets one cookie: its first ``name=value`` pair; what follows
+    the ``;`` are attributes (RFC 6265 5.2). A quoted value loses its quotes.
+    """
+    pair = line.split(";", 1)[0]
+    name, eq, value = pair.partition("=")
+    name, value = name.strip(), value.strip()
+    if not eq or not _COOKIE_NAME.fullmatch(name) or name.upper() not in SESSION_COOKIES:
+        return None
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    if not value or any(c in value for c in ' ",;\\') or not value.isprintable():
+        return None
+    return name, value
 
 
 _FAULT_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Fault[\s>/]")

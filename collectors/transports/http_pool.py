@@ -25,8 +25,9 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+import httpcore
 import httpx
 
 from collectors.config import ClusterConfig
@@ -101,6 +102,7 @@ class HttpPool:
         self._ssl: dict[VerifyKey, ssl.SSLContext] = {}
         self._pools: dict[VerifyKey, list[_Shard]] = {}
         self._auth: dict[str, str] = {}
+        self._targets: dict[tuple[str, int, str], tuple[httpcore.URL, bytes]] = {}
         self.closed = False
 
     # ----- life cycle ----------------------------------------------------------------
@@ -159,46 +161,58 @@ class HttpPool:
         finally:
             shard.in_flight -= 1
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: dict[str, str],
-        budget_s: float,
-        content: bytes | None = None,
-    ) -> httpx.Request:
-        """A request that asks for an unencoded body and times out within ``budget_s``."""
-        headers = {"Accept-Encoding": "identity", **headers}
-        return httpx.Request(
-            method,
-            url,
-            headers=headers,
-            content=content,
-            extensions={"timeout": self._timeout_ext(budget_s)},
-        )
-
-    async def send(
+    async def call(
         self,
         transport: httpx.AsyncBaseTransport,
-        request: httpx.Request,
+        cluster: ClusterConfig,
+        method: str,
+        path: str,
         *,
-        cluster: str,
-        where: str,
+        headers: Sequence[tuple[str, str]],
+        budget_s: float,
+        content: bytes | None = None,
     ) -> Exchange:
-        """Send, read at most ``max_body_bytes`` decoded, and scrub the cluster's secrets;
-        ``where`` (host:port) names the peer in errors."""
+        """``method https://<publisher><path>``, asking for an unencoded body and timing
+        out within ``budget_s``; read at most ``max_body_bytes`` decoded, and scrub the
+        cluster's secrets from it.
+
+        On licdash's own asyncio transport the request goes to the pool as httpcore
+        parts, the URL parsed once per publisher: the same bytes on the wire as an
+        ``httpx.Request``, without its URL parsing and header normalisation (a tenth of
+        a poll's CPU). Any other transport (``httpx.MockTransport`` in tests, anyio)
+        gets an ``httpx.Request``.
+        """
+        place = where(cluster)
+        extensions: dict[str, Any] = {"timeout": self._timeout_ext(budget_s)}
+        fields = [("Accept-Encoding", "identity"), *headers]
         try:
-            resp = await transport.handle_async_request(request)
+            if isinstance(transport, AsyncioHTTPTransport):
+                target, host = self._target(cluster, path)
+                raw = [(b"Host", host)]
+                if content is not None:
+                    raw.append((b"Content-Length", str(len(content)).encode()))
+                raw += [(k.encode(), v.encode("latin-1")) for k, v in fields]
+                resp = await transport.send_raw(
+                    method.encode(), target, raw, content or b"", extensions
+                )
+            else:
+                request = httpx.Request(
+                    method,
+                    base_url(cluster) + path,
+                    headers=fields,
+                    content=content,
+                    extensions=extensions,
+                )
+                resp = await transport.handle_async_request(request)
             try:
-                raw = await self._read_capped(resp, where)
+                body = await self._read_capped(resp, place)
             finally:
                 await resp.aclose()
         except httpx.HTTPError as exc:
-            raise map_httpx_error(exc, cluster=cluster, where=where) from None
+            raise map_httpx_error(exc, cluster=cluster.name, where=place) from None
         except OversizeResponseError as exc:
-            raise exc.with_cluster(cluster) from None
-        return Exchange(resp.status_code, resp.headers, scrub_bytes(raw, cluster))
+            raise exc.with_cluster(cluster.name) from None
+        return Exchange(resp.status_code, resp.headers, scrub_bytes(body, cluster.name))
 
     async def get(
         self, cluster: ClusterConfig, path: str, *, budget_s: float | None, accept: str
@@ -206,10 +220,24 @@ class HttpPool:
         """``GET https://<publisher><path>`` with the cluster's Basic credentials."""
         await self.ensure_trust(cluster)
         budget = self.timeout if budget_s is None else budget_s
-        headers = {"Accept": accept, "Authorization": await self.authorization(cluster)}
-        request = self.request("GET", base_url(cluster) + path, headers=headers, budget_s=budget)
+        headers = [("Accept", accept), ("Authorization", await self.authorization(cluster))]
         with self.lease(cluster) as transport:
-            return await self.send(transport, request, cluster=cluster.name, where=where(cluster))
+            return await self.call(
+                transport, cluster, "GET", path, headers=headers, budget_s=budget
+            )
+
+    def _target(self, cluster: ClusterConfig, path: str) -> tuple[httpcore.URL, bytes]:
+        """The publisher's URL for ``path`` (parsed once) and its ``Host`` header, as
+        httpx spells them (the port left out when it is 443)."""
+        key = (cluster.host, cluster.port, path)
+        found = self._targets.get(key)
+        if found is None:
+            url = httpx.URL(base_url(cluster) + path)
+            target = httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            )
+            found = self._targets[key] = (target, url.netloc)
+        return found
 
     async def authorization(self, cluster: ClusterConfig) -> str:
         """The cluster's ``Authorization: Basic`` value (its password resolved once)."""

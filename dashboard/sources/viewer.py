@@ -1,8 +1,10 @@
 """A read-only view of a store that a separate ``licdash collect`` writes.
 
 One collector can feed many screens: each viewer checks the store's change token every
-``interval`` seconds in its own thread, re-reads the latest table (and the policy the
-collector recorded) only when a cycle was written, and never takes the writer lock.
+``interval`` seconds in its own thread and, only when a cycle was written, reads what
+changed (``SnapshotStore.latest_changes``: the journal lines written since it last
+looked, not the whole table) and the policy the collector recorded. It never takes the
+writer lock.
 Each check also judges the collector's heartbeat, so a collector that stopped writing
 is on screen within one check of the moment it counts as down.
 """
@@ -14,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
@@ -24,6 +26,9 @@ from collectors.results import ClusterStatus, ErrorInfo
 from dashboard.messages import FleetUpdated, SourceError
 from dashboard.sources.base import SourceKind, StoreQueries, join_thread, utcnow
 from dashboard.state import FleetState
+
+if TYPE_CHECKING:
+    from collectors.store import LatestChanges
 
 _JOIN_TIMEOUT_S = 10.0
 _NOTHING = object()
@@ -96,7 +101,7 @@ class StoreViewer(StoreQueries):
                     token = store.change_token()
                     changed = token != seen
                     if changed:
-                        statuses = MappingProxyType(dict(store.latest()))
+                        statuses = MappingProxyType(_apply(statuses, store.latest_changes()))
                         policy = store.policy()
                     collector = store.collector_state(self.clock())
             except Exception as exc:
@@ -143,3 +148,13 @@ class StoreViewer(StoreQueries):
         app = self._app
         if app is not None:
             app.post_message(SourceError(info))
+
+
+def _apply(held: Mapping[str, ClusterStatus], changes: LatestChanges) -> dict[str, ClusterStatus]:
+    """The statuses a viewer holds, updated with what changed (replaced when full)."""
+    if changes.full:
+        return dict(changes.statuses)
+    out = dict(held)
+    added = not changes.statuses.keys() <= out.keys()
+    out.update(changes.statuses)
+    return dict(sorted(out.items())) if added else out

@@ -19,7 +19,7 @@ from collectors.config import ClusterConfig
 from collectors.errors import LicdashError
 from collectors.secrets import SecretResolver
 from collectors.severity import Thresholds
-from collectors.transports.axl import AxlTransport, map_httpx_error
+from collectors.transports.axl import AxlTransport, _session_cookie, map_httpx_error
 
 CLUSTER = ClusterConfig.model_validate(
     {
@@ -132,3 +132,22 @@ async def test_the_configured_body_cap_is_the_one_applied(
             assert f"{cap:,}" in str(info.value)
     finally:
         await transport.aclose()
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("JSESSIONIDSSO=4F2A91; Path=/; Secure; HttpOnly", ("JSESSIONIDSSO", "4F2A91")),
+        ('JSESSIONID="q1w2"; Path=/axl', ("JSESSIONID", "q1w2")),
+        ("jsessionid = abc ; path=/", ("jsessionid", "abc")),
+        ("OTHER=1; Path=/", None),  # not a session cookie
+        ("JSESSIONID=; Max-Age=0", None),  # a server clearing it
+        ("JSESSIONID=a b", None),
+        ("JSESSIONID=x\r\nX-Injected: 1", None),  # nothing unprintable goes back
+        ("no equals sign", None),
+    ],
+)
+def test_a_set_cookie_line_keeps_only_a_well_formed_session_cookie(
+    line: str, kept: tuple[str, str] | None
+) -> None:
+    assert _session_cookie(line) == kept

@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectors import secret_scrub
 from collectors.config import parse_config
@@ -110,3 +112,55 @@ def test_a_basic_token_anywhere_in_a_log_line_is_masked() -> None:
 def test_short_passwords_are_scrubbed_only_in_their_long_forms(tmp_path: Path) -> None:
     secret_scrub.register("c1", "ab", "axl")
     assert secret_scrub.scrub("ab axl:ab", "c1") == "ab ***"
+
+
+def _reference(text: str, registered: list[tuple[str, str, str]]) -> str:
+    """What scrubbing must give: every cluster's full pattern applied, no prefilter."""
+    for cluster, _, _ in registered:
+        text = secret_scrub._by_cluster[cluster].pattern().sub(secret_scrub.REDACTED, text)
+    return text
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    password=st.text(
+        alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF), min_size=1, max_size=14
+    ),
+    noise=st.text(max_size=30),
+    form=st.integers(min_value=0, max_value=7),
+)
+def test_the_anchor_prefilter_never_lets_a_secret_through(
+    password: str, noise: str, form: int
+) -> None:
+    """Skipping the regex on text without an anchor changes nothing: the result equals
+    the full patterns', whatever the password and the spelling it comes back in."""
+    secret_scrub.clear()
+    registered = [("c1", password, "axl")]
+    secret_scrub.register(*registered[0])
+    spelling = _every_form(password)[form]
+    text = f"{noise}{spelling}{noise[::-1]}"
+    assert secret_scrub.scrub(text, "c1") == _reference(text, registered)
+    assert secret_scrub.scrub_bytes(text.encode(), "c1") == _reference(text, registered).encode()
+    assert secret_scrub.scrub(text) == _reference(text, registered)
+
+
+def test_an_unnamed_scrub_over_many_clusters_finds_each_secret() -> None:
+    """Past a few clusters an unnamed scrub (the log redactor's) looks anchors up in an
+    index instead of compiling one pattern of every secret of the fleet."""
+    registered = [(f"c{n}", f"pw-{n:04d}-Secret", "axl") for n in range(300)]
+    for entry in registered:
+        secret_scrub.register(*entry)
+    token = base64.b64encode(b"axl:pw-0123-Secret").decode()
+    line = f"fault: pw-0042-Secret then Basic {token} and {quote('pw-0299-Secret')} end"
+    assert secret_scrub.scrub(line) == "fault: *** then Basic *** and *** end"
+    assert secret_scrub.scrub("nothing secret here") == "nothing secret here"
+
+
+def test_a_clean_answer_compiles_no_pattern() -> None:
+    """Compiling a cluster's pattern costs about a TLS handshake: an answer that holds
+    none of its anchors must not pay it."""
+    secret_scrub.register("c1", "Tr0ub4dor-and-3", "axl")
+    body = b"<soapenv:Envelope><return><LicenseStatus>Registered</LicenseStatus></return>"
+    assert secret_scrub.scrub_bytes(body, "c1") == body
+    assert secret_scrub._by_cluster["c1"]._bytes is None
+    assert secret_scrub.scrub_bytes(body + b"Tr0ub4dor-and-3", "c1") == body + b"***"

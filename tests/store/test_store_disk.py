@@ -17,7 +17,8 @@ from tinydb import TinyDB
 
 from collectors.errors import StoreError, StoreLockedError
 from collectors.model import RegistrationStatus
-from collectors.store import AtomicJSONStorage, SnapshotStore
+from collectors.store import AtomicJSONStorage, SnapshotStore, latest_table, schema
+from collectors.store.backends import DiskBackend
 from tests.support.factory import CUWL, bad, good, minutes, snapshot
 from tests.support.factory import WEEK_START as T0
 
@@ -26,6 +27,22 @@ def _filled(root: Path) -> None:
     with SnapshotStore.open(root) as store:
         store.write_batch([good(snapshot(at=T0)), bad("amer-nyc", T0)])
         store.write_batch([good(snapshot(at=T0 + minutes(5), counts={CUWL: 3}))])
+
+
+COMMIT_FILES = ("latest.json", "latest.journal", "latest.journal.prev")
+
+
+def _commit_files(root: Path) -> dict[str, bytes | None]:
+    """The files that commit a cycle (the latest table's base and journals)."""
+    return {n: (root / n).read_bytes() if (root / n).exists() else None for n in COMMIT_FILES}
+
+
+def _restore(root: Path, saved: dict[str, bytes | None]) -> None:
+    for name, blob in saved.items():
+        if blob is None:
+            (root / name).unlink(missing_ok=True)
+        else:
+            (root / name).write_bytes(blob)
 
 
 def test_files_are_private_and_readable_with_tinydb(tmp_path: Path) -> None:
@@ -196,7 +213,7 @@ def test_v0_layout_is_migrated(tmp_path: Path) -> None:
         assert store.latest()["emea-lon"].last_seen == T0 + minutes(30)
         assert hist.seen[0].start == T0 and hist.seen[0].end == T0 + minutes(30)
     meta = json.loads((root / "store.json").read_text())
-    assert meta["meta"]["1"]["version"] == 1
+    assert meta["meta"]["1"]["version"] == schema.CURRENT_VERSION
     assert not (root / "snapshots.json").exists()
     kept = json.loads((root / "migrated" / "v0-snapshots.json").read_text())
     assert kept == v0
@@ -236,8 +253,9 @@ def test_latest_file_matches_the_writers_view(tmp_path: Path) -> None:
                     bad("c", at) if i % 2 else good(snapshot("c", at)),
                 ]
             )
-            on_disk = json.loads((root / "latest.json").read_text())["clusters"]
-            assert {r["cluster"]: r for r in on_disk.values()} == store._state
+            disk = DiskBackend(root, writable=False)
+            on_disk, _ = latest_table.read_full(disk, disk.read)  # base + journal
+            assert on_disk.records == store._state
             with SnapshotStore.open(root, readonly=True) as reader:
                 assert reader.latest() == store.latest()
 
@@ -252,7 +270,7 @@ def test_damaged_version_file_is_set_aside_and_rewritten(tmp_path: Path) -> None
     with SnapshotStore.open(root) as store:
         assert "set aside" in str(store.problems[0])
         assert store.history("emea-lon", T0).changes
-    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 1
+    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 2
     assert list(root.glob("store.json.corrupt-*"))
 
 
@@ -261,11 +279,11 @@ def test_a_cycle_killed_before_latest_is_not_recorded_twice(tmp_path: Path) -> N
     possibly on another day) sees the same change again; it must be recorded once."""
     root = tmp_path / "store"
     _filled(root)
-    committed = (root / "latest.json").read_bytes()
+    committed = _commit_files(root)
     late = T0 + timedelta(hours=15, minutes=55)  # the unfinished cycle: 23:55 UTC
     with SnapshotStore.open(root) as store:
         store.write_batch([bad("emea-lon", late), good(snapshot("amer-nyc", late))])
-    (root / "latest.json").write_bytes(committed)  # as if killed before the replace
+    _restore(root, committed)  # as if killed before the journal line was written
     again = late + timedelta(hours=1)  # after the restart, the next UTC day
     with SnapshotStore.open(root) as store:
         assert store.problems == []
