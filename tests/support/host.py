@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
-from collectors.store.ack_files import AckStore
+from collectors.sources.ack_route import AckLedger
 from dashboard.format import zone
 from dashboard.messages import FleetUpdated
 from dashboard.state import FleetState
@@ -56,7 +56,7 @@ class HostApp(App[None]):
         self.now = now
         self.pushed: list[Screen[Any]] = []
         self.policy = FreshnessPolicy.uniform(timedelta(minutes=15))
-        self.ack_store: AckStore | None = None
+        self.ack_store: AckLedger | None = None
         """The acknowledgements the screens read (None: no store, as in most tests)."""
         self.ack_requests: list[tuple[str, str]] = []
         """``(action, cluster)`` of every acknowledgement key pressed."""
