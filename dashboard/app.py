@@ -221,8 +221,8 @@ class LicdashApp(App[None]):
         if message.fleet is self.fleet:
             return  # a forwarded copy bubbling back from a screen
         fleet = message.fleet
-        if fleet.acks is not self.fleet.acks and self.acks_desk.follows:
-            fleet = replace(fleet, acks=self.fleet.acks)  # the desk follows them, not the source
+        if fleet.acks is not self.fleet.acks and self.acks_desk.router is None:
+            fleet = replace(fleet, acks=self.fleet.acks)  # the desk's, not the source's
         said = set(self.fleet.notices)
         for notice in fleet.notices:
             if notice not in said:  # a merged view's collision, once

@@ -9,6 +9,7 @@ listed as ``<source>/<name>``.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -71,3 +72,18 @@ def json_part(merged: MergedFleet | None, now: datetime) -> dict[str, Any]:
             {"cluster": c.cluster, "sources": list(c.sources)} for c in merged.collisions
         ],
     }
+
+
+def sources_only(config: LicdashConfig | None, args: argparse.Namespace) -> bool:
+    """A config that lists sources and no clusters means "check those sources": the one
+    given, or (with neither --store nor --poll) the default config when it exists."""
+    if getattr(args, "poll", False) or args.store:
+        return False
+    if config is None:
+        from collectors.config import load_config, resolve_config_path
+
+        path = resolve_config_path(None)
+        if not path.is_file():
+            return False
+        config = load_config(path)
+    return bool(config.sources) and not config.clusters

@@ -185,8 +185,9 @@ class AckStore:
         token = self.token()
         if token == self._book.token and self._book.token is not None:
             return self._book
-        if token is None:
-            self._book = AckBook()
+        if token is None:  # no file (yet): the one empty book, so nothing looks changed
+            if self._book.token is not None or self._book.by_cluster:
+                self._book = AckBook()
             return self._book
         try:
             doc = files.read_json_file(self.path)
