@@ -170,7 +170,7 @@ def _merged_fleet(
             source.close()
         raise
     prog = f"licdash {getattr(args, 'command', None) or 'acks'}"
-    report(merged, now, prog=prog)
+    report(merged, now, prog=prog, unreachable="error")
 
     def unanswered(exc: SourceError) -> None:
         print(f"{prog}: warning: {neutralise(exc.message)}", file=sys.stderr)
@@ -219,13 +219,18 @@ def cluster_named(name: str, fleet: Fleet) -> str:
         return name
     near = difflib.get_close_matches(name, list(statuses), n=3)
     hint = f"; did you mean {', '.join(near)}?" if near else ""
-    where = "the store or config"
-    if fleet.merged is not None:
-        where = "any source"
-        lost = [s.name for s in fleet.merged.sources if s.state == "unreachable"]
-        if lost:
-            hint += f" (not read now: source {', '.join(lost)})"
-    raise AckError(f"no cluster named {neutralise(name)!r} in {where}{hint}")
+    if fleet.merged is None:
+        raise AckError(f"no cluster named {neutralise(name)!r} in the store or config{hint}")
+    lost = [s for s in fleet.merged.sources if s.state == "unreachable"]
+    if lost:  # it may be in one of them: that is the problem to report
+        from collectors.errors import SourceError
+
+        said = "; ".join(s.error.message if s.error else s.name for s in lost)
+        raise SourceError(
+            f"no cluster named {neutralise(name)!r} in the sources read; not read: {said}",
+            source=lost[0].name,
+        )
+    raise AckError(f"no cluster named {neutralise(name)!r} in any source{hint}")
 
 
 def fail(prog: str, exc: BaseException) -> int:

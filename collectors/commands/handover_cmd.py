@@ -86,7 +86,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.note is not None:
             text = user_text(args.note, limit=MAX_NOTE, secrets=fleet.secrets)
-            fleet.acks.note(text, by=actor(args), statuses=fleet.statuses, policy=fleet.policy)
+            note = fleet.acks.note(
+                text, by=actor(args), statuses=fleet.statuses, policy=fleet.policy
+            )
+            now = max(now, note.at)  # (recorded by its store's clock: in this report)
         transitions, failures, context = _history(fleet, since, now)
         book = fleet.acks.book()
         rows = summarise(fleet.statuses, now, fleet.policy, book)

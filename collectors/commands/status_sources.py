@@ -36,14 +36,21 @@ def gather(
             source.close()
 
 
-def report(merged: MergedFleet, now: datetime, *, prog: str, out: TextIO = sys.stderr) -> None:
-    """What a person must know beyond the table: unreachable and stopped sources,
-    colliding names, differing policies."""
+def report(
+    merged: MergedFleet,
+    now: datetime,
+    *,
+    prog: str,
+    out: TextIO = sys.stderr,
+    unreachable: str = "UNKNOWN",
+) -> None:
+    """What a person must know beyond the table: unreachable (said as ``unreachable``,
+    a check's UNKNOWN) and stopped sources, colliding names, differing policies."""
     from collectors.text_safety import neutralise
 
     for health in merged.sources:
         if health.state == "unreachable":
-            print(f"{prog}: UNKNOWN: {neutralise(health.text(now))}", file=out)
+            print(f"{prog}: {unreachable}: {neutralise(health.text(now))}", file=out)
             if health.error is not None and health.error.hint:
                 print(f"  hint: {health.error.hint}", file=out)
         elif health.problem:

@@ -211,9 +211,8 @@ class Source(Protocol):
 def refused(
     name: str, location: str, why: str, cluster: str | None = None
 ) -> SourceUnsupportedError:
-    """What a source that takes no acknowledgements answers a change."""
+    """What a source that takes no acknowledgements answers a change (``why``: its
+    :attr:`SourceState.acks_refused`)."""
     return SourceUnsupportedError(
-        f"source {name} ({location}) takes no acknowledgements: {why}",
-        source=name,
-        cluster=cluster,
+        f"source {name} ({location}): {why}", source=name, cluster=cluster
     )

@@ -384,11 +384,11 @@ class RemoteSource:
         """Why acknowledgements cannot be written through this source (None: they can,
         as far as this follower knows; the collector has the last word)."""
         if self.read_only:
-            return "it is read-only in the config (read_only = true)"
+            return "read-only in the config (read_only = true): it takes no acknowledgements"
         if self.token_file is None:
             return (
-                "no token_file is configured for it; the collector's API takes "
-                "acknowledgements only with its bearer token"
+                "no token_file is configured for it: a collector takes acknowledgements "
+                "only with its API token"
             )
         if self._acks_accepted is False:
             return "this collector accepts no acknowledgements: start it with --api-token-file"

@@ -113,9 +113,12 @@ class StoreSource:
     def acks_refused(self) -> str | None:
         """Why acknowledgements cannot be written here (None: they can)."""
         if self.read_only:
-            return "it is read-only in the config (read_only = true)"
+            return "read-only in the config (read_only = true): it takes no acknowledgements"
         if not os.access(self.directory, os.W_OK):
-            return f"this user may not write the store directory {self.directory}"
+            return (
+                f"this user may not write the store directory {self.directory}, "
+                "so it takes no acknowledgements from here"
+            )
         return None
 
     def _query(self, what: str, run: Any) -> Any:

@@ -81,10 +81,10 @@ def test_a_source_read_only_in_the_config_refuses_naming_itself(tmp_path: Path) 
         viewer.take(viewer.sources[0].fetch(NOW))
         why = viewer.acks.refusal("lab1")
         assert why == (
-            f"source lab ({lab}) takes no acknowledgements: it is read-only in the config "
-            "(read_only = true)"
+            f"source lab ({lab}): read-only in the config (read_only = true): it takes no "
+            "acknowledgements"
         )
-        with pytest.raises(SourceUnsupportedError, match=r"source lab \(.*lab\) takes no"):
+        with pytest.raises(SourceUnsupportedError, match=r"source lab \(.*lab\): read-only"):
             viewer.acks.acknowledge("lab1", by="noc", reason="r", kind="snooze")
         assert AckStore(lab).book().all() == []
     finally:

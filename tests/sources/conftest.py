@@ -38,12 +38,13 @@ def _api_url(collector: Collector) -> str:
 
 @pytest.fixture
 def regions(tmp_path: Path) -> Iterator[Callable[..., Region]]:
-    """``start(name, seed, *collect_args)``: a region of 3 healthy publishers whose
-    collector serves its API; returns once every cluster is in the store."""
+    """``start(name, seed, *collect_args, mix="healthy")``: a region of 3 publishers
+    (healthy unless ``mix`` says otherwise) whose collector serves its API; returns once
+    every cluster is in the store."""
     started: list[Region] = []
 
-    def start(name: str, seed: int, *extra: str, clusters: int = 3) -> Region:
-        fleet = ThreadedFleet(clusters=clusters, seed=seed, scenario_mix="healthy").start()
+    def start(name: str, seed: int, *extra: str, clusters: int = 3, mix: str = "healthy") -> Region:
+        fleet = ThreadedFleet(clusters=clusters, seed=seed, scenario_mix=mix).start()
         try:
             folder = tmp_path / name
             folder.mkdir()
