@@ -30,6 +30,7 @@ class _Command(Protocol):
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("dashboard.launch_demo", "open the dashboard on the built-in mock fleet (default)"),
     "dash": ("dashboard.launch_dash", "open the dashboard on your clusters or on a store"),
+    "serve": ("dashboard.launch_serve", "serve the dashboard to web browsers (textual-serve)"),
     "collect": ("collectors.commands.collect_cmd", "poll clusters headless into the store"),
     "status": ("collectors.commands.status_cmd", "one-shot fleet summary for scripts"),
     "export": ("collectors.commands.export_cmd", "export snapshots as json, jsonl or csv"),
@@ -37,9 +38,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unack": ("collectors.commands.unack_cmd", "remove a cluster's acknowledgements"),
     "acks": ("collectors.commands.acks_cmd", "list acknowledgements and snoozes in force"),
     "handover": ("collectors.commands.handover_cmd", "shift handover report (markdown or json)"),
-    "parse": ("collectors.commands.parse_cmd", "parse a saved AXL or CLI answer to JSON"),
+    "parse": ("collectors.commands.parse_cmd", "parse a saved answer or capture to JSON"),
     "config": ("collectors.commands.config_cmd", "validate a config and test connections"),
-    "mock": ("collectors.mock.cli", "run a simulated fleet of CUCM publishers"),
+    "mock": ("collectors.mock.cli", "run a simulated fleet of publishers"),
     "completion": (
         "collectors.commands.completion_cmd",
         "print a shell completion script (bash, zsh or fish)",
@@ -47,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 # The top-level packages the dashboard commands need beyond the headless core.
-UI_PACKAGES = frozenset({"dashboard", "themes", "textual"})
+UI_PACKAGES = frozenset({"dashboard", "themes", "textual", "textual_serve"})
 # Exit status when the dashboard cannot be loaded (a usage-level problem, as for `dash`'s
 # own start-up errors).
 UI_MISSING_EXIT = 2

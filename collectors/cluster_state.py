@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from collectors.model import Product
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo, PollResult
 
@@ -50,6 +51,7 @@ class ClusterState:
     name: str
     tags: dict[str, str]
     policy: FreshnessPolicy
+    product: Product = "cucm"
     last_good: PollResult | None = None
     last_seen: datetime | None = None
     last_attempt: datetime | None = None
@@ -61,7 +63,7 @@ class ClusterState:
     status: ClusterStatus = field(init=False)
 
     def __post_init__(self) -> None:
-        self.status = ClusterStatus(cluster=self.name, tags=dict(self.tags))
+        self.status = ClusterStatus(cluster=self.name, product=self.product, tags=dict(self.tags))
 
     def record(self, result: PollResult, now: datetime) -> ClusterStatus:
         """Fold one attempt in; a failure never replaces the last good snapshot."""
@@ -92,6 +94,7 @@ class ClusterState:
         good = self.last_good
         self.status = ClusterStatus(
             cluster=self.name,
+            product=self.product,
             tags=dict(self.tags),
             last_good=good.snapshot if good else None,
             last_seen=self.last_seen,

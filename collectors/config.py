@@ -33,6 +33,8 @@ from pydantic import (
 
 from collectors import paths
 from collectors.errors import ConfigError
+from collectors.model import Product
+from collectors.products import PRODUCTS
 
 log = logging.getLogger(__name__)
 
@@ -97,19 +99,30 @@ def _parse_keyring(value: Any) -> Any:
 
 
 class ClusterConfig(_Model):
-    """One ``[[clusters]]`` table: a CUCM cluster, reached through its publisher."""
+    """One ``[[clusters]]`` table: a CUCM or Unity Connection cluster, reached through
+    its publisher, or an Expressway node (with ``peers``: one row per peer)."""
 
     name: str = Field(min_length=1, max_length=200)
     """Unique name shown everywhere (the dashboard row, the store, metrics)."""
+    product: Product = "cucm"
+    """``cucm``, ``unity`` (Unity Connection) or ``expressway``."""
     publisher: str = Field(min_length=1)
-    """``host[:port]`` of the publisher; AXL's port defaults to 8443."""
-    transport: Literal["axl", "cli", "auto"] = "axl"
-    """``axl`` (HTTPS), ``cli`` (SSH to the VOS shell) or ``auto`` (AXL, else CLI; a
-    cluster whose AXL lacks the operation stays on the CLI for a day, or to a reload)."""
+    """``host[:port]`` of the publisher (Expressway: the first peer); the port defaults to
+    8443 for CUCM's AXL and 443 for Unity Connection and Expressway."""
+    peers: tuple[str, ...] = ()
+    """Expressway only: ``host[:port]`` of the cluster's other peers. Each peer registers
+    on its own, so each becomes its own row, named ``<name>/peer1`` (the publisher),
+    ``<name>/peer2``... in this order."""
+    transport: Literal["axl", "cli", "auto", "cupi", "rest"] = "axl"
+    """CUCM: ``axl`` (HTTPS), ``cli`` (SSH to the VOS shell) or ``auto`` (AXL, else CLI; a
+    cluster whose AXL lacks the operation stays on the CLI for a day, or to a reload).
+    Unity Connection is polled over ``cupi`` and Expressway over ``rest`` (the defaults
+    for those products)."""
     axl_version: Literal["auto", "12.5", "14.0", "15.0"] = "auto"
     """AXL schema version; ``auto`` tries 15.0, 14.0 then 12.5 and remembers what worked."""
     username: str = Field(min_length=1)
-    """Application user holding the AXL API role."""
+    """CUCM: an application user holding the AXL API role; Unity Connection and
+    Expressway: an administrator account."""
     password_env: str | None = None
     """Name of an environment variable holding the password."""
     password_keyring: Annotated[KeyringRef | None, Field(default=None)] = None
@@ -142,10 +155,27 @@ class ClusterConfig(_Model):
     ssh_username: str | None = None
     """CLI transport: platform administrator's user name (defaults to ``username``)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _product_transport(cls, data: Any) -> Any:
+        """A product other than CUCM is polled over its own transport by default."""
+        if isinstance(data, dict) and "transport" not in data:
+            product = data.get("product", "cucm")
+            if product in PRODUCTS:
+                return {**data, "transport": PRODUCTS[product].transports[0]}
+        return data
+
     @field_validator("password_keyring", mode="before")
     @classmethod
     def _keyring(cls, value: Any) -> Any:
         return _parse_keyring(value)
+
+    @field_validator("peers")
+    @classmethod
+    def _peers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for peer in value:
+            split_publisher(peer)
+        return value
 
     @field_validator("verify", mode="before")
     @classmethod
@@ -184,6 +214,21 @@ class ClusterConfig(_Model):
         return value
 
     @model_validator(mode="after")
+    def _fits_product(self) -> ClusterConfig:
+        info = PRODUCTS[self.product]
+        if self.transport not in info.transports:
+            allowed = " or ".join(repr(t) for t in info.transports)
+            raise ValueError(
+                f"transport {self.transport!r} does not poll {info.name}; use {allowed}"
+            )
+        if self.peers and not info.every_node:
+            raise ValueError(
+                f"peers lists the nodes of an Expressway cluster; {info.name} is polled "
+                "through its publisher alone"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _one_password_source(self) -> ClusterConfig:
         sources = [s for s in PASSWORD_SOURCES if getattr(self, s) is not None]
         if len(sources) > 1:
@@ -202,7 +247,17 @@ class ClusterConfig(_Model):
 
     @property
     def port(self) -> int:
-        return split_publisher(self.publisher)[1] or DEFAULT_AXL_PORT
+        return split_publisher(self.publisher)[1] or PRODUCTS[self.product].default_port
+
+    def peer_rows(self) -> tuple[ClusterConfig, ...]:
+        """This table as the rows it polls: itself, or one per Expressway peer."""
+        if not self.peers:
+            return (self,)
+        nodes = (self.publisher, *self.peers)
+        return tuple(
+            self.model_copy(update={"name": f"{self.name}/peer{i}", "publisher": node, "peers": ()})
+            for i, node in enumerate(nodes, start=1)
+        )
 
     @property
     def password_source(self) -> str | None:
@@ -295,6 +350,14 @@ class LicdashConfig(_Model):
     instead of clusters."""
     source: Path | None = Field(default=None, exclude=True)
     """The file this was loaded from (not part of the TOML)."""
+
+    @field_validator("clusters", mode="after")
+    @classmethod
+    def _one_row_per_peer(cls, value: tuple[ClusterConfig, ...]) -> tuple[ClusterConfig, ...]:
+        """An Expressway table with ``peers`` becomes one cluster row per peer."""
+        if not any(c.peers for c in value):
+            return value
+        return tuple(row for c in value for row in c.peer_rows())
 
     @model_validator(mode="after")
     def _unique_names(self) -> LicdashConfig:

@@ -1,10 +1,13 @@
-"""Dates as CUCM prints them, and the zone-abbreviation table that reads them.
+"""Dates as Cisco's licensing interfaces print them, and the zone-abbreviation table.
 
-Three layouts reach licdash, all with a zone *abbreviation*:
+These layouts reach licdash:
 
 * Smart Agent CLI: ``Jan 26 15:11:23 2018 IST`` (day may be one digit),
 * the same agent on other products: ``Jan 20 2023 10:59:10 UTC`` (year before time),
-* AXL (Java ``Date.toString()``): ``Sun Mar 02 11:10:25 EST 2025``.
+* AXL (Java ``Date.toString()``): ``Sun Mar 02 11:10:25 EST 2025``,
+* Expressway's REST API: ``February, 05 Feb 2020 06:18:07 GMT`` (day first, after a
+  word that is a month name in Cisco's example and may be a weekday: it is ignored),
+* Unity Connection's CUPI: ``2017-11-22 13:17:19.0`` (no zone at all: the cluster's).
 
 Abbreviations are ambiguous (IST, CST), so a cluster may name its IANA zone: an
 abbreviation that zone uses around that date, or one the table does not know, is read
@@ -153,6 +156,10 @@ def _parse_datetime(
     tokens = raw.replace(",", " ").split()
     if tokens and tokens[0][:3].lower() in _WEEKDAYS and tokens[0].isalpha():
         tokens = tokens[1:]
+    if len(tokens) > 2 and _DAY.match(tokens[1]) and tokens[2][:3].lower() in _MONTHS:
+        tokens = tokens[1:]  # "February, 05 Feb 2020": a leading word before the day
+    if len(tokens) > 1 and _DAY.match(tokens[0]) and tokens[1][:3].lower() in _MONTHS:
+        tokens[0], tokens[1] = tokens[1], tokens[0]  # day first: "05 Feb 2020 06:18:07 GMT"
     month = day = year = None
     clock: tuple[int, int, int] | None = None
     abbr: str | None = None
@@ -213,19 +220,25 @@ _REMAINING_PART = re.compile(
 )
 _UNIT_DAYS: Final = {"d": 1.0, "h": 1 / 24, "m": 1 / 1440, "s": 1 / 86400}
 _PLAIN_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*$")
+_COLON_PARTS = re.compile(r"^\s*(\d{1,6}):(\d{1,2})(?::(\d{1,2}))?\s*$")
 
 
 def parse_remaining_days(text: str | None) -> float | None:
     """Evaluation time left in days, two decimals.
 
-    Takes ``89 days, 1 hours, 33 minutes, 51 seconds``, ``87 days 1 hr 41 min 0 sec``
-    and AXL's plain ``89``; anything else is None.
+    Takes ``89 days, 1 hours, 33 minutes, 51 seconds``, ``87 days 1 hr 41 min 0 sec``,
+    AXL's plain ``89`` and Unity Connection's ``87:0:36`` (read as days:hours:minutes,
+    which Cisco does not document); anything else is None.
     """
     if text is None:
         return None
     plain = _PLAIN_NUMBER.match(text)
     if plain:
         return round(float(plain.group(1)), 2)
+    colon = _COLON_PARTS.match(text)
+    if colon:
+        days, hours, minutes = (int(g or 0) for g in colon.groups())
+        return round(days + hours / 24 + minutes / 1440, 2)
     total = 0.0
     found = False
     for match in _REMAINING_PART.finditer(text):

@@ -31,6 +31,7 @@ from collectors.errors import (
     AxlNotFoundError,
     CliError,
     LicdashError,
+    PollError,
     ReadTimeoutError,
     UnsupportedVersionError,
 )
@@ -41,6 +42,7 @@ from collectors.secrets import SecretResolver
 from collectors.subscription import Subscription
 from collectors.transports.axl import AxlTransport
 from collectors.transports.base import Answer, Transport
+from collectors.transports.http_pool import HttpPool
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +80,19 @@ class PollEngine:
         self._random = random
         self._secrets = secrets or SecretResolver()
         self._owned: list[Transport] = []
-        # The CLI transport (and asyncssh) loads only when a cli/auto cluster needs it.
-        self._lazy_cli = transports is None
+        # The CLI transport (and asyncssh) and the other products' transports load only
+        # when a cluster needs them; every HTTPS transport shares one pool.
+        self._lazy = transports is None
         self._accept_new_host_keys = accept_new_host_keys
+        self._pool: HttpPool | None = None
         if transports is None:
-            axl = AxlTransport(
+            self._pool = HttpPool(
                 secrets=self._secrets,
                 timeout=config.settings.timeout,
                 max_body_bytes=config.settings.max_body_bytes,
                 concurrency=config.settings.concurrency,
             )
+            axl = AxlTransport(secrets=self._secrets, pool=self._pool)
             transports = {"axl": axl}
             self._owned.append(axl)
         self._transports = dict(transports)
@@ -141,6 +146,8 @@ class PollEngine:
         for transport in self._owned:
             await transport.aclose()
         self._owned.clear()
+        if self._pool is not None:
+            await self._pool.aclose()
 
     # ----- reading -----------------------------------------------------------------
 
@@ -370,7 +377,7 @@ class PollEngine:
         found = [self._transport(n) for n in order]
         available = [t for t in found if t is not None]
         if not available:
-            raise CliError(
+            raise (CliError if cluster.transport == "cli" else PollError)(
                 f"no {cluster.transport} transport is available in this collector",
                 cluster=cluster.name,
                 field="transport",
@@ -389,18 +396,35 @@ class PollEngine:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _transport(self, name: str) -> Transport | None:
+        """The transport of that name; the engine's own are built on first use."""
         transport = self._transports.get(name)
-        if transport is None and name == "cli" and self._lazy_cli:
+        if transport is None and self._lazy:
+            transport = self._build_transport(name)
+            if transport is not None:
+                self._transports[name] = transport
+                self._owned.append(transport)
+        return transport
+
+    def _build_transport(self, name: str) -> Transport | None:
+        if name == "cli":
             from collectors.transports.cli import CliTransport
 
-            transport = CliTransport(
+            return CliTransport(
                 secrets=self._secrets,
                 timeout=self._config.settings.timeout,
                 accept_new_host_keys=self._accept_new_host_keys,
             )
-            self._transports[name] = transport
-            self._owned.append(transport)
-        return transport
+        if self._pool is None:
+            return None
+        if name == "cupi":
+            from collectors.transports.unity import UnityTransport
+
+            return UnityTransport(pool=self._pool)
+        if name == "rest":
+            from collectors.transports.expressway import ExpresswayTransport
+
+            return ExpresswayTransport(pool=self._pool)
+        return None
 
     def _record(self, cluster: ClusterConfig, result: PollResult) -> PollUpdate:
         state = self._states.get(cluster.name)
@@ -468,7 +492,10 @@ class PollEngine:
         for name in changed:
             state = self._states[name]
             state.tags = dict(new[name].tags)
-            state.status = state.status.model_copy(update={"tags": dict(new[name].tags)})
+            state.product = new[name].product
+            state.status = state.status.model_copy(
+                update={"tags": dict(new[name].tags), "product": new[name].product}
+            )
         for name in added:
             self._states[name] = self._new_state(new[name])
             if self._running:
@@ -497,4 +524,6 @@ class PollEngine:
         )
 
     def _new_state(self, cluster: ClusterConfig) -> ClusterState:
-        return ClusterState(name=cluster.name, tags=dict(cluster.tags), policy=self._policy)
+        return ClusterState(
+            name=cluster.name, tags=dict(cluster.tags), policy=self._policy, product=cluster.product
+        )

@@ -14,6 +14,7 @@
     ├── ParseError                    a response or capture that cannot be read
     │   ├── MalformedResponseError    broken or truncated XML, text with no status
     │   ├── OversizeResponseError     body over the size cap
+    │   ├── UnsupportedFormatError    a known format licdash does not read (Using Policy)
     │   └── SoapFaultError            a SOAP Fault, with faultstring and AXL code
     │       └── UnsupportedVersionError   the publisher does not speak that AXL version
     └── PollError                     talking to a publisher failed
@@ -26,6 +27,7 @@
         ├── HttpStatusError           any other HTTP status
         │   ├── AuthError             401 / 403
         │   ├── AxlNotFoundError      404: AXL not enabled or wrong path
+        │   ├── UnsupportedError      404: the product's version has no licensing API
         │   ├── ServerError           5xx
         │   └── BusyError             503
         └── CliError                  the SSH/VOS transport
@@ -159,6 +161,16 @@ class OversizeResponseError(ParseError):
     hint = "The answer was larger than any licence status; is this really the AXL endpoint?"
 
 
+class UnsupportedFormatError(ParseError):
+    """Text in a known format that carries no status licdash can judge."""
+
+    kind = "unsupported_format"
+    hint = (
+        "This is Smart Licensing Using Policy output (IOS-XE 17.3 and later): it has no "
+        "registration or authorization status to monitor."
+    )
+
+
 class SoapFaultError(ParseError):
     """A SOAP Fault. ``axl_code`` is the AXL error code from the fault detail, if any."""
 
@@ -262,6 +274,13 @@ class AuthError(HttpStatusError):
 class AxlNotFoundError(HttpStatusError):
     kind = "not_found"
     hint = "AXL is not enabled on this node or the path is wrong; is this the publisher?"
+
+
+class UnsupportedError(HttpStatusError):
+    """The product answers, but its version has no Smart Licensing interface to read."""
+
+    kind = "unsupported"
+    hint = "This version has no Smart Licensing API; upgrade it, or stop polling it."
 
 
 class ServerError(HttpStatusError):

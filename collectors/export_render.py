@@ -2,7 +2,8 @@
 
 One renderer for ``licdash export`` and the dashboard's export dialog, so a file saved
 from either reads the same. CSV has one row per cluster x entitlement with the
-cluster's registration, authorization, severity and next hard deadline; text cells that
+cluster's product, registration, authorization, severity and next hard deadline (a
+product without per-licence counts has one row with empty entitlement cells); text cells that
 a spreadsheet would run as a formula are prefixed with ``'``. Exports hold snapshot
 content only: never a password, never the raw response.
 """
@@ -23,6 +24,7 @@ RenderFormat = Literal["json", "jsonl", "csv"]
 
 CSV_COLUMNS: Final = [
     "cluster",
+    "product",
     "tags",
     "collected_at",
     "registration",
@@ -54,6 +56,7 @@ def csv_rows(status: ClusterStatus, snap: LicenseSnapshot) -> list[list[Any]]:
     deadline = next_hard(snapshot_dues(status.cluster, snap))
     head = [
         status.cluster,
+        snap.product,
         ";".join(f"{k}={v}" for k, v in sorted(status.tags.items())),
         snap.collected_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         snap.registration.status.value,
@@ -71,7 +74,7 @@ def unknown_csv_row(status: ClusterStatus) -> list[Any]:
     """A cluster never polled successfully: a CSV row saying so (severity ``unknown``,
     no snapshot fields), so a spreadsheet of the fleet still lists every cluster."""
     tags = ";".join(f"{k}={v}" for k, v in sorted(status.tags.items()))
-    head = [status.cluster, tags, "", "", "", "unknown"]
+    head = [status.cluster, status.product, tags, "", "", "", "unknown"]
     return [_cell(v) for v in head] + [""] * (len(CSV_COLUMNS) - len(head))
 
 

@@ -147,8 +147,8 @@ def with_roster(
         known = statuses.get(cluster.name)
         tags = dict(cluster.tags)
         merged[cluster.name] = (
-            known.model_copy(update={"tags": tags})
+            known.model_copy(update={"tags": tags, "product": cluster.product})
             if known
-            else ClusterStatus(cluster=cluster.name, tags=tags)
+            else ClusterStatus(cluster=cluster.name, product=cluster.product, tags=tags)
         )
     return merged

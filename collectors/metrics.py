@@ -5,15 +5,16 @@ scrape calls a provider (the daemon passes ``engine.statuses``) that returns an 
 ``Mapping[str, ClusterStatus]`` and turns it into metric families. Ages and deadlines are
 computed against the scrape time, so they keep moving between polls.
 
-Label sets are bounded: ``cluster`` and tag values come from the config, state labels
-from fixed enums, ``kind`` from the error tree's fixed words (anything else is
+Label sets are bounded: ``cluster`` and tag values come from the config, ``product`` and
+state labels from fixed enums, ``kind`` from the error tree's fixed words (anything else is
 ``other``), entitlement ``tag``/``name`` from the licences a cluster holds. No label
 carries a timestamp, a message or other free text.
 
 Per-cluster series (every one labelled ``cluster``):
 
 ============================================  ======================================
-``licdash_cluster_info``                      1; ``transport``, ``axl_version``, ``tag_<key>``
+``licdash_cluster_info``                      1; ``product``, ``transport``, ``axl_version``,
+                                              ``tag_<key>``
 ``licdash_up``                                1 if the latest poll succeeded
 ``licdash_poll_duration_seconds``             duration of the latest poll attempt
 ``licdash_last_poll_timestamp_seconds``       when the latest attempt started
@@ -258,8 +259,8 @@ class FleetCollector:
         tag_names = list(dict.fromkeys(tag_label(k) for k in tag_keys))
         info = GaugeMetricFamily(
             "licdash_cluster_info",
-            "Static facts about a cluster (value 1): transport, AXL version, config tags.",
-            labels=["cluster", "transport", "axl_version", *tag_names],
+            "Static facts about a cluster (value 1): product, transport, AXL version, config tags.",
+            labels=["cluster", "product", "transport", "axl_version", *tag_names],
         )
         c = ["cluster"]
         up = GaugeMetricFamily("licdash_up", "1 if the latest poll succeeded, else 0.", labels=c)
@@ -332,7 +333,7 @@ class FleetCollector:
             status = statuses[name]
             tags = {tag_label(k): v for k, v in status.tags.items()}
             info.add_metric(
-                [name, status.transport or "", status.axl_version or ""]
+                [name, status.product, status.transport or "", status.axl_version or ""]
                 + [tags.get(t, "") for t in tag_names],
                 1,
             )

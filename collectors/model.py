@@ -128,7 +128,11 @@ class DeadlineKind(StrEnum):
 
 AttemptResult = Literal["succeeded", "failed"]
 ExportControl = Literal["allowed", "not_allowed"]
-Source = Literal["axl", "cli"]
+Source = Literal["axl", "cli", "cupi", "rest"]
+"""The interface that answered: CUCM's AXL or VOS CLI, Unity Connection's CUPI REST API,
+Expressway's REST API."""
+Product = Literal["cucm", "unity", "expressway"]
+"""What was polled. A snapshot without the field (written before products) is ``cucm``."""
 
 
 class _Frozen(BaseModel):
@@ -181,6 +185,7 @@ class LicenseSnapshot(_Frozen):
 
     schema_: Literal["licdash.snapshot/1"] = Field(default=SCHEMA, alias="schema")
     cluster: str
+    product: Product = "cucm"
     publisher: str | None = None
     source: Source
     collected_at: Timestamp

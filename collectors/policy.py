@@ -164,6 +164,26 @@ class FleetCounts:
         return self.severity[severity] - self.acknowledged[severity]
 
 
+def tally(parts: Iterable[FleetCounts], minus: Iterable[FleetCounts] = ()) -> FleetCounts:
+    """The counts of a fleet made of ``parts``, less ``minus``: counts add up, so a face
+    that keeps :meth:`FreshnessPolicy.count` per cluster (the overview) updates a
+    group's counts by what changed instead of counting the group again."""
+    clusters = stale = failing = 0
+    severity = dict.fromkeys(Severity, 0)
+    hard = dict.fromkeys(BANDS, 0)
+    soft = dict.fromkeys(BANDS, 0)
+    for sign, counts in [(1, c) for c in parts] + [(-1, c) for c in minus]:
+        clusters += sign * counts.clusters
+        stale += sign * counts.stale
+        failing += sign * counts.failing
+        for sev, n in counts.severity.items():
+            severity[sev] += sign * n
+        for band in BANDS:
+            hard[band] += sign * counts.deadlines.hard[band]
+            soft[band] += sign * counts.deadlines.soft[band]
+    return FleetCounts(clusters, severity, stale, failing, DeadlineCounts(hard=hard, soft=soft))
+
+
 class FreshnessPolicy(BaseModel):
     """Staleness thresholds per cluster and the deadline bands; see the module docs."""
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from collectors.errors import LicdashError
-from collectors.model import LicenseSnapshot, Severity, Timestamp
+from collectors.model import LicenseSnapshot, Product, Severity, Timestamp
 from collectors.secret_scrub import scrub
 from collectors.text_safety import neutralise
 
@@ -67,7 +67,7 @@ class PollResult(_Frozen):
     snapshot: LicenseSnapshot | None = None
     error: ErrorInfo | None = None
     transport: str | None = None
-    """``axl`` or ``cli``: what answered (or was tried last)."""
+    """``axl``, ``cli``, ``cupi`` or ``rest``: what answered (or was tried last)."""
     axl_version: str | None = None
     """The AXL version that answered, when the transport was AXL."""
     raw: str | None = None
@@ -83,6 +83,8 @@ class ClusterStatus(_Frozen):
     """What is known of one cluster now."""
 
     cluster: str
+    product: Product = "cucm"
+    """From the config (a status read from a store written before products: ``cucm``)."""
     tags: dict[str, str] = {}
     last_good: LicenseSnapshot | None = None
     last_seen: Timestamp | None = None

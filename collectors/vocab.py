@@ -1,4 +1,5 @@
-"""Status words and entitlement names, as CUCM's AXL and the Smart Agent CLI spell them.
+"""Status words and entitlement names, as CUCM's AXL, the Smart Agent CLI, Unity
+Connection's CUPI and Expressway's REST API spell them.
 
 Every lookup folds case, spacing, hyphens and punctuation (``EVAL MODE``,
 ``Evaluation Mode`` and ``evaluation-mode`` are one key), so a new capitalisation never
@@ -46,6 +47,15 @@ REGISTRATION_WORDS: Final[dict[str, RegistrationStatus]] = {
     "universallicensereservation": _R.REGISTERED_ULR,
     "registeredulr": _R.REGISTERED_ULR,
     "ulr": _R.REGISTERED_ULR,
+    # Unity Connection's UI names PLR "Registered - Universal License Reservation (PLR)".
+    "registereduniversallicensereservationplr": _R.REGISTERED_ULR,
+    "registeredplr": _R.REGISTERED_ULR,
+    # Expressway's web UI qualifies "Unregistered" with what happened (X14-X15 guides).
+    "unregisteredregistrationexpired": _R.REGISTRATION_EXPIRED,
+    "unregisteredregistrationpending": _R.UNREGISTERED,
+    "unregisteredregistrationfailed": _R.UNREGISTERED,
+    "registrationpending": _R.UNREGISTERED,
+    "registrationfailed": _R.UNREGISTERED,
 }
 
 _A = AuthorizationStatus
@@ -63,6 +73,8 @@ AUTHORIZATION_WORDS: Final[dict[str, AuthorizationStatus]] = {
     "evaluationperiodexpired": _A.EVALUATION_EXPIRED,
     "authorized": _A.AUTHORIZED,
     "authorised": _A.AUTHORIZED,
+    # NSO's agent prints "IN COMPLIANCE on <date>"; Cisco's guides call that authorized.
+    "incompliance": _A.AUTHORIZED,
     "outofcompliance": _A.OUT_OF_COMPLIANCE,
     "authorizationexpired": _A.AUTHORIZATION_EXPIRED,
     "authexpired": _A.AUTHORIZATION_EXPIRED,
@@ -85,6 +97,7 @@ ENTITLEMENT_WORDS: Final[dict[str, EntitlementStatus]] = {
     "noncompliant": _E.OUT_OF_COMPLIANCE,
     "notincompliance": _E.OUT_OF_COMPLIANCE,
     "eval": _E.EVALUATION,
+    "evals": _E.EVALUATION,  # Unity Connection's XML example (its JSON one says Eval)
     "evalmode": _E.EVALUATION,
     "evaluation": _E.EVALUATION,
     "evaluationmode": _E.EVALUATION,
@@ -107,6 +120,9 @@ EXPORT_WORDS: Final[dict[str, ExportControl]] = {
     "allowed": "allowed",
     "notallowed": "not_allowed",
     "disallowed": "not_allowed",
+    # Expressway's ExportControlledFunctionality is the string "True" (or "False").
+    "true": "allowed",
+    "false": "not_allowed",
 }
 
 _RESULT_WORDS: Final[dict[str, AttemptResult]] = {
@@ -119,7 +135,10 @@ _RESULT_WORDS: Final[dict[str, AttemptResult]] = {
 }
 
 #: Words that mean "nothing to report" in an attempt, date or reason field.
-NONE_WORDS: Final = frozenset({"", "none", "null", "na", "notavailable", "unavailable", "empty"})
+NONE_WORDS: Final = frozenset(
+    {"", "none", "null", "na", "notavailable", "unavailable", "empty", "notapplicable"}
+)
+"""``Not Applicable`` is Unity Connection's attempt word for "never registered"."""
 
 
 def registration_status(word: str | None) -> RegistrationStatus:
@@ -170,6 +189,25 @@ def failure_reason(text: str | None) -> str | None:
 # ----- entitlement tags -------------------------------------------------------------
 
 ENTITLEMENT_NAMES: Final[dict[str, str]] = {
+    # Unity Connection 14 and later (CUPI's example lists these six).
+    "regid.2020-06.com.cisco.CUC_BasicMessaging,14_74b6bdc1-b3e1-45dc-9468-6412b12fdef2": (
+        "Basic Messaging"
+    ),
+    "regid.2020-06.com.cisco.CUC_EnhancedMessaging,14_5e05b515-5be5-429e-b301-5de5de8d2c09": (
+        "Enhanced Messaging"
+    ),
+    "regid.2020-11.com.cisco.CUC_SpeechViewPro,14_9de30ccc-1671-4c32-9f57-f63c3f66af84": (
+        "SpeechView Pro"
+    ),
+    "regid.2020-11.com.cisco.CUC_SpeechView,14_5a0e3202-2743-4401-a117-1e9c239acbbf": (
+        "SpeechView"
+    ),
+    "regid.2020-06.com.cisco.CUC_SpeechConnectPort,14_d0201ba3-0b71-403d-9b74-5cd643dd662b": (
+        "SpeechConnect Port"
+    ),
+    "regid.2020-06.com.cisco.CUC_SpeechConnectGuestUser,14_d49c924c-e587-4a02-8376-7c48bc7ac3ba": (
+        "SpeechConnect Guest User"
+    ),
     "regid.2017-02.com.cisco.UCM_CUWL,12.0_cc59375a-1cd8-4b36-8366-6f4d2abba965": "CUWL",
     "regid.2016-07.com.cisco.UCM_EnhancedPlus,12.0_d8372792-588c-4caa-b279-8587e5ce2f82": (
         "Enhanced Plus"
@@ -185,8 +223,14 @@ ENTITLEMENT_NAMES: Final[dict[str, str]] = {
 }
 
 # Product prefixes of a regid tag's licence part and how a name shows them.
-_PRODUCT_PREFIXES: Final[dict[str, str]] = {"UCM": "", "HUCM": "HCS", "CUC": "Unity Connection"}
-_KEEP_WORDS: Final = ("TelePresence", "WebEx", "Webex", "IPv6")
+_PRODUCT_PREFIXES: Final[dict[str, str]] = {
+    "UCM": "",
+    "HUCM": "HCS",
+    "CUC": "",  # Unity Connection: its licence names say what they are (Basic Messaging)
+    "HCUC": "HCS",
+    "HLECUC": "HCS-LE",
+}
+_KEEP_WORDS: Final = ("TelePresence", "WebEx", "Webex", "IPv6", "SpeechView", "SpeechConnect")
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _UUID_PREFIX = re.compile(rf"^{_UUID}(?=\S)")
@@ -235,6 +279,8 @@ def _derive_name(tag: str) -> str:
     known = ENTITLEMENT_NAMES.get(tag)
     if known:
         return known
+    if " " in tag:  # already a display name (Catalyst: "C9300-48 Network Advantage")
+        return tag
     match = _REGID.match(tag)
     licence = match.group("licence") if match else tag
     prefix, sep, rest = licence.partition("_")

@@ -46,6 +46,7 @@ SCREENS_BY_KEY = {
     "3": "entitlements",
     "4": "events",
     "5": "handover",
+    "0": "overview",
 }
 
 
@@ -67,7 +68,9 @@ class UnavailableScreen(Screen[None]):
         yield Footer()
 
 
-def _detail_screen(module: str, class_name: str, title: str) -> Callable[[], Screen[Any]]:
+def _detail_screen(
+    module: str, class_name: str, title: str, **kwargs: Any
+) -> Callable[[], Screen[Any]]:
     """A factory for one of the detail screens, imported only when first shown."""
 
     def make() -> Screen[Any]:
@@ -78,7 +81,7 @@ def _detail_screen(module: str, class_name: str, title: str) -> Callable[[], Scr
             if exc.name != qualified:
                 raise
             return UnavailableScreen(title)
-        screen: Screen[Any] = screen_class()
+        screen: Screen[Any] = screen_class(**kwargs)
         return screen
 
     return make
@@ -96,6 +99,7 @@ class LicdashApp(App[None]):
         "entitlements": _detail_screen("entitlements", "EntitlementsScreen", "Entitlements"),
         "events": _detail_screen("events", "EventsScreen", "Events"),
         "handover": _detail_screen("handover", "HandoverScreen", "Handover"),
+        "overview": _detail_screen("overview", "OverviewScreen", "Overview"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "show_screen('fleet')", "Fleet"),
@@ -103,6 +107,7 @@ class LicdashApp(App[None]):
         Binding("3", "show_screen('entitlements')", "Entitlements"),
         Binding("4", "show_screen('events')", "Events"),
         Binding("5", "show_screen('handover')", "Handover"),
+        Binding("0", "show_screen('overview')", "Overview"),
         Binding("R", "poll_all", "Poll all now", show=False),
         Binding("p", "toggle_pause", "Pause/resume"),
         Binding("e", "export", "Export"),
@@ -126,6 +131,8 @@ class LicdashApp(App[None]):
         user_themes_dir: Path | None = None,
         allow_ack: bool | None = None,
         ack_by: str | None = None,
+        wall: bool = False,
+        page_seconds: float = 15.0,
     ) -> None:
         """Open on ``source``.
 
@@ -141,6 +148,9 @@ class LicdashApp(App[None]):
             allow_ack: Whether ``a``/``A``/``u`` may write acknowledgements beside the
                 store; None: a source that polls may, a read-only viewer may not.
             ack_by: Who acknowledges (default: the login name).
+            wall: Open the wall (see :mod:`dashboard.screens.wall`) instead of the fleet
+                screen, and show no transient notices.
+            page_seconds: How long the wall shows each page.
         """
         no_color = os.environ.get("NO_COLOR") is not None  # Textual hides it from Rich
         super().__init__()
@@ -177,6 +187,18 @@ class LicdashApp(App[None]):
         if problem is not None:
             self.problems.append(str(problem))
         self.theme = chosen
+        # ----- wall mode (issue 13) -----
+        self.wall = wall
+        """No transient notices; the home screen is the wall."""
+        if wall:
+            self.add_mode(
+                "wall", _detail_screen("wall", "WallScreen", "Wall", page_seconds=page_seconds)
+            )
+
+    @property
+    def home_mode(self) -> str:
+        """The screen the app opens on and falls back to."""
+        return "wall" if self.wall else "fleet"
 
     def _add_theme(self, theme: Theme) -> None:
         self.register_theme(theme)
@@ -195,7 +217,7 @@ class LicdashApp(App[None]):
 
     async def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        await self.switch_mode("fleet")
+        await self.switch_mode(self.home_mode)
         for problem in self.problems:
             self.notify(problem, title="Theme", severity="warning", timeout=10)
         await self.source.start(self)
@@ -259,7 +281,14 @@ class LicdashApp(App[None]):
         markup: bool = False,
     ) -> None:
         """Notifications carry cluster names, paths and error text: never parse them as
-        markup unless asked (a "[/x]" in a SOAP fault or a path would crash the toast)."""
+        markup unless asked (a "[/x]" in a SOAP fault or a path would crash the toast).
+
+        The wall shows no transient notices: an error goes to the wall's own notice
+        line, which stays until the data moves on."""
+        if self.wall:
+            if severity == "error" and hasattr(self.screen, "show_notice"):
+                self.screen.show_notice(f"{title}: {message}" if title else message)
+            return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_help_quit(self) -> None:
@@ -293,8 +322,8 @@ class LicdashApp(App[None]):
     async def action_back(self) -> None:
         if len(self.screen_stack) > 1:
             await self.pop_screen()
-        elif self.current_mode != "fleet":
-            await self.switch_mode("fleet")
+        elif self.current_mode != self.home_mode:
+            await self.switch_mode(self.home_mode)
 
     def open_cluster(self, cluster: str) -> None:
         """Drill into ``cluster`` (the cluster screen, pushed over the current screen)."""
@@ -369,6 +398,9 @@ class LicdashApp(App[None]):
     # ----- export, themes -------------------------------------------------------------
 
     def action_export(self) -> None:
+        if self.is_web:  # a browser session (licdash serve) never writes on the server
+            self.notify("export is not offered in the browser: run `licdash export` there")
+            return
         try:
             from dashboard.screens.export_dialog import ExportDialog
         except ModuleNotFoundError as exc:

@@ -2,7 +2,7 @@
 
 The cluster name and the next deadline are what a row is for: they are never cut
 (down to an 80-column terminal). When the line is too narrow, whole columns give way
-in :data:`DROP_ORDER` (tags, source and worst entitlement first) until the minimum
+in :data:`DROP_ORDER` (tags, source, product and worst entitlement first) until the minimum
 widths of the rest fit; the room left brings columns up to their preferred width in
 :data:`FILL_ORDER`; extra room beyond that widens the tags and the entitlement names
 (:data:`GROW`) up to their longest value, and what is left is spread over every
@@ -21,6 +21,7 @@ PROTECTED: Final = ("cluster", "severity", "deadline")
 DROP_ORDER: Final = (
     "tags",
     "source",
+    "product",
     "worst",
     "in_use",
     "origin",
@@ -39,11 +40,12 @@ FILL_ORDER: Final = (
     "age",
     "in_use",
     "worst",
+    "product",
     "source",
     "tags",
 )
 """Which columns get back to their preferred width first once the visible ones fit."""
-GIVE_WAY: Final = ("tags", "source", "worst")
+GIVE_WAY: Final = ("tags", "source", "product", "worst")
 """Columns that are hidden rather than cut while a core column is short of its width."""
 DEFICIT: Final = 4
 """How many cells short of its preferred width a core column may be before a cut
@@ -52,6 +54,7 @@ GROW: Final = ("tags", "worst")
 """Which columns take the width beyond every preferred width, up to their longest value."""
 MIN_WIDTH: Final[Mapping[str, int]] = {
     "tags": 8,
+    "product": 7,  # the header; a cut product says nothing
     "source": 8,  # "AXL 14.0": a cut version says nothing
     "worst": 12,
     "deadline": 15,  # "renew 100 d ago": a deadline is never cut

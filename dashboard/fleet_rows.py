@@ -18,6 +18,7 @@ from rich.cells import cell_len, set_cell_size
 from collectors.acks import EMPTY_BOOK, AckBook, AckState
 from collectors.model import DeadlineKind, EntitlementStatus, Severity, entitlement_rank
 from collectors.policy import DEFAULT_POLICY, Due, FreshnessPolicy, next_hard, status_dues
+from collectors.products import counts_note, product_info
 from collectors.results import ClusterStatus
 from collectors.sources.merge import SOURCE_TAG
 from dashboard.format import STALE_GLYPH, human_span, relative, severity_label
@@ -44,6 +45,7 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("cluster", "Cluster", 16, 12, shrink=1),
     Column("origin", "From", 8, 4, shrink=2),
+    Column("product", "Product", 7, 5, shrink=5),
     Column("tags", "Tags", 14, 4, shrink=5),
     Column("source", "Source", 8, 5, shrink=2),
     Column("registration", "Registration", 12, 10, shrink=1),
@@ -199,6 +201,8 @@ def sort_key(
         return lambda s: s.cluster
     if column == "origin":
         return lambda s: (s.tags.get(ORIGIN_TAG, ""), s.cluster)
+    if column == "product":
+        return lambda s: (s.product, s.cluster)
     if column == "tags":
         return lambda s: (",".join(s.tags.values()), s.cluster)
     if column == "source":
@@ -208,7 +212,7 @@ def sort_key(
     if column == "authorization":
         return lambda s: (s.last_good.authorization.status.value if s.last_good else "~", s.cluster)
     if column == "in_use":
-        return lambda s: (-(s.last_good.licences_in_use if s.last_good else -1), s.cluster)
+        return lambda s: (-_or(_in_use(s), -1), s.cluster)
     if column == "worst":
         return lambda s: (tuple(-v for v in _worst_key(s)), s.cluster)
     if column == "deadline":
@@ -216,6 +220,18 @@ def sort_key(
     if column == "age":
         return lambda s: (-_age_seconds(s, ctx.now), s.cluster)
     raise KeyError(column)
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+def _in_use(status: ClusterStatus) -> int | None:
+    """Licences in use, or None: never polled, or a product that reports no counts."""
+    snap = status.last_good
+    if snap is None or counts_note(snap.product) is not None:
+        return None
+    return snap.licences_in_use
 
 
 def _age_seconds(status: ClusterStatus, now: datetime) -> float:
@@ -238,6 +254,7 @@ def row_cells(
     cells: list[Cell] = [
         (status.cluster, ""),
         (status.tags.get(ORIGIN_TAG, "—"), ""),
+        (product_info(status.product).short, ""),
         (",".join(status.tags.values()), "muted"),
         (_source_text(status), ""),
     ]
@@ -253,7 +270,8 @@ def row_cells(
             auth_text = auth.raw
         cells += [(reg_text, ""), (auth_text, "")]
     cells.append((sev_text, _SEVERITY_ROLE[severity]))
-    cells.append((str(snap.licences_in_use) if snap is not None else "—", ""))
+    in_use = _in_use(status)
+    cells.append((str(in_use), "") if in_use is not None else ("—", "muted"))
     cells.append(_worst_cell(status))
     deadline = (facts or FactsCache()).get(status).deadline
     cells.append(_deadline_cell(deadline, ctx))

@@ -45,3 +45,8 @@ def absolute(at: datetime, tz: tzinfo | None = None) -> str:
         return utc.strftime("%Y-%m-%d %H:%M UTC")
     local = at.astimezone(tz)
     return f"{local:%Y-%m-%d %H:%M %Z} ({utc:%H:%M} UTC)"
+
+
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter (the rest untouched, unlike ``capitalize``)."""
+    return text[:1].upper() + text[1:]

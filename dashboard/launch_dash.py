@@ -69,6 +69,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "15m, 2h (default: the config's stale_after x interval; a viewer: the policy the "
         "collector recorded in the store, else 15m, stated on screen)",
     )
+    add_wall_arguments(parser)
+
+
+def add_wall_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--wall`` and ``--page-seconds``: the same words for ``dash``, ``demo`` and ``serve``."""
+    parser.add_argument(
+        "--wall",
+        action="store_true",
+        help="NOC wall mode: big counts, the fleet overview and the problems, paged, "
+        "with no cursor and no pop-up notices",
+    )
+    parser.add_argument(
+        "--page-seconds",
+        metavar="S",
+        type=_page_seconds,
+        default=15.0,
+        help="how long the wall shows each page (default 15)",
+    )
+
+
+def _page_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 2 <= value <= 3600:
+        raise argparse.ArgumentTypeError("a page lasts between 2 and 3600 seconds")
+    return value
 
 
 def _duration(text: str) -> Any:
@@ -109,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
             stale=args.stale_after,
             allow_ack=bool(getattr(args, "allow_ack", False)),
             by=getattr(args, "by", None),
+            wall=wall_options(args),
         )
     try:
         config = load_config(args.config)
@@ -125,8 +154,16 @@ def run(args: argparse.Namespace) -> int:
     except LicdashError as exc:
         return fail(str(exc), exc.hint)
     return open_dashboard(
-        source, theme=args.theme, stale=args.stale_after, by=getattr(args, "by", None)
+        source,
+        theme=args.theme,
+        stale=args.stale_after,
+        by=getattr(args, "by", None),
+        wall=wall_options(args),
     )
+
+
+def wall_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"wall": bool(getattr(args, "wall", False)), "page_seconds": args.page_seconds}
 
 
 def _merged(args: argparse.Namespace, values: list[str], config: Any) -> int:
@@ -150,6 +187,7 @@ def _merged(args: argparse.Namespace, values: list[str], config: Any) -> int:
         stale=args.stale_after,
         allow_ack=bool(getattr(args, "allow_ack", False)),
         by=getattr(args, "by", None),
+        wall=wall_options(args),
     )
 
 
@@ -160,12 +198,16 @@ def open_dashboard(
     stale: Any = None,
     allow_ack: bool | None = None,
     by: str | None = None,
+    wall: dict[str, Any] | None = None,
 ) -> int:
     """Run the app on ``source`` until it quits; always stop the source's threads.
 
     ``stale``: a user's ``--stale-after`` (a timedelta); None judges by the data's policy.
     ``allow_ack``: whether acknowledging is allowed; None: only when the source polls
     (a read-only viewer, as the browser view runs, never acknowledges by default).
+    ``wall``: ``wall`` and ``page_seconds`` for the app (see :func:`wall_options`).
+    In a browser (``licdash serve``) nothing is written on the server: no theme
+    remembered.
     """
     from collectors import paths
     from dashboard.app import LicdashApp
@@ -174,14 +216,16 @@ def open_dashboard(
     # Log records must not reach the terminal under the UI (the UI shows errors itself).
     logging.getLogger("collectors").addHandler(logging.NullHandler())
     prefs_path = paths.state_file()
+    served = os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver")
     app = LicdashApp(
         source,
         theme=startup_theme(theme, prefs_path, no_color=os.environ.get("NO_COLOR") is not None),
         stale_after=stale,
-        prefs_path=prefs_path,
+        prefs_path=None if served else prefs_path,
         user_themes_dir=paths.config_dir() / "themes",
         allow_ack=allow_ack,
         ack_by=by,
+        **(wall or {}),
     )
     try:
         app.run()

@@ -1,7 +1,8 @@
 """``licdash`` / ``licdash demo``: the dashboard on a built-in simulated fleet.
 
 Starts the embedded mock fleet (every licence scenario and a few faults, on an
-accelerated clock so deadlines visibly move), polls it through the real collectors
+accelerated clock so deadlines visibly move; CUCM publishers beside Unity Connection
+publishers and Expressway nodes), polls it through the real collectors
 into a store (a temporary directory unless ``--store``), and opens the dashboard.
 
 Only the standard library is imported at module level.
@@ -15,6 +16,8 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+DEMO_PRODUCTS = "cucm=0.6,unity=0.2,expressway=0.2"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,22 +43,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store", type=Path, help="keep the demo's store here (default: a temporary directory)"
     )
+    from dashboard.launch_dash import add_wall_arguments
+
+    add_wall_arguments(parser)
+    parser.add_argument(
+        "--products",
+        default=DEMO_PRODUCTS,
+        metavar="LIST",
+        help=f'products sharing the demo fleet, as for `licdash mock` (default "{DEMO_PRODUCTS}")',
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from collectors.config import parse_config
     from collectors.errors import LicdashError, StoreLockedError
     from collectors.mock import ThreadedFleet
-    from dashboard.launch_dash import fail, open_dashboard
+    from collectors.mock.products import parse_products
+    from dashboard.launch_dash import fail, open_dashboard, wall_options
     from dashboard.sources import LiveSource
 
     if args.clusters < 1:
         return fail("--clusters must be at least 1")
+    try:
+        products = parse_products(args.products)
+    except ValueError as exc:
+        return fail(str(exc))
     # The demo's config carries the mock's plain-text passwords on purpose.
     logging.getLogger("collectors.config").setLevel(logging.ERROR)
     print(f"licdash: starting {args.clusters} simulated publishers…", file=sys.stderr)
-    # A quarter of the demo fleet runs CUCM 12.0 and is polled over SSH, as real mixed
-    # fleets are.
+    # A quarter of the demo's CUCM publishers run CUCM 12.0 and are polled over SSH, as
+    # real mixed fleets are; Unity Connection and Expressway sit beside them.
     fleet = ThreadedFleet(
         clusters=args.clusters,
         seed=args.seed,
@@ -63,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         ssh=True,
         cli_share=0.25,
+        products=products,
     )
     temp_store: Path | None = None
     try:
@@ -80,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             return fail(str(exc), "pass another --store, or omit it for a temporary one")
         except LicdashError as exc:
             return fail(str(exc), exc.hint)
-        return open_dashboard(source, theme=args.theme)
+        return open_dashboard(source, theme=args.theme, wall=wall_options(args))
     except LicdashError as exc:
         return fail(str(exc), exc.hint)
     finally:

@@ -29,6 +29,7 @@ from dashboard.app import LicdashApp
 from dashboard.fleet_rows import COLUMN_KEYS
 from dashboard.sources import StoreViewer
 from dashboard.widgets.collector_banner import CollectorBanner
+from tests.support.mock_process import running_mock
 
 LICDASH = [sys.executable, "-m", "collectors.cli"]
 SIZE = (160, 40)
@@ -45,19 +46,7 @@ def _wait_for(check: Callable[[], bool], limit: float, what: str) -> None:
 @pytest.fixture
 def mock_fleet(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """``licdash mock --clusters 6``: the config it wrote (edited) and the slow cluster."""
-    config = tmp_path / "licdash.toml"
-    manifest = tmp_path / "manifest.json"
-    proc = subprocess.Popen(
-        [
-            *LICDASH,
-            *("mock", "--clusters", "6", "--write-config", str(config)),
-            *("--manifest", str(manifest), "--workdir", str(tmp_path / "mock")),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(lambda: manifest.exists() and config.exists(), 60, "the mock fleet")
+    with running_mock(tmp_path, "--clusters", "6") as config:
         text = config.read_text(encoding="utf-8")
         text = re.sub(r"^interval = \d+$", "interval = 5\nstale_after = 1", text, flags=re.M)
         first = re.search(r'^name = "([^"]+)"$', text, flags=re.M)
@@ -66,13 +55,6 @@ def mock_fleet(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         text = text.replace(first.group(0), f"{first.group(0)}\ninterval = 3600", 1)
         config.write_text(text, encoding="utf-8")
         yield config, slow
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def _viewer_summary(store: Path, pilot_check: Callable[[LicdashApp], bool]) -> Any:
@@ -81,6 +63,9 @@ async def _viewer_summary(store: Path, pilot_check: Callable[[LicdashApp], bool]
         deadline = time.monotonic() + 20
         while not pilot_check(app) and time.monotonic() < deadline:
             await pilot.pause(0.1)
+        # The app takes an update first and hands it to the screen in a message of its
+        # own: let the screen draw it before reading the summary.
+        await pilot.pause(0.3)
         screen: Any = app.screen
         found = (
             str(screen.summary.render()),

@@ -27,6 +27,7 @@ critical_days = 7       # ... and this close, critical
 # One [[clusters]] table per CUCM cluster, reached through its publisher.
 [[clusters]]
 name = "emea-lon-cucm1"                  # unique; shown everywhere
+product = "cucm"                         # cucm (the default) | unity | expressway
 publisher = "cucm-pub.example.net"       # host[:port]; AXL's port defaults to 8443
 transport = "axl"                        # axl | cli | auto (AXL, else the SSH CLI)
 axl_version = "auto"                     # auto | 12.5 | 14.0 | 15.0
@@ -53,6 +54,29 @@ tags = { region = "emea", customer = "acme", environment = "prod" }
 # known_hosts = "~/.config/licdash/known_hosts"
 # trust_on_first_use = false             # or: licdash config check --accept-new-host-keys
 # tags = { region = "apac" }
+
+# A Unity Connection cluster: its publisher over CUPI (HTTPS, port 443), an
+# administrator account. Unity gives no expiry dates: licdash derives them (a year after
+# the last successful registration, 90 days after the last communication) and says so.
+# [[clusters]]
+# name = "emea-lon-cuc1"
+# product = "unity"
+# publisher = "cuc-pub.example.net"
+# username = "licdash-cupi"
+# password_env = "LICDASH_PW_CUC"
+# timezone = "Europe/London"             # Unity's times carry no zone: set this
+# tags = { region = "emea" }
+
+# An Expressway cluster: every peer registers on its own, so each is polled (REST,
+# port 443) and shown as its own row, named emea-lon-expc/peer1, /peer2, ... in order.
+# [[clusters]]
+# name = "emea-lon-expc"
+# product = "expressway"
+# publisher = "expc1.example.net"        # peer 1
+# peers = ["expc2.example.net", "expc3.example.net"]
+# username = "admin"                     # the peers' administrator account
+# password_env = "LICDASH_PW_EXPC"
+# tags = { region = "emea" }
 """
 
 

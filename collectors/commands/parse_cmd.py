@@ -1,4 +1,5 @@
-"""``licdash parse FILE``: read a saved AXL answer or CLI capture and print its snapshot.
+"""``licdash parse FILE``: read a saved AXL answer, CLI capture, Unity Connection
+``licensedetails`` answer or Expressway status answer and print its snapshot.
 
 Exit 0 with the snapshot JSON on stdout; exit 2 with one line on stderr naming the file
 and the cause when the file cannot be read or holds no Smart Licensing status.
@@ -24,7 +25,12 @@ def _iso_datetime(text: str) -> datetime:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="saved AXL XML answer or CLI text")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="saved AXL XML answer, CLI text, Unity Connection licensedetails (JSON or XML) "
+        "or Expressway smartlicensing status (JSON)",
+    )
     parser.add_argument(
         "--now",
         type=_iso_datetime,

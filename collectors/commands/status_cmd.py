@@ -50,7 +50,7 @@ intervals, or its process gone) is reported and exits 3 unless a cluster is crit
 "collector": {"state", "text", ...}, "policy": {...}};
 each cluster is its licdash.snapshot/1 object plus "stale", "last_error", "tags",
 "last_seen", "consecutive_failures", "acknowledged", "acknowledgements"; a never-polled
-cluster has only those and "cluster", with "severity": "unknown".
+cluster has only those and "cluster" and "product", with "severity": "unknown".
 
 --source (repeatable: a collector's URL, a store directory, a [[sources]] name, or
 NAME=URL_OR_DIR) merges several collectors into one check; tokens and CAs come from
@@ -281,8 +281,11 @@ def render_table(
 ) -> str:
     """The table, then what else a NOC must know, then the totals line (always last)."""
     glyphs = _ASCII_GLYPHS if ascii_only else _glyphs()
+    from collectors.products import product_info
+
     by_source = merged is not None and len(merged.sources) > 1
-    header: tuple[str, ...] = ("CLUSTER", "SEVERITY", "REGISTRATION", "AUTHORIZATION")
+    header: tuple[str, ...] = ("CLUSTER", "PRODUCT", "SEVERITY", "REGISTRATION")
+    header += ("AUTHORIZATION",)
     header += ("NEXT DEADLINE", "LAST GOOD POLL", "LAST ERROR")
     if by_source:
         header += ("SOURCE",)
@@ -298,6 +301,7 @@ def render_table(
         error = row.status.last_error
         row_cells: tuple[str, ...] = (
             row.status.cluster,
+            product_info(row.status.product).short,
             f"{glyphs[sev]} {sev}",
             snap.registration.status.value if snap else "-",
             snap.authorization.status.value if snap else "-",
@@ -319,10 +323,10 @@ def render_table(
         if colour and index > 0:
             sev, stale = keys[index - 1]
             if rows[index - 1].acknowledged:  # known and owned: quieter, severity kept
-                padded = [p if i == 1 else _paint(p, "2") for i, p in enumerate(padded)]
-            padded[1] = _paint(padded[1], _COLOURS[sev])
+                padded = [p if i == 2 else _paint(p, "2") for i, p in enumerate(padded)]
+            padded[2] = _paint(padded[2], _COLOURS[sev])
             if stale:
-                padded[5] = _paint(padded[5], _COLOURS["stale"])
+                padded[6] = _paint(padded[6], _COLOURS["stale"])
         elif colour:
             padded = [_paint(p, "1") for p in padded]
         out.append("  ".join(padded).rstrip())
@@ -388,7 +392,7 @@ def cluster_json(row: Row) -> dict[str, Any]:
     data: dict[str, Any] = (
         status.last_good.to_json_dict()
         if status.last_good
-        else {"cluster": status.cluster, "severity": "unknown"}
+        else {"cluster": status.cluster, "product": status.product, "severity": "unknown"}
     )
     data["tags"] = dict(status.tags)
     data["stale"] = row.stale

@@ -1,4 +1,5 @@
-"""``licdash mock``: run a simulated fleet of CUCM publishers until SIGINT/SIGTERM."""
+"""``licdash mock``: run a simulated fleet of CUCM publishers (and, with ``--products``,
+Unity Connection publishers and Expressway nodes) until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -41,6 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --ssh: share of publishers running CUCM 12.0, polled over SSH (default 0.25)",
     )
     parser.add_argument(
+        "--products",
+        default="cucm",
+        metavar="LIST",
+        help='products sharing the fleet: "cucm,unity,expressway" (equal shares) or weights '
+        'like "cucm=0.6,unity=0.2,expressway=0.2"; Expressway nodes come in clusters of one '
+        "or two peers (default: cucm)",
+    )
+    parser.add_argument(
         "--manifest", type=Path, metavar="FILE", help="write JSON once every publisher listens"
     )
 
@@ -53,6 +62,7 @@ def _write(path: Path, text: str) -> None:
 
 async def _serve(args: argparse.Namespace) -> int:
     from collectors.mock.fleet import MockFleet
+    from collectors.mock.products import parse_products
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -70,6 +80,7 @@ async def _serve(args: argparse.Namespace) -> int:
         workdir=args.workdir,
         ssh=args.ssh,
         cli_share=(0.25 if args.ssh else 0.0) if args.cli_share is None else args.cli_share,
+        products=parse_products(args.products),
     )
     async with fleet:
         took = time.perf_counter() - started
@@ -87,6 +98,12 @@ async def _serve(args: argparse.Namespace) -> int:
         )
         print("scenarios: " + ", ".join(f"{k}={v}" for k, v in sorted(mix.items())),
               file=sys.stderr)  # fmt: skip
+        kinds = Counter(p.product for p in fleet.publishers)
+        if set(kinds) != {"cucm"}:
+            groups = len({p.group for p in fleet.publishers if p.group})
+            print("products: " + ", ".join(f"{k}={v}" for k, v in sorted(kinds.items()))
+                  + (f" (Expressway: {groups} clusters)" if groups else ""),
+                  file=sys.stderr)  # fmt: skip
         if fleet.known_hosts is not None:
             cli = sum(p.axl_version == "12.0" for p in fleet.publishers)
             print(f"ssh: every publisher; {cli} run CUCM 12.0 (CLI only); "

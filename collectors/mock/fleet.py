@@ -1,4 +1,8 @@
-"""``MockFleet``: many simulated publishers on loopback, each on its own HTTPS port."""
+"""``MockFleet``: many simulated publishers on loopback, each on its own HTTPS port.
+
+CUCM publishers speak AXL (and, with ``ssh``, the VOS shell); Unity Connection
+publishers and Expressway nodes their status resources (:mod:`collectors.mock.web_server`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -18,11 +22,20 @@ from typing import TYPE_CHECKING, Any, Self
 from aiohttp import web
 
 from collectors.mock.clock import SimClock
+from collectors.mock.products import EXPRESSWAY_NO_V1, PRODUCTS, assign_products
 from collectors.mock.profiles import Profile, make_profiles
 from collectors.mock.scenarios import check_scenarios, choose_scenarios
 from collectors.mock.server import PublisherServer
 from collectors.mock.state import LicenceState
 from collectors.mock.tls import CertAuthority, server_context
+from collectors.mock.web_server import (
+    EXPRESSWAY_PLAIN,
+    EXPRESSWAY_V1,
+    UNITY_PATH,
+    ExpresswayServer,
+    UnityServer,
+    WebPublisherServer,
+)
 
 if TYPE_CHECKING:
     from collectors.mock.vos import SshEndpoints
@@ -44,6 +57,11 @@ class MockPublisherInfo:
     timezone: str
     tags: dict[str, str] = field(default_factory=dict)
     ssh_port: int | None = None
+    product: str = "cucm"
+    version: str | None = None
+    """Unity Connection or Expressway version (CUCM's is ``axl_version``)."""
+    group: str | None = None
+    """Expressway: the cluster (config table) this node is a peer of."""
 
 
 class MockFleet:
@@ -55,9 +73,13 @@ class MockFleet:
     20 x latency and 3 s). ``clock`` may be injected to drive simulated time by hand.
     ``ssh`` also starts a VOS shell per publisher (``collectors.mock.vos``) answering
     ``show license ...`` from the same living state; ``known_hosts`` then vouches for them.
-    ``cli_share`` (with ``ssh``) makes that share of the publishers, chosen from the seed,
-    run CUCM 12.0: AXL lacks ``getSmartLicenseStatus`` (a dispatch fault for every
+    ``cli_share`` (with ``ssh``) makes that share of the CUCM publishers, chosen from the
+    seed, run CUCM 12.0: AXL lacks ``getSmartLicenseStatus`` (a dispatch fault for every
     version) and the config polls them with ``transport = "cli"``.
+    ``products`` shares the fleet between ``cucm``, ``unity`` and ``expressway`` (e.g.
+    ``{"cucm": 0.6, "unity": 0.2, "expressway": 0.2}``; default all CUCM);
+    ``product_list`` names each publisher's product instead, and ``versions`` each one's
+    Unity Connection or Expressway version (:mod:`collectors.mock.products`).
     """
 
     def __init__(
@@ -78,6 +100,9 @@ class MockFleet:
         ssh: bool = False,
         ssh_base_port: int = 0,
         cli_share: float = 0.0,
+        products: Mapping[str, float] | None = None,
+        product_list: Sequence[str] | None = None,
+        versions: Sequence[str] | None = None,
     ) -> None:
         if scenarios is not None:
             names = check_scenarios(scenarios)
@@ -85,19 +110,28 @@ class MockFleet:
             if clusters < 0:
                 raise ValueError(f"clusters must be >= 0, got {clusters}")
             names = choose_scenarios(clusters, scenario_mix, seed)
+        if product_list is not None:
+            unknown = sorted(set(product_list) - set(PRODUCTS))
+            if unknown or len(product_list) != len(names):
+                raise ValueError(f"product_list must name one of {', '.join(PRODUCTS)} each")
+            kinds: list[str] | None = list(product_list)
+        else:
+            kinds = assign_products(len(names), products, seed) if products else None
         self.clock = clock or SimClock(speed)
         self.host = host
         self.base_port = base_port
         self.latency_ms = latency_ms
         self.slow_ms = slow_ms if slow_ms is not None else max(20 * latency_ms, 3000.0)
-        self.profiles: list[Profile] = make_profiles(names, seed, self.clock.start, axl_versions)
+        self.profiles: list[Profile] = make_profiles(
+            names, seed, self.clock.start, axl_versions, kinds, versions
+        )
         if cli_share:
             self.profiles = _with_cucm12(self.profiles, cli_share, seed, ssh=ssh)
         self._workdir_arg = Path(workdir) if workdir is not None else None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.workdir: Path | None = None
         self.publishers: list[MockPublisherInfo] = []
-        self.servers: dict[str, PublisherServer] = {}
+        self.servers: dict[str, PublisherServer | WebPublisherServer] = {}
         self._sockets: list[socket.socket] = []
         self._listeners: list[tuple[asyncio.Server, web.Server]] = []
         self._closing: asyncio.Event | None = None
@@ -136,7 +170,8 @@ class MockFleet:
             for i, profile in enumerate(self.profiles):
                 sock = self._bind(i)
                 port = sock.getsockname()[1]
-                server = PublisherServer(
+                kind = _SERVERS.get(profile.product, PublisherServer)
+                server = kind(
                     profile,
                     self.clock,
                     latency_ms=self.latency_ms,
@@ -164,11 +199,12 @@ class MockFleet:
         self._ssh = SshEndpoints(
             host=self.host, base_port=self._ssh_base_port, slow_s=self.slow_ms / 1000.0
         )
-        ports = await self._ssh.start([self.servers[p.name] for p in self.profiles], workdir)
+        cucm = [s for p in self.profiles if isinstance(s := self.servers[p.name], PublisherServer)]
+        ports = dict(
+            zip([s.profile.name for s in cucm], await self._ssh.start(cucm, workdir), strict=True)
+        )
         self.known_hosts = self._ssh.known_hosts
-        self.publishers = [
-            replace(info, ssh_port=port) for info, port in zip(self.publishers, ports, strict=True)
-        ]
+        self.publishers = [replace(info, ssh_port=ports.get(info.name)) for info in self.publishers]
 
     async def stop(self) -> None:
         """Stop listening, release hanging requests and close every socket."""
@@ -210,7 +246,8 @@ class MockFleet:
                 out.append(None)
                 continue
             issuer = rogue if p.scenario == "untrusted_tls" else ca
-            out.append(server_context(issuer.issue(p.name, [*hosts, p.name])))
+            label = p.name.replace("/", "-")  # an Expressway peer: "<cluster>/peer2"
+            out.append(server_context(issuer.issue(label, [*hosts, label])))
         return out
 
     def _bind(self, index: int) -> socket.socket:
@@ -229,7 +266,7 @@ class MockFleet:
             name=p.name,
             host=self.host,
             port=port,
-            url=f"https://{self.host}:{port}/axl/",
+            url=f"https://{self.host}:{port}{_path(p)}",
             axl_version=p.axl_version,
             username=p.username,
             password=p.password,
@@ -237,6 +274,9 @@ class MockFleet:
             scenario=p.scenario,
             timezone=p.timezone,
             tags=dict(p.tags),
+            product=p.product,
+            version=p.version,
+            group=p.group,
         )
 
     # ----- views ---------------------------------------------------------------------
@@ -246,10 +286,12 @@ class MockFleet:
         return self.servers[name].state()
 
     def manifest(self) -> dict[str, Any]:
-        keys = ("name", "url", "axl_version", "username", "password", "ca_bundle", "scenario")
+        keys = ("name", "product", "url", "axl_version", "username", "password", "ca_bundle")
         out = []
         for p in self.publishers:
-            entry = {k: getattr(p, k) for k in keys}
+            entry = {k: getattr(p, k) for k in (*keys, "scenario")}
+            if p.version is not None:
+                entry["version"] = p.version
             if p.ssh_port is not None:
                 entry["ssh_port"] = p.ssh_port
             out.append(entry)
@@ -267,30 +309,61 @@ class MockFleet:
         lines = ["# licdash config for a mock fleet (passwords are mock values)", "[settings]"]
         merged = {"interval": 300, "timeout": 15, "concurrency": 100} | (settings or {})
         lines += [f"{k} = {v}" for k, v in merged.items()]
+        peers: dict[str, list[MockPublisherInfo]] = {}
         for p in self.publishers:
-            tags = ", ".join(f"{k} = {_q(v)}" for k, v in p.tags.items())
-            lines += [
-                "",
-                "[[clusters]]",
-                f"name = {_q(p.name)}",
-                f"publisher = {_q(f'{p.host}:{p.port}')}",
-                f"transport = {_q('cli' if p.axl_version == CUCM12 else 'axl')}",
-                f"axl_version = {_q('auto' if p.axl_version == CUCM12 else p.axl_version)}",
-                f"username = {_q(p.username)}",
-                f"password = {_q(p.password)}",
-                f"verify = {_q(p.ca_bundle)}",
-                f"timezone = {_q(p.timezone)}",
-                f"tags = {{ {tags} }}",
-            ]
-            if p.ssh_port is not None:
-                lines.append(f"ssh_port = {p.ssh_port}")
-                if self.known_hosts is not None:
-                    lines.append(f"known_hosts = {_q(str(self.known_hosts))}")
+            if p.group is not None:
+                peers.setdefault(p.group, []).append(p)
+        for p in self.publishers:
+            if p.group is not None and peers[p.group][0] is not p:
+                continue  # listed in its first peer's table
+            lines += ["", *_cluster_table(p, peers.get(p.group or "", []), self.known_hosts)]
         return "\n".join(lines) + "\n"
 
 
 CUCM12 = "12.0"
 """The AXL version of a CUCM 12.0 publisher: no ``getSmartLicenseStatus`` at all."""
+_SERVERS: dict[str, type[UnityServer] | type[ExpresswayServer]] = {
+    "unity": UnityServer,
+    "expressway": ExpresswayServer,
+}
+
+
+def _path(p: Profile) -> str:
+    if p.product == "unity":
+        return UNITY_PATH
+    if p.product == "expressway":
+        return EXPRESSWAY_PLAIN if p.version in EXPRESSWAY_NO_V1 else EXPRESSWAY_V1
+    return "/axl/"
+
+
+def _cluster_table(
+    p: MockPublisherInfo, peers: list[MockPublisherInfo], known_hosts: Path | None
+) -> list[str]:
+    """One ``[[clusters]]`` table: a CUCM or Unity publisher, or an Expressway cluster
+    whose ``peers`` expand to one row per node (named ``<group>/peer<n>``)."""
+    tags = ", ".join(f"{k} = {_q(v)}" for k, v in p.tags.items())
+    lines = ["[[clusters]]", f"name = {_q(p.group or p.name)}"]
+    if p.product != "cucm":
+        lines.append(f"product = {_q(p.product)}")
+    lines.append(f"publisher = {_q(f'{p.host}:{p.port}')}")
+    if len(peers) > 1:
+        lines.append("peers = [" + ", ".join(_q(f"{x.host}:{x.port}") for x in peers[1:]) + "]")
+    if p.product == "cucm":
+        cli = p.axl_version == CUCM12
+        lines.append(f"transport = {_q('cli' if cli else 'axl')}")
+        lines.append(f"axl_version = {_q('auto' if cli else p.axl_version)}")
+    lines += [
+        f"username = {_q(p.username)}",
+        f"password = {_q(p.password)}",
+        f"verify = {_q(p.ca_bundle)}",
+        f"timezone = {_q(p.timezone)}",
+        f"tags = {{ {tags} }}",
+    ]
+    if p.ssh_port is not None:
+        lines.append(f"ssh_port = {p.ssh_port}")
+        if known_hosts is not None:
+            lines.append(f"known_hosts = {_q(str(known_hosts))}")
+    return lines
 
 
 def _with_cucm12(profiles: list[Profile], share: float, seed: int, *, ssh: bool) -> list[Profile]:
@@ -300,7 +373,8 @@ def _with_cucm12(profiles: list[Profile], share: float, seed: int, *, ssh: bool)
     if not ssh:
         raise ValueError("cli_share needs ssh: CUCM 12.0 publishers are polled over SSH")
     rng = random.Random(f"licdash-mock-cucm12:{seed}")
-    chosen = set(rng.sample(range(len(profiles)), round(share * len(profiles))))
+    cucm = [i for i, p in enumerate(profiles) if p.product == "cucm"]
+    chosen = set(rng.sample(cucm, round(share * len(cucm))))
     return [replace(p, axl_version=CUCM12) if i in chosen else p for i, p in enumerate(profiles)]
 
 

@@ -9,6 +9,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
+from collectors.mock.products import (
+    check_versions,
+    draw_versions,
+    expressway_groups,
+    unity_tags,
+)
 from collectors.mock.state import (
     AUTHORIZATION_RENEWAL,
     AUTHORIZATION_VALIDITY,
@@ -101,7 +107,12 @@ class Profile:
     username: str
     password: str
     plan: LicencePlan
-    variant: int  # picks between equivalent fault flavours
+    variant: int  # picks between equivalent fault flavours (and status wordings)
+    product: str = "cucm"
+    version: str | None = None
+    """Unity Connection or Expressway version (CUCM's is ``axl_version``)."""
+    group: str | None = None
+    """Expressway: the cluster this node is a peer of (its config table's name)."""
 
 
 def make_profiles(
@@ -109,10 +120,14 @@ def make_profiles(
     seed: int,
     start: datetime,
     versions: Sequence[str] | None = None,
+    products: Sequence[str] | None = None,
+    product_versions: Sequence[str] | None = None,
 ) -> list[Profile]:
     """One profile per scenario; the same seed and start give the same fleet.
 
-    ``versions`` (one per publisher) overrides the drawn AXL versions.
+    ``versions`` (one per publisher) overrides the drawn AXL versions. ``products`` (one
+    per publisher, default all ``cucm``) makes some Unity Connection or Expressway
+    (:mod:`collectors.mock.products`), whose versions ``product_versions`` may set.
     """
     if versions is not None:
         bad = [v for v in versions if v not in AXL_VERSIONS]
@@ -120,6 +135,8 @@ def make_profiles(
             raise ValueError(
                 f"axl_versions must give one of {', '.join(AXL_VERSIONS)} per publisher"
             )
+    if products is not None and len(products) != len(scenarios):
+        raise ValueError("products must name one product per publisher")
     rng = random.Random(f"licdash-mock-profiles:{seed}")
     per_site: dict[str, int] = {}
     out = []
@@ -151,17 +168,109 @@ def make_profiles(
                 variant=rng.randrange(2),
             )
         )
+    if products is not None and any(p != "cucm" for p in products):
+        out = _as_products(out, list(products), product_versions, seed)
     return out
 
 
-def _entitlements(rng: random.Random, status: str) -> list[EntitlementPlan]:
+def _as_products(
+    profiles: list[Profile], products: list[str], versions: Sequence[str] | None, seed: int
+) -> list[Profile]:
+    """The CUCM profiles drawn above, made into the products asked for.
+
+    Extra randomness comes from a seed of its own, so a CUCM-only fleet is unchanged."""
+    if versions is None:
+        drawn = draw_versions(products, seed)
+    else:
+        check_versions(products, versions)
+        drawn = list(versions)
+    groups = expressway_groups(products, seed)
+    sizes = {
+        first: sum(1 for f, _ in groups.values() if f == first) for first, _ in groups.values()
+    }
+    per_site: dict[str, int] = {}
+    out: list[Profile] = []
+    for i, (profile, product) in enumerate(zip(profiles, products, strict=True)):
+        if product == "cucm":
+            out.append(profile)
+            continue
+        rng = random.Random(f"licdash-mock-product:{seed}:{i}")
+        version = drawn[i]
+        prefix = profile.name.rsplit("-", 1)[0]
+        if product == "unity":
+            per_site[f"{prefix}-cuc"] = n = per_site.get(f"{prefix}-cuc", 0) + 1
+            name, group, base = f"{prefix}-cuc{n}", None, profile
+            ents = _entitlements(rng, _word(profile.scenario), unity_tags(version or "14.0", rng))
+            udi = f"pid=Cisco Unity Connection sn={rng.getrandbits(128):032x}"
+        else:
+            first, peer = groups[i]
+            base = out[first] if peer > 1 else profile
+            if peer == 1:
+                role = rng.choice(("expc", "expe"))
+                per_site[f"{prefix}-{role}"] = n = per_site.get(f"{prefix}-{role}", 0) + 1
+                group = f"{prefix}-{role}{n}"
+            else:
+                group = base.group
+            ents = []
+            if sizes[first] > 1:  # rows of a cluster with peers are "<cluster>/peer<n>"
+                name = f"{group}/peer{peer}"
+            else:
+                name, group = group or profile.name, None
+            udi = f"PID:EXPWY-VE-M-K9,SN:{rng.getrandbits(40):010X}"
+        if profile.scenario == "out_of_compliance" and ents:
+            e = ents[0]
+            ents[0] = EntitlementPlan(e.tag, e.base + 5, e.amplitude, e.phase, "OutOfCompliance")
+        plan = replace(
+            profile.plan,
+            key=f"{seed}:{name}",
+            udi=udi,
+            entitlements=tuple(ents),
+            smart_account=base.plan.smart_account,
+            virtual_account=base.plan.virtual_account,
+        )
+        out.append(
+            replace(
+                profile,
+                name=name,
+                product=product,
+                version=version,
+                group=group,
+                timezone=base.timezone,
+                tags=dict(base.tags),
+                # An Expressway cluster replicates its administrator accounts to every peer.
+                username=base.username if base is not profile else rng.choice(_USERS[product]),
+                password=base.password,
+                plan=plan,
+            )
+        )
+    return out
+
+
+_USERS: Final = {
+    "unity": ("licdash-cupi", "cupi-monitor", "cucadmin"),
+    "expressway": ("admin", "licdash-ro", "monitor"),
+}
+
+
+def _word(scenario: str) -> str:
+    """The status word of an entitlement in use under ``scenario``."""
+    return {"evaluation": "Eval", "evaluation_expired": "Eval"}.get(scenario, "InCompliance")
+
+
+def _cucm_tags(rng: random.Random) -> list[str]:
     if rng.random() < 0.08:
-        tags = [
+        return [
             f"regid.2016-07.com.cisco.{n},12.0_{uuid.UUID(int=rng.getrandbits(128), version=4)}"
             for n in HCS_NAMES
         ]
-    else:
-        tags = list(TAGS)
+    return list(TAGS)
+
+
+def _entitlements(
+    rng: random.Random, status: str, tags: list[str] | None = None
+) -> list[EntitlementPlan]:
+    if tags is None:
+        tags = _cucm_tags(rng)
     size = rng.choice((50, 200, 800, 2500, 6000))
     plans = []
     for tag in tags:
@@ -178,8 +287,7 @@ def _plan(
     udi = f"UDI: PID:UCM,SN:{udi_uuid[-5:]},UUID:{udi_uuid}"
     export = "ALLOWED" if rng.random() < 0.9 else "Not Allowed"
     reason = rng.choice(FAILURE_REASONS)
-    word = {"evaluation": "Eval", "evaluation_expired": "Eval"}.get(scenario, "InCompliance")
-    ents = _entitlements(rng, word)
+    ents = _entitlements(rng, _word(scenario))
     if scenario == "out_of_compliance":
         i = next((k for k, e in enumerate(ents) if e.base), 0)
         e = ents[i]

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -42,8 +43,13 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split(".") if p.isdigit())
 
 
-class PublisherServer:
-    """Answers AXL for one publisher according to its scenario.
+ToReal = Callable[[datetime], datetime]
+Render = Callable[[LicenceState, ToReal], bytes]
+
+
+class SimulatedServer:
+    """What every simulated node shares: its profile's living state on the simulated
+    clock, rendered answers cached per simulated second, request counts, Basic auth.
 
     ``closing`` is set when the fleet stops, releasing ``hang`` handlers.
     """
@@ -67,30 +73,25 @@ class PublisherServer:
         self._closing = closing
         token = base64.b64encode(f"{profile.username}:{profile.password}".encode()).decode()
         self._expected_auth = f"Basic {token}"
-        self._sessions: dict[str, None] = {}
         self._cache: dict[str, tuple[int, bytes]] = {}
-        own = _version_key(profile.axl_version)
-        self._served = frozenset(v for v in AXL_VERSIONS if _version_key(v) <= own)
 
     def state(self, at: datetime | None = None) -> LicenceState:
         """The living licence state now (or at simulated time ``at``)."""
         return licence_state(self.profile.plan, at or self.clock.now())
 
-    def answer(self, version: str) -> bytes:
-        """The rendered answer for the current simulated second, cached."""
+    def rendered(self, key: str, render: Render) -> bytes:
+        """``render`` of the state at the current simulated second, cached by ``key``."""
         elapsed = self.clock.elapsed()
         second = int(elapsed * self.clock.speed)
-        hit = self._cache.get(version)
-        if hit is not None and hit[0] == second:
-            return hit[1]
+        hit = self._cache.get(key)
+        if hit is None or hit[0] != second:
 
-        def to_real(t: datetime) -> datetime:
-            return self.clock.to_real(t, elapsed=elapsed)
+            def to_real(t: datetime) -> datetime:
+                return self.clock.to_real(t, elapsed=elapsed)
 
-        state = self.state(self.clock.sim_at(elapsed))
-        body = render_status(state, version=version, zone=self.zone, to_real=to_real)
-        self._cache[version] = (second, body)
-        return body
+            hit = (second, render(self.state(self.clock.sim_at(elapsed)), to_real))
+            self._cache[key] = hit
+        return hit[1]
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         self.requests += 1
@@ -99,6 +100,35 @@ class PublisherServer:
             return await self._handle(request)
         finally:
             self.in_flight -= 1
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        raise NotImplementedError
+
+
+class PublisherServer(SimulatedServer):
+    """Answers AXL for one publisher according to its scenario."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        clock: SimClock,
+        *,
+        latency_ms: float,
+        slow_ms: float,
+        closing: asyncio.Event,
+    ) -> None:
+        super().__init__(profile, clock, latency_ms=latency_ms, slow_ms=slow_ms, closing=closing)
+        self._sessions: dict[str, None] = {}
+        own = _version_key(profile.axl_version)
+        self._served = frozenset(v for v in AXL_VERSIONS if _version_key(v) <= own)
+
+    def answer(self, version: str) -> bytes:
+        """The rendered answer for the current simulated second, cached."""
+
+        def render(state: LicenceState, to_real: ToReal) -> bytes:
+            return render_status(state, version=version, zone=self.zone, to_real=to_real)
+
+        return self.rendered(version, render)
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         scenario = self.profile.scenario
@@ -170,14 +200,27 @@ class PublisherServer:
         self, request: web.BaseRequest, payload: bytes, headers: dict[str, str]
     ) -> web.StreamResponse:
         cut = payload.find(b"<LicenseStatus>") + 20
-        if self.profile.variant == 1:
-            # Cut mid-element with an honest Content-Length.
-            return web.Response(status=200, body=payload[:cut], headers=headers)
-        # Content-Length promises the whole answer; the connection closes early.
-        resp = web.StreamResponse(status=200, headers=headers)
-        resp.content_length = len(payload)
-        await resp.prepare(request)
-        await resp.write(payload[:cut])
-        if request.transport is not None:
-            request.transport.close()
-        raise asyncio.CancelledError
+        return await send_truncated(
+            request, payload, cut, headers, honest_length=self.profile.variant == 1
+        )
+
+
+async def send_truncated(
+    request: web.BaseRequest,
+    payload: bytes,
+    cut: int,
+    headers: dict[str, str],
+    *,
+    honest_length: bool,
+) -> web.StreamResponse:
+    """The ``truncated`` scenario: ``payload`` cut at ``cut``, either with an honest
+    Content-Length, or promising the whole answer and closing the connection early."""
+    if honest_length:
+        return web.Response(status=200, body=payload[:cut], headers=headers)
+    resp = web.StreamResponse(status=200, headers=headers)
+    resp.content_length = len(payload)
+    await resp.prepare(request)
+    await resp.write(payload[:cut])
+    if request.transport is not None:
+        request.transport.close()
+    raise asyncio.CancelledError

@@ -106,6 +106,10 @@ class RegistrationState:
     expires: datetime | None
     udi: str
     export_control: str
+    initial_registration: datetime | None = None
+    """When the renewals began (Expressway states it; AXL does not)."""
+    last_success: datetime | None = None
+    """The last successful registration or renewal (Unity states it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,8 @@ class AuthorizationState:
     failure_reason: str | None
     expires: datetime | None
     evaluation_remaining_days: int
+    last_success: datetime | None = None
+    """The last successful communication."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +210,8 @@ def _registered(
         r.expires,
         plan.udi,
         plan.export_control,
+        initial_registration=plan.registration.anchor,
+        last_success=r.last_success,
     )
     auth = AuthorizationState(
         "Authorization Expired" if at >= a.expires else plan.authorized_word,
@@ -213,5 +221,6 @@ def _registered(
         a.failure_reason,
         a.expires,
         eval_left,
+        last_success=a.last_success,
     )
     return reg, auth

@@ -17,6 +17,7 @@ from collectors.model import (
     Entitlement,
     EntitlementStatus,
     LicenseSnapshot,
+    Product,
     Registration,
     Source,
     to_utc_second,
@@ -152,6 +153,7 @@ class Collected:
         publisher: str | None,
         now: datetime,
         thresholds: Thresholds,
+        product: Product = "cucm",
     ) -> LicenseSnapshot:
         reg = self.registration
         raw_reg = reg.pop("raw", None)
@@ -171,6 +173,7 @@ class Collected:
         return LicenseSnapshot.model_construct(
             schema_=SCHEMA,
             cluster=self.cluster,
+            product=product,
             publisher=publisher,
             source=source,
             collected_at=collected_at,

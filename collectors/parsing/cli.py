@@ -17,7 +17,7 @@ from typing import Final
 
 from collectors import vocab
 from collectors.dates import parse_remaining_days
-from collectors.errors import MalformedResponseError
+from collectors.errors import MalformedResponseError, UnsupportedFormatError
 from collectors.model import LicenseSnapshot
 from collectors.parsing._common import (
     MAX_RESPONSE_BYTES,
@@ -34,7 +34,7 @@ _PAGER: Final = re.compile(
     r"|(?<!-)-{2,}+\s*more\s*-{2,}+|<-++\s*more\s*-++>",
     re.IGNORECASE,
 )
-_PROMPT: Final = re.compile(r"^(?:\s*admin:|[A-Za-z0-9_.\-]+(?:\([^)]*\))?[#>]|#)")
+_PROMPT: Final = re.compile(r"^\s*(?:admin:|[A-Za-z0-9_.\-]+(?:\([^)]*\))?[#>]|#)")
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\x1b\[[0-9;?]*[A-Za-z]")
 _UNDERLINE: Final = re.compile(r"^\s*={3,}\s*$")
 _SEPARATOR: Final = re.compile(r"^\s*-{5,}\s*$")
@@ -57,6 +57,20 @@ _SECTIONS: Final = {
     "evaluation period": _EVAL,
     "license usage": _USAGE,
 }
+#: Section headers only "Smart Licensing Using Policy" (IOS-XE 17.3 and later) prints: it
+#: has no registration or authorization, so licdash names the format instead of reading it.
+_USING_POLICY_SECTIONS: Final = frozenset(
+    {
+        "smart licensing using policy",
+        "account information",
+        "usage reporting",
+        "trust code installed",
+        "policy",
+    }
+)
+USING_POLICY: Final = (
+    "Smart Licensing Using Policy output: no registration or authorization status; not supported"
+)
 
 
 def _key(text: str) -> str:
@@ -83,15 +97,22 @@ def _table_row(line: str) -> tuple[str, int, str] | None:
     return None
 
 
-def _entitlement_tag(line: str) -> str | None:
-    """The tag of an entitlement heading ``<label> (<tag>)`` or ``(<tag>):``, else None."""
+def _entitlement_tag(line: str, *, spaced: bool = False) -> str | None:
+    """The tag of an entitlement heading ``<label> (<tag>)`` or ``(<tag>):``, else None.
+
+    ``spaced``: the line is a ``Key:`` header, whose tag may hold spaces (Catalyst prints
+    ``C9300 48P Network Advantage (C9300-48 Network Advantage):``); in a plain line a
+    spaced parenthesis is prose, not a tag.
+    """
     text = line.rstrip().removesuffix(":").rstrip()
     if not text.endswith(")"):
         return None
-    tag = text[text.rfind("(") + 1 : -1]
-    if len(tag) < 2 or "(" not in text or any(c.isspace() for c in tag):
+    tag = text[text.rfind("(") + 1 : -1].strip()
+    if len(tag) < 2 or "(" not in text or not any(c.isalpha() for c in tag):
         return None
-    return tag
+    if not spaced and any(c.isspace() for c in tag):
+        return None
+    return " ".join(tag.split())
 
 
 def clean_lines(text: str) -> list[str]:
@@ -111,13 +132,27 @@ def clean_lines(text: str) -> list[str]:
     return lines
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
 class _Reader:
+    """Reads lines in order, tracking the section each belongs to.
+
+    Which section a line belongs to never depends on absolute indentation (a capture
+    pasted from a document may indent every line, and headers and fields differently):
+    an unknown header ends the current section when it is indented no deeper than the
+    header that opened it, and is a sub-header of that section otherwise.
+    """
+
     def __init__(self, got: Collected) -> None:
         self.got = got
         self.section = _TOP
+        self.section_indent: int | None = None  # None: before any header
         self.table = False
         self.ent: list[str | int | None] | None = None  # [tag, count, status]
         self.eval_in_use: bool | None = None
+        self.using_policy = False
 
     def flush(self) -> None:
         if self.ent is not None:
@@ -125,28 +160,36 @@ class _Reader:
             self.got.entitlement(str(tag), count, None if status is None else str(status))
             self.ent = None
 
-    def enter(self, section: str) -> None:
+    def enter(self, section: str, indent: int) -> None:
         self.flush()
         self.section = section
+        self.section_indent = indent
         self.table = False
 
+    def titled(self, title: str, indent: int) -> None:
+        """A header line (``Key:`` with no value, or a title over ``====``)."""
+        key = _key(title)
+        if key in _USING_POLICY_SECTIONS:
+            self.using_policy = True
+        self.enter(_SECTIONS.get(key, _OTHER), indent)
+
     def header(self, text: str, indent: int) -> None:
-        name = _SECTIONS.get(_key(text))
-        if name is not None:
-            self.enter(name)
+        key = _key(text)
+        if key in _SECTIONS or key in _USING_POLICY_SECTIONS:
+            self.titled(text, indent)
             return
         if self.section == _USAGE and not self.table:
-            tag = _entitlement_tag(text)
+            tag = _entitlement_tag(text, spaced=True)
             if tag:
                 self.flush()
                 self.ent = [tag, 0, None]
                 return
-        if indent == 0:
-            self.enter(_OTHER)
+        if self.section_indent is None or indent <= self.section_indent:
+            self.enter(_OTHER, indent)
 
     def line(self, line: str, next_line: str | None) -> None:
         if next_line is not None and _UNDERLINE.match(next_line):
-            self.enter(_SECTIONS.get(_key(line), _OTHER))
+            self.titled(line, _indent(line))
             return
         if _UNDERLINE.match(line) or _SEPARATOR.match(line):
             return
@@ -171,6 +214,8 @@ class _Reader:
         if not value:
             self.header(raw_key, indent)
             return
+        if key == "smart licensing using policy":
+            self.using_policy = True
         if key == "udi" and self.ent is None:
             self.got.udi = normalise_udi(value)
         elif self.section == _REG:
@@ -264,6 +309,8 @@ def parse_cli(
     Raises:
         OversizeResponseError: the text is over ``max_bytes`` characters.
         MalformedResponseError: the text holds no Smart Licensing status.
+        UnsupportedFormatError: "Smart Licensing Using Policy" output (IOS-XE 17.3 and
+            later), which has no registration or authorization status.
     """
     check_size(len(text), max_bytes, cluster)
     if isinstance(text, bytes):  # tolerate a raw capture despite the annotation
@@ -277,7 +324,9 @@ def parse_cli(
     auth = got.authorization
     if auth.get("raw") is None and reader.eval_in_use:
         auth["raw"] = "Evaluation Mode: In Use"
-    found = got.smart_licensing or got.registration.get("raw") or auth.get("raw")
-    if not found:
+    statuses = got.registration.get("raw") or auth.get("raw")
+    if reader.using_policy and not statuses:
+        raise UnsupportedFormatError(USING_POLICY, cluster=cluster)
+    if not (got.smart_licensing or statuses):
         raise MalformedResponseError("no Smart Licensing status found", cluster=cluster)
     return got.snapshot(source="cli", publisher=publisher, now=now, thresholds=thresholds)

@@ -117,6 +117,7 @@ def rebuild_records(backend: Backend, read: Reader) -> dict[str, dict[str, Any]]
             changes = [c["snap"] for c in _good(doc.get("changes"), _change)]
             if changes:
                 rec["last_good"] = max(changes, key=lambda s: parse_ts(s["collected_at"]))
+                rec["product"] = rec["last_good"].get("product", "cucm")
                 runs.append(parse_ts(rec["last_good"]["collected_at"]))
             if runs and rec["last_seen"] is None:
                 rec["last_seen"] = ts(max(runs))

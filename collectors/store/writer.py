@@ -55,6 +55,7 @@ def content_json(snap_json: dict[str, Any]) -> dict[str, Any]:
 def new_record(cluster: str) -> dict[str, Any]:
     return {
         "cluster": cluster,
+        "product": "cucm",
         "tags": {},
         "last_good": None,
         "last_seen": None,
@@ -161,6 +162,7 @@ class CycleWriter:
             rec["consecutive_failures"] += 1
             rec["last_error"] = error.model_dump()
         rec["tags"] = dict(status.tags) or rec["tags"]
+        rec["product"] = status.product
         rec["stale"] = status.stale
         rec["last_attempt"] = max(rec["last_attempt"] or "", ts(at))
         rec["last_duration_s"] = result.duration_s

@@ -7,7 +7,7 @@ of the collector's CPU (bench/bench_collect.py). Errors are raised as httpcore's
 exception types chained to the original ``OSError``/``ssl`` error, exactly as the anyio
 backend does. :class:`AsyncioHTTPTransport` puts an httpcore pool on this backend behind
 httpx's public transport interface and maps those errors to httpx's types, chained, so
-:func:`collectors.transports.axl.map_httpx_error` sees the same thing on either backend.
+:func:`collectors.transports.http_pool.map_httpx_error` sees the same thing on either backend.
 """
 
 # ruff: noqa: ASYNC109  (httpcore's backend interface takes `timeout` arguments)
@@ -181,7 +181,7 @@ def as_httpx_error(exc: Exception) -> httpx.HTTPError | None:
     """The httpx exception for an httpcore one (its most specific match), else None.
 
     The result is not chained yet: raise it ``from exc`` so the ``OSError``/``ssl`` cause
-    stays reachable for :func:`collectors.transports.axl.map_httpx_error`.
+    stays reachable for :func:`collectors.transports.http_pool.map_httpx_error`.
     """
     for cls in type(exc).__mro__:
         target = _EXCEPTIONS.get(cls)

@@ -18,11 +18,12 @@ from textual.theme import Theme
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from collectors.model import LicenseSnapshot
+from collectors.products import counts_note, product_info
 from collectors.results import ClusterStatus
 from collectors.store.ack_files import AckEvent
 from collectors.text_safety import neutralise
 from dashboard.fleet_rows import UNREACHABLE_GLYPH
-from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span
+from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, absolute, human_span, sentence
 from dashboard.messages import FleetUpdated
 from dashboard.remediation import hints_for
 from dashboard.screens.detail_host import app_host, go_back, host, is_visible, stale_rule
@@ -261,6 +262,7 @@ class ClusterScreen(Screen[None]):
             names = {e.tag: e.name for e in status.last_good.entitlements}
         sparkline = self.query_one(CountSparkline)
         sparkline.names = names
+        sparkline.uncounted = counts_note(status.product) if status else None
         sparkline.window = (now - HISTORY_WINDOW, now)
         sparkline.series = message.series
         self._history_errors = message.errors
@@ -396,9 +398,13 @@ class ClusterScreen(Screen[None]):
         if snap is None:
             entitlements.show((), empty="No successful poll yet.")
         else:
-            entitlements.show(
-                snap.entitlements, empty="No entitlements reported (no licences in use)."
+            lacking = counts_note(snap.product)
+            empty = (
+                f"{sentence(lacking)}: its status reports none."
+                if lacking
+                else "No entitlements reported (no licences in use)."
             )
+            entitlements.show(snap.entitlements, empty=empty)
         self._render_errors()
 
     def _render_title(self, status: ClusterStatus | None, stale: bool) -> None:
@@ -412,6 +418,7 @@ class ClusterScreen(Screen[None]):
         if status.axl_version:
             via = f"{via} {status.axl_version}"
         tags = " ".join(f"{k}={v}" for k, v in sorted(status.tags.items()))
+        product = product_info(status.product).name
         label = f"{SEVERITY_GLYPH[sev]} {sev.value}"
         if stale or status.unreachable:
             # Old data is never shown as fine: say it is the last known state.
@@ -420,8 +427,9 @@ class ClusterScreen(Screen[None]):
             label = f"[{tint}]{mark}[/]  last known {label}"
         title.update(
             Content.from_markup(
-                f"$name  [{colour}]{label}[/]  via $via  $tags",
+                f"$name  [{colour}]{label}[/]  $product via $via  $tags",
                 name=self.cluster,
+                product=product,
                 via=via,
                 tags=tags,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -9,6 +10,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from collectors.products import counts_note
 from dashboard.screens.cluster import ClusterScreen
 from dashboard.screens.detail_host import DetailHost, go_back, stale_rule
 from dashboard.screens.fleet_wide import FleetWideScreen
@@ -57,9 +59,15 @@ class EntitlementsScreen(FleetWideScreen):
         rollups = rollup(statuses, stale_rule(app, now))
         self._rollups = {r.tag: r for r in rollups}
         total = sum(r.total for r in rollups)
-        self.query_one("#rollup-heading", Static).update(
+        heading = (
             f"{len(rollups)} licence types, {total} licences in use across {len(statuses)} clusters"
         )
+        lacking = Counter(
+            note for s in statuses.values() if (note := counts_note(s.product)) is not None
+        )
+        for note, clusters in sorted(lacking.items()):
+            heading += f"; {note} ({clusters} not counted)"
+        self.query_one("#rollup-heading", Static).update(heading)
         table = self.query_one(RollupTable)
         table.show(rollups)
         self._show_holders(table.cursor_key)

@@ -87,7 +87,8 @@ class FleetScreen(Screen[None]):
 
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
-        self._show(message.fleet)
+        if self.is_current:  # a hidden screen catches up in on_screen_resume
+            self._show(message.fleet)
 
     def _show(self, fleet: FleetState) -> None:
         table = self.table
@@ -107,6 +108,8 @@ class FleetScreen(Screen[None]):
         banner.sources = fleet.sources
 
     def _tick(self) -> None:
+        if not self.is_current:
+            return
         self._ticks += 1
         self.table.tick(resort=self._ticks % RESORT_TICKS == 0)
         self.summary.shown = self.table.row_count

@@ -91,7 +91,8 @@ class LiveSource(StoreQueries):
         self._paused = False
         self._fleet = FleetState(
             statuses={
-                c.name: ClusterStatus(cluster=c.name, tags=dict(c.tags)) for c in config.clusters
+                c.name: ClusterStatus(cluster=c.name, product=c.product, tags=dict(c.tags))
+                for c in config.clusters
             },
             source=kind,
             policy=self.policy,

@@ -47,6 +47,7 @@ class CollectorBanner(Static):
     ) -> None:
         super().__init__("", name=name, id=id, classes=classes, markup=False)
         self.clock = clock
+        self._shown = ""
 
     def watch_collector(self, collector: CollectorState | None) -> None:
         self.redraw()
@@ -69,4 +70,7 @@ class CollectorBanner(Static):
     def redraw(self) -> None:
         lines = self.lines()
         self.set_class(bool(lines), "-down")
-        self.update("\n".join(lines))
+        text = "\n".join(lines)
+        if text != self._shown:  # an update lays the screen out again: only on a change
+            self._shown = text
+            self.update(text)

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label, Sparkline
 
+from dashboard.format import sentence
+
 Series = Mapping[str, Sequence[tuple[datetime, int]]]
 SAMPLES = 120
 """Points per sparkline: evenly spaced in time, so the x axis is time, not change count."""
@@ -66,9 +68,14 @@ class CountSparkline(Vertical):
     """Readable names by tag, for the captions."""
     window: reactive[tuple[datetime, datetime] | None] = reactive(None)
     """The time span the sparklines cover (None: from the first point to the last)."""
+    uncounted: reactive[str | None] = reactive(None, recompose=True)
+    """Why there are no counts at all (a product that reports none), shown instead."""
 
     def compose(self) -> ComposeResult:
         points = [t for values in self.series.values() for t, _ in values]
+        if self.uncounted is not None and not points:
+            yield Label(f"{sentence(self.uncounted)}.")
+            return
         if not points:
             yield Label("No history in the store yet.")
             return

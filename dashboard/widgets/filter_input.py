@@ -3,7 +3,9 @@
 A query is words separated by spaces; a row must match every word:
 
 - ``key=value``: a tag, e.g. ``region=emea`` (case-insensitive); a merged view tags
-  every cluster with its ``source`` (``source=emea``);
+  every cluster with its ``source`` (``source=emea``); ``product=unity``
+  (``cucm``, ``unity``, ``expressway``, or the table's word: ``expwy``) is the cluster's
+  product, unless the cluster has a tag of that name;
 - a state word: ``ok``, ``warning``, ``critical``, ``unknown``, ``stale``,
   ``unreachable``, ``evaluation``, ``expired``, ``unregistered``, ``ooc``, ``reserved``
   (or any registration or authorization status word, e.g. ``out_of_compliance``);
@@ -23,7 +25,10 @@ from textual.message import Message
 from textual.widgets import Input
 
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
+from collectors.products import PRODUCTS, product_info
 from collectors.results import ClusterStatus
+
+PRODUCT_KEY = "product"
 
 _Predicate = Callable[[ClusterStatus, bool], bool]
 
@@ -67,8 +72,15 @@ _EXPIRED = (
 STATE_WORDS["expired"] = lambda status, stale: any(p(status, stale) for p in _EXPIRED)
 
 
+def _product_words(status: ClusterStatus) -> tuple[str, ...]:
+    """What ``product=...`` and free text find a cluster's product by."""
+    info = product_info(status.product)
+    return (info.key, info.short.lower(), info.name.lower())
+
+
 def _haystack(status: ClusterStatus) -> str:
     parts = [status.cluster, status.transport or "", status.axl_version or ""]
+    parts += _product_words(status)
     parts += [f"{k}={v}" for k, v in status.tags.items()]
     if status.last_good is not None:
         snap = status.last_good
@@ -112,7 +124,10 @@ class FleetFilter:
             if "=" in word:
                 key, _, value = word.partition("=")
                 tags = {k.lower(): v.lower() for k, v in status.tags.items()}
-                hit = tags.get(key) == value if value else key in tags
+                if key == PRODUCT_KEY and key not in tags:
+                    hit = value in _product_words(status) if value else True
+                else:
+                    hit = tags.get(key) == value if value else key in tags
             elif (predicate := STATE_WORDS.get(word)) is not None:
                 hit = predicate(status, stale)
             else:
@@ -125,7 +140,7 @@ class FleetFilter:
 
     def unknown_tag_keys(self, statuses: Iterable[ClusterStatus]) -> list[str]:
         """The ``key`` of every ``key=value`` word that no cluster has as a tag."""
-        keys = {k.lower() for status in statuses for k in status.tags}
+        keys = {k.lower() for status in statuses for k in status.tags} | {PRODUCT_KEY}
         asked = [w.partition("=")[0] for _, w in self._terms if "=" in w]
         return [key for key in dict.fromkeys(asked) if key and key not in keys]
 
@@ -142,6 +157,11 @@ def no_match_text(fleet_filter: FleetFilter, statuses: Collection[ClusterStatus]
         states = [w for w in words if w.lstrip("!") in STATE_WORDS]
         if states:
             text += f" For a state, type the word alone: {' '.join(states)}."
+    terms = [w.lstrip("!") for w in fleet_filter.text.lower().split()]
+    asked = [t.partition("=")[2] for t in terms if t.startswith(f"{PRODUCT_KEY}=")]
+    known = {word for info in PRODUCTS.values() for word in (info.key, info.short.lower())}
+    if any(value and value not in known for value in asked):
+        text += f" Products: {', '.join(PRODUCTS)}."
     return text + "  Esc clears the filter."
 
 
@@ -205,7 +225,9 @@ class FilterInput(Input):
     ) -> None:
         super().__init__(
             value,
-            placeholder="filter: name  tag=value  critical  stale  evaluation  !ok  free text",
+            placeholder=(
+                "filter: name  tag=value  product=unity  critical  stale  evaluation  !ok  text"
+            ),
             name=name,
             id=id,
             classes=classes,

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from collectors.commands.config_init import EXAMPLE
-from collectors.config import load_config
+from collectors.config import load_config, parse_config
 
 LICDASH = Path(sys.executable).with_name("licdash")
 
@@ -32,6 +32,27 @@ def test_init_writes_a_loadable_commented_example(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     config = load_config(path)
     assert [c.name for c in config.clusters] == ["emea-lon-cucm1"]
+
+
+def test_the_commented_product_examples_load_when_uncommented() -> None:
+    """Every commented ``key = value`` and ``[[clusters]]`` line of the Unity Connection
+    and Expressway examples, uncommented, is a valid config."""
+    blocks = EXAMPLE.split("\n\n")
+    wanted = [b for b in blocks if 'product = "unity"' in b or 'product = "expressway"' in b]
+    assert len(wanted) == 2
+
+    def uncomment(line: str) -> str:
+        body = line.removeprefix("# ")
+        return body if line.startswith("# ") and ("=" in body or body.startswith("[[")) else line
+
+    text = "\n\n".join("\n".join(map(uncomment, b.splitlines())) for b in wanted)
+    config = parse_config(text)
+    assert [(c.name, c.product, c.transport, c.port) for c in config.clusters] == [
+        ("emea-lon-cuc1", "unity", "cupi", 443),
+        ("emea-lon-expc/peer1", "expressway", "rest", 443),
+        ("emea-lon-expc/peer2", "expressway", "rest", 443),
+        ("emea-lon-expc/peer3", "expressway", "rest", 443),
+    ]
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:

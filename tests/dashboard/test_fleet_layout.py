@@ -12,25 +12,14 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from collectors.results import ClusterStatus
-from dashboard.fleet_layout import DROP_ORDER, PROTECTED, layout_widths
+from dashboard.fleet_layout import DROP_ORDER, GIVE_WAY, PROTECTED, layout_widths
 from dashboard.fleet_rows import COLUMN_GAP, COLUMNS
 from dashboard.screens.fleet import FleetScreen
 from dashboard.widgets.fleet_table import FleetTable
-from tests.dashboard.conftest import demo_statuses
+from tests.support.fleets import long_names
 
 KEYS = [c.key for c in COLUMNS]
 SIZES = [(80, 24), (120, 40), (240, 60)]
-
-
-def long_names() -> list[ClusterStatus]:
-    """The demo fleet with names as long as real ones (three publishers per site)."""
-    out = []
-    for status in demo_statuses():
-        name = status.cluster.replace("-cucm", "-cucm-pub") + ".corp"
-        snap = status.last_good.model_copy(update={"cluster": name}) if status.last_good else None
-        out.append(status.model_copy(update={"cluster": name, "last_good": snap}))
-    return out
 
 
 def shown(widths: list[int]) -> int:
@@ -48,7 +37,7 @@ def test_layout_fits_and_never_cuts_name_or_deadline(available: int, name_width:
     assert all(widths[KEYS.index(key)] for key in PROTECTED)
     # Columns give way in order: a later one is hidden only if every earlier one is.
     hidden = [key for key in DROP_ORDER if not widths[KEYS.index(key)]]
-    assert hidden == list(DROP_ORDER[: len(hidden)]) or set(hidden) <= {"tags", "source", "worst"}
+    assert hidden == list(DROP_ORDER[: len(hidden)]) or set(hidden) <= set(GIVE_WAY)
 
 
 def test_extra_width_goes_to_tags_and_entitlement_names() -> None:
@@ -64,9 +53,9 @@ def test_extra_width_goes_to_tags_and_entitlement_names() -> None:
     assert all(b >= a for a, b in zip(at_180, at_320, strict=True))
 
 
-def test_narrow_terminals_drop_tags_source_and_worst_first() -> None:
+def test_narrow_terminals_drop_tags_source_product_and_worst_first() -> None:
     at_80 = dict(zip(KEYS, layout_widths(COLUMNS, 14, 80, {}), strict=True))
-    assert at_80["tags"] == at_80["source"] == at_80["worst"] == 0
+    assert at_80["tags"] == at_80["product"] == at_80["source"] == at_80["worst"] == 0
     assert at_80["registration"] and at_80["authorization"] and at_80["age"]
 
 

@@ -137,6 +137,11 @@ def test_demo_opens_in_a_terminal_and_quits_cleanly(tmp_path: Path) -> None:
     try:
         screen = _read_until(master, b"source: demo", 60)
         assert b"source: demo" in screen
+        # The demo fleet holds every product, each named in the fleet table's column.
+        for product in (b"Unity", b"Expwy", b"CUCM"):
+            if product not in screen:
+                screen += _read_until(master, product, 30)
+            assert product in screen, product
         os.write(master, b"q")
         rest = _read_until(master, b"\x00never\x00", 30)  # until the child closes the pty
         code_ = child.wait(30)

@@ -24,6 +24,7 @@ from collectors.metrics import (
 )
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
 from collectors.policy import FreshnessPolicy
+from collectors.products import PRODUCT_KEYS
 from collectors.results import ClusterStatus
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d|\d\d:\d\d|\d{9,}")
@@ -94,7 +95,13 @@ def test_healthy_cluster_figures(status_factory, now) -> None:
     )
     info = series(samples, "licdash_cluster_info", cluster="lon")
     assert [dict(k) for k in info] == [
-        {"cluster": "lon", "transport": "axl", "axl_version": "14.0", "tag_region": "emea"}
+        {
+            "cluster": "lon",
+            "product": "cucm",
+            "transport": "axl",
+            "axl_version": "14.0",
+            "tag_region": "emea",
+        }
     ]
 
 
@@ -174,6 +181,7 @@ def test_labels_carry_no_free_text(status_factory, now) -> None:
         "cluster", "state", "severity", "kind", "tag", "name", "status",
         "transport", "axl_version", "version", "tag_region", "tag_customer_id",
         "band", "type",  # licdash_deadlines: fixed enums
+        "product",  # cucm, unity or expressway
     }  # fmt: skip
     for (_name, labels), _value in samples.items():
         for key, value in labels:
@@ -182,6 +190,7 @@ def test_labels_carry_no_free_text(status_factory, now) -> None:
             assert not TIMESTAMP.search(value), f"{key}={value} looks like a timestamp"
         kinds = {v for k, v in labels if k == "kind"}
         assert kinds <= ERROR_KINDS | {"other", "registration_expiry", "authorization_expiry"}
+        assert {v for k, v in labels if k == "product"} <= set(PRODUCT_KEYS)
 
 
 def test_error_kind_labels_are_the_error_tree() -> None:
@@ -245,3 +254,28 @@ def test_in_loop_reads_statuses_in_the_engine_thread() -> None:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
+
+
+def test_cluster_info_carries_each_cluster_product(now) -> None:
+    from tests.support.factory import snapshot, status
+
+    statuses = {
+        "cuc": status("cuc", snapshot("cuc", product="unity", source="cupi"), transport="cupi"),
+        "exp/peer1": status(
+            "exp/peer1",
+            snapshot("exp/peer1", product="expressway", entitlements=[]),
+            transport="rest",
+        ),
+        "never": status("never", None, product="expressway", failures=1, error="auth"),
+        "pub": status("pub", snapshot("pub")),
+    }
+    samples = scrape(statuses, now)
+    products = {
+        dict(labels)["cluster"]: dict(labels)["product"]
+        for labels in series(samples, "licdash_cluster_info")
+    }
+    assert products == {"cuc": "unity", "exp/peer1": "expressway", "never": "expressway",
+                        "pub": "cucm"}  # fmt: skip
+    assert get(samples, "licdash_up", cluster="exp/peer1") == 1
+    # No per-licence counts for Expressway: no entitlement series, never a made-up 0.
+    assert not series(samples, "licdash_entitlement_in_use", cluster="exp/peer1")

@@ -102,9 +102,11 @@ def test_table_is_plain_and_aligned_when_piped(status_factory, now) -> None:
     lines = text.splitlines()
     assert "\x1b[" not in text
     assert lines[0].split() == [
-        "CLUSTER", "SEVERITY", "REGISTRATION", "AUTHORIZATION", "NEXT", "DEADLINE",
+        "CLUSTER", "PRODUCT", "SEVERITY", "REGISTRATION", "AUTHORIZATION", "NEXT", "DEADLINE",
         "LAST", "GOOD", "POLL", "LAST", "ERROR",
     ]  # fmt: skip
+    product = lines[0].index("PRODUCT")
+    assert [line[product:].split()[0] for line in lines[1:4]] == ["CUCM"] * 3
     # Columns line up: each header starts at the same offset as the cells below it.
     col = lines[0].index("SEVERITY")
     assert [line[col:].split()[1] for line in lines[1:4]] == ["critical", "unknown", "ok"]

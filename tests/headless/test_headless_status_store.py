@@ -149,7 +149,7 @@ def test_config_adds_never_polled_clusters_and_thresholds(
     # 40 min is fresh for 3 x 1200 s (without --config: 15 min). "new": never polled.
     assert by_name["lon"]["stale"] is False
     assert by_name["new"] == {
-        "cluster": "new", "severity": "unknown", "tags": {"region": "apac"},
+        "cluster": "new", "product": "cucm", "severity": "unknown", "tags": {"region": "apac"},
         "stale": False, "last_seen": None, "consecutive_failures": 0, "last_error": None,
         "acknowledged": None, "acknowledgements": [],
     }  # fmt: skip

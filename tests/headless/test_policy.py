@@ -137,3 +137,18 @@ def test_a_stopped_collector_makes_status_unknown_unless_critical(status_factory
     assert exit_code(warning) == WARNING
     assert exit_code(warning, down) == UNKNOWN
     assert exit_code(critical, down) == CRITICAL
+
+
+def test_counts_add_up_so_a_group_changes_by_what_changed() -> None:
+    """``tally``: the overview keeps each cluster's count and adds them up; the sum is
+    the policy's count of the whole, and taking a cluster out is the count without it."""
+    from collectors.policy import tally
+    from tests.support.fleets import large_fleet
+
+    policy = FreshnessPolicy.uniform(timedelta(minutes=15))
+    statuses = list(large_fleet(300).values())
+    whole = policy.count(statuses, NOW)
+    ones = [policy.count([s], NOW) for s in statuses]
+    assert tally(ones) == whole
+    assert tally([whole], minus=ones[:10]) == policy.count(statuses[10:], NOW)
+    assert tally([]).clusters == 0

@@ -86,8 +86,10 @@ def test_manifest_has_exactly_the_documented_keys() -> None:
     assert list(manifest) == ["publishers"]
     for entry in manifest["publishers"]:
         assert set(entry) == {
-            "name", "url", "axl_version", "username", "password", "ca_bundle", "scenario",
+            "name", "product", "url", "axl_version", "username", "password", "ca_bundle",
+            "scenario",
         }  # fmt: skip
+        assert entry["product"] == "cucm"
         assert entry["url"].startswith("https://127.0.0.1:") and entry["url"].endswith("/axl/")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from collectors.errors import ParseError, SoapFaultError
 from collectors.model import LicenseSnapshot
-from collectors.parsing import parse_any, parse_axl, parse_cli
+from collectors.parsing import parse_any, parse_axl, parse_cli, parse_expressway, parse_unity
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 META_FILES = frozenset({"args.json", "expected.json", "expected_error.json"})
@@ -95,8 +95,13 @@ def test_case_raises_expected_error(case: Case) -> None:
 def test_explicit_parser_matches_auto_detection(case: Case) -> None:
     data = case.input.read_bytes()
     kwargs = {"cluster": case.cluster, "now": case.now, "timezone": case.timezone}
-    if case.expected and case.expected["source"] == "axl":
+    source = case.expected["source"] if case.expected else None
+    if source == "axl":
         snapshot = parse_axl(data, **kwargs)  # type: ignore[arg-type]
+    elif source == "cupi":
+        snapshot = parse_unity(data, **kwargs)  # type: ignore[arg-type]
+    elif source == "rest":
+        snapshot = parse_expressway(data, **kwargs)  # type: ignore[arg-type]
     else:
         snapshot = parse_cli(data.decode(), **kwargs)  # type: ignore[arg-type]
     assert snapshot.to_json_dict() == case.expected

@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 
 CASES = Path(__file__).resolve().parent / "cases"
+USING_POLICY = (
+    "unsupported_format: Smart Licensing Using Policy output: "
+    "no registration or authorization status; not supported"
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,6 +65,10 @@ def test_parse_defaults_cluster_to_stem_and_now_to_the_clock(tmp_path: Path) -> 
         ("axl-fault-dispatch-method", "response.xml", "unsupported_version"),
         ("shared-cli-udi-12.0", "show-license-udi-12.0.txt", "no Smart Licensing status found"),
         ("axl-truncated", "response.xml", "malformed: unreadable XML"),
+        *(
+            (f"cli-using-policy-{command}", f"show-license-{command}.txt", USING_POLICY)
+            for command in ("all", "status", "summary")
+        ),
     ],
 )
 def test_parse_failures_give_one_line_and_exit_2(case: str, file: str, cause: str) -> None:

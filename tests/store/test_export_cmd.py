@@ -101,9 +101,11 @@ def test_csv_cells_cannot_become_formulas() -> None:
     snap = snapshot("=HYPERLINK(1)", T0, counts={"@SUM(A1)": 3, "-2+3": 4})
     status = good(snap, tags={"+owner": "x"}).status
     rows = export_render.csv_rows(status, snap)
-    assert rows[0][0] == "'=HYPERLINK(1)" and rows[0][1] == "'+owner=x"
-    assert [r[9] for r in rows] == ["'@SUM(A1)", "'-2+3"]
-    assert [r[11] for r in rows] == [3, 4]  # numbers stay numbers
+    col = {name: i for i, name in enumerate(export_render.CSV_COLUMNS)}
+    assert rows[0][col["cluster"]] == "'=HYPERLINK(1)" and rows[0][col["tags"]] == "'+owner=x"
+    assert [r[col["entitlement_tag"]] for r in rows] == ["'@SUM(A1)", "'-2+3"]
+    assert [r[col["entitlement_count"]] for r in rows] == [3, 4]  # numbers stay numbers
+    assert rows[0][col["product"]] == "cucm"
 
 
 def test_stdout_when_no_output_file(root: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:

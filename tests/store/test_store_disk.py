@@ -313,3 +313,35 @@ def test_a_store_that_cannot_be_created_is_a_store_error(tmp_path: Path) -> None
     blocker.write_text("")
     with pytest.raises(StoreError, match=r"cannot open the store .*a-file/store for writing"):
         SnapshotStore.open(blocker / "store")
+
+
+def _strip_product(value: object) -> object:
+    """A record as a licdash before products wrote it: no ``product`` anywhere."""
+    if isinstance(value, dict):
+        return {k: _strip_product(v) for k, v in value.items() if k != "product"}
+    if isinstance(value, list):
+        return [_strip_product(v) for v in value]
+    return value
+
+
+def test_a_store_written_before_products_reads_as_cucm(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    _filled(root)
+    latest = root / "latest.json"
+    old = _strip_product(json.loads(latest.read_text()))
+    assert "product" not in json.dumps(old)
+    latest.write_text(json.dumps(old))
+    for shard in root.glob("history/*/*.json.gz"):
+        doc = json.loads(gzip.decompress(shard.read_bytes()))
+        shard.write_bytes(gzip.compress(json.dumps(_strip_product(doc)).encode()))
+    with SnapshotStore.open(root, readonly=True) as store:
+        statuses = store.latest()
+        assert not store.problems
+        assert {s.product for s in statuses.values()} == {"cucm"}
+        snap = statuses["emea-lon"].last_good
+        assert snap is not None and snap.product == "cucm"
+        assert [c.product for c in store.history("emea-lon", T0).changes] == ["cucm", "cucm"]
+    with SnapshotStore.open(root) as store:  # the same content again: no new change
+        store.write_batch([good(snapshot(at=T0 + minutes(10), counts={CUWL: 3}))])
+        assert len(store.history("emea-lon", T0, T0 + minutes(10)).changes) == 2
+        assert store.latest()["emea-lon"].product == "cucm"

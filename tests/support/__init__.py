@@ -8,6 +8,7 @@
 - :mod:`tests.support.forked`: forked children reporting on a pipe (crash and
   concurrency tests).
 - :mod:`tests.support.collector`: ``licdash collect`` as a subprocess, its stderr read.
+- :mod:`tests.support.mock_process`: ``licdash mock`` as a real subprocess.
 
 Nothing here imports pytest, so the benchmarks can use it; ``bench/*.py`` put the
 project root on ``sys.path`` to import it.

@@ -199,6 +199,7 @@ def status(
     ``collected_at`` is the last good poll), the last attempt ``attempt_ago`` before
     ``now``, failing ``failures`` times in a row with an error of kind ``error``. Other
     ``fields`` go to the status as they are."""
+    fields.setdefault("product", snap.product if snap is not None else "cucm")
     fields.setdefault("transport", "axl")
     fields.setdefault("axl_version", "14.0" if snap is not None else None)
     fields.setdefault("last_duration_s", 0.25)

@@ -99,3 +99,15 @@ class HostApp(App[None]):
 def screen_lines(app: App[Any]) -> list[str]:
     """The visible screen as plain text lines (what a user reads)."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def settle(pilot: Any) -> None:
+    """Until every worker is done and no overview is still judging (its judgement runs
+    in a thread worker and lands a message later)."""
+    app = pilot.app
+    for _ in range(400):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(getattr(w, "judging", False) for w in app.screen.query("FleetOverview")):
+            return
+    raise AssertionError("the overview never finished judging")

@@ -1,0 +1,396 @@
+"""The HTTPS plumbing every web-API transport shares: AXL, Unity's CUPI, Expressway's REST.
+
+One :class:`HttpPool` serves a whole engine. httpx fixes TLS verification per client,
+so it keeps connection pools keyed by TLS setting, and spreads the connections of one
+setting over several pools of ``shard_size`` connections each: a single pool with
+hundreds of connections spends its time in httpcore's bookkeeping (see measured.md),
+several small ones do not. Requests go straight to the pool's transport rather than
+through ``httpx.AsyncClient``: every poll is one fixed request with its own auth, so the
+client's merging, cookie jar, auth and redirect layers would only cost CPU.
+
+What else every transport needs from a peer's answer lives here once: the decoded-size
+cap (:mod:`~collectors.transports.body_limits`), removing every secret sent to that peer
+from what it sent back, naming httpx's failures (:func:`map_httpx_error`) and HTTP
+statuses (:meth:`HttpPool.status_error`) as licdash's errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import importlib
+import math
+import socket
+import ssl
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import httpx
+
+from collectors.config import ClusterConfig
+from collectors.errors import (
+    AuthError,
+    BusyError,
+    ConnectTimeoutError,
+    DnsError,
+    HttpStatusError,
+    LicdashError,
+    MalformedResponseError,
+    OversizeResponseError,
+    ReadTimeoutError,
+    RefusedError,
+    ServerError,
+    TlsError,
+    TransportError,
+)
+from collectors.secret_scrub import scrub_bytes
+from collectors.secrets import SecretResolver
+from collectors.transports.aio_net import AsyncioHTTPTransport
+from collectors.transports.body_limits import encodings, read_bounded
+
+VerifyKey = bool | str
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One answered request: status, headers and the capped, scrubbed body."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
+class _Shard:
+    """One connection pool (an httpx transport) and how many polls it is serving."""
+
+    __slots__ = ("in_flight", "transport")
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self.transport = transport
+        self.in_flight = 0
+
+
+class HttpPool:
+    """Connection pools, trust stores and Basic credentials for every HTTPS transport."""
+
+    def __init__(
+        self,
+        *,
+        secrets: SecretResolver,
+        timeout: float = 15.0,
+        max_body_bytes: int = 2_000_000,
+        concurrency: int = 100,
+        shard_size: int = 25,
+        idle_per_client: int = 5,
+        idle_expiry: float = 15.0,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        network: Literal["asyncio", "anyio"] = "asyncio",
+    ) -> None:
+        self.secrets = secrets
+        self.timeout = timeout
+        self.max_body_bytes = max_body_bytes
+        self._timeout_exts: dict[float, dict[str, float | None]] = {}
+        self._shard_size = max(1, shard_size)
+        self._idle = max(0, min(idle_per_client, self._shard_size))
+        self._idle_expiry = idle_expiry
+        self._shards_per_key = max(1, math.ceil(concurrency / self._shard_size))
+        self._http_transport = http_transport
+        self._network = network
+        self._ssl: dict[VerifyKey, ssl.SSLContext] = {}
+        self._pools: dict[VerifyKey, list[_Shard]] = {}
+        self._auth: dict[str, str] = {}
+        self.closed = False
+
+    # ----- life cycle ----------------------------------------------------------------
+
+    async def prepare(self, clusters: Sequence[ClusterConfig]) -> None:
+        """Load TLS trust stores and the HTTP stack's modules before the first poll.
+
+        Reading a CA bundle (the system one holds hundreds of certificates) and the
+        first imports of the HTTP stack block; here they run in a worker thread instead
+        of stalling the event loop in the middle of the first cycle.
+        """
+
+        def load() -> None:
+            for key in {c.verify for c in clusters}:
+                with contextlib.suppress(TlsError):  # that cluster's polls report it
+                    self._ssl_context(key)
+            for module in ("h11", "anyio._backends._asyncio"):
+                with contextlib.suppress(ImportError):
+                    importlib.import_module(module)
+
+        await asyncio.to_thread(load)
+        for key in {c.verify for c in clusters}:
+            if key in self._ssl:
+                self._shards(key)
+
+    async def aclose(self) -> None:
+        self.closed = True
+        pools, self._pools = self._pools, {}
+        for shards in pools.values():
+            for shard in shards:
+                await shard.transport.aclose()
+
+    def forget(self, cluster: str) -> None:
+        """Drop the cluster's cached credentials (a reload or a refused login)."""
+        self._auth.pop(cluster, None)
+
+    # ----- one poll ------------------------------------------------------------------
+
+    async def ensure_trust(self, cluster: ClusterConfig) -> None:
+        """Load the cluster's trust store if :meth:`prepare` did not (a reload added it,
+        or the bundle was unreadable); reading it blocks, so it happens in a thread."""
+        if cluster.verify in self._ssl:
+            return
+        try:
+            await asyncio.to_thread(self._ssl_context, cluster.verify)
+        except LicdashError as exc:
+            raise exc.with_cluster(cluster.name) from None
+
+    @contextlib.contextmanager
+    def lease(self, cluster: ClusterConfig) -> Iterator[httpx.AsyncBaseTransport]:
+        """The least busy connection pool for the cluster's TLS setting, for one poll."""
+        shard = min(self._shards(cluster.verify), key=lambda s: s.in_flight)
+        shard.in_flight += 1
+        try:
+            yield shard.transport
+        finally:
+            shard.in_flight -= 1
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        budget_s: float,
+        content: bytes | None = None,
+    ) -> httpx.Request:
+        """A request that asks for an unencoded body and times out within ``budget_s``."""
+        headers = {"Accept-Encoding": "identity", **headers}
+        return httpx.Request(
+            method,
+            url,
+            headers=headers,
+            content=content,
+            extensions={"timeout": self._timeout_ext(budget_s)},
+        )
+
+    async def send(
+        self,
+        transport: httpx.AsyncBaseTransport,
+        request: httpx.Request,
+        *,
+        cluster: str,
+        where: str,
+    ) -> Exchange:
+        """Send, read at most ``max_body_bytes`` decoded, and scrub the cluster's secrets;
+        ``where`` (host:port) names the peer in errors."""
+        try:
+            resp = await transport.handle_async_request(request)
+            try:
+                raw = await self._read_capped(resp, where)
+            finally:
+                await resp.aclose()
+        except httpx.HTTPError as exc:
+            raise map_httpx_error(exc, cluster=cluster, where=where) from None
+        except OversizeResponseError as exc:
+            raise exc.with_cluster(cluster) from None
+        return Exchange(resp.status_code, resp.headers, scrub_bytes(raw, cluster))
+
+    async def get(
+        self, cluster: ClusterConfig, path: str, *, budget_s: float | None, accept: str
+    ) -> Exchange:
+        """``GET https://<publisher><path>`` with the cluster's Basic credentials."""
+        await self.ensure_trust(cluster)
+        budget = self.timeout if budget_s is None else budget_s
+        headers = {"Accept": accept, "Authorization": await self.authorization(cluster)}
+        request = self.request("GET", base_url(cluster) + path, headers=headers, budget_s=budget)
+        with self.lease(cluster) as transport:
+            return await self.send(transport, request, cluster=cluster.name, where=where(cluster))
+
+    async def authorization(self, cluster: ClusterConfig) -> str:
+        """The cluster's ``Authorization: Basic`` value (its password resolved once)."""
+        header = self._auth.get(cluster.name)
+        if header is None:
+            password = await self.secrets.get(cluster)
+            token = base64.b64encode(f"{cluster.username}:{password}".encode()).decode("ascii")
+            header = f"Basic {token}"
+            self._auth[cluster.name] = header
+        return header
+
+    def status_error(
+        self, answer: Exchange, cluster: ClusterConfig, *, where: str, service: str
+    ) -> LicdashError:
+        """The error for a status that is neither a success nor the transport's own case.
+
+        A refused login also forgets the cluster's password, so the next poll reads it
+        again (a rotated password is picked up without a restart).
+        """
+        status = answer.status
+        if status in (401, 403):
+            self._auth.pop(cluster.name, None)
+            self.secrets.forget(cluster.name)
+            what = "rejected the credentials of" if status == 401 else "refused access to"
+            return AuthError(
+                f"HTTP {status} from {where}: the {service} service {what} "
+                f"user {cluster.username!r}",
+                status_code=status,
+                cluster=cluster.name,
+            )
+        if status == 503:
+            return BusyError(
+                f"HTTP 503 from {where}: the {service} service is busy or starting",
+                status_code=status,
+                cluster=cluster.name,
+            )
+        if status >= 500:
+            return ServerError(
+                f"HTTP {status} from {where}: the {service} service failed",
+                status_code=status,
+                cluster=cluster.name,
+            )
+        return HttpStatusError(
+            f"unexpected HTTP {status} from {where}", status_code=status, cluster=cluster.name
+        )
+
+    # ----- connection pools ----------------------------------------------------------
+
+    def _shards(self, key: VerifyKey) -> list[_Shard]:
+        shards = self._pools.get(key)
+        if shards is None:
+            shards = [_Shard(self._new_transport(key)) for _ in range(self._shards_per_key)]
+            self._pools[key] = shards
+        return shards
+
+    def _new_transport(self, key: VerifyKey) -> httpx.AsyncBaseTransport:
+        """A keep-alive connection pool for one TLS setting."""
+        if self._http_transport is not None:
+            return self._http_transport
+        limits = httpx.Limits(
+            max_connections=self._shard_size,
+            max_keepalive_connections=self._idle,
+            keepalive_expiry=self._idle_expiry,
+        )
+        if self._network == "asyncio":
+            return AsyncioHTTPTransport(self._ssl_context(key), limits)
+        return httpx.AsyncHTTPTransport(
+            verify=self._ssl_context(key), limits=limits, trust_env=False
+        )
+
+    def _ssl_context(self, key: VerifyKey) -> ssl.SSLContext:
+        ctx = self._ssl.get(key)
+        if ctx is None:
+            if key is False:
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            elif key is True:
+                ctx = ssl.create_default_context()
+            else:
+                try:
+                    ctx = ssl.create_default_context(cafile=str(key))
+                except (OSError, ssl.SSLError) as exc:  # SSLError: no certificate in it
+                    reason = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+                    raise TlsError(
+                        f"cannot load the CA bundle {key}: {reason}", field="verify"
+                    ) from None
+            self._ssl[key] = ctx
+        return ctx
+
+    def _timeout_ext(self, timeout: float) -> dict[str, float | None]:
+        """httpx's timeout extension for a per-poll budget of ``timeout`` seconds.
+
+        Connect gets part of the budget, so an unreachable host is reported as a connect
+        timeout before the engine's overall per-poll timeout fires.
+        """
+        ext = self._timeout_exts.get(timeout)
+        if ext is None:
+            ext = httpx.Timeout(timeout, connect=max(0.5, 0.6 * timeout), pool=None).as_dict()
+            self._timeout_exts[timeout] = ext
+        return ext
+
+    async def _read_capped(self, resp: httpx.Response, where: str) -> bytes:
+        limit = self.max_body_bytes
+        length = resp.headers.get("content-length")
+        if length and length.isdigit() and int(length) > limit:
+            raise OversizeResponseError(
+                f"{where} announced a {int(length):,}-byte answer; the cap is {limit:,}"
+            )
+        if resp.is_stream_consumed:  # an in-memory response (httpx.MockTransport)
+            return await read_bounded(_once(resp.content), [], limit, where)
+        codings = encodings(resp.headers.get_list("content-encoding"))
+        return await read_bounded(resp.aiter_raw(), codings, limit, where)
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def url_host(host: str) -> str:
+    """A host as it goes in a URL (an IPv6 address in brackets)."""
+    return f"[{host}]" if ":" in host else host
+
+
+def base_url(cluster: ClusterConfig) -> str:
+    return f"https://{url_host(cluster.host)}:{cluster.port}"
+
+
+def where(cluster: ClusterConfig) -> str:
+    """``host:port`` of the cluster's publisher, as errors name it."""
+    return f"{cluster.host}:{cluster.port}"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def map_httpx_error(exc: httpx.HTTPError, *, cluster: str, where: str) -> LicdashError:
+    """Name an httpx failure as one of licdash's errors (no URL credentials, no headers)."""
+    chain = _causes(exc)
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in chain):
+        cert = next(c for c in chain if isinstance(c, ssl.SSLCertVerificationError))
+        reason = getattr(cert, "verify_message", None) or "certificate verification failed"
+        return TlsError(f"TLS to {where}: {reason}", cluster=cluster)
+    if any(isinstance(c, ssl.SSLError) for c in chain):
+        ssl_exc = next(c for c in chain if isinstance(c, ssl.SSLError))
+        reason = getattr(ssl_exc, "reason", None) or type(ssl_exc).__name__
+        return TlsError(f"TLS handshake with {where} failed: {reason}", cluster=cluster)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ConnectTimeoutError(f"connecting to {where} timed out", cluster=cluster)
+    if isinstance(exc, httpx.TimeoutException):
+        return ReadTimeoutError(f"{where} accepted but did not answer in time", cluster=cluster)
+    if isinstance(exc, httpx.ConnectError):
+        if any(isinstance(c, socket.gaierror) for c in chain) or _says(
+            chain, "name or service not known", "nodename nor servname", "name resolution"
+        ):
+            return DnsError(f"cannot resolve the host name of {where}", cluster=cluster)
+        if any(isinstance(c, ConnectionRefusedError) for c in chain) or _says(
+            chain, "refused", "all connection attempts failed"
+        ):
+            port = where.rpartition(":")[2]
+            return RefusedError(
+                f"{where} refused the connection",
+                port=int(port) if port.isdigit() else None,
+                cluster=cluster,
+            )
+        return TransportError(f"cannot connect to {where}: {exc}", cluster=cluster)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return MalformedResponseError(
+            f"{where} closed the connection before a complete answer", cluster=cluster
+        )
+    if isinstance(exc, httpx.DecodingError):
+        return MalformedResponseError(f"{where} sent an undecodable body", cluster=cluster)
+    return TransportError(f"talking to {where} failed ({type(exc).__name__})", cluster=cluster)
+
+
+def _says(chain: list[BaseException], *needles: str) -> bool:
+    text = " ".join(str(c).lower() for c in chain)
+    return any(n in text for n in needles)
