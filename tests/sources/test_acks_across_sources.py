@@ -180,7 +180,7 @@ def test_a_wrong_token_and_a_collector_without_one_are_refused(
     ) in refused.stderr
     direct = RemoteSource("amer", amer.url, token_file=token_file)  # not told yet: it asks
     try:
-        with pytest.raises(SourceUnsupportedError, match="HTTP 403.*--api-token-file"):
+        with pytest.raises(SourceUnsupportedError, match=r"HTTP 403.*--api-token-file"):
             direct.acknowledge(first(amer), by="mallory", reason="r")
     finally:
         direct.close()
