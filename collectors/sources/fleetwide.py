@@ -45,6 +45,15 @@ def gather(
     return out
 
 
+_Dated = TypeVar("_Dated", Transition, FailureEvent)
+
+
+def _renamed(found: list[tuple[Source, _Dated]], merged: MergedFleet) -> list[_Dated]:
+    """Each item under its merged key, oldest first."""
+    out = [replace(item, cluster=merged.key_of(s.name, item.cluster)) for s, item in found]
+    return sorted(out, key=lambda item: item.at)
+
+
 def keyed_event(event: AckEvent, key: str | None) -> AckEvent:
     """``event`` (and the acknowledgement it carries) under the merged key ``key``."""
     if key is None or key == event.cluster:
@@ -61,9 +70,7 @@ def transitions(
     *,
     on_error: OnError = _ignore,
 ) -> list[Transition]:
-    found = gather(sources, lambda s: s.transitions(since, until), on_error)
-    out = [replace(t, cluster=merged.key_of(s.name, t.cluster)) for s, t in found]
-    return sorted(out, key=lambda t: t.at)
+    return _renamed(gather(sources, lambda s: s.transitions(since, until), on_error), merged)
 
 
 def failures(
@@ -73,9 +80,7 @@ def failures(
     *,
     on_error: OnError = _ignore,
 ) -> list[FailureEvent]:
-    found = gather(sources, lambda s: s.failures(None, since), on_error)
-    out = [replace(f, cluster=merged.key_of(s.name, f.cluster)) for s, f in found]
-    return sorted(out, key=lambda f: f.at)
+    return _renamed(gather(sources, lambda s: s.failures(None, since), on_error), merged)
 
 
 def ack_events(

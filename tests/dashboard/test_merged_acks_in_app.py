@@ -6,10 +6,7 @@ asks which source when two take them."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from textual.widgets import Static
 
@@ -23,20 +20,12 @@ from dashboard.screens.handover import HandoverScreen
 from dashboard.sources import MergedViewer
 from tests.support.factory import NOW
 from tests.support.fleets import demo_statuses
-from tests.support.host import screen_lines
+from tests.support.host import screen_lines, until
 from tests.support.store import write_store
 
 SIZE = (180, 45)
 CRITICAL = "apac-syd-cucm1"  # registration expired
 SEVERITY = COLUMN_KEYS.index("severity")
-
-
-async def until(check: Callable[[], object], pilot: Any, limit: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not check():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def test_a_merged_view_writes_to_the_owning_store(tmp_path: Path) -> None:
@@ -53,29 +42,32 @@ async def test_a_merged_view_writes_to_the_owning_store(tmp_path: Path) -> None:
     app = LicdashApp(viewer, clock=lambda: NOW, allow_ack=True, ack_by="erin")
     async with app.run_test(size=SIZE) as pilot:
         await until(
-            lambda: CRITICAL in app.fleet.statuses and all(s.last_ok for s in app.fleet.sources),
             pilot,
+            lambda: CRITICAL in app.fleet.statuses and all(s.last_ok for s in app.fleet.sources),
+            "both sources read",
         )
         await app.jump_to_cluster(CRITICAL)
         await pilot.press("a")
-        await until(lambda: isinstance(app.screen, AckDialog), pilot)
+        await until(pilot, lambda: isinstance(app.screen, AckDialog), "the dialog")
         target = str(app.screen.query_one("#target", Static).render())
         assert target == f"Writes to source apac ({stores['apac']})"
         assert "Writes to source apac" in "\n".join(screen_lines(app))  # and it is shown
         await pilot.press(*"INC5 with TAC", "enter")
-        await until(lambda: app.fleet.acks.get(CRITICAL), pilot)
+        await until(pilot, lambda: app.fleet.acks.get(CRITICAL), "the merged book")
         (ack,) = AckStore(stores["apac"]).book().get(CRITICAL)
         assert (ack.by, ack.reason) == ("erin", "INC5 with TAC")
         assert not (stores["rest"] / "acks.json").exists()
         screen = app.screen
         assert isinstance(screen, FleetScreen)
-        await until(lambda: screen.table.cells(CRITICAL)[SEVERITY].startswith("✓ critical"), pilot)
+        await until(
+            pilot, lambda: screen.table.cells(CRITICAL)[SEVERITY].startswith("✓ critical"), "it"
+        )
 
         await pilot.press("5")
-        await until(lambda: isinstance(app.screen, HandoverScreen), pilot)
+        await until(pilot, lambda: isinstance(app.screen, HandoverScreen), "the handover")
         handover = app.screen
         assert isinstance(handover, HandoverScreen)
-        await until(lambda: "## Open now" in handover.text, pilot)
+        await until(pilot, lambda: "## Open now" in handover.text, "the report")
         assert "acknowledged by erin" in handover.text and "INC5 with TAC" in handover.text
         await pilot.press("n")  # two sources take notes: which one is for the command
         await pilot.pause()

@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -36,18 +32,13 @@ from dashboard.screens.ack_dialog import AckDialog
 from dashboard.screens.fleet import FleetScreen
 from dashboard.sources import MergedViewer
 from tests.sources.conftest import TOKEN, Region
-from tests.support.collector import ROOT
-from tests.support.host import screen_lines
+from tests.support.collector import run_cli
+from tests.support.host import screen_lines, until
 
-LICDASH = [sys.executable, "-m", "collectors.cli"]
 EXPIRED = "registration_expired"
 VIA = "licdash.api/1 from 127.0.0.1"
 SIZE = (180, 45)
 SEVERITY = COLUMN_KEYS.index("severity")
-
-
-def licdash(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*LICDASH, *args], capture_output=True, text=True, timeout=60, cwd=ROOT)
 
 
 def follow_config(path: Path, **sources: dict[str, str]) -> Path:
@@ -61,13 +52,6 @@ def follow_config(path: Path, **sources: dict[str, str]) -> Path:
 
 def first(region: Region) -> str:
     return sorted(region.clusters)[0]
-
-
-async def _until(pilot: Any, check: Callable[[], object], what: str, limit: float = 30) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.1)
 
 
 def test_the_merged_dashboard_writes_to_the_owning_collector(
@@ -91,7 +75,7 @@ def test_the_merged_dashboard_writes_to_the_owning_collector(
         app = LicdashApp(view)
         try:
             async with app.run_test(size=SIZE) as pilot:
-                await _until(pilot, lambda: cluster in app.fleet.statuses, "the fleets")
+                await until(pilot, lambda: cluster in app.fleet.statuses, "the fleets")
                 await app.jump_to_cluster(cluster)
                 await pilot.press("a")
                 await pilot.pause()
@@ -106,7 +90,7 @@ def test_the_merged_dashboard_writes_to_the_owning_collector(
         app = LicdashApp(view, allow_ack=True, ack_by="alice")
         try:
             async with app.run_test(size=SIZE) as pilot:
-                await _until(pilot, lambda: other in app.fleet.statuses, "the fleets")
+                await until(pilot, lambda: other in app.fleet.statuses, "the fleets")
                 screen = app.screen
                 assert isinstance(screen, FleetScreen)
 
@@ -122,12 +106,12 @@ def test_the_merged_dashboard_writes_to_the_owning_collector(
 
                 await app.jump_to_cluster(cluster)
                 await pilot.press("a")
-                await _until(pilot, lambda: isinstance(app.screen, AckDialog), "the dialog")
+                await until(pilot, lambda: isinstance(app.screen, AckDialog), "the dialog")
                 assert f"Writes to source emea ({emea.url})" in "\n".join(screen_lines(app))
                 await pilot.press(*"INC77 renewal with TAC", "enter")
-                await _until(pilot, lambda: AckStore(emea.store).book().get(cluster), "the write")
-                await _until(pilot, lambda: app.fleet.acks.get(cluster), "it served back")
-                await _until(
+                await until(pilot, lambda: AckStore(emea.store).book().get(cluster), "the write")
+                await until(pilot, lambda: app.fleet.acks.get(cluster), "it served back")
+                await until(
                     pilot,
                     lambda: screen.table.cells(cluster)[SEVERITY].startswith("✓ critical"),
                     "the row marked",
@@ -165,14 +149,14 @@ def test_a_wrong_token_and_a_collector_without_one_are_refused(
     config = follow_config(
         tmp_path / "wrong.toml", emea={"url": emea.url, "token_file": str(wrong)}
     )
-    done = licdash("ack", first(emea), "--config", str(config), "--reason", "r")
+    done = run_cli("ack", first(emea), "--config", str(config), "--reason", "r")
     assert done.returncode == 1, done.stderr
     assert f"source emea ({emea.url}) refused the token (HTTP 401)" in done.stderr
 
     untokened = follow_config(
         tmp_path / "amer.toml", amer={"url": amer.url, "token_file": str(token_file)}
     )
-    refused = licdash("ack", first(amer), "--config", str(untokened), "--reason", "r")
+    refused = run_cli("ack", first(amer), "--config", str(untokened), "--reason", "r")
     assert refused.returncode == 1
     assert (
         f"source amer ({amer.url}): this collector accepts no acknowledgements: start it "
@@ -184,7 +168,7 @@ def test_a_wrong_token_and_a_collector_without_one_are_refused(
             direct.acknowledge(first(amer), by="mallory", reason="r")
     finally:
         direct.close()
-    no_token = licdash("ack", first(amer), "--source", f"amer={amer.url}", "--reason", "r")
+    no_token = run_cli("ack", first(amer), "--source", f"amer={amer.url}", "--reason", "r")
     assert no_token.returncode == 1 and "no token_file is configured for it" in no_token.stderr
     assert AckStore(emea.store).book().all() == [] and AckStore(amer.store).book().all() == []
 
@@ -202,10 +186,10 @@ def test_the_commands_act_on_each_owning_source(
     both = ("--config", str(config), "--source", "emea", "--source", "amer")
     e1, a1 = first(emea), first(amer)
 
-    done = licdash("ack", e1, *both, "--reason", "INC1 with TAC", "--by", "bob")
+    done = run_cli("ack", e1, *both, "--reason", "INC1 with TAC", "--by", "bob")
     assert done.returncode == 0, done.stderr
     assert f"acknowledged {e1} (critical) in source emea ({emea.url}) as bob" in done.stdout
-    done = licdash("ack", a1, *both, "--reason", "PO 7781", "--by", "carol", "--until", "2d")
+    done = run_cli("ack", a1, *both, "--reason", "PO 7781", "--by", "carol", "--until", "2d")
     assert done.returncode == 0, done.stderr
     assert f"in source amer ({amer.store}) as carol" in done.stdout
 
@@ -215,7 +199,7 @@ def test_the_commands_act_on_each_owning_source(
     assert a_ack.by == "carol" and AckStore(amer.store).events()[0].via is None  # local
     assert AckStore(emea.store).book().get(a1) == () and AckStore(amer.store).book().get(e1) == ()
 
-    status = licdash("status", *both, "--format", "json")
+    status = run_cli("status", *both, "--format", "json")
     assert status.returncode == 2, status.stderr  # critical, acknowledged or not
     doc = json.loads(status.stdout)
     by_name = {c["cluster"]: c for c in doc["clusters"]}
@@ -228,16 +212,16 @@ def test_the_commands_act_on_each_owning_source(
     accepts = {s["name"]: s["accepts_acks"] for s in doc["sources"]}
     assert accepts == {"emea": True, "amer": True}
 
-    listing = licdash("acks", *both, "--format", "json")
+    listing = run_cli("acks", *both, "--format", "json")
     rows = json.loads(listing.stdout)["acknowledgements"]
     assert {(r["cluster"], r["source"], r["holds"]) for r in rows} == {
         (e1, "emea", True),
         (a1, "amer", True),
     }
-    table = licdash("acks", *both)
+    table = run_cli("acks", *both)
     assert "SOURCE" in table.stdout.splitlines()[0]
 
-    handover = licdash(
+    handover = run_cli(
         "handover", *both, "--note", "EMEA TAC case open", "--note-to", "emea", "--by", "dave"
     )
     assert handover.returncode == 0, handover.stderr
@@ -247,11 +231,11 @@ def test_the_commands_act_on_each_owning_source(
     assert "INC1 with TAC" in text and "PO 7781" in text and "EMEA TAC case open" in text
     (note,) = [e for e in AckStore(emea.store).events() if e.action == "note"]
     assert (note.by, note.via) == ("dave", VIA)
-    handover_json = json.loads(licdash("handover", *both, "--format", "json").stdout)
+    handover_json = json.loads(run_cli("handover", *both, "--format", "json").stdout)
     made = {(e["cluster"], e["by"]) for e in handover_json["acknowledgements_made"]}
     assert made == {(e1, "bob"), (a1, "carol")}
 
-    removed = licdash("unack", e1, *both, "--reason", "renewed", "--by", "bob")
+    removed = run_cli("unack", e1, *both, "--reason", "renewed", "--by", "bob")
     assert removed.returncode == 0, removed.stderr
     assert f"of {e1} in source emea ({emea.url})" in removed.stdout
     assert AckStore(emea.store).book().all() == []

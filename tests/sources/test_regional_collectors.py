@@ -15,21 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.sources.conftest import TOKEN, Region
-from tests.support.collector import ROOT
+from tests.support.collector import ROOT, run_cli
 
 LICDASH = [sys.executable, "-m", "collectors.cli"]
 SHARED = "emea-par-cucm1"
 
 
 def status(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*LICDASH, "status", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=env,
-    )
+    return run_cli("status", *args, env=env)
 
 
 def json_status(*args: str) -> tuple[int, dict[str, Any], str]:

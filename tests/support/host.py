@@ -7,6 +7,7 @@ screen of the stack), so screen tests do not depend on the real app.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from types import MappingProxyType
@@ -111,3 +112,11 @@ async def settle(pilot: Any) -> None:
         if not any(getattr(w, "judging", False) for w in app.screen.query("FleetOverview")):
             return
     raise AssertionError("the overview never finished judging")
+
+
+async def until(pilot: Any, check: Callable[[], object], what: str, limit: float = 30) -> None:
+    """Let the app run until ``check()`` holds; fails naming ``what`` after ``limit`` s."""
+    deadline = time.monotonic() + limit
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.05)
