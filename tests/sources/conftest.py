@@ -86,3 +86,13 @@ def serve() -> Iterator[Callable[..., Served]]:
     servers = ApiServers()
     yield servers.start
     servers.close()
+
+
+def sources_config(path: Path, **sources: dict[str, str]) -> Path:
+    """A follower's config listing ``[[sources]]`` (each a table of fields)."""
+    lines = []
+    for name, fields in sources.items():
+        lines.append(f'[[sources]]\nname = "{name}"')
+        lines += [f'{key} = "{value}"' for key, value in fields.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

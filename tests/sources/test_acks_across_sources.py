@@ -31,7 +31,7 @@ from dashboard.fleet_rows import COLUMN_KEYS
 from dashboard.screens.ack_dialog import AckDialog
 from dashboard.screens.fleet import FleetScreen
 from dashboard.sources import MergedViewer
-from tests.sources.conftest import TOKEN, Region
+from tests.sources.conftest import TOKEN, Region, sources_config
 from tests.support.collector import run_cli
 from tests.support.host import screen_lines, until
 
@@ -39,15 +39,6 @@ EXPIRED = "registration_expired"
 VIA = "licdash.api/1 from 127.0.0.1"
 SIZE = (180, 45)
 SEVERITY = COLUMN_KEYS.index("severity")
-
-
-def follow_config(path: Path, **sources: dict[str, str]) -> Path:
-    lines = []
-    for name, fields in sources.items():
-        lines.append(f'[[sources]]\nname = "{name}"')
-        lines += [f'{key} = "{value}"' for key, value in fields.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def first(region: Region) -> str:
@@ -146,14 +137,14 @@ def test_a_wrong_token_and_a_collector_without_one_are_refused(
             source.acknowledge(first(emea), by="mallory", reason="r")
     finally:
         source.close()
-    config = follow_config(
+    config = sources_config(
         tmp_path / "wrong.toml", emea={"url": emea.url, "token_file": str(wrong)}
     )
     done = run_cli("ack", first(emea), "--config", str(config), "--reason", "r")
     assert done.returncode == 1, done.stderr
     assert f"source emea ({emea.url}) refused the token (HTTP 401)" in done.stderr
 
-    untokened = follow_config(
+    untokened = sources_config(
         tmp_path / "amer.toml", amer={"url": amer.url, "token_file": str(token_file)}
     )
     refused = run_cli("ack", first(amer), "--config", str(untokened), "--reason", "r")
@@ -178,7 +169,7 @@ def test_the_commands_act_on_each_owning_source(
 ) -> None:
     emea = regions("emea", 11, "--api-token-file", str(token_file), mix=EXPIRED)
     amer = regions("amer", 12, mix=EXPIRED)  # followed as a store on this host
-    config = follow_config(
+    config = sources_config(
         tmp_path / "noc.toml",
         emea={"url": emea.url, "token_file": str(token_file)},
         amer={"store": str(amer.store)},
