@@ -11,10 +11,11 @@ cron job or a systemd timer notices. Without ``--once`` it runs as a service:
   config stays in force;
 * ``--metrics-port P`` serves Prometheus metrics on ``--metrics-host`` (127.0.0.1
   unless told otherwise) from a thread;
-* ``--api-port P`` serves the read-only data API ``licdash.api/1`` (docs/api.md) on
+* ``--api-port P`` serves the data API ``licdash.api/1`` (docs/api.md) on
   ``--api-host`` (127.0.0.1 unless told otherwise) for ``--source`` followers; beyond
   loopback it needs ``--api-token-file`` and ``--api-tls-cert``/``--api-tls-key``, and
-  the collector refuses to start without them (exit 2);
+  the collector refuses to start without them (exit 2). It is read-only, except that
+  with a token it takes acknowledgements from whoever holds the token;
 * ``--log-format json`` logs one JSON object per line on stderr.
 
 Exit 2: the config is bad, the API is refused as asked, or the metrics or API port
@@ -118,7 +119,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         type=_path,
         default=None,
-        help="file holding the bearer token every API request must carry (16+ characters)",
+        help="file holding the bearer token every API request must carry (16+ characters); "
+        "with it the API also takes acknowledgements (without it, none)",
     )
     parser.add_argument(
         "--api-tls-cert", metavar="FILE", type=_path, default=None, help="TLS certificate (PEM)"

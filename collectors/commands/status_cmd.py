@@ -57,7 +57,8 @@ NAME=URL_OR_DIR) merges several collectors into one check; tokens and CAs come f
 the config's [[sources]] tables. Totals are the sum; a name held by two sources is
 listed as <source>/<name> (reported on stderr); an unreachable source is named on
 stderr and exits 3 unless a cluster is critical. JSON adds "sources" (each with its
-"state": up, down, unreachable, never, unknown) and "collisions".
+"state": up, down, unreachable, never, unknown, and "accepts_acks") and "collisions".
+Each cluster's acknowledgements come from its own source, judged by the one policy.
 
 --format nagios prints the monitoring-plugin answer: a first line
   LICDASH CRITICAL - 1 critical, 0 unknown, 0 warning, 3 ok; next: reg expiry lon in 4 d | perfdata
