@@ -8,7 +8,11 @@ acknowledged:
 - what the collector adds to every batch when nothing ended: ``AckStore.settle`` (one
   ``stat`` of ``acks.json`` and the judgement of the acknowledged clusters);
 - one ``licdash ack`` write (lock, read, change, atomic replace with fsync) with 200
-  acknowledgements in force and a day of audit events, median and worst of 50.
+  acknowledgements in force and a day of audit events, median and worst of 50;
+- one acknowledgement through a collector's API (``licdash ack --source URL``: a
+  follower's POST on loopback, the collector's checks and the same write), median and
+  worst of 50 (the write rate limit raised for the run), and what the follower then
+  reads: the delta carrying the acknowledgements against a 304.
 
 Run: ``.venv/bin/python bench/bench_acks.py [--quick]``
 """
@@ -33,6 +37,10 @@ from collectors.results import ClusterStatus  # noqa: E402
 from collectors.store.ack_files import AckStore  # noqa: E402
 from dashboard.fleet_rows import FactsCache, RowContext, sort_key  # noqa: E402
 from tests.support.factory import NOW, snapshot, status  # noqa: E402
+from tests.support.store import write_store  # noqa: E402
+
+API_CLUSTERS = 1000
+TOKEN = "bench-acks-token-0123456789"
 
 ACKED = 200
 
@@ -123,6 +131,54 @@ def main() -> None:
             f"median {statistics.median(writes) * 1000:.1f} ms, "
             f"worst {max(writes) * 1000:.1f} ms (fsync included)"
         )
+        through_api(root, statuses)
+
+
+def through_api(root: Path, statuses: dict[str, ClusterStatus]) -> None:
+    from datetime import UTC, datetime
+
+    from collectors.api.guard import RateLimiter
+    from collectors.sources.remote import RemoteSource
+    from tests.support.api import ApiServers
+
+    names = sorted(statuses)[:API_CLUSTERS]
+    store_dir = write_store(root / "api-store", [statuses[n] for n in names])
+    token_file = root / "api.token"
+    token_file.write_text(TOKEN)
+    servers = ApiServers()
+    try:
+        served = servers.start(
+            store_dir, token=TOKEN, write_limiter=RateLimiter(rate=1e6, burst=1_000_000)
+        )
+        source = RemoteSource("emea", served.url, token_file=token_file)
+        try:
+            source.fetch(datetime.now(UTC))
+            troubled = [n for n in names if problem_of(statuses[n]).any][:50]
+            writes = []
+            for name in troubled:
+                start = time.perf_counter()
+                source.acknowledge(name, by="noc", reason="bench")
+                writes.append(time.perf_counter() - start)
+            before = source.bytes_read
+            state = source.fetch(datetime.now(UTC))
+            delta = source.bytes_read - before
+            before = source.bytes_read
+            source.fetch(datetime.now(UTC))
+            unchanged = source.bytes_read - before
+        finally:
+            source.close()
+    finally:
+        servers.close()
+    print(
+        f"one acknowledgement through the API ({API_CLUSTERS} clusters, up to 50 in force, "
+        "loopback, token): "
+        f"median {statistics.median(writes) * 1000:.1f} ms, worst {max(writes) * 1000:.1f} ms"
+    )
+    print(
+        f"the follower's next look: {delta / 1024:.1f} KB carrying {len(state.acks)} "
+        f"acknowledgements ({len(state.changed or ())} statuses); then {unchanged} body "
+        "bytes (a 304)"
+    )
 
 
 if __name__ == "__main__":

@@ -122,7 +122,9 @@ class Problem:
 
 def problem_of(status: ClusterStatus | None) -> Problem:
     """The cluster's problems: its snapshot's reasons when it is not ok, an unreachable
-    publisher, or no good poll at all."""
+    publisher, or no good poll at all. A merged view that cannot read the cluster's
+    source has lost sight of it: that is the source's problem (its banner says so), not
+    a new one of the cluster that would end its acknowledgements."""
     if status is None:
         return Problem(Severity.UNKNOWN, frozenset())
     keys: set[str] = set()
@@ -133,9 +135,9 @@ def problem_of(status: ClusterStatus | None) -> Problem:
         keys.update(problem_key(r) for r in snap.reasons)
         if not snap.reasons:
             keys.add(f"Severity {snap.severity.value}")
-    if status.unreachable:
-        kind = status.last_error.kind if status.last_error else "failed"
-        keys.add(f"Unreachable ({kind})")
+    error = status.last_error
+    if status.unreachable and not (error is not None and error.of_source):
+        keys.add(f"Unreachable ({error.kind if error else 'failed'})")
     return Problem(status.severity, frozenset(keys))
 
 

@@ -323,6 +323,8 @@ class SourceConfig(_Model):
     """TLS: true (the system's CAs), a CA bundle file, or false (loud warning)."""
     timeout: float = Field(10.0, gt=0, le=300)
     """Seconds for one request to the collector."""
+    read_only: bool = False
+    """Never write acknowledgements through this source (read it only)."""
 
     @model_validator(mode="after")
     def _one_location(self) -> SourceConfig:

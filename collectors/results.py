@@ -28,6 +28,11 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+SOURCE_FIELD = "source"
+"""The ``field`` of an :class:`ErrorInfo` a merged view puts on the clusters of a source
+it cannot read: the view lost sight of them, which says nothing of their publishers."""
+
+
 class ErrorInfo(_Frozen):
     """A failure as data: what kind, which cluster, which field, what happened."""
 
@@ -36,6 +41,11 @@ class ErrorInfo(_Frozen):
     cluster: str | None = None
     field: str | None = None
     hint: str | None = None
+
+    @property
+    def of_source(self) -> bool:
+        """The failure is a merged view's source's (see :data:`SOURCE_FIELD`)."""
+        return self.field == SOURCE_FIELD
 
     @classmethod
     def from_exception(cls, exc: BaseException, *, cluster: str | None = None) -> ErrorInfo:

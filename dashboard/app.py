@@ -27,7 +27,7 @@ from textual.theme import Theme
 from textual.widgets import Footer, Static
 
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
-from collectors.store.ack_files import AckStore
+from collectors.sources.ack_route import AckLedger
 from dashboard.ack_desk import AckDesk
 from dashboard.messages import AcksUpdated, FleetUpdated, SourceError
 from dashboard.palette import ActionCommands, ClusterCommands, ThemeCommands
@@ -161,10 +161,9 @@ class LicdashApp(App[None]):
         self._policy_override = policy
         self.prefs_path = prefs_path
         self.fleet = FleetState(source=source.kind)
-        store_dir = getattr(source, "store_dir", None)
-        self.acks_desk = AckDesk(
+        self.acks_desk = AckDesk.for_source(
             self,
-            store_dir if isinstance(store_dir, Path) else None,
+            source,
             allowed=not source.readonly if allow_ack is None else allow_ack,
             by=ack_by,
         )
@@ -244,8 +243,8 @@ class LicdashApp(App[None]):
         if message.fleet is self.fleet:
             return  # a forwarded copy bubbling back from a screen
         fleet = message.fleet
-        if fleet.acks is not self.fleet.acks:  # sources know nothing of acknowledgements
-            fleet = replace(fleet, acks=self.fleet.acks)
+        if fleet.acks is not self.fleet.acks and self.acks_desk.router is None:
+            fleet = replace(fleet, acks=self.fleet.acks)  # the desk's, not the source's
         said = set(self.fleet.notices)
         for notice in fleet.notices:
             if notice not in said:  # a merged view's collision, once
@@ -382,8 +381,9 @@ class LicdashApp(App[None]):
     # ----- acknowledgements -------------------------------------------------------------
 
     @property
-    def ack_store(self) -> AckStore | None:
-        """The acknowledgements beside the store (None without a store); blocking reads."""
+    def ack_store(self) -> AckLedger | None:
+        """The acknowledgements beside the store, or a merged view's sources' (None
+        without either); blocking reads."""
         return self.acks_desk.store
 
     def acknowledge(self, cluster: str, *, snooze: bool = False) -> None:

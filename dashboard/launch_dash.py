@@ -7,7 +7,9 @@
   (``a``/``A``/``u``) only with ``--allow-ack``; a dashboard that polls always may.
 - ``--source SRC`` (repeatable), or a config whose ``[[sources]]`` replace its
   clusters: several collectors (their data APIs, ``collect --api-port``) and stores
-  merged into one read-only fleet.
+  merged into one read-only fleet. With ``--allow-ack`` it acknowledges too, each change
+  written to the source that owns the cluster (a collector's API takes it only with its
+  token).
 
 Only the standard library is imported at module level (the CLI router loads every
 sub-command module to build its help).
@@ -48,8 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-ack",
         action="store_true",
-        help="let a read-only viewer (--store alone) acknowledge, snooze and add shift "
-        "notes (a dashboard that polls always may)",
+        help="let a read-only viewer (--store alone) or a merged view (--source) "
+        "acknowledge, snooze and add shift notes; a merged view writes each to the source "
+        "that owns the cluster, where that source takes them (a dashboard that polls "
+        "always may)",
     )
     parser.add_argument(
         "--by",
@@ -181,6 +185,8 @@ def _merged(args: argparse.Namespace, values: list[str], config: Any) -> int:
         MergedViewer([spec.open() for spec in specs]),
         theme=args.theme,
         stale=args.stale_after,
+        allow_ack=bool(getattr(args, "allow_ack", False)),
+        by=getattr(args, "by", None),
         wall=wall_options(args),
     )
 

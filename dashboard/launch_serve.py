@@ -2,9 +2,14 @@
 terminal, on textual-serve.
 
 Every browser session runs its own read-only viewer (``licdash dash --store DIR``) of
-one store; nothing a browser does can poll, pause or write. Where the data comes from:
+one store, or a read-only merged view of several sources; nothing a browser does can
+poll, pause or write (no session is ever started with ``--allow-ack``: a browser never
+acknowledges). Where the data comes from:
 
 - ``--store DIR``: a store that a separate ``licdash collect`` writes;
+- ``--source SRC`` (repeatable), or a ``--config`` that lists ``[[sources]]`` and no
+  clusters: regional collectors (their data APIs) and stores, merged as ``licdash dash
+  --source`` merges them; the config's ``[[sources]]`` give each one's token and CA;
 - ``--config F``: one collector in this process (the ``collect`` loop in a thread)
   writes the store (``--store``, else the default), whatever the number of tabs;
 - neither: the built-in demo fleet, polled the same way into a temporary store.
@@ -45,6 +50,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--demo", action="store_true", help="show the built-in demo fleet (the default)"
     )
     parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="SRC",
+        help="serve these sources merged into one read-only fleet (repeatable): a "
+        "collector's URL (collect --api-port), a store directory, a configured [[sources]] "
+        "name, or NAME=URL_OR_DIR; tokens and CAs come from --config's [[sources]]. "
+        "Browser sessions never acknowledge",
+    )
+    parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     parser.add_argument(
@@ -75,9 +90,23 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def session_command(store_dir: Path, args: argparse.Namespace) -> str:
-    """What each browser session runs: a read-only viewer of ``store_dir``."""
-    argv = [sys.executable, "-m", "collectors.cli", "dash", "--store", str(store_dir)]
+def session_command(
+    store_dir: Path | None,
+    args: argparse.Namespace,
+    *,
+    sources: list[str] | None = None,
+    config: Path | None = None,
+) -> str:
+    """What each browser session runs: a read-only viewer of ``store_dir``, or a
+    read-only merged view of ``sources`` (``config``: where their tokens are). Never
+    ``--allow-ack``: a browser session never acknowledges."""
+    argv = [sys.executable, "-m", "collectors.cli", "dash"]
+    if store_dir is not None:
+        argv += ["--store", str(store_dir)]
+    if config is not None:
+        argv += ["--config", str(config)]
+    for value in sources or []:
+        argv += ["--source", value]
     if args.wall:
         argv += ["--wall", "--page-seconds", f"{args.page_seconds:g}"]
     if args.theme:
@@ -99,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except ListenerError as exc:
         return fail(str(exc), exc.hint)
+    if args.source or _sources_config(args):
+        return _serve_sources(args, security)
     if args.config is None and args.store is not None and not args.demo:
         store_dir = args.store.expanduser()
         if not store_dir.is_dir():
@@ -112,12 +143,62 @@ def run(args: argparse.Namespace) -> int:
     return _serve_demo(args, security)
 
 
-def _serve(store_dir: Path, args: argparse.Namespace, security: Any) -> int:
+def _sources_config(args: argparse.Namespace) -> bool:
+    """A ``--config`` that lists ``[[sources]]`` and no clusters: serve those sources
+    (a bad file is left to the path that polls it, which names the problem)."""
+    if args.config is None:
+        return False
+    from collectors.config import load_config
+    from collectors.errors import ConfigError
+
+    try:
+        config = load_config(args.config)
+    except ConfigError:
+        return False
+    return bool(config.sources) and not config.clusters
+
+
+def _serve_sources(args: argparse.Namespace, security: Any) -> int:
+    """Every session a read-only merged view of the sources (checked here, once)."""
+    from collectors.errors import ConfigError
+    from collectors.sources.spec import configured_sources, resolve
+    from dashboard.launch_dash import fail
+
+    if args.store is not None or args.demo:
+        return fail("--source goes without --store and --demo", "pass a store as --source DIR")
+    config = args.config.expanduser().absolute() if args.config is not None else None
+    try:
+        specs = resolve(args.source, configured_sources(str(config) if config else None))
+    except ConfigError as exc:
+        return fail(str(exc), exc.hint)
+    except ValueError as exc:
+        return fail(str(exc), "see licdash serve --help")
+    if not specs:
+        return fail("no sources: pass --source URL_OR_DIR or list [[sources]] in --config")
+    missing = [s for s in specs if s.store is not None and not s.store.is_dir()]
+    if missing:
+        return fail(
+            f"source {missing[0].name}: no store at {missing[0].store}",
+            "start `licdash collect --store DIR` there first, or give its collector's URL",
+        )
+    names = ", ".join(f"{s.name} ({s.location})" for s in specs)
+    print(f"licdash serve: every session merges {names}, read-only", file=sys.stderr)
+    return _serve(None, args, security, sources=list(args.source), config=config)
+
+
+def _serve(
+    store_dir: Path | None,
+    args: argparse.Namespace,
+    security: Any,
+    *,
+    sources: list[str] | None = None,
+    config: Path | None = None,
+) -> int:
     from dashboard.web_server import LicdashServer
 
     title = f"licdash {'wall' if args.wall else 'dashboard'}"
     server = LicdashServer(
-        session_command(store_dir, args),
+        session_command(store_dir, args, sources=sources, config=config),
         host=args.host,
         port=args.port,
         security=security,

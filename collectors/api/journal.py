@@ -4,7 +4,9 @@ The store's own change token only says *that* a cycle was written. The journal t
 successive latest tables it is shown into a sequence: each :meth:`Journal.refresh` that
 finds a difference (a cluster's status, a cluster gone, the recorded policy, the
 collector's state) takes the next sequence number, and every cluster remembers the
-number of its last change. A token is ``<epoch>.<seq>``; the epoch is new in every
+number of its last change; the acknowledgements in force (the file beside the store,
+watched by its ``stat``) take a number of their own when they change and travel whole
+(they are few). A token is ``<epoch>.<seq>``; the epoch is new in every
 process, so a follower holding a token from before a restart gets the whole table.
 
 A follower's question "anything since T?" is answered by :meth:`Journal.page`: nothing
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from collectors.acks import AckBook
 from collectors.api import wire
 from collectors.liveness import CollectorState
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
@@ -49,6 +52,11 @@ class Journal:
         self._policy_seq = 0
         self._collector: tuple[str, str] | None = None
         self._collector_doc: dict[str, Any] = {}
+        self._acks: AckBook | None = None
+        self._acks_doc: list[dict[str, Any]] = []
+        self._acks_seq = 0
+        self.acks_accepted = False
+        """Whether the collector takes acknowledgements through the API (it has a token)."""
 
     @property
     def token(self) -> str:
@@ -60,10 +68,18 @@ class Journal:
         policy: FreshnessPolicy | None,
         collector: CollectorState,
         now: datetime,
+        acks: AckBook | None = None,
     ) -> bool:
-        """Take in the store's state now; True when it took a new sequence number."""
+        """Take in the store's state now; True when it took a new sequence number.
+        ``acks``: the acknowledgements in force (a new book only when the file changed)."""
         seq = self.seq + 1
         changed = False
+        if acks is not None and acks is not self._acks:
+            doc = wire.acks_doc(acks)
+            if self._acks is None or doc != self._acks_doc:
+                self._acks_doc, self._acks_seq = doc, seq
+                changed = True
+            self._acks = acks
         if policy != self._policy:
             self._policy, self._policy_seq = policy, seq
             self._entries = {}  # every cluster's threshold may have moved: re-encode all
@@ -142,9 +158,12 @@ class Journal:
             "removed": removed,
             "next": next_name,
             "collector": self._collector_doc,
+            "acks_accepted": self.acks_accepted,
         }
         if full or self._policy_seq > base:
             head["policy"] = wire.policy_doc(self._policy)
+        if after is None and (full or self._acks_seq > base):
+            head["acks"] = self._acks_doc
         prefix = wire.dumps(wire.clean(head))[:-1]
         return prefix + b',"clusters":[' + b",".join(picked) + b"]}"
 

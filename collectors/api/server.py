@@ -14,8 +14,13 @@ Routes (``licdash.api/1``, docs/api.md):
 ``GET  /api/v1/series``            one cluster's entitlement counts over time
 ``GET  /api/v1/transitions``       fleet-wide state changes since a time (paged)
 ``GET  /api/v1/failures``          failure episodes (paged)
-``POST /api/v1/acks``              reserved for acknowledgements: authenticated, 501 today
+``GET  /api/v1/acks/events``       the acknowledgements' audit trail (paged)
+``POST /api/v1/acks``              acknowledge or snooze; ``/acks/remove``, ``/acks/note``
+                                   (token required: :mod:`collectors.api.ack_routes`)
 =================================  ====================================================
+
+The fleet answer carries the acknowledgements in force too (``acks``, when they changed
+since the follower's token) and whether this collector takes them (``acks_accepted``).
 """
 
 from __future__ import annotations
@@ -32,10 +37,14 @@ from typing import Any, Final, TypeVar
 
 from aiohttp import web
 
+from collectors.api import request_parts as rp
 from collectors.api import wire
+from collectors.api.ack_routes import AckRoutes, look_at
 from collectors.api.guard import RateLimiter, retry_after
 from collectors.api.journal import Journal
+from collectors.api.request_parts import ApiError, error_response
 from collectors.listener import bearer_ok
+from collectors.store.ack_files import AckStore
 
 log = logging.getLogger("licdash.api")
 
@@ -62,22 +71,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class ApiError(Exception):
-    """A request the API refuses; becomes a JSON error answer with ``status``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def error_response(status: int, message: str, **headers: str) -> web.Response:
-    body = wire.dumps(
-        {"api": wire.API, "error": {"status": status, "message": wire.clean(message)}}
-    )
-    return web.Response(status=status, body=body, content_type="application/json", headers=headers)
-
-
 class StoreReader:
     """The store as the API sees it, in the one reader thread (never on the loop)."""
 
@@ -85,6 +78,8 @@ class StoreReader:
         self.store_dir = store_dir
         self.clock = clock
         self.journal = Journal()
+        self.acks = AckStore(store_dir)
+        """Read here only (one ``stat`` per look); writes are :class:`AckRoutes`'."""
         self._store: Any = None
         self._looked_at = -1e9
 
@@ -102,8 +97,14 @@ class StoreReader:
             return
         store = self.store()
         now = self.clock()
-        self.journal.refresh(store.latest(), store.policy(), store.collector_state(now), now)
+        self.journal.refresh(
+            store.latest(), store.policy(), store.collector_state(now), now, self.acks.book()
+        )
         self._looked_at = now_mono
+
+    def touch(self) -> None:
+        """Look at the store at the next request, however soon (after a write here)."""
+        self._looked_at = -1e9
 
     def close(self) -> None:
         if self._store is not None:
@@ -128,6 +129,7 @@ class ApiServer:
         token: str | None = None,
         tls: ssl.SSLContext | None = None,
         limiter: RateLimiter | None = None,
+        write_limiter: RateLimiter | None = None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.host = host
@@ -136,8 +138,19 @@ class ApiServer:
         self.tls = tls
         self.limiter = limiter or RateLimiter()
         self.reader = StoreReader(store_dir, clock)
+        self.reader.journal.acks_accepted = token is not None
         self._clock = clock
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="licdash-api")
+        reader = self.reader
+        self.ack_routes = AckRoutes(
+            store_dir,
+            in_reader=self._in_reader,
+            look=lambda: look_at(reader.store()),
+            touch=reader.touch,
+            clock=clock,
+            secrets=(token,) if token else (),
+            limiter=write_limiter,
+        )
         self._runner: web.AppRunner | None = None
         self._closed = False
 
@@ -151,8 +164,8 @@ class ApiServer:
         get(f"{wire.PREFIX}/series", self._series, allow_head=False)
         get(f"{wire.PREFIX}/transitions", self._transitions, allow_head=False)
         get(f"{wire.PREFIX}/failures", self._failures, allow_head=False)
-        # The seam for acknowledgements (issue 15): an authenticated write route.
-        app.router.add_post(f"{wire.PREFIX}/acks", self._acks)
+        get(f"{wire.PREFIX}/acks/events", self._ack_events, allow_head=False)
+        self.ack_routes.add_to(app)
         return app
 
     async def start(self) -> None:
@@ -190,6 +203,7 @@ class ApiServer:
             self._runner = None
         await self._in_reader(self.reader.close)
         self._pool.shutdown(wait=True)
+        self.ack_routes.close()
 
     async def _in_reader(self, fn: Callable[[], _T]) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
@@ -213,7 +227,8 @@ class ApiServer:
             )
         if request.method not in ("GET", "HEAD") and self.token is None:
             return error_response(
-                403, "this API is read-only: the collector was started without --api-token-file"
+                403,
+                "this collector accepts no acknowledgements: start it with --token-file",
             )
         try:
             response = await handler(request)
@@ -232,9 +247,9 @@ class ApiServer:
 
     async def _fleet(self, request: web.Request) -> web.StreamResponse:
         query = request.query
-        since = query.get("since") or _etag(request.headers.get("If-None-Match"))
+        since = query.get("since") or rp.etag(request.headers.get("If-None-Match"))
         after = query.get("after")
-        limit = _limit(query.get("limit"), FLEET_PAGE, FLEET_PAGE_MAX)
+        limit = rp.limit(query.get("limit"), FLEET_PAGE, FLEET_PAGE_MAX)
         reader = self.reader
 
         def answer() -> tuple[str, bytes | None]:
@@ -248,14 +263,14 @@ class ApiServer:
         headers = {"ETag": f'"{token}"'}
         if body is None:
             return web.Response(status=304, headers=headers)
-        return _json(request, body, headers)
+        return rp.json_answer(request, body, headers)
 
     async def _history(self, request: web.Request) -> web.StreamResponse:
         query = request.query
-        cluster = _required(query, "cluster")
-        since, until = _time(query, "since"), _time(query, "until")
-        after = _time(query, "after")
-        limit = _limit(query.get("limit"), HISTORY_PAGE, HISTORY_PAGE_MAX)
+        cluster = rp.required(query, "cluster")
+        since, until = rp.time_param(query, "since"), rp.time_param(query, "until")
+        after = rp.time_param(query, "after")
+        limit = rp.limit(query.get("limit"), HISTORY_PAGE, HISTORY_PAGE_MAX)
 
         def answer() -> bytes:
             store = self.reader.store()
@@ -271,12 +286,12 @@ class ApiServer:
             doc["failures"] = doc["failures"][-MAX_RUNS:]
             return wire.dumps(wire.clean({"api": wire.API, "history": doc, "truncated": truncated}))
 
-        return _json(request, await self._in_reader(answer))
+        return rp.json_answer(request, await self._in_reader(answer))
 
     async def _series(self, request: web.Request) -> web.StreamResponse:
         query = request.query
-        cluster = _required(query, "cluster")
-        since, until = _time(query, "since"), _time(query, "until")
+        cluster = rp.required(query, "cluster")
+        since, until = rp.time_param(query, "since"), rp.time_param(query, "until")
 
         def answer() -> bytes:
             store = self.reader.store()
@@ -288,13 +303,13 @@ class ApiServer:
                 wire.clean({"api": wire.API, "cluster": cluster, "series": wire.series_doc(doc)})
             )
 
-        return _json(request, await self._in_reader(answer))
+        return rp.json_answer(request, await self._in_reader(answer))
 
     async def _transitions(self, request: web.Request) -> web.StreamResponse:
-        since = _time(request.query, "since")
+        since = rp.time_param(request.query, "since")
         if since is None:
             raise ApiError(400, "since is required (an ISO 8601 time)")
-        until = _time(request.query, "until")
+        until = rp.time_param(request.query, "until")
         return await self._paged(
             request,
             "transitions",
@@ -304,7 +319,7 @@ class ApiServer:
 
     async def _failures(self, request: web.Request) -> web.StreamResponse:
         cluster = request.query.get("cluster") or None
-        since = _time(request.query, "since")
+        since = rp.time_param(request.query, "since")
         return await self._paged(
             request, "failures", lambda store: store.failures(cluster, since), wire.failure_doc
         )
@@ -317,8 +332,8 @@ class ApiServer:
         doc: Callable[[Any], dict[str, Any]],
     ) -> web.StreamResponse:
         """A list answer, ``limit`` items from offset ``after``; ``next`` the offset on."""
-        offset = _offset(request.query.get("after"))
-        limit = _limit(request.query.get("limit"), LIST_PAGE, LIST_PAGE_MAX)
+        offset = rp.offset(request.query.get("after"))
+        limit = rp.limit(request.query.get("limit"), LIST_PAGE, LIST_PAGE_MAX)
 
         def answer() -> bytes:
             found = items(self.reader.store())
@@ -331,59 +346,13 @@ class ApiServer:
             }
             return wire.dumps(wire.clean(body))
 
-        return _json(request, await self._in_reader(answer))
+        return rp.json_answer(request, await self._in_reader(answer))
 
-    async def _acks(self, request: web.Request) -> web.StreamResponse:
-        """The write seam: authenticated by the guard (a token is required for any
-        write); the acknowledgement store of issue 15 plugs in here."""
-        raise ApiError(501, "acknowledgements are not available in this licdash yet")
-
-
-# ----- request parsing ----------------------------------------------------------------
-
-
-def _json(request: web.Request, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
-    response = web.Response(body=body, content_type="application/json", headers=headers)
-    if len(body) > 1024 and "gzip" in request.headers.get("Accept-Encoding", ""):
-        response.enable_compression()
-    return response
-
-
-def _etag(value: str | None) -> str | None:
-    if not value:
-        return None
-    return value.strip().removeprefix("W/").strip('"') or None
-
-
-def _required(query: Any, name: str) -> str:
-    value = query.get(name)
-    if not value:
-        raise ApiError(400, f"{name} is required")
-    return str(value)
-
-
-def _limit(text: str | None, default: int, most: int) -> int:
-    if text is None:
-        return default
-    if not text.isdigit() or not 0 < int(text) <= most:
-        raise ApiError(400, f"limit must be a whole number from 1 to {most}")
-    return int(text)
-
-
-def _offset(text: str | None) -> int:
-    if text is None:
-        return 0
-    if not text.isdigit():
-        raise ApiError(400, "after must be the next value of a previous page")
-    return int(text)
-
-
-def _time(query: Any, name: str) -> datetime | None:
-    text = query.get(name)
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(400, f"{name} is not an ISO 8601 time: {text!r}") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    async def _ack_events(self, request: web.Request) -> web.StreamResponse:
+        query = request.query
+        cluster = query.get("cluster") or None
+        since, until = rp.time_param(query, "since"), rp.time_param(query, "until")
+        routes = self.ack_routes
+        return await self._paged(
+            request, "events", lambda _: routes.events(since, until, cluster), wire.event_doc
+        )

@@ -18,11 +18,13 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
+from collectors.acks import Ack, AckBook
 from collectors.liveness import CollectorState, Heartbeat, State
 from collectors.model import LicenseSnapshot, format_ts
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
 from collectors.secret_scrub import scrubber
+from collectors.store.ack_records import AckEvent
 from collectors.store.records import ClusterHistory, CoverageRun, FailureEvent, Transition
 from collectors.text_safety import is_safe, neutralise
 
@@ -307,3 +309,30 @@ def read_series(doc: Any) -> dict[str, list[tuple[datetime, int]]]:
             line.append((at, point[1]))
         out[str(tag)] = line
     return out
+
+
+# ----- acknowledgements ---------------------------------------------------------------
+
+MAX_ACKS: Final = 50_000
+"""Acknowledgements in force one answer may carry (a follower refuses more)."""
+
+
+def acks_doc(book: AckBook) -> list[dict[str, Any]]:
+    """Every acknowledgement in force, as stored (each face judges them at its own now)."""
+    return [ack.model_dump(mode="json") for ack in book.all()]
+
+
+def read_acks(doc: Any, token: object = None) -> AckBook:
+    if not isinstance(doc, list):
+        raise ValueError("acks is not a list")
+    if len(doc) > MAX_ACKS:
+        raise ValueError(f"{len(doc):,} acknowledgements is more than {MAX_ACKS:,}")
+    return AckBook.of((Ack.model_validate(item) for item in doc), token)
+
+
+def event_doc(event: AckEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json")
+
+
+def read_event(doc: Any) -> AckEvent:
+    return AckEvent.model_validate(doc)

@@ -41,6 +41,8 @@ examples:
   licdash ack emea-lon-cucm1 --reason "INC0042: renewal with Cisco TAC" --until 2d
   licdash ack apac-syd-cucm3 --snooze --until 6h --reason "CHG1234 upgrade window"
   licdash ack amer-nyc-cucm2 --entitlement CUWL --reason "true-up ordered, PO 7781"
+  licdash ack emea/lon-cucm1 --source emea --source amer --reason "INC0042"
+                # merged sources: written to the source that owns the cluster
 """
 
 
@@ -79,11 +81,16 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         fleet, by, now = begin(args)
+    except (LicdashError, OSError) as exc:
+        return fail("ack", exc)
+    try:
         for name in args.clusters:
-            cluster = cluster_named(name, fleet.statuses)
+            cluster = cluster_named(name, fleet)
             _acknowledge(args, fleet, cluster, by, now)
     except (LicdashError, OSError) as exc:
         return fail("ack", exc)
+    finally:
+        fleet.close()
     return EXIT_OK
 
 
@@ -129,8 +136,8 @@ def _acknowledge(
     what = "" if scope == CLUSTER_SCOPE else f" ({scope_text(scope)})"
     print(
         neutralise(
-            f"{verb} {cluster}{what} ({status.severity.value}) as {ack.by}, {ack.until_text()}"
-            f" [id {ack.id}]"
+            f"{verb} {cluster}{what} ({status.severity.value}){fleet.where(cluster)} as "
+            f"{ack.by}, {ack.until_text()} [id {ack.id}]"
         )
     )
     if ack.kind == "ack":

@@ -3,6 +3,7 @@
 Each is shown with its cluster's true severity and whether it still holds; one that
 ended (expired, or cleared because the cluster got worse or recovered) says why, until
 the collector records it in the audit trail (``licdash export --acks`` prints that).
+With ``--source``: every source's, under the merged names, each with its source.
 """
 
 from __future__ import annotations
@@ -36,9 +37,15 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
     try:
         fleet = load_fleet(args, now)
+    except (LicdashError, OSError) as exc:
+        return fail("acks", exc)
+    try:
         book = fleet.acks.book()
     except (LicdashError, OSError) as exc:
         return fail("acks", exc)
+    finally:
+        fleet.close()  # (a merged fleet's book came with its one look)
+    merged = fleet.merged
     rows: list[dict[str, Any]] = []
     for cluster, acks in sorted(book.by_cluster.items()):
         if args.cluster and cluster not in args.cluster:
@@ -62,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
                     "ended": end.text if end else None,
                     "cluster_acknowledged": state.acknowledged,
                 }
+                | ({"source": merged.owner(cluster).source} if merged is not None else {})
             )
     if args.format == "json":
         doc = {"generated_at": format_ts(now), "acknowledgements": rows}
@@ -70,12 +78,14 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         print("nothing is acknowledged or snoozed")
         return EXIT_OK
-    header = ("CLUSTER", "KIND", "SCOPE", "SEVERITY", "BY", "AT", "UNTIL", "STATE", "REASON")
+    header: tuple[str, ...] = ("CLUSTER",) + (("SOURCE",) if merged is not None else ())
+    header += ("KIND", "SCOPE", "SEVERITY", "BY", "AT", "UNTIL", "STATE", "REASON")
     table = [header]
     for row in rows:
         table.append(
             (
                 row["cluster"],
+                *((row["source"],) if merged is not None else ()),
                 row["kind"],
                 scope_text(row["scope"]),
                 row["severity"] or "-",

@@ -12,7 +12,8 @@ cron job or a systemd timer notices. Without ``--once`` it runs as a service:
 * ``--metrics-port P`` serves Prometheus metrics on ``--metrics-host`` (127.0.0.1
   unless told otherwise) from a thread;
 * ``--api-port P`` serves the data API ``licdash.api/1`` (docs/api.md) on
-  ``--api-host`` (127.0.0.1 unless told otherwise) for ``--source`` followers;
+  ``--api-host`` (127.0.0.1 unless told otherwise) for ``--source`` followers. It is
+  read-only, except that with a token it takes acknowledgements from whoever holds it;
 * either listener beyond loopback needs ``--token-file`` and ``--tls-cert``/``--tls-key``
   (the one rule of :mod:`collectors.listener`), and the collector refuses to start
   without them (exit 2);
@@ -123,7 +124,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_path,
         default=None,
         help="file (mode 600) holding the bearer token every request to the API and the "
-        "metrics must carry (16+ characters); the API accepts acknowledgements only with one",
+        "metrics must carry (16+ characters); with it the API also takes acknowledgements "
+        "(without it, none)",
     )
     parser.add_argument(
         "--tls-cert",

@@ -4,6 +4,12 @@ Open problems (unacknowledged first, then acknowledged with owner and reason), w
 changed during the shift (new problems, recoveries, polls that started failing,
 acknowledgements made and ended), hard deadlines in the next shift and the shift notes.
 ``--note`` records a note in the audit trail first.
+
+With ``--source`` (repeatable) the report covers the merged sources: every source's
+transitions, failure episodes and acknowledgement events under the merge's names
+(:mod:`collectors.sources.fleetwide`), a source that cannot be read named in the report
+and on stderr; ``--note`` goes to ``--note-to NAME``'s audit trail (needed when more
+than one source takes notes).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from collectors.commands.ack_common import (
     EXIT_OK,
@@ -20,6 +27,9 @@ from collectors.commands.ack_common import (
     add_source_arguments,
     fail,
 )
+
+if TYPE_CHECKING:
+    from collectors.commands.ack_common import Fleet
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--note", metavar="TEXT", help="record this shift note (audit trail) before reporting"
+    )
+    parser.add_argument(
+        "--note-to",
+        metavar="NAME",
+        help="with --source: the source whose audit trail takes the --note (default: the "
+        "one source that takes acknowledgements)",
     )
     parser.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write FILE atomically (default: stdout)"
@@ -59,19 +75,22 @@ def run(args: argparse.Namespace) -> int:
     from collectors.errors import LicdashError
     from collectors.fleet_summary import summarise
     from collectors.handover import build, context_of, markdown, to_json
-    from collectors.store import SnapshotStore
     from collectors.store.files import atomic_write_bytes
 
     now = datetime.now(UTC).replace(microsecond=0)
     try:
         since = _since(args.since, now)
         fleet = load_fleet(args, now)
+    except (LicdashError, OSError) as exc:
+        return fail("handover", exc)
+    try:
         if args.note is not None:
             text = user_text(args.note, limit=MAX_NOTE, secrets=fleet.secrets)
-            fleet.acks.note(text, by=actor(args), statuses=fleet.statuses, policy=fleet.policy)
-        with SnapshotStore.open(fleet.store_dir, readonly=True) as store:
-            transitions = store.transitions(since, now)
-            failures = store.failures(since=since)
+            note = fleet.acks.note(
+                text, by=actor(args), statuses=fleet.statuses, policy=fleet.policy
+            )
+            now = max(now, note.at)  # (recorded by its store's clock: in this report)
+        transitions, failures, context = _history(fleet, since, now)
         book = fleet.acks.book()
         rows = summarise(fleet.statuses, now, fleet.policy, book)
         report = build(
@@ -82,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             policy=fleet.policy,
             now=now,
             since=since,
-            context=context_of(fleet.collector, fleet.policy, now),
+            context=[*context, *context_of(fleet.collector, fleet.policy, now)],
         )
         if args.format == "json":
             text = json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
@@ -96,4 +115,36 @@ def run(args: argparse.Namespace) -> int:
             print(f"licdash handover: wrote {args.output}", file=sys.stderr)
     except (LicdashError, OSError) as exc:
         return fail("handover", exc)
+    finally:
+        fleet.close()
     return EXIT_OK
+
+
+def _history(
+    fleet: Fleet, since: datetime, now: datetime
+) -> tuple[list[Any], list[Any], list[str]]:
+    """The shift's transitions and failure episodes, and what qualifies the report (a
+    source that could not be read, or one that answered only part)."""
+    merged = fleet.merged
+    if merged is None:
+        from collectors.store import SnapshotStore
+
+        assert fleet.store_dir is not None
+        with SnapshotStore.open(fleet.store_dir, readonly=True) as store:
+            return store.transitions(since, now), store.failures(since=since), []
+    from collectors.errors import SourceError
+    from collectors.sources import fleetwide
+    from collectors.text_safety import neutralise
+
+    context = [h.text(now) for h in merged.sources if h.problem]
+    unanswered: list[str] = []
+
+    def lost(exc: SourceError) -> None:
+        said = f"not in this report: {exc.message}"
+        if said not in unanswered and not any(exc.message in c for c in context):
+            unanswered.append(said)
+            print(f"licdash handover: warning: {neutralise(exc.message)}", file=sys.stderr)
+
+    transitions = fleetwide.transitions(fleet.sources, merged, since, now, on_error=lost)
+    failures = fleetwide.failures(fleet.sources, merged, since, on_error=lost)
+    return transitions, failures, context + unanswered

@@ -57,7 +57,8 @@ NAME=URL_OR_DIR) merges several collectors into one check; tokens and CAs come f
 the config's [[sources]] tables. Totals are the sum; a name held by two sources is
 listed as <source>/<name> (reported on stderr); an unreachable source is named on
 stderr and exits 3 unless a cluster is critical. JSON adds "sources" (each with its
-"state": up, down, unreachable, never, unknown) and "collisions".
+"state": up, down, unreachable, never, unknown, and "accepts_acks") and "collisions".
+Each cluster's acknowledgements come from its own source, judged by the one policy.
 
 --format nagios prints the monitoring-plugin answer: a first line
   LICDASH CRITICAL - 1 critical, 0 unknown, 0 warning, 3 ok; next: reg expiry lon in 4 d | perfdata
@@ -614,8 +615,10 @@ def _run(args: argparse.Namespace) -> int:
             from collectors.logs import config_secrets
 
             redactor.add(config_secrets(config))
+        from collectors.commands.status_sources import sources_only
+
         wanted_sources = list(getattr(args, "source", None) or [])
-        if wanted_sources or _sources_only(config, args):
+        if wanted_sources or sources_only(config, args):
             if args.poll or args.store:
                 raise LicdashError("--source reads collectors: it goes without --poll and --store")
             from collectors.commands.status_sources import gather, report
@@ -628,7 +631,9 @@ def _run(args: argparse.Namespace) -> int:
             statuses = _poll(config)
         else:
             statuses, recorded, collector = _read_store(store_dir, now)
-        if merged is None and store_dir.is_dir():
+        if merged is not None:
+            book = merged.acks  # every source's, under the merged keys
+        elif store_dir.is_dir():
             book = read_acks(store_dir)
     except LicdashError as exc:
         print(f"licdash status: UNKNOWN: {exc}", file=sys.stderr)
@@ -699,21 +704,6 @@ def _run(args: argparse.Namespace) -> int:
         )
     _emit(text, out)
     return code
-
-
-def _sources_only(config: LicdashConfig | None, args: argparse.Namespace) -> bool:
-    """A config that lists sources and no clusters means "check those sources": the one
-    given, or (with neither --store nor --poll) the default config when it exists."""
-    if args.poll or args.store:
-        return False
-    if config is None:
-        from collectors.config import load_config, resolve_config_path
-
-        path = resolve_config_path(None)
-        if not path.is_file():
-            return False
-        config = load_config(path)
-    return bool(config.sources) and not config.clusters
 
 
 def _emit(text: str, out: TextIO) -> None:

@@ -9,6 +9,7 @@ listed as ``<source>/<name>``.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -35,14 +36,21 @@ def gather(
             source.close()
 
 
-def report(merged: MergedFleet, now: datetime, *, prog: str, out: TextIO = sys.stderr) -> None:
-    """What a person must know beyond the table: unreachable and stopped sources,
-    colliding names, differing policies."""
+def report(
+    merged: MergedFleet,
+    now: datetime,
+    *,
+    prog: str,
+    out: TextIO = sys.stderr,
+    unreachable: str = "UNKNOWN",
+) -> None:
+    """What a person must know beyond the table: unreachable (said as ``unreachable``,
+    a check's UNKNOWN) and stopped sources, colliding names, differing policies."""
     from collectors.text_safety import neutralise
 
     for health in merged.sources:
         if health.state == "unreachable":
-            print(f"{prog}: UNKNOWN: {neutralise(health.text(now))}", file=out)
+            print(f"{prog}: {unreachable}: {neutralise(health.text(now))}", file=out)
             if health.error is not None and health.error.hint:
                 print(f"  hint: {health.error.hint}", file=out)
         elif health.problem:
@@ -71,3 +79,18 @@ def json_part(merged: MergedFleet | None, now: datetime) -> dict[str, Any]:
             {"cluster": c.cluster, "sources": list(c.sources)} for c in merged.collisions
         ],
     }
+
+
+def sources_only(config: LicdashConfig | None, args: argparse.Namespace) -> bool:
+    """A config that lists sources and no clusters means "check those sources": the one
+    given, or (with neither --store nor --poll) the default config when it exists."""
+    if getattr(args, "poll", False) or args.store:
+        return False
+    if config is None:
+        from collectors.config import load_config, resolve_config_path
+
+        path = resolve_config_path(None)
+        if not path.is_file():
+            return False
+        config = load_config(path)
+    return bool(config.sources) and not config.clusters

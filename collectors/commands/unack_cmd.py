@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         fleet, by, _now = begin(args)
+    except (LicdashError, OSError) as exc:
+        return fail("unack", exc)
+    try:
         reason = user_text(args.reason, limit=MAX_REASON, secrets=fleet.secrets)
         for cluster in args.clusters:  # a cluster gone from the fleet can still be cleaned
             events = fleet.acks.remove(
@@ -50,7 +53,14 @@ def run(args: argparse.Namespace) -> int:
                 ack = event.ack
                 kind = "snooze" if ack is not None and ack.kind == "snooze" else "acknowledgement"
                 owner = f" by {ack.by}" if ack is not None else ""
-                print(neutralise(f"removed the {kind}{owner} of {cluster} [id {event.ack_id}]"))
+                print(
+                    neutralise(
+                        f"removed the {kind}{owner} of {cluster}{fleet.where(cluster)} "
+                        f"[id {event.ack_id}]"
+                    )
+                )
     except (LicdashError, OSError) as exc:
         return fail("unack", exc)
+    finally:
+        fleet.close()
     return EXIT_OK

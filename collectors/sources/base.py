@@ -5,6 +5,14 @@ A :class:`Source` is a store directory on this host or a collector's API. Its
 table with :attr:`SourceState.error` set, so nothing is dropped from the screen (a
 follower keeps the last answer in memory; a one-shot command has none to keep). Its
 queries (history, transitions, failures, series) raise :class:`~collectors.errors.SourceError`.
+
+Acknowledgements live with the store that owns the cluster. A source serves the ones in
+force (:attr:`SourceState.acks`, by its own cluster names) and writes a change where the
+store keeps them: a store source through the
+:class:`~collectors.store.ack_files.AckStore` beside it, a collector's API through its
+authenticated write routes (``POST /api/v1/acks``). A source that takes none says why
+(:attr:`SourceState.acks_refused`) and refuses with
+:class:`~collectors.errors.SourceUnsupportedError` naming itself.
 """
 
 from __future__ import annotations
@@ -15,11 +23,13 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
+from collectors.acks import CLUSTER_SCOPE, EMPTY_BOOK, AckBook, AckKind
 from collectors.dates import human_span
 from collectors.errors import SourceUnsupportedError
 from collectors.liveness import CollectorState, State
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo
+from collectors.store.ack_records import AckEvent
 from collectors.store.records import ClusterHistory, FailureEvent, Transition
 
 Health = Literal["up", "down", "unreachable", "never", "unknown"]
@@ -42,6 +52,8 @@ class SourceHealth:
     """Why it cannot be read; the message names the source and its location."""
     last_ok: datetime | None = None
     """The last answer that was read whole."""
+    acks_refused: str | None = None
+    """Why acknowledgements cannot be written through this source (None: they can)."""
 
     @property
     def problem(self) -> bool:
@@ -77,6 +89,8 @@ class SourceHealth:
             "collector": {"state": collector.state.value, "text": collector.text(now)}
             if collector
             else None,
+            "accepts_acks": self.acks_refused is None,
+            "acks_refused": self.acks_refused,
         }
 
 
@@ -94,6 +108,10 @@ class SourceState:
     last_ok: datetime | None = None
     changed: frozenset[str] | None = None
     """Clusters whose status changed in this look (None: unknown, treat all as changed)."""
+    acks: AckBook = EMPTY_BOOK
+    """The acknowledgements in force there, as stored (a new book only when they changed)."""
+    acks_refused: str | None = None
+    """Why acknowledgements cannot be written through this source (None: they can)."""
 
     @property
     def reachable(self) -> bool:
@@ -121,6 +139,7 @@ class SourceState:
             collector,
             self.error,
             self.last_ok,
+            self.acks_refused,
         )
 
 
@@ -149,22 +168,51 @@ class Source(Protocol):
         self, cluster: str, since: datetime | None = None, until: datetime | None = None
     ) -> dict[str, list[tuple[datetime, int]]]: ...
 
-    def acknowledge(self, cluster: str, **details: Any) -> None:
-        """Record an acknowledgement of ``cluster`` where the source keeps them.
+    def acknowledge(
+        self,
+        cluster: str,
+        *,
+        by: str,
+        reason: str,
+        kind: AckKind = "ack",
+        until: datetime | None = None,
+        scope: str = CLUSTER_SCOPE,
+    ) -> AckEvent:
+        """Acknowledge (or snooze) ``cluster`` (its name here) where its store keeps
+        acknowledgements. Raises :class:`~collectors.errors.SourceUnsupportedError` (this
+        source takes none, and why), ``SourceAuthError`` (the token was refused),
+        ``AckError`` (no such cluster, nothing to acknowledge, an end in the past) or
+        ``SourceError`` (it cannot be reached); every message names the source."""
+        ...
 
-        The seam for issue 15: every source raises
-        :class:`~collectors.errors.SourceUnsupportedError` until acknowledgements exist
-        (a store source writes beside its store; a remote one POSTs ``/api/v1/acks``
-        with its token)."""
+    def unacknowledge(
+        self, cluster: str, *, by: str, reason: str = "", ack_id: str | None = None
+    ) -> list[AckEvent]:
+        """Remove ``cluster``'s acknowledgements (or only ``ack_id``); raises as above."""
+        ...
+
+    def note(self, text: str, *, by: str) -> AckEvent:
+        """Record a shift note in the source's audit trail; raises as above."""
+        ...
+
+    def ack_events(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        cluster: str | None = None,
+    ) -> list[AckEvent]:
+        """The source's audit trail in [since, until] (its names); ``SourceError``."""
         ...
 
     def close(self) -> None: ...
 
 
-def no_acknowledgements(name: str, location: str, cluster: str) -> SourceUnsupportedError:
-    """What every source says to an acknowledgement until issue 15 lands (the seam)."""
+def refused(
+    name: str, location: str, why: str, cluster: str | None = None
+) -> SourceUnsupportedError:
+    """What a source that takes no acknowledgements answers a change (``why``: its
+    :attr:`SourceState.acks_refused`)."""
     return SourceUnsupportedError(
-        f"source {name} ({location}): acknowledgements are not supported by this source yet",
-        source=name,
-        cluster=cluster,
+        f"source {name} ({location}): {why}", source=name, cluster=cluster
     )

@@ -9,6 +9,10 @@
 - A source that cannot be read keeps its last known clusters: each is marked with the
   source's failure (so it counts as unreachable, with that error) and ages by the policy
   as any other cluster does; nothing is dropped.
+- Each source's acknowledgements come under the same keys (an acknowledgement of a
+  cluster its source no longer holds is kept as ``<source>/<name>``), so one
+  :class:`~collectors.acks.AckBook` judges the merged fleet by the one policy, and
+  :meth:`MergedFleet.owner` says where to write a change.
 - Each cluster is judged by its own collector's recorded policy (its staleness threshold
   is carried over under the merged key); the deadline bands come from the sources'
   policies, and when they differ the widest are used (the earliest warning) and
@@ -23,11 +27,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from collectors.acks import EMPTY_BOOK, Ack, AckBook
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
-from collectors.results import ClusterStatus, ErrorInfo
+from collectors.results import SOURCE_FIELD, ClusterStatus, ErrorInfo
 from collectors.sources.base import SourceHealth, SourceState
 
 SOURCE_TAG = "source"
@@ -71,15 +76,22 @@ class MergedFleet:
     """Other things a person must know (differing deadline bands)."""
     changed: frozenset[str] | None = None
     """Keys changed since the previous merge (None: all)."""
+    acks: AckBook = EMPTY_BOOK
+    """Every source's acknowledgements in force, under the merged keys (the same object
+    while no source's changed)."""
+    ack_owners: Mapping[str, Owner] = field(default_factory=lambda: MappingProxyType({}))
+    """Where the acknowledgements of each key of :attr:`acks` live."""
 
     def owner(self, key: str) -> Owner:
-        """The source and local name of merged cluster ``key`` (KeyError if unknown)."""
-        return self.owners[key]
+        """The source and local name of merged cluster ``key`` (KeyError if unknown),
+        also of a cluster only an acknowledgement still names."""
+        found = self.owners.get(key)
+        return found if found is not None else self.ack_owners[key]
 
     def key_of(self, source: str, cluster: str) -> str:
         """The merged key of ``cluster`` in ``source``."""
         qualified = f"{source}/{cluster}"
-        owner = self.owners.get(qualified)
+        owner = self.owners.get(qualified) or self.ack_owners.get(qualified)
         if owner is not None and owner == Owner(source, cluster):
             return qualified
         return cluster
@@ -107,10 +119,23 @@ class _Slice:
         self.owners: dict[str, Owner] = {}
 
 
+class _BookPart:
+    """One source's acknowledgements under the merged keys."""
+
+    __slots__ = ("book", "by_key", "owners")
+
+    def __init__(self, book: AckBook) -> None:
+        self.book = book
+        self.by_key: dict[str, tuple[Ack, ...]] = {}
+        self.owners: dict[str, Owner] = {}
+
+
 class FleetMerger:
     """Merges successive looks at the same sources, reusing what did not change."""
 
     def __init__(self) -> None:
+        self._books: dict[str, _BookPart] = {}
+        self._book: tuple[AckBook, Mapping[str, Owner]] = (EMPTY_BOOK, MappingProxyType({}))
         self._slices: dict[str, _Slice] = {}
         self._names: dict[str, frozenset[str]] = {}
         self._counts: Counter[str] = Counter()
@@ -153,6 +178,7 @@ class FleetMerger:
         policy, notes = self._merged_policy(states, owners)
         view = MappingProxyType(statuses)
         collisions = self._collisions(states)
+        acks, ack_owners = self._merged_acks(states, renamed)
         return MergedFleet(
             statuses=view,
             owners=MappingProxyType(owners),
@@ -161,7 +187,48 @@ class FleetMerger:
             collisions=collisions,
             notes=notes,
             changed=frozenset(changed),
+            acks=acks,
+            ack_owners=ack_owners,
         )
+
+    def _merged_acks(
+        self, states: Sequence[SourceState], renamed: bool
+    ) -> tuple[AckBook, Mapping[str, Owner]]:
+        """The sources' books as one, under the merged keys (the same objects while no
+        source's book and no name changed)."""
+        parts: dict[str, _BookPart] = {}
+        fresh = renamed or set(self._books) != {s.name for s in states}
+        for state in states:
+            part = self._books.get(state.name)
+            if part is None or renamed or part.book is not state.acks:
+                part = self._book_part(state)
+                fresh = True
+            parts[state.name] = part
+        self._books = parts
+        if fresh:
+            by_key: dict[str, tuple[Ack, ...]] = {}
+            owners: dict[str, Owner] = {}
+            for part in parts.values():
+                by_key.update(part.by_key)
+                owners.update(part.owners)
+            token = tuple((name, part.book.token) for name, part in parts.items())
+            book = AckBook(MappingProxyType(by_key), token)
+            self._book = (book, MappingProxyType(owners))
+        return self._book
+
+    def _book_part(self, state: SourceState) -> _BookPart:
+        part = _BookPart(state.acks)
+        source, counts = state.name, self._counts
+        for name, acks in state.acks.by_cluster.items():
+            # A cluster its source no longer holds is always qualified: that name may
+            # be another source's cluster now.
+            shared = counts[name] > 1 or name not in state.statuses
+            key = qualified(source, name) if shared else name
+            if key != name:
+                acks = tuple(a.model_copy(update={"cluster": key}) for a in acks)
+            part.by_key[key] = acks
+            part.owners[key] = Owner(source, name)
+        return part
 
     def _slice(self, state: SourceState, old: _Slice | None) -> _Slice:
         """One source's part of the merged fleet, reusing the merged value of every
@@ -232,7 +299,7 @@ def _merged(
         if status.last_good is not None:
             update["last_good"] = status.last_good.model_copy(update={"cluster": key})
     if failure is not None:  # unreachable through its source: last known, marked
-        update["last_error"] = failure.model_copy(update={"cluster": key})
+        update["last_error"] = failure.model_copy(update={"cluster": key, "field": SOURCE_FIELD})
         update["consecutive_failures"] = max(1, status.consecutive_failures)
     return status.model_copy(update=update)
 

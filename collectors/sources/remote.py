@@ -27,14 +27,22 @@ from typing import Any, Final
 
 import httpx
 
+from collectors.acks import CLUSTER_SCOPE, EMPTY_BOOK, AckBook, AckKind
 from collectors.api import wire
-from collectors.errors import LicdashError, SourceAuthError, SourceError
+from collectors.errors import (
+    AckError,
+    LicdashError,
+    SourceAuthError,
+    SourceError,
+    SourceUnsupportedError,
+)
 from collectors.listener import check_url, read_token
 from collectors.liveness import CollectorState
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, ErrorInfo
 from collectors.secret_scrub import register
-from collectors.sources.base import SourceState, no_acknowledgements
+from collectors.sources.base import SourceState, refused
+from collectors.store.ack_records import AckEvent
 from collectors.store.records import ClusterHistory, FailureEvent, Transition
 from collectors.transports.body_limits import BoundedBody, encodings
 
@@ -71,6 +79,7 @@ class RemoteSource:
         max_body: int = MAX_BODY,
         page: int = PAGE,
         transport: httpx.BaseTransport | None = None,
+        read_only: bool = False,
     ) -> None:
         self.name = name
         self.url = url
@@ -94,7 +103,11 @@ class RemoteSource:
         self._policy: FreshnessPolicy | None = None
         self._retry_at = 0.0
         self._collector: CollectorState | None = None
-        self._state = SourceState(name, url)
+        self._acks: AckBook = EMPTY_BOOK
+        self._acks_accepted: bool | None = None
+        """Whether the collector said it takes acknowledgements (None: not asked yet)."""
+        self.read_only = read_only
+        self._state = SourceState(name, url, acks_refused=self.acks_refused())
         if verify is False:
             log.warning("source %s: TLS CERTIFICATE CHECKING IS OFF for %s", name, url)
 
@@ -135,24 +148,50 @@ class RemoteSource:
     def _get_once(
         self, path: str, params: Mapping[str, str], etag: str | None
     ) -> tuple[int, dict[str, Any] | None]:
-        where = self._where
         headers = {"If-None-Match": f'"{etag}"'} if etag else {}
+        status, data, retry = self._exchange("GET", path, params=params, headers=headers)
+        if status == 304:
+            return 304, None
+        if status == 200:
+            return 200, self._answer(data)
+        said = _error_text(data)
+        if status in (401, 403):
+            raise SourceAuthError(
+                f"{self._where} refused the token (HTTP {status}){said}", source=self.name
+            )
+        self._refuse(status, said, retry)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> tuple[int, bytes, str | None]:
+        """(status, the decoded body read under the cap, Retry-After); every network or
+        size problem is a :class:`SourceError` naming this source."""
+        where = self._where
         try:
             client = self._http()
-            with client.stream("GET", wire.PREFIX + path, params=params, headers=headers) as r:
+            with client.stream(
+                method, wire.PREFIX + path, params=params, headers=headers, json=body
+            ) as r:
                 if r.status_code == 304:
-                    return 304, None
+                    return 304, b"", None
                 codings = encodings(r.headers.get_list("content-encoding"))
-                body = BoundedBody(codings, self.max_body, where)
+                bounded = BoundedBody(codings, self.max_body, where)
                 raw = 0
                 for chunk in r.iter_raw():
                     raw += len(chunk)
                     if raw > self.max_body:
                         raise SourceError(f"{where} sent more than {self.max_body:,} bytes")
-                    body.feed(chunk)
-                data = body.finish()
+                    bounded.feed(chunk)
+                data = bounded.finish()
                 self.bytes_read += len(data)
-                status, retry = r.status_code, r.headers.get("Retry-After")
+                return r.status_code, data, r.headers.get("Retry-After")
         except ValueError as exc:  # a bad URL
             raise SourceError(f"{self._where}: {exc}", source=self.name) from None
         except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError) as exc:
@@ -164,23 +203,23 @@ class RemoteSource:
                 exc.source = self.name
                 raise
             raise SourceError(f"{where}: {exc.message}", source=self.name) from None
-        if status == 200:
-            try:
-                return 200, wire.loads(data, where)
-            except ValueError as exc:
-                raise SourceError(str(exc), source=self.name) from None
-        said = _error_text(data)
-        if status in (401, 403):
-            raise SourceAuthError(
-                f"{where} refused the token (HTTP {status}){said}", source=self.name
-            )
+
+    def _answer(self, data: bytes) -> dict[str, Any]:
+        try:
+            return wire.loads(data, self._where)
+        except ValueError as exc:
+            raise SourceError(str(exc), source=self.name) from None
+
+    def _refuse(self, status: int, said: str, retry: str | None) -> None:
+        """Raise the :class:`SourceError` for an answer that is not a success."""
         if status == 429:
             wait = float(retry) if retry and retry.isdigit() else 5.0
             self._retry_at = time.monotonic() + wait
             raise SourceError(
-                f"{where} asks to slow down (HTTP 429, retry in {wait:g} s)", source=self.name
+                f"{self._where} asks to slow down (HTTP 429, retry in {wait:g} s)",
+                source=self.name,
             )
-        raise SourceError(f"{where} answered HTTP {status}{said}", source=self.name)
+        raise SourceError(f"{self._where} answered HTTP {status}{said}", source=self.name)
 
     # ----- following ------------------------------------------------------------------
 
@@ -206,6 +245,8 @@ class RemoteSource:
                     ErrorInfo.from_exception(error),
                     last.last_ok,
                     frozenset(),
+                    last.acks,
+                    self.acks_refused(),
                 )
                 return self._state
             last = self._state
@@ -219,6 +260,8 @@ class RemoteSource:
                 None,
                 now,
                 changed,
+                self._acks,
+                self.acks_refused(),
             )
             return self._state
 
@@ -250,6 +293,10 @@ class RemoteSource:
                 changed.add(str(name))
             if "policy" in doc:
                 self._policy_head, policy_seen = doc["policy"], True
+            if "acks" in doc:  # (the first page, when they changed since our token)
+                self._acks = wire.read_acks(doc["acks"], doc.get("token"))
+            if "acks_accepted" in doc:
+                self._acks_accepted = doc["acks_accepted"] is True
             self._collector = wire.read_collector(doc.get("collector"))
             after = doc.get("next")
             if not after:
@@ -330,8 +377,107 @@ class RemoteSource:
         except (ValueError, TypeError, IndexError) as exc:
             raise SourceError(f"{self._where}: bad series answer: {exc}") from None
 
-    def acknowledge(self, cluster: str, **details: Any) -> None:
-        raise no_acknowledgements(self.name, self.url, cluster)
+    # ----- acknowledgements ----------------------------------------------------------------
+
+    def acks_refused(self) -> str | None:
+        """Why acknowledgements cannot be written through this source (None: they can,
+        as far as this follower knows; the collector has the last word)."""
+        if self.read_only:
+            return "read-only in the config (read_only = true): it takes no acknowledgements"
+        if self.token_file is None:
+            return (
+                "no token_file is configured for it: a collector takes acknowledgements "
+                "only with its API token"
+            )
+        if self._acks_accepted is False:
+            return "this collector accepts no acknowledgements: start it with --token-file"
+        return None
+
+    def _post(self, path: str, body: Mapping[str, Any], cluster: str | None) -> list[AckEvent]:
+        """One write; its audit events. Refusals raise naming this source (see
+        :meth:`collectors.sources.base.Source.acknowledge`)."""
+        why = self.acks_refused()
+        if why is not None:
+            raise refused(self.name, self.url, why, cluster)
+        with self._lock:
+            try:
+                status, data, retry = self._exchange("POST", path, body=body)
+            except _Dropped:  # a kept-alive connection the collector dropped
+                status, data, retry = self._exchange("POST", path, body=body)
+        where = self._where
+        if status == 200:
+            doc = self._answer(data)
+            try:
+                return [wire.read_event(e) for e in doc.get("events") or []]
+            except ValueError as exc:
+                raise SourceError(f"{where}: bad acknowledgement answer: {exc}") from None
+        said = _error_text(data)
+        if status == 401:
+            raise SourceAuthError(
+                f"{where} refused the token (HTTP 401){said}", source=self.name, cluster=cluster
+            )
+        if status == 403:
+            self._acks_accepted = False
+            raise SourceUnsupportedError(
+                f"{where} refused the acknowledgement (HTTP 403){said}",
+                source=self.name,
+                cluster=cluster,
+            )
+        if status in (400, 404, 413, 415, 422):
+            raise AckError(f"{where} refused it (HTTP {status}){said}", cluster=cluster)
+        if status == 429:
+            wait = retry if retry and retry.isdigit() else "a few"
+            raise SourceError(
+                f"{where} takes no more acknowledgements for now (HTTP 429, retry in {wait} s)",
+                source=self.name,
+            )
+        raise SourceError(f"{where} answered HTTP {status}{said}", source=self.name)
+
+    def acknowledge(
+        self,
+        cluster: str,
+        *,
+        by: str,
+        reason: str,
+        kind: AckKind = "ack",
+        until: datetime | None = None,
+        scope: str = CLUSTER_SCOPE,
+    ) -> AckEvent:
+        body = {"cluster": cluster, "by": by, "reason": reason, "kind": kind, "scope": scope}
+        if until is not None:
+            body["until"] = wire.ts(until) or ""
+        events = self._post("/acks", body, cluster)
+        if len(events) != 1:
+            raise SourceError(f"{self._where}: the acknowledgement answer has no event")
+        return events[0]
+
+    def unacknowledge(
+        self, cluster: str, *, by: str, reason: str = "", ack_id: str | None = None
+    ) -> list[AckEvent]:
+        body = {"cluster": cluster, "by": by, "reason": reason}
+        if ack_id is not None:
+            body["ack_id"] = ack_id
+        return self._post("/acks/remove", body, cluster)
+
+    def note(self, text: str, *, by: str) -> AckEvent:
+        events = self._post("/acks/note", {"by": by, "text": text}, None)
+        if len(events) != 1:
+            raise SourceError(f"{self._where}: the note answer has no event")
+        return events[0]
+
+    def ack_events(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        cluster: str | None = None,
+    ) -> list[AckEvent]:
+        params = {
+            "since": wire.ts(since) or "",
+            "until": wire.ts(until) or "",
+            "cluster": cluster or "",
+        }
+        return self._list("/acks/events", "events", params, wire.read_event)
 
     def close(self) -> None:
         client, self._client = self._client, None

@@ -2,10 +2,10 @@
 
 A ``--source`` value is a configured source's name, a collector's URL, a store
 directory, or ``NAME=URL``/``NAME=DIR`` to name one. A URL or directory that a
-``[[sources]]`` table also lists takes that table's name, ``token_file``, ``verify`` and
-``timeout`` (tokens and CAs are only ever configured in the file, never on the command
-line, where other users could read them). With no ``--source``, every configured source
-is used.
+``[[sources]]`` table also lists takes that table's name, ``token_file``, ``verify``,
+``timeout`` and ``read_only`` (tokens and CAs are only ever configured in the file,
+never on the command line, where other users could read them). With no ``--source``,
+every configured source is used.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class SourceSpec:
     token_file: Path | None = None
     verify: bool | str = True
     timeout: float = 10.0
+    read_only: bool = False
 
     @property
     def location(self) -> str:
@@ -48,11 +49,12 @@ class SourceSpec:
                 token_file=self.token_file,
                 verify=self.verify,
                 timeout=self.timeout,
+                read_only=self.read_only,
             )
         from collectors.sources.store_source import StoreSource
 
         assert self.store is not None
-        return StoreSource(self.name, self.store)
+        return StoreSource(self.name, self.store, read_only=self.read_only)
 
 
 def from_config(source: SourceConfig) -> SourceSpec:
@@ -63,6 +65,7 @@ def from_config(source: SourceConfig) -> SourceSpec:
         token_file=Path(source.token_file) if source.token_file else None,
         verify=source.verify,
         timeout=source.timeout,
+        read_only=source.read_only,
     )
 
 
@@ -134,7 +137,13 @@ def _locate(name: str, location: str, known: Sequence[SourceSpec], value: str) -
         match = next((s for s in known if s.url == url), None)
         if match is not None:
             return SourceSpec(
-                name or match.name, url, None, match.token_file, match.verify, match.timeout
+                name or match.name,
+                url,
+                None,
+                match.token_file,
+                match.verify,
+                match.timeout,
+                match.read_only,
             )
         return SourceSpec(name or derived_name(url), url=url)
     directory = Path(location).expanduser()
@@ -142,4 +151,6 @@ def _locate(name: str, location: str, known: Sequence[SourceSpec], value: str) -
         (s for s in known if s.store is not None and s.store.resolve() == directory.resolve()),
         None,
     )
-    return SourceSpec(name or (match.name if match else derived_name(location)), store=directory)
+    if match is not None:
+        return SourceSpec(name or match.name, store=directory, read_only=match.read_only)
+    return SourceSpec(name or derived_name(location), store=directory)

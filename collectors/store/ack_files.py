@@ -118,6 +118,7 @@ class _State:
         ack: Ack | None = None,
         text: str = "",
         at: datetime | None = None,
+        via: str | None = None,
     ) -> AckEvent:
         event = AckEvent(
             seq=self.next_seq,
@@ -128,6 +129,7 @@ class _State:
             ack_id=ack.id if ack else None,
             text=text,
             ack=ack,
+            via=via,
         )
         self.next_seq += 1
         self.events[event.seq] = event
@@ -183,8 +185,9 @@ class AckStore:
         token = self.token()
         if token == self._book.token and self._book.token is not None:
             return self._book
-        if token is None:
-            self._book = AckBook()
+        if token is None:  # no file (yet): the one empty book, so nothing looks changed
+            if self._book.token is not None or self._book.by_cluster:
+                self._book = AckBook()
             return self._book
         try:
             doc = files.read_json_file(self.path)
@@ -250,6 +253,7 @@ class AckStore:
         scope: str = CLUSTER_SCOPE,
         statuses: Mapping[str, ClusterStatus] | None = None,
         policy: FreshnessPolicy | None = None,
+        via: str | None = None,
     ) -> AckEvent:
         """Acknowledge (or snooze) ``scope`` of ``cluster`` as ``status`` shows it now; an
         acknowledgement of the same scope already in force is replaced (an ``edit``).
@@ -295,7 +299,7 @@ class AckStore:
                 del state.acks[stale.id]
             state.acks[record.id] = record
             action: Action = "edit" if old else ("snooze" if kind == "snooze" else "acknowledge")
-            return state.record(action, by, cluster=cluster, ack=record, text=reason)
+            return state.record(action, by, cluster=cluster, ack=record, text=reason, via=via)
 
         return self._transact(change, statuses, policy)
 
@@ -308,6 +312,7 @@ class AckStore:
         ack_id: str | None = None,
         statuses: Mapping[str, ClusterStatus] | None = None,
         policy: FreshnessPolicy | None = None,
+        via: str | None = None,
     ) -> list[AckEvent]:
         """Remove every acknowledgement and snooze of ``cluster`` (or only ``ack_id``).
 
@@ -327,7 +332,9 @@ class AckStore:
             events = []
             for ack in gone:
                 del state.acks[ack.id]
-                events.append(state.record("remove", by, cluster=cluster, ack=ack, text=reason))
+                events.append(
+                    state.record("remove", by, cluster=cluster, ack=ack, text=reason, via=via)
+                )
             return events
 
         return self._transact(change, statuses, policy)
@@ -339,11 +346,14 @@ class AckStore:
         by: str,
         statuses: Mapping[str, ClusterStatus] | None = None,
         policy: FreshnessPolicy | None = None,
+        via: str | None = None,
     ) -> AckEvent:
         """Record a shift note in the audit trail."""
         if not text.strip():
             raise AckError("the shift note is empty")
-        return self._transact(lambda state: state.record("note", by, text=text), statuses, policy)
+        return self._transact(
+            lambda state: state.record("note", by, text=text, via=via), statuses, policy
+        )
 
     def settle(
         self, statuses: Mapping[str, ClusterStatus], policy: FreshnessPolicy, now: datetime

@@ -52,6 +52,9 @@ class AckEvent(BaseModel):
     the shift note."""
     ack: Ack | None = None
     """The record as made (acknowledge, snooze, edit) or as it was when it ended."""
+    via: str | None = None
+    """How a change arrived when not from this host: ``licdash.api/1 from 10.0.0.5``
+    (the collector's API, and the client's address). None: a process on this host."""
 
     def public(self) -> dict[str, Any]:
         """The export form (``licdash export --acks``): flat, one JSON type per field."""
@@ -68,6 +71,7 @@ class AckEvent(BaseModel):
             "scope": ack.scope if ack else None,
             "until": format_ts(ack.until) if ack and ack.until else None,
             "severity": ack.severity.value if ack else None,
+            "via": self.via,
         }
 
 

@@ -61,7 +61,7 @@ class AckDialog(ModalScreen[AckRequest | None]):
     AckDialog #title {
         text-style: bold;
     }
-    AckDialog #explain, AckDialog #problems {
+    AckDialog #explain, AckDialog #problems, AckDialog #target {
         color: $text-muted;
         height: auto;
         margin-bottom: 1;
@@ -105,10 +105,14 @@ class AckDialog(ModalScreen[AckRequest | None]):
         snooze: bool,
         now: datetime,
         current: Ack | None = None,
+        target: str | None = None,
         name: str | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id)
+        self.target = target
+        """Where it is written when that is not this host's store (a merged view's
+        source); said in the dialog."""
         self.cluster = cluster
         self.status = status
         self.kind: AckKind = "snooze" if snooze else "ack"
@@ -126,6 +130,8 @@ class AckDialog(ModalScreen[AckRequest | None]):
                 id="title",
             )
             yield Static(Content(self._explain()), id="explain")
+            if self.target is not None:
+                yield Static(Content(f"Writes to {neutralise(self.target)}"), id="target")
             yield Static(
                 Content("Problems now: " + ("; ".join(neutralise(p) for p in problems) or "none")),
                 id="problems",

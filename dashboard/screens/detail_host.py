@@ -20,7 +20,7 @@ from textual.timer import Timer
 
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
-from collectors.store.ack_files import AckStore
+from collectors.sources.ack_route import AckLedger
 from dashboard.state import FleetState
 
 
@@ -57,8 +57,9 @@ class DetailHost(Protocol):
     def policy(self) -> FreshnessPolicy: ...
 
     @property
-    def ack_store(self) -> AckStore | None:
-        """The acknowledgements beside the store (blocking reads: thread workers only)."""
+    def ack_store(self) -> AckLedger | None:
+        """The acknowledgements beside the store, or a merged view's (blocking reads:
+        thread workers only)."""
         ...
 
     def clock(self) -> datetime: ...

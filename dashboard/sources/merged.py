@@ -9,7 +9,11 @@ only when a status or a source's health changed. A source that cannot be reached
 its last known clusters (marked with its failure); the banner names it.
 
 Queries from the detail screens go to the source that owns the cluster, by the merged
-key (``emea/cucm1`` for a name two sources share).
+key (``emea/cucm1`` for a name two sources share). So do acknowledgements
+(:attr:`MergedViewer.acks`, an :class:`~collectors.sources.ack_route.AckRouter`): the
+app's desk writes through it, and the source written is looked at again at once. The
+acknowledgements in force arrive with the fleet (``FleetState.acks``, every source's,
+under the merged keys).
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from textual.app import App
 
 from collectors.errors import SourceError
 from collectors.results import ErrorInfo
+from collectors.sources import fleetwide
+from collectors.sources.ack_route import AckRouter
 from collectors.sources.base import Source, SourceHealth, SourceState
 from collectors.sources.merge import FleetMerger, MergedFleet
-from collectors.store.records import ClusterHistory, FailureEvent, Transition
+from collectors.store.records import ClusterHistory, Transition
 from dashboard.messages import FleetUpdated
 from dashboard.messages import SourceError as SourceErrorMessage
 from dashboard.sources.base import SourceKind, join_thread, utcnow
@@ -59,6 +65,7 @@ class MergedViewer:
         self.interval = interval
         self.clock = clock
         self._by_name = {s.name: s for s in self.sources}
+        self._wake = {s.name: threading.Event() for s in self.sources}
         self._lock = threading.Lock()
         self._states = {s.name: SourceState(s.name, s.location) for s in self.sources}
         self._merger = FleetMerger()
@@ -70,6 +77,21 @@ class MergedViewer:
         self._threads: list[threading.Thread] = []
         self.merges = 0
         """Merges done (benchmarks)."""
+        self.acks = AckRouter(
+            self.sources, self.merged, wrote=self.look_again, on_error=self._report
+        )
+        """Acknowledgements, each written to the source that owns the cluster."""
+
+    def merged(self) -> MergedFleet:
+        """The latest merge (its keys, owners and acknowledgements). One reference read:
+        the UI thread may call it without waiting for a merge in progress."""
+        return self._merged
+
+    def look_again(self, source: Source) -> None:
+        """Look at ``source`` now rather than at its next interval (after a write)."""
+        wake = self._wake.get(source.name)
+        if wake is not None:
+            wake.set()
 
     @property
     def paused(self) -> bool:
@@ -90,18 +112,23 @@ class MergedViewer:
             thread.start()
 
     async def stop(self) -> None:
-        self._stop.set()
+        self._halt()
         for thread in self._threads:
             await join_thread(thread, _JOIN_TIMEOUT_S)
         self._app = None
         self._close_sources()
 
     def close(self) -> None:
-        self._stop.set()
+        self._halt()
         for thread in self._threads:
             thread.join(_JOIN_TIMEOUT_S)
         self._app = None
         self._close_sources()
+
+    def _halt(self) -> None:
+        self._stop.set()
+        for wake in self._wake.values():
+            wake.set()
 
     def _close_sources(self) -> None:
         for source in self.sources:
@@ -119,10 +146,12 @@ class MergedViewer:
     # ----- following (one thread per source) -------------------------------------------
 
     def _follow(self, source: Source) -> None:
+        wake = self._wake[source.name]
         while not self._stop.is_set():
+            wake.clear()
             state = source.fetch(self.clock())
             self.take(state)
-            self._stop.wait(self.interval)
+            wake.wait(self.interval)
 
     def take(self, state: SourceState) -> FleetState | None:
         """Merge a source's new look (in the caller's thread) and post the fleet when
@@ -133,7 +162,12 @@ class MergedViewer:
             self.merges += 1
             said = _said(merged.sources)
             notices = tuple(c.text() for c in merged.collisions) + merged.notes
-            if not merged.changed and said == self._said and notices == self._fleet.notices:
+            if (
+                not merged.changed
+                and said == self._said
+                and notices == self._fleet.notices
+                and merged.acks is self._fleet.acks
+            ):
                 self._merged = merged
                 return None
             statuses = merged.statuses if merged.changed else self._fleet.statuses
@@ -145,6 +179,7 @@ class MergedViewer:
                 policy=merged.policy,
                 sources=merged.sources,
                 notices=notices,
+                acks=merged.acks,
             )
             self._fleet = fleet
             changed = merged.changed or frozenset()
@@ -174,37 +209,14 @@ class MergedViewer:
         source, name = self._owner(cluster)
         return source.entitlement_series(name, since, until)
 
-    def _gather(self, ask: Callable[[Source], list[Any]]) -> list[tuple[Source, Any]]:
-        """Every source's answer; one that cannot answer is left out (the banner names
-        it), unless none can."""
-        out: list[tuple[Source, Any]] = []
-        failed: SourceError | None = None
-        for source in self.sources:
-            try:
-                out.extend((source, item) for item in ask(source))
-            except SourceError as exc:
-                failed = exc
-                self._report(exc)
-        if failed is not None and len(self.sources) == 1:
-            raise failed
-        return out
-
     def transitions(self, since: datetime) -> list[Transition]:
-        with self._lock:
-            merged = self._merged
-        found = self._gather(lambda s: s.transitions(since))
-        out = [replace(t, cluster=merged.key_of(s.name, t.cluster)) for s, t in found]
-        return sorted(out, key=lambda t: t.at)
+        return fleetwide.transitions(self.sources, self.merged(), since, on_error=self._report)
 
     def failures(self, cluster: str | None = None, since: datetime | None = None) -> list[Any]:
         if cluster is not None:
             source, name = self._owner(cluster)
             return [replace(f, cluster=cluster) for f in source.failures(name, since)]
-        with self._lock:
-            merged = self._merged
-        found: list[tuple[Source, FailureEvent]] = self._gather(lambda s: s.failures(None, since))
-        out = [replace(f, cluster=merged.key_of(s.name, f.cluster)) for s, f in found]
-        return sorted(out, key=lambda f: f.at)
+        return fleetwide.failures(self.sources, self.merged(), since, on_error=self._report)
 
     def raw(self, cluster: str) -> str | None:
         """Raw answers stay with the collector that polled them."""
@@ -212,12 +224,6 @@ class MergedViewer:
 
     def cluster_zone(self, name: str) -> tzinfo:
         return UTC
-
-    def acknowledge(self, cluster: str, **details: Any) -> None:
-        """Hand an acknowledgement to the source that owns ``cluster`` (the seam for
-        acknowledgements across sources: each source refuses it until they exist)."""
-        source, name = self._owner(cluster)
-        source.acknowledge(name, **details)
 
     def _report(self, exc: BaseException) -> None:
         app = self._app

@@ -1,5 +1,5 @@
 """The API's HTTP behaviour against a real store on loopback: the token, the rate limit,
-304s, bounded pages, JSON errors, the write seam, and text that is scrubbed and
+304s, bounded pages, JSON errors, and text that is scrubbed and
 neutralised like every other output."""
 
 from __future__ import annotations
@@ -60,23 +60,6 @@ def test_a_token_guards_every_route(serve: Callable[..., Served], store: Path) -
         assert TOKEN not in ok.text
     assert bearer_ok(f"Bearer {TOKEN}", TOKEN) and not bearer_ok(None, TOKEN)
     assert not bearer_ok(f"Bearer {TOKEN} ", TOKEN + "x")
-
-
-def test_writes_need_a_token_and_acknowledgements_are_not_there_yet(
-    serve: Callable[..., Served], store: Path
-) -> None:
-    open_api = serve(store)
-    refused = httpx.post(open_api.url + wire.PREFIX + "/acks", json={}, timeout=10)
-    assert refused.status_code == 403 and "read-only" in refused.json()["error"]["message"]
-    guarded = serve(store, token=TOKEN)
-    assert httpx.post(guarded.url + wire.PREFIX + "/acks", timeout=10).status_code == 401
-    seam = httpx.post(
-        guarded.url + wire.PREFIX + "/acks",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        json={"cluster": "c1"},
-        timeout=10,
-    )
-    assert seam.status_code == 501
 
 
 def test_each_client_is_rate_limited_with_retry_after(

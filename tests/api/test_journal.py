@@ -94,3 +94,28 @@ def test_a_new_policy_resends_every_threshold_and_a_collector_change_is_news() -
     assert journal.refresh(fleet("a", "b"), policy, down, NOW)
     doc = page(journal, token)
     assert names(doc) == [] and doc["collector"]["state"] == "down"
+
+
+def test_acknowledgements_travel_whole_and_only_when_they_changed() -> None:
+    from collectors.acks import Ack, AckBook
+
+    journal = Journal()
+    table = fleet("lon", "par")
+    journal.refresh(table, None, UP, NOW, AckBook())
+    start = journal.token
+    first = page(journal, None)
+    assert first["acks"] == [] and first["acks_accepted"] is False
+    assert "acks" not in page(journal, None, after="lon")  # the first page carries them
+
+    held = Ack(id="a1", cluster="par", by="ann", at=NOW, reason="INC9", kind="snooze")
+    book = AckBook.of([held], token=1)
+    assert journal.refresh(table, None, UP, NOW, book)  # a new number: the book changed
+    delta = page(journal, start)
+    assert delta["clusters"] == [] and [a["by"] for a in delta["acks"]] == ["ann"]
+    moved = journal.token
+    same = AckBook.of([held], token=2)  # the file was rewritten, its contents the same
+    assert not journal.refresh(table, None, UP, NOW, same)
+    assert journal.unchanged(moved)
+    later = fleet("lon", "par", minutes=5)
+    journal.refresh(later, None, UP, NOW, same)
+    assert "acks" not in page(journal, moved)  # a status changed, the book did not

@@ -17,6 +17,8 @@ import trustme
 
 from dashboard.launch_serve import session_command
 from tests.serve.conftest import ROOT, Served, start_serve, stop_serve
+from tests.support.fleets import demo_statuses
+from tests.support.store import write_store
 
 TOKEN = "wall-token-0123456789abcdefXYZ"
 
@@ -53,6 +55,34 @@ def test_every_session_runs_a_read_only_viewer_of_the_one_store(tmp_path: Path) 
     assert f"-m collectors.cli dash --store '{tmp_path / 's t'}'" in command
     assert "--wall --page-seconds 20 --theme light" in command
     assert "--config" not in command  # no session polls: one collector per server
+
+
+def test_with_sources_every_session_runs_a_merged_view_that_never_acknowledges(
+    tmp_path: Path,
+) -> None:
+    args = argparse.Namespace(wall=False, page_seconds=15.0, theme=None)
+    config = tmp_path / "noc.toml"
+    command = session_command(None, args, sources=["emea", "lab=/srv/lab"], config=config)
+    assert f"dash --config {config} --source emea --source lab=/srv/lab" in command
+    assert "--store" not in command and "--allow-ack" not in command
+
+
+def test_sources_are_checked_once_and_served_merged(tmp_path: Path) -> None:
+    stores = [
+        write_store(tmp_path / name, demo_statuses()[i::2]) for i, name in enumerate(("a", "b"))
+    ]
+    both = serve("--source", f"a={stores[0]}", "--store", str(stores[1]), "--port", "0")
+    assert both.returncode == 2 and "--source goes without --store" in both.stderr
+    bad = serve("--source", "nowhere", "--port", "0")
+    assert bad.returncode == 2 and "source nowhere: no store at nowhere" in bad.stderr
+    served = start_serve("--source", f"a={stores[0]}", "--source", f"b={stores[1]}")
+    try:
+        with httpx.Client(base_url=served.base, timeout=10) as client:
+            assert client.get("/").status_code == 200
+    finally:
+        stop_serve(served.process)
+    said = "".join(served.output)
+    assert f"every session merges a ({stores[0]}), b ({stores[1]}), read-only" in said
 
 
 def test_loopback_serves_the_page_with_nothing_from_another_host(served: Served) -> None:

@@ -38,12 +38,13 @@ def _api_url(collector: Collector) -> str:
 
 @pytest.fixture
 def regions(tmp_path: Path) -> Iterator[Callable[..., Region]]:
-    """``start(name, seed, *collect_args)``: a region of 3 healthy publishers whose
-    collector serves its API; returns once every cluster is in the store."""
+    """``start(name, seed, *collect_args, mix="healthy")``: a region of 3 publishers
+    (healthy unless ``mix`` says otherwise) whose collector serves its API; returns once
+    every cluster is in the store."""
     started: list[Region] = []
 
-    def start(name: str, seed: int, *extra: str, clusters: int = 3) -> Region:
-        fleet = ThreadedFleet(clusters=clusters, seed=seed, scenario_mix="healthy").start()
+    def start(name: str, seed: int, *extra: str, clusters: int = 3, mix: str = "healthy") -> Region:
+        fleet = ThreadedFleet(clusters=clusters, seed=seed, scenario_mix=mix).start()
         try:
             folder = tmp_path / name
             folder.mkdir()
@@ -85,3 +86,13 @@ def serve() -> Iterator[Callable[..., Served]]:
     servers = ApiServers()
     yield servers.start
     servers.close()
+
+
+def sources_config(path: Path, **sources: dict[str, str]) -> Path:
+    """A follower's config listing ``[[sources]]`` (each a table of fields)."""
+    lines = []
+    for name, fields in sources.items():
+        lines.append(f'[[sources]]\nname = "{name}"')
+        lines += [f'{key} = "{value}"' for key, value in fields.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

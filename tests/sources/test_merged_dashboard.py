@@ -6,7 +6,6 @@ banner names the source. The collectors are real subprocesses (see conftest)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,16 +20,10 @@ from dashboard.sources import MergedViewer
 from dashboard.widgets.collector_banner import CollectorBanner
 from dashboard.widgets.state_timeline import StateTimeline
 from tests.sources.conftest import Region
+from tests.support.host import until
 
 SIZE = (180, 45)
 SHARED = "emea-par-cucm1"
-
-
-async def _until(pilot: Any, check: Callable[[], bool], what: str, limit: float = 30) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.1)
 
 
 async def _drill(app: LicdashApp, pilot: Any, key: str) -> str:
@@ -39,15 +32,15 @@ async def _drill(app: LicdashApp, pilot: Any, key: str) -> str:
     assert isinstance(screen, FleetScreen)
     assert screen.table.move_to(key)
     await pilot.press("enter")
-    await _until(pilot, lambda: isinstance(app.screen, ClusterScreen), f"{key}'s screen")
+    await until(pilot, lambda: isinstance(app.screen, ClusterScreen), f"{key}'s screen")
     cluster = app.screen
     timeline = cluster.query_one(StateTimeline)
-    await _until(pilot, lambda: bool(str(timeline.render()).strip()), f"{key}'s history")
+    await until(pilot, lambda: bool(str(timeline.render()).strip()), f"{key}'s history")
     problem = str(cluster.query_one("#load-error", Static).render()).strip()
     assert problem == "", problem
     text = str(timeline.render())
     await pilot.press("escape")
-    await _until(pilot, lambda: isinstance(app.screen, FleetScreen), "back to the fleet")
+    await until(pilot, lambda: isinstance(app.screen, FleetScreen), "back to the fleet")
     return text
 
 
@@ -65,11 +58,11 @@ def test_dash_shows_both_fleets_drills_into_each_and_keeps_a_lost_one(
     async def scenario() -> None:
         app = LicdashApp(viewer)
         async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: set(app.fleet.statuses) == every, "both fleets")
+            await until(pilot, lambda: set(app.fleet.statuses) == every, "both fleets")
             screen = app.screen
             assert isinstance(screen, FleetScreen)
             table = screen.table
-            await _until(pilot, lambda: set(table.clusters) == every, "every row")
+            await until(pilot, lambda: set(table.clusters) == every, "every row")
             origin = COLUMN_KEYS.index("origin")
             assert table.column_widths()[origin] > 0  # the "From" column is shown
             assert {table.cells(k)[origin] for k in every} == {"emea", "amer"}
@@ -82,11 +75,11 @@ def test_dash_shows_both_fleets_drills_into_each_and_keeps_a_lost_one(
 
             amer.collector.kill()
             banner = screen.query_one(CollectorBanner)
-            await _until(pilot, lambda: bool(banner.lines()), "the banner")
+            await until(pilot, lambda: bool(banner.lines()), "the banner")
             assert banner.display
             assert f"source amer ({amer.url}): connection refused" in banner.lines()[0]
             assert set(app.fleet.statuses) == every  # nothing dropped
-            await _until(
+            await until(
                 pilot,
                 lambda: UNREACHABLE_GLYPH in table.cells(one_of_amer)[COLUMN_KEYS.index("age")],
                 "amer's rows marked",

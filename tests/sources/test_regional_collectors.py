@@ -14,36 +14,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.sources.conftest import TOKEN, Region
-from tests.support.collector import ROOT
+from tests.sources.conftest import TOKEN, Region, sources_config
+from tests.support.collector import ROOT, run_cli
 
 LICDASH = [sys.executable, "-m", "collectors.cli"]
 SHARED = "emea-par-cucm1"
 
 
 def status(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*LICDASH, "status", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=env,
-    )
+    return run_cli("status", *args, env=env)
 
 
 def json_status(*args: str) -> tuple[int, dict[str, Any], str]:
     done = status(*args, "--format", "json")
     return done.returncode, json.loads(done.stdout), done.stderr
-
-
-def sources_config(path: Path, **sources: dict[str, str]) -> Path:
-    lines = []
-    for name, fields in sources.items():
-        lines.append(f'[[sources]]\nname = "{name}"')
-        lines += [f'{key} = "{value}"' for key, value in fields.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def test_status_totals_are_the_sum_and_the_shared_name_is_reported(

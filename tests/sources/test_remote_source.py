@@ -15,8 +15,10 @@ import httpx
 import pytest
 
 from collectors.api import wire
+from collectors.errors import SourceUnsupportedError
 from collectors.sources.remote import RemoteSource
 from collectors.store import SnapshotStore
+from collectors.store.ack_files import AckStore
 from tests.support.api import Served
 from tests.support.factory import NOW, snapshot, status
 from tests.support.store import update_for, write_store
@@ -146,3 +148,75 @@ def test_a_token_file_that_cannot_be_used_names_the_source(tmp_path: Path) -> No
     state = source.fetch(now())
     assert state.error is not None
     assert "source apac" in state.error.message and "missing.token" in state.error.message
+
+
+TOKEN = "remote-ack-token-0123456789"
+
+
+def _token_file(tmp_path: Path) -> Path:
+    path = tmp_path / "api.token"
+    path.write_text(TOKEN + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def test_a_follower_gets_the_acknowledgements_and_writes_through_the_api(
+    serve: Callable[..., Served], store: Path, tmp_path: Path
+) -> None:
+    served = serve(store, token=TOKEN)
+    source = RemoteSource("emea", served.url, token_file=_token_file(tmp_path))
+    try:
+        first = source.fetch(now())
+        assert first.acks.all() == [] and first.acks_refused is None
+        quiet = source.fetch(now())
+        assert quiet.acks is first.acks  # a 304 keeps the same book: nothing to re-judge
+
+        AckStore(store).acknowledge("lon-01", None, by="root", reason="local", kind="snooze")
+        time.sleep(0.3)
+        seen = source.fetch(now())
+        assert [a.by for a in seen.acks.get("lon-01")] == ["root"]
+        assert seen.changed == frozenset()  # no status changed: only the book did
+
+        event = source.acknowledge("lon-02", by="alice", reason="CHG1", kind="snooze")
+        assert (event.action, event.by, event.via) == (
+            "snooze",
+            "alice",
+            "licdash.api/1 from 127.0.0.1",
+        )
+        after = source.fetch(now())  # at once: the write made the collector look again
+        assert [a.by for a in after.acks.get("lon-02")] == ["alice"]
+        (removed,) = source.unacknowledge("lon-02", by="alice", reason="done")
+        assert removed.action == "remove"
+        note = source.note("quiet shift", by="alice")
+        assert note.action == "note" and note.text == "quiet shift"
+        trail = [(e.action, e.cluster) for e in source.ack_events()]
+        assert trail == [
+            ("snooze", "lon-01"), ("snooze", "lon-02"), ("remove", "lon-02"), ("note", None)
+        ]  # fmt: skip
+        assert [e.action for e in source.ack_events(cluster="lon-02")] == ["snooze", "remove"]
+    finally:
+        source.close()
+
+
+def test_where_a_follower_cannot_write_it_says_why_before_sending(
+    serve: Callable[..., Served], store: Path, tmp_path: Path
+) -> None:
+    open_api = serve(store)  # no token: reads need none, writes are refused
+    told = RemoteSource("emea", open_api.url, token_file=_token_file(tmp_path))
+    bare = RemoteSource("emea", open_api.url)
+    config = RemoteSource("emea", open_api.url, token_file=_token_file(tmp_path), read_only=True)
+    try:
+        assert told.fetch(now()).acks_refused == (
+            "this collector accepts no acknowledgements: start it with --token-file"
+        )
+        assert (bare.fetch(now()).acks_refused or "").startswith("no token_file is configured")
+        assert (config.fetch(now()).acks_refused or "").startswith("read-only in the config")
+        for source in (told, bare, config):
+            with pytest.raises(
+                SourceUnsupportedError, match=rf"^\[lon-01\] source emea \({open_api.url}\): "
+            ):
+                source.acknowledge("lon-01", by="x", reason="y", kind="snooze")
+        assert AckStore(store).book().all() == []
+    finally:
+        for source in (told, bare, config):
+            source.close()

@@ -101,3 +101,15 @@ def write_config(fleet: Any, path: Path, **settings: Any) -> Path:
             text = text.replace("[settings]\n", f"[settings]\n{key} = {value}\n", 1)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``licdash ARGS`` as a subprocess of the project (60 s at most)."""
+    return subprocess.run(
+        [sys.executable, "-m", "collectors.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )

@@ -7,6 +7,7 @@ screen of the stack), so screen tests do not depend on the real app.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from types import MappingProxyType
@@ -18,7 +19,7 @@ from textual.widgets import Static
 
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
-from collectors.store.ack_files import AckStore
+from collectors.sources.ack_route import AckLedger
 from dashboard.format import zone
 from dashboard.messages import FleetUpdated
 from dashboard.state import FleetState
@@ -56,7 +57,7 @@ class HostApp(App[None]):
         self.now = now
         self.pushed: list[Screen[Any]] = []
         self.policy = FreshnessPolicy.uniform(timedelta(minutes=15))
-        self.ack_store: AckStore | None = None
+        self.ack_store: AckLedger | None = None
         """The acknowledgements the screens read (None: no store, as in most tests)."""
         self.ack_requests: list[tuple[str, str]] = []
         """``(action, cluster)`` of every acknowledgement key pressed."""
@@ -111,3 +112,11 @@ async def settle(pilot: Any) -> None:
         if not any(getattr(w, "judging", False) for w in app.screen.query("FleetOverview")):
             return
     raise AssertionError("the overview never finished judging")
+
+
+async def until(pilot: Any, check: Callable[[], object], what: str, limit: float = 30) -> None:
+    """Let the app run until ``check()`` holds; fails naming ``what`` after ``limit`` s."""
+    deadline = time.monotonic() + limit
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.05)
