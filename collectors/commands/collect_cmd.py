@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from collectors.config import LicdashConfig
     from collectors.daemon import Daemon
     from collectors.listener import ListenerSecurity
-    from collectors.metrics import MetricsServer
+    from collectors.metrics_server import MetricsServer
 
     Loader = Callable[[], LicdashConfig]
 
@@ -301,7 +301,8 @@ def _start_metrics(
         return None
     import asyncio
 
-    from collectors.metrics import MetricsServer, fleet_registry, in_loop
+    from collectors.metrics import fleet_registry, in_loop
+    from collectors.metrics_server import MetricsServer
 
     engine = daemon.engine
     # Scrapes run in the server's thread; the engine's state lives in this loop.

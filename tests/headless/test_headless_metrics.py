@@ -16,12 +16,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from collectors.cluster_state import CycleStats
 from collectors.metrics import (
     ERROR_KINDS,
-    MetricsServer,
     error_kind_label,
     fleet_registry,
     in_loop,
     render,
 )
+from collectors.metrics_server import MetricsServer
 from collectors.model import AuthorizationStatus, RegistrationStatus, Severity
 from collectors.policy import FreshnessPolicy
 from collectors.products import PRODUCT_KEYS
