@@ -177,7 +177,7 @@ class Harness:
         return "\n".join(parts)
 
     def status_json(self) -> str:
-        from collectors.commands.status_cmd import render_json
+        from collectors.commands.status_render import render_json
         from collectors.fleet_summary import summarise
         from collectors.policy import FreshnessPolicy
 
@@ -186,7 +186,7 @@ class Harness:
         return render_json(summarise(self.latest(), now, policy), now, policy=policy)
 
     def status_table(self) -> str:
-        from collectors.commands.status_cmd import render_table
+        from collectors.commands.status_render import render_table
         from collectors.fleet_summary import summarise
         from collectors.policy import FreshnessPolicy
 

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from collectors.commands import status_cmd
-from collectors.commands.status_cmd import parse_duration, render_json, render_table
+from collectors.commands import status_cmd, status_render
+from collectors.commands.status_cmd import parse_duration
+from collectors.commands.status_render import render_json, render_table
 from collectors.fleet_summary import (
     CRITICAL,
     OK,
@@ -129,10 +130,10 @@ def test_colour_only_on_a_tty_without_no_color(monkeypatch) -> None:
 
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
-    assert status_cmd.wants_colour(Tty())
-    assert not status_cmd.wants_colour(io.StringIO())
+    assert status_render.wants_colour(Tty())
+    assert not status_render.wants_colour(io.StringIO())
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not status_cmd.wants_colour(Tty())
+    assert not status_render.wants_colour(Tty())
 
 
 def test_json_follows_the_snapshot_contract(status_factory, now) -> None:
