@@ -14,7 +14,9 @@ edit, removal, expiry, automatic clear and shift note, oldest first; ``--since``
 ``--source`` (repeatable) exports several collectors' fleets merged: the ``source`` tag
 names each cluster's collector, and a name two sources share is written as
 ``<source>/<name>``. A source that cannot be read fails the export (exit 1, the source
-named): a file that silently lacks a region would be worse than none.
+named): a file that silently lacks a region would be worse than none. With ``--acks``
+it exports every source's audit trail, each event under its merged key and with a
+``source`` column.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from collectors.model import LicenseSnapshot
     from collectors.results import ClusterStatus
     from collectors.sources.base import Source
+    from collectors.sources.merge import MergedFleet
     from collectors.store.records import ClusterHistory
 
     History = Callable[[str, datetime | None, datetime | None], ClusterHistory]
@@ -74,7 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--acks",
         action="store_true",
         help="export the acknowledgements' audit trail (acknowledge, snooze, edit, remove, "
-        "expire, clear, note) instead of snapshots",
+        "expire, clear, note) instead of snapshots; with --source, every source's, with a source "
+        "column",
     )
     parser.add_argument(
         "--cluster",
@@ -164,37 +168,86 @@ def _write(args: argparse.Namespace, blob: bytes) -> None:
 
 
 def _export_acks(
-    args: argparse.Namespace, root: Path, since: datetime | None, until: datetime | None
+    args: argparse.Namespace,
+    root: Path,
+    now: datetime,
+    since: datetime | None,
+    until: datetime | None,
 ) -> int:
-    """The audit trail; the store directory must exist (it may hold no events yet)."""
+    """The audit trail of the store at ``root`` (it must exist; it may hold no events
+    yet), or of every ``--source``."""
     from collectors.errors import StoreError
     from collectors.export_render import render_records
     from collectors.store.ack_files import EXPORT_FIELDS, AckStore
 
-    if not root.expanduser().is_dir():
-        raise StoreError(f"no store at {root}")
-    acks = AckStore(root.expanduser())
-    events = [
-        e
-        for e in acks.events(since, until)
-        if not args.cluster or e.cluster in args.cluster or e.cluster is None
+    fields: tuple[str, ...] = EXPORT_FIELDS
+    if getattr(args, "source", None):
+        records = _source_audit(args, now, since, until)
+        fields += ("source",)
+    else:
+        if not root.expanduser().is_dir():
+            raise StoreError(f"no store at {root}")
+        acks = AckStore(root.expanduser())
+        records = [e.public() for e in acks.events(since, until)]
+        for problem in acks.problems:
+            print(f"licdash export: warning: {problem}", file=sys.stderr)
+    records = [
+        r
+        for r in records
+        if not args.cluster or r["cluster"] in args.cluster or r["cluster"] is None
     ]
-    for problem in acks.problems:
-        print(f"licdash export: warning: {problem}", file=sys.stderr)
     blob = render_records(
-        args.format,
-        [e.public() for e in events],
-        EXPORT_FIELDS,
-        bom=args.format == "csv" and args.output is not None,
+        args.format, records, fields, bom=args.format == "csv" and args.output is not None
     )
     _write(args, blob)
     if args.output is not None:
         print(
-            f"licdash export: wrote {len(events)} audit event{'' if len(events) == 1 else 's'}"
+            f"licdash export: wrote {len(records)} audit event{'' if len(records) == 1 else 's'}"
             f" to {args.output}",
             file=sys.stderr,
         )
     return 0
+
+
+def _source_audit(
+    args: argparse.Namespace, now: datetime, since: datetime | None, until: datetime | None
+) -> list[dict[str, object]]:
+    """Every source's audit events, oldest first, each under its merged key and naming
+    its source; a source that cannot answer fails the export."""
+    from collectors.errors import SourceError
+    from collectors.sources.fleetwide import gather, keyed_event
+    from collectors.sources.oneshot import open_sources
+
+    def fail(exc: SourceError) -> None:
+        raise exc
+
+    sources = open_sources(args.source, args.config)
+    try:
+        merged = _read_merged(sources, now)
+        found = gather(sources, lambda s: s.ack_events(since, until), on_error=fail)
+    finally:
+        for source in sources:
+            source.close()
+    found.sort(key=lambda pair: pair[1].at)
+    return [
+        keyed_event(e, None if e.cluster is None else merged.key_of(s.name, e.cluster)).public()
+        | {"source": s.name}
+        for s, e in found
+    ]
+
+
+def _read_merged(sources: list[Source], now: datetime) -> MergedFleet:
+    """The sources' fleets merged; a source that cannot be read fails the export."""
+    from collectors.errors import SourceError
+    from collectors.sources.oneshot import read_once
+
+    merged = read_once(sources, now)
+    for health in merged.sources:
+        if health.error is not None:
+            raise SourceError(health.error.message, source=health.name)
+    for collision in merged.collisions:
+        print(f"licdash export: warning: {collision.text()}", file=sys.stderr)
+    return merged
 
 
 def _from_sources(
@@ -206,17 +259,11 @@ def _from_sources(
 ) -> tuple[dict[str, ClusterStatus], list[tuple[ClusterStatus, LicenseSnapshot]]]:
     """The merged fleet's chosen clusters and their snapshots, each history read from
     the source that owns the cluster (a merged key's snapshots carry that key)."""
-    from collectors.errors import SourceError
-    from collectors.sources.oneshot import open_sources, read_once
+    from collectors.sources.oneshot import open_sources
 
     sources = open_sources(args.source, args.config)
     try:
-        merged = read_once(sources, now)
-        for health in merged.sources:
-            if health.error is not None:
-                raise SourceError(health.error.message, source=health.name)
-        for collision in merged.collisions:
-            print(f"licdash export: warning: {collision.text()}", file=sys.stderr)
+        merged = _read_merged(sources, now)
         by_name: dict[str, Source] = {s.name: s for s in sources}
 
         def history(key: str, start: datetime | None, end: datetime | None) -> ClusterHistory:
@@ -250,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--since is after --until")
         tags = _parse_tags(args.tag)
         if getattr(args, "acks", False):
-            return _export_acks(args, Path(root), since, until)
+            return _export_acks(args, Path(root), now, since, until)
         if getattr(args, "source", None):
             chosen, rows = _from_sources(args, now, since, until, tags)
         else:

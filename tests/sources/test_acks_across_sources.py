@@ -8,8 +8,8 @@ expired: critical, something to acknowledge) and store, on loopback.
   it refuses, naming the source, where the source takes none, and refuses everything
   without ``--allow-ack``;
 - a wrong token is refused naming the source; a collector without a token refuses writes;
-- ``ack``/``unack``/``acks``/``status``/``handover`` with ``--source`` over a collector's
-  API and a store, each change in the owning store, one policy counting them.
+- ``ack``/``unack``/``acks``/``status``/``handover``/``export --acks`` with ``--source``
+  over a collector's API and a store, each change in the owning store, one policy counting them.
 """
 
 from __future__ import annotations
@@ -232,3 +232,18 @@ def test_the_commands_act_on_each_owning_source(
     assert f"of {e1} in source emea ({emea.url})" in removed.stdout
     assert AckStore(emea.store).book().all() == []
     assert [e.action for e in AckStore(emea.store).events()] == ["acknowledge", "note", "remove"]
+
+    audit = run_cli("export", "--acks", "--format", "jsonl", *both)
+    assert audit.returncode == 0, audit.stderr
+    trail = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert [(r["source"], r["action"], r["cluster"]) for r in trail] == [
+        ("emea", "acknowledge", e1),
+        ("amer", "acknowledge", a1),
+        ("emea", "note", None),
+        ("emea", "remove", e1),
+    ]
+    assert [r["at"] for r in trail] == sorted(r["at"] for r in trail)
+    only = run_cli("export", "--acks", "--format", "csv", "--cluster", a1, *both)
+    header, *lines = only.stdout.lstrip("\ufeff").splitlines()
+    assert header.split(",")[-1] == "source"  # a1's acknowledgement, and the shift note
+    assert [line.split(",")[-1] for line in lines] == ["amer", "emea"]
