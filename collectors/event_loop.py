@@ -34,6 +34,15 @@ def loop_factory() -> tuple[LoopName, Callable[[], asyncio.AbstractEventLoop] | 
     return "uvloop", uvloop.new_event_loop
 
 
+def running_uvloop() -> bool:
+    """Whether the running event loop is uvloop's (False outside a loop)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return type(loop).__module__.partition(".")[0] == "uvloop"
+
+
 def run(main: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(main)`` on the loop :func:`loop_factory` picks."""
     _, factory = loop_factory()
