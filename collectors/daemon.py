@@ -389,6 +389,8 @@ class Daemon:
         engine = None if callable(latest) else self.engine.statuses()  # read in the loop
 
         def settle() -> list[AckEvent]:
+            if not acks.book().by_cluster:
+                return []  # nothing to end: no need to read every cluster's status
             statuses = latest() if callable(latest) else engine
             assert statuses is not None
             return acks.settle(statuses, policy, now)
