@@ -73,13 +73,15 @@ class Exchange:
 
 
 class _Shard:
-    """One connection pool (an httpx transport) and how many polls it is serving."""
+    """One connection pool (an httpx transport), how many polls it is serving and since
+    when it serves none (a publisher's own pool is closed once that passes the expiry)."""
 
-    __slots__ = ("in_flight", "transport")
+    __slots__ = ("idle_since", "in_flight", "transport")
 
     def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
         self.transport = transport
         self.in_flight = 0
+        self.idle_since = 0.0
 
 
 class HttpPool:
@@ -119,7 +121,9 @@ class HttpPool:
         self._keep_idle = keep_idle_per_publisher and http_transport is None
         self._keep_idle = self._keep_idle and network == "asyncio" and idle_expiry > 0
         self._idle_slots: int | None = None
-        self._own: dict[tuple[VerifyKey, str, int], AsyncioHTTPTransport] = {}
+        self._own: dict[tuple[VerifyKey, str, int], _Shard] = {}
+        self._next_sweep = 0.0
+        self._sweeps: set[asyncio.Task[None]] = set()
         self._targets: dict[tuple[str, int, str], tuple[httpcore.URL, bytes]] = {}
         self.closed = False
 
@@ -151,11 +155,13 @@ class HttpPool:
         self.closed = True
         pools, self._pools = self._pools, {}
         own, self._own = self._own, {}
+        for task in list(self._sweeps):
+            await task
         for shards in pools.values():
             for shard in shards:
                 await shard.transport.aclose()
-        for transport in own.values():
-            await transport.aclose()
+        for pool in own.values():
+            await pool.transport.aclose()
 
     def forget(self, cluster: str) -> None:
         """Drop the cluster's cached credentials (a reload or a refused login)."""
@@ -180,7 +186,12 @@ class HttpPool:
         cluster's TLS setting. For one poll."""
         own = self._own_pool(cluster)
         if own is not None:
-            yield own
+            own.in_flight += 1
+            try:
+                yield own.transport
+            finally:
+                own.in_flight -= 1
+                own.idle_since = self._sweep_if_due()
             return
         shard = min(self._shards(cluster.verify), key=lambda s: s.in_flight)
         shard.in_flight += 1
@@ -329,7 +340,30 @@ class HttpPool:
                     log.warning("%s", budget.shortfall)
         return self._idle_slots
 
-    def _own_pool(self, cluster: ClusterConfig) -> AsyncioHTTPTransport | None:
+    def _sweep_if_due(self) -> float:
+        """Now (the loop's clock); every half expiry, a sweep closes the publishers' own
+        pools idle for longer than the expiry, so an idle connection holds neither its
+        descriptor nor its memory until the next poll (minutes away, at a usual interval)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self._idle_expiry / 2
+            task = loop.create_task(self._sweep(now - self._idle_expiry))
+            self._sweeps.add(task)
+            task.add_done_callback(self._sweeps.discard)
+        return now
+
+    async def _sweep(self, idle_before: float) -> None:
+        stale = [
+            key
+            for key, pool in self._own.items()
+            if pool.in_flight == 0 and pool.idle_since < idle_before
+        ]
+        closing = [self._own.pop(key) for key in stale]  # before any await: none leased
+        for pool in closing:
+            await pool.transport.aclose()
+
+    def _own_pool(self, cluster: ClusterConfig) -> _Shard | None:
         key = (cluster.verify, cluster.host, cluster.port)
         pool = self._own.get(key)
         if pool is None and len(self._own) < self._idle_slots_for(len(self._own) + 1):
@@ -338,7 +372,8 @@ class HttpPool:
             limits = httpx.Limits(
                 max_connections=2, max_keepalive_connections=1, keepalive_expiry=self._idle_expiry
             )
-            pool = self._own[key] = AsyncioHTTPTransport(self._ssl_context(cluster.verify), limits)
+            transport = AsyncioHTTPTransport(self._ssl_context(cluster.verify), limits)
+            pool = self._own[key] = _Shard(transport)
         return pool
 
     def _shards(self, key: VerifyKey) -> list[_Shard]:

@@ -31,11 +31,13 @@ class Server:
 
     def __init__(self, drop_second: bool = False) -> None:
         self.connections = 0
+        self.open = 0
         self.requests = 0
         self.drop_second = drop_second
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self.open += 1
         served = 0
         try:
             while True:
@@ -55,6 +57,7 @@ class Server:
         except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
             pass
         finally:
+            self.open -= 1
             writer.transport.abort()
 
 
@@ -169,3 +172,32 @@ def test_the_budget_raises_the_soft_limit_up_to_the_hard_one(
     assert (budget.shortfall is None) == (slots == 10_000)
     if budget.shortfall:
         assert f"raise the limit to {10_000 + 200 + fd_budget.RESERVE}" in budget.shortfall
+
+
+def test_idle_connections_are_closed_once_they_pass_the_expiry(tmp_path: Path) -> None:
+    """A publisher's idle connection does not wait for its next poll (minutes away) to
+    be closed: a poll of any publisher after the expiry sweeps it away."""
+    server = Server()
+
+    async def main() -> tuple[int, int, int]:
+        async with publishers(tmp_path, 4, server) as clusters:
+            pool = HttpPool(secrets=SecretResolver(), concurrency=25, idle_expiry=0.3)
+            await pool.prepare(clusters)
+            try:
+                for cluster in clusters[:3]:
+                    await pool.get(cluster, "/x", budget_s=5, accept="text/plain")
+                open_before = server.open
+                await asyncio.sleep(0.5)
+                await pool.get(clusters[3], "/x", budget_s=5, accept="text/plain")
+                await asyncio.sleep(0.5)  # the sweep runs beside the polls
+                await pool.get(clusters[3], "/x", budget_s=5, accept="text/plain")
+                await asyncio.sleep(0.2)  # the server sees the closes
+                open_after = server.open
+            finally:
+                await pool.aclose()
+            return open_before, open_after, server.connections
+
+    before, after, connections = event_loop.run(main())
+    assert before == 3
+    assert after == 1  # the last one polled
+    assert connections == 4 + 1  # the fourth publisher's connection expired too
