@@ -34,7 +34,8 @@ over the baseline and over the floor measured in the same run, warm over cold) d
     .venv/bin/python bench/bench_collect.py --clusters 10000   # the NOC scale
     .venv/bin/python bench/bench_collect.py --quick            # 200 publishers
 
-At 10,000 publishers the mock holds 10,000 listening sockets: ``ulimit -n`` must allow
+At 10,000 publishers the mock holds 10,000 listening sockets and up to as many kept
+connections (each publisher's idle one, for its keep-alive): ``ulimit -n`` must allow
 that (the bench raises its soft limit to the hard one and says when it cannot), and
 the loopback ephemeral port range must hold them and the collector's connections.
 """
@@ -316,7 +317,8 @@ def main() -> int:
     clusters = args.clusters or (200 if args.quick else 1000)
     logging.basicConfig(level=logging.ERROR)
     gc.set_threshold(*GC_THRESHOLD)  # what every licdash process runs with (collectors.cli)
-    problem = raise_fd_limit(clusters + 2 * args.concurrency + 256)
+    # The mock holds a listener and, for its keep-alive, a connection per publisher.
+    problem = raise_fd_limit(2 * clusters + 2 * args.concurrency + 256)
     if problem:
         print(f"warning: {problem}")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
