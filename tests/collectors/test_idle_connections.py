@@ -151,12 +151,15 @@ class FakeLimits:
         self.soft = value[0]
 
 
+NEEDED = 1000 + 200 + fd_budget.RESERVE  # 1,000 publishers, 200 polls in flight
+
+
 @pytest.mark.parametrize(
     ("soft", "hard", "refuse", "slots", "raised_to"),
     [
-        (1024, 65536, False, 10_000, 10_000 + 200 + fd_budget.RESERVE),
-        (1024, 4096, False, 4096 - 200 - fd_budget.RESERVE, 4096),
-        (1024, 65536, True, 1024 - 200 - fd_budget.RESERVE, 1024),
+        (512, 65536, False, 1000, NEEDED),
+        (512, 1200, False, 1200 - 200 - fd_budget.RESERVE, 1200),
+        (512, 65536, True, 512 - 200 - fd_budget.RESERVE, 512),
         (300, 300, False, 0, 300),
     ],
 )
@@ -166,12 +169,23 @@ def test_the_budget_raises_the_soft_limit_up_to_the_hard_one(
     fake = FakeLimits(soft, hard, refuse)
     monkeypatch.setattr(fd_budget.resource, "getrlimit", fake.getrlimit)
     monkeypatch.setattr(fd_budget.resource, "setrlimit", fake.setrlimit)
-    budget = fd_budget.idle_budget(10_000, 200)
+    budget = fd_budget.idle_budget(1000, 200)
     assert budget.slots == slots
     assert fake.soft == raised_to
-    assert (budget.shortfall is None) == (slots == 10_000)
+    assert (budget.shortfall is None) == (slots == 1000)
     if budget.shortfall:
-        assert f"raise the limit to {10_000 + 200 + fd_budget.RESERVE}" in budget.shortfall
+        assert f"{slots} of 1000 publishers" in budget.shortfall
+        assert f"raise the limit to {NEEDED}" in budget.shortfall
+
+
+def test_at_most_max_idle_publishers_keep_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory, not descriptors, bounds a large fleet: no shortfall is reported."""
+    fake = FakeLimits(1024, 1 << 20)
+    monkeypatch.setattr(fd_budget.resource, "getrlimit", fake.getrlimit)
+    monkeypatch.setattr(fd_budget.resource, "setrlimit", fake.setrlimit)
+    budget = fd_budget.idle_budget(10_000, 200)
+    assert budget == fd_budget.IdleBudget(fd_budget.MAX_IDLE)
+    assert fake.soft == fd_budget.MAX_IDLE + 200 + fd_budget.RESERVE
 
 
 def test_idle_connections_are_closed_once_they_pass_the_expiry(tmp_path: Path) -> None:
