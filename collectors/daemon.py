@@ -175,6 +175,7 @@ class Daemon:
         self._policy_due = True
         self._queue: asyncio.Queue[PollUpdate | _Wake | None] | None = None
         self._flush_interval = flush_interval
+        self._policy_of: tuple[LicdashConfig, FreshnessPolicy] | None = None
         self._max_pending = max_pending
         self._listeners: list[Listener] = []
         self._stop_requested = False
@@ -234,7 +235,11 @@ class Daemon:
     @property
     def policy(self) -> FreshnessPolicy:
         """The policy of the running config (the engine judges by the same rule)."""
-        return FreshnessPolicy.from_config(self.engine.config)
+        config = self.engine.config
+        cached = self._policy_of
+        if cached is None or cached[0] is not config:  # built once per config: O(clusters)
+            cached = self._policy_of = (config, FreshnessPolicy.from_config(config))
+        return cached[1]
 
     def collector_state(self, now: datetime | None = None) -> CollectorState:
         """This collector as a viewer of its store would judge it (for metrics)."""
@@ -389,6 +394,8 @@ class Daemon:
         engine = None if callable(latest) else self.engine.statuses()  # read in the loop
 
         def settle() -> list[AckEvent]:
+            if not acks.book().by_cluster:
+                return []  # nothing to end: no need to read every cluster's status
             statuses = latest() if callable(latest) else engine
             assert statuses is not None
             return acks.settle(statuses, policy, now)

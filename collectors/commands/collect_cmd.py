@@ -175,11 +175,10 @@ def with_interval(config: LicdashConfig, interval: float | None) -> LicdashConfi
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
     import gc
     import logging
 
-    from collectors import paths
+    from collectors import event_loop, paths
     from collectors.config import load_config
     from collectors.errors import ConfigError, StoreError
     from collectors.logs import config_secrets, setup_logging
@@ -215,7 +214,8 @@ def run(args: argparse.Namespace) -> int:
     store_dir = args.store or paths.default_store_dir()
     gc.freeze()  # the modules and the config live as long as the process: never trace them
     try:
-        return asyncio.run(_main(config, str(store_dir), args=args, load=load, listeners=listeners))
+        main = _main(config, str(store_dir), args=args, load=load, listeners=listeners)
+        return event_loop.run(main)
     except StoreError as exc:
         print(f"licdash collect: {exc}\n  {exc.hint}", file=sys.stderr)
         return EXIT_STORE

@@ -77,9 +77,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.no_connect:
         return EXIT_CONNECT if check_secrets(config) else EXIT_OK
-    import asyncio
+    from collectors import event_loop
 
-    updates = asyncio.run(_poll_all(config, accept_new_host_keys=args.accept_new_host_keys))
+    updates = event_loop.run(_poll_all(config, accept_new_host_keys=args.accept_new_host_keys))
     width = max(len(u.result.cluster) for u in updates)
     failed = 0
     for update in updates:

@@ -237,8 +237,7 @@ def _read_store(
 
 
 def _poll(config: LicdashConfig) -> dict[str, ClusterStatus]:
-    import asyncio
-
+    from collectors import event_loop
     from collectors.engine import PollEngine
 
     async def once() -> dict[str, ClusterStatus]:
@@ -247,7 +246,7 @@ def _poll(config: LicdashConfig) -> dict[str, ClusterStatus]:
             await engine.poll_once()
             return dict(engine.statuses())
 
-    return asyncio.run(once())
+    return event_loop.run(once())
 
 
 def run(args: argparse.Namespace) -> int:

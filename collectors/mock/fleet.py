@@ -40,6 +40,10 @@ from collectors.mock.web_server import (
 if TYPE_CHECKING:
     from collectors.mock.vos import SshEndpoints
 
+KEEPALIVE_S = 20.0
+"""How long a publisher keeps an idle HTTPS connection (Tomcat's shipped default); the
+collector's idle expiry (15 s) is shorter."""
+
 
 @dataclass(frozen=True)
 class MockPublisherInfo:
@@ -181,8 +185,14 @@ class MockFleet:
                 self.servers[profile.name] = server
                 if profile.scenario != "refused":
                     # Cancel a handler when its client goes away (a hang must not pile up tasks).
+                    # An idle connection is kept KEEPALIVE_S, as Tomcat's shipped
+                    # connectionTimeout (CUCM and Unity serve AXL and CUPI from Tomcat)
+                    # does; aiohttp's own default is an hour.
                     web_server = web.Server(
-                        server.handle, access_log=None, handler_cancellation=True
+                        server.handle,
+                        access_log=None,
+                        handler_cancellation=True,
+                        keepalive_timeout=KEEPALIVE_S,
                     )
                     aio = await loop.create_server(web_server, sock=sock, ssl=contexts[i])
                     self._listeners.append((aio, web_server))

@@ -13,10 +13,8 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any, Final
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
-
 from collectors.errors import MalformedResponseError
+from collectors.parsing import safe_xml
 from collectors.text_safety import neutralise
 
 Tree = dict[str, Any]
@@ -43,8 +41,14 @@ def load_json(data: str | bytes, *, cluster: str, what: str) -> Any:
 def load_xml(data: str | bytes, *, cluster: str, what: str) -> Tree:
     """The document as ``{root name: tree}``; repeated children become lists."""
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ET.ParseError, DefusedXmlException, ValueError, UnicodeError, LookupError) as exc:
+        root = safe_xml.parse(data)
+    except (
+        ET.ParseError,
+        safe_xml.DefusedXmlException,
+        ValueError,
+        UnicodeError,
+        LookupError,
+    ) as exc:
         raise MalformedResponseError(f"unreadable {what} XML ({exc})", cluster=cluster) from None
     return {_local(root.tag): _element(root)}
 

@@ -2,7 +2,7 @@
 
 Elements are found by local name, whatever their namespace prefix and position: real
 servers leave out the ``<return>`` element the schema declares, and any element may be
-missing. The XML is read with defusedxml (no DTDs, no entity expansion) under a size cap.
+missing. The XML is read without DTDs or entity expansion (:mod:`.safe_xml`) under a size cap.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Final
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
-
 from collectors import vocab
 from collectors.dates import parse_remaining_days
 from collectors.errors import MalformedResponseError, SoapFaultError, UnsupportedVersionError
 from collectors.model import LicenseSnapshot
+from collectors.parsing import safe_xml
 from collectors.parsing._common import (
     MAX_RESPONSE_BYTES,
     Collected,
@@ -104,8 +102,8 @@ def parse_axl(
     """
     check_size(len(xml), max_bytes, cluster)
     try:
-        root = fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ET.ParseError, DefusedXmlException) as exc:
+        root = safe_xml.parse(xml)
+    except (ET.ParseError, safe_xml.DefusedXmlException) as exc:
         raise MalformedResponseError(f"unreadable XML ({exc})", cluster=cluster) from None
     except (ValueError, UnicodeError, LookupError) as exc:  # bad encoding declarations
         raise MalformedResponseError(f"unreadable XML ({exc})", cluster=cluster) from None

@@ -93,6 +93,7 @@ class DiskBackend:
 
     def write_many(self, items: Sequence[tuple[str, Doc | bytes]]) -> None:
         dirs: set[Path] = set()
+        batch: list[tuple[Path, bytes]] = []
         for key, doc in items:
             path = self._path(key)
             if not path.parent.is_dir():
@@ -102,8 +103,9 @@ class DiskBackend:
                     dirs.add(parent.parent)
                     parent = parent.parent
             blob = doc if isinstance(doc, bytes) else files.encode_json(doc, gz=key.endswith(".gz"))
-            files.atomic_write_bytes(path, blob, sync_dir=False)
+            batch.append((path, blob))
             dirs.add(path.parent)
+        files.atomic_write_batch(batch)
         files.fsync_dirs(sorted(dirs, key=lambda p: len(p.parts), reverse=True))
 
     def delete_prefix(self, prefix: str) -> None:

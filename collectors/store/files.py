@@ -64,16 +64,14 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(
-    path: Path, data: bytes, *, sync_dir: bool = True, prefix: str = TMP_PREFIX
-) -> None:
-    """Replace ``path`` with ``data`` atomically (temp file, fsync, ``os.replace``).
+PARALLEL_SYNCS = 16
+"""Temp files a batch writes and fsyncs at once: the file system commits its journal
+for several fsyncs together (ext4: about 0.75 -> 0.22 ms a file, bench/bench_collect.py's
+store write of a new store)."""
 
-    With ``sync_dir=False`` the caller must fsync the directory before relying on
-    the new name (batch writers fsync each directory once). ``prefix`` names the temp
-    file: files that other processes write beside the store's (acknowledgements) use
-    their own, so a writer opening the store never sweeps away one in flight.
-    """
+
+def _write_temp(path: Path, data: bytes, prefix: str) -> Path:
+    """``data`` in a new temp file beside ``path``, fsynced; its path."""
     tmp = path.with_name(f"{prefix}{path.name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
@@ -87,6 +85,52 @@ def atomic_write_bytes(
             tmp.unlink()
         raise
     os.close(fd)
+    return tmp
+
+
+def atomic_write_batch(items: list[tuple[Path, bytes]], *, prefix: str = TMP_PREFIX) -> None:
+    """Replace each path with its data, as :func:`atomic_write_bytes` with
+    ``sync_dir=False`` one after another would, in the same order of renames; the temp
+    files are written and fsynced :data:`PARALLEL_SYNCS` at a time first. The caller
+    fsyncs the directories."""
+    if len(items) < 4:
+        for path, data in items:
+            atomic_write_bytes(path, data, sync_dir=False, prefix=prefix)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    temps: list[Path | None] = [None] * len(items)
+
+    def write(i: int) -> None:
+        temps[i] = _write_temp(items[i][0], items[i][1], prefix)
+
+    try:
+        with ThreadPoolExecutor(min(PARALLEL_SYNCS, len(items))) as pool:
+            for future in [pool.submit(write, i) for i in range(len(items))]:
+                future.result()
+        for i, (path, _) in enumerate(items):
+            tmp = temps[i]
+            assert tmp is not None
+            os.replace(tmp, path)
+            temps[i] = None
+    finally:
+        for tmp in temps:  # a failure: no orphan temp file
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+
+def atomic_write_bytes(
+    path: Path, data: bytes, *, sync_dir: bool = True, prefix: str = TMP_PREFIX
+) -> None:
+    """Replace ``path`` with ``data`` atomically (temp file, fsync, ``os.replace``).
+
+    With ``sync_dir=False`` the caller must fsync the directory before relying on
+    the new name (batch writers fsync each directory once). ``prefix`` names the temp
+    file: files that other processes write beside the store's (acknowledgements) use
+    their own, so a writer opening the store never sweeps away one in flight.
+    """
+    tmp = _write_temp(path, data, prefix)
     try:
         os.replace(tmp, path)
     except BaseException:  # a read-only target, a vanished directory: no orphan

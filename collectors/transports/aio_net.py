@@ -217,6 +217,10 @@ class _ResponseStream(httpx.AsyncByteStream):
         await self._response.aclose()
 
 
+_STALE = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+"""How a request fails on a kept connection the server has just closed."""
+
+
 class AsyncioHTTPTransport(httpx.AsyncBaseTransport):
     """An HTTP/1.1 keep-alive pool on :class:`AsyncioBackend`, as an httpx transport.
 
@@ -247,7 +251,9 @@ class AsyncioHTTPTransport(httpx.AsyncBaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        return await self._send(core_request)
+        return await self._send(
+            core_request, replayable=isinstance(request.stream, httpx.ByteStream)
+        )
 
     async def send_raw(
         self,
@@ -264,11 +270,19 @@ class AsyncioHTTPTransport(httpx.AsyncBaseTransport):
         request = httpcore.Request(
             method, url, headers=headers, content=body, extensions=extensions
         )
-        return await self._send(request)
+        return await self._send(request, replayable=True)
 
-    async def _send(self, core_request: httpcore.Request) -> httpx.Response:
+    async def _send(self, core_request: httpcore.Request, *, replayable: bool) -> httpx.Response:
+        reuses = replayable and any(c.is_idle() for c in self._pool.connections)
         try:
-            response = await self._pool.handle_async_request(core_request)
+            try:
+                response = await self._pool.handle_async_request(core_request)
+            except _STALE:
+                if not reuses:
+                    raise
+                # The publisher closed its idle connection as the request went out (its
+                # keep-alive ran out first): send it once more, on a new connection.
+                response = await self._pool.handle_async_request(core_request)
         except Exception as exc:
             mapped = as_httpx_error(exc)
             if mapped is None:

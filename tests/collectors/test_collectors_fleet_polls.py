@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from collectors import event_loop
 from collectors.engine import PollEngine
 from collectors.mock import FAULT_SCENARIOS, LICENCE_SCENARIOS
 from collectors.mock.testing import small_fleet
@@ -68,6 +69,17 @@ async def test_every_licence_scenario_gives_its_state(fleet_cfg: Any) -> None:
 @pytest.mark.parametrize("network", ["asyncio", "anyio"])
 async def test_every_fault_gives_its_error_kind(fleet_cfg: Any, network: str) -> None:
     """Both httpcore network backends name every failure the same way."""
+    await _every_fault_gives_its_error_kind(fleet_cfg, network)
+
+
+def test_every_fault_gives_its_error_kind_on_the_headless_loop(fleet_cfg: Any) -> None:
+    """On the loop ``collect`` and ``status`` run on (uvloop) every failure is named as
+    on asyncio's: its TLS layer and transports raise the same errors."""
+    assert event_loop.loop_factory()[0] == "uvloop"
+    event_loop.run(_every_fault_gives_its_error_kind(fleet_cfg, "asyncio"))
+
+
+async def _every_fault_gives_its_error_kind(fleet_cfg: Any, network: str) -> None:
     faults = [f for f in FAULT_SCENARIOS if f != "slow"]
     assert set(faults) == set(FAULT_KINDS)
     async with small_fleet(faults) as fleet:
