@@ -38,6 +38,8 @@ DEFAULT_STALE_AFTER: Final = timedelta(minutes=15)
 """The fallback when neither a config, the store nor the user says: three polls of 5 min."""
 
 Origin = Literal["config", "store", "override", "default"]
+_TICK: Final = timedelta(microseconds=1)
+"""The smallest step of a datetime: a strict "after" boundary is this much past it."""
 
 
 class Band(StrEnum):
@@ -170,6 +172,7 @@ def tally(parts: Iterable[FleetCounts], minus: Iterable[FleetCounts] = ()) -> Fl
     group's counts by what changed instead of counting the group again."""
     clusters = stale = failing = 0
     severity = dict.fromkeys(Severity, 0)
+    acknowledged = dict.fromkeys(Severity, 0)
     hard = dict.fromkeys(BANDS, 0)
     soft = dict.fromkeys(BANDS, 0)
     for sign, counts in [(1, c) for c in parts] + [(-1, c) for c in minus]:
@@ -178,10 +181,13 @@ def tally(parts: Iterable[FleetCounts], minus: Iterable[FleetCounts] = ()) -> Fl
         failing += sign * counts.failing
         for sev, n in counts.severity.items():
             severity[sev] += sign * n
+        for sev, n in counts.acknowledged.items():
+            acknowledged[sev] += sign * n
         for band in BANDS:
             hard[band] += sign * counts.deadlines.hard[band]
             soft[band] += sign * counts.deadlines.soft[band]
-    return FleetCounts(clusters, severity, stale, failing, DeadlineCounts(hard=hard, soft=soft))
+    deadlines = DeadlineCounts(hard=hard, soft=soft)
+    return FleetCounts(clusters, severity, stale, failing, deadlines, acknowledged)
 
 
 class FreshnessPolicy(BaseModel):
@@ -271,6 +277,22 @@ class FreshnessPolicy(BaseModel):
         if status.stale:
             return timedelta(0)
         return max(timedelta(0), seen + self.stale_after(status.cluster) - now)
+
+    def next_change(
+        self, status: ClusterStatus, now: datetime, dues: Iterable[Due] = ()
+    ) -> datetime | None:
+        """The earliest time after ``now`` at which time alone changes how ``status``
+        is judged: it turns stale, or one of ``dues`` enters another band (warning,
+        critical, overdue). None: never (until the status changes). What keeps a
+        per-cluster judgement (counts, order) until then instead of judging again."""
+        edges: list[datetime] = []
+        seen = _seen(status)
+        if seen is not None and not status.stale:
+            edges.append(seen + self.stale_after(status.cluster) + _TICK)  # aged: strictly after
+        warning, critical = timedelta(days=self.warning_days), timedelta(days=self.critical_days)
+        for due in dues:
+            edges += (due.at - warning, due.at - critical, due.at + _TICK)  # overdue: after
+        return min((e for e in edges if e > now), default=None)
 
     # ----- deadlines ------------------------------------------------------------------
 
