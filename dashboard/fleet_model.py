@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from rich.cells import cell_len
 
@@ -37,10 +37,32 @@ from dashboard.fleet_layout import CLUSTER_FLOOR, NAME_CAP
 from dashboard.fleet_rows import Facts, FactsCache, RowContext, sort_key
 from dashboard.fleet_rows import natural_lengths as _natural_lengths
 from dashboard.state import FleetState
-from dashboard.widgets.filter_input import FleetFilter
 
 NO_COUNTS: Final = tally(())
-_NO_FILTER: Final = FleetFilter()
+
+
+class RowFilter(Protocol):
+    """Which clusters are shown (the fleet filter of :mod:`dashboard.widgets.filter_input`)."""
+
+    @property
+    def empty(self) -> bool: ...
+
+    def matches(self, status: ClusterStatus, stale: bool) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EveryRow:
+    """No filter: every cluster is shown."""
+
+    @property
+    def empty(self) -> bool:
+        return True
+
+    def matches(self, status: ClusterStatus, stale: bool) -> bool:
+        return True
+
+
+_NO_FILTER: Final = EveryRow()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +71,7 @@ class Order:
 
     column: str = "severity"
     reverse: bool = False
-    fleet_filter: FleetFilter = _NO_FILTER
+    fleet_filter: RowFilter = _NO_FILTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,4 +354,4 @@ class FleetModel:
         return self._rows[deadlines[at][1]].facts.deadline
 
 
-__all__ = ["FleetModel", "FleetView", "Order"]
+__all__ = ["EveryRow", "FleetModel", "FleetView", "Order", "RowFilter"]

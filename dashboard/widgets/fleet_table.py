@@ -214,6 +214,11 @@ class FleetTable(LineTable):
         return self.row_keys
 
     @property
+    def judging(self) -> bool:
+        """A worker thread is judging the fleet: what is shown is about to change."""
+        return self._busy
+
+    @property
     def selected_cluster(self) -> str | None:
         return self.cursor_key
 
