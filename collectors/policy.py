@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -164,6 +165,14 @@ class FleetCounts:
     def unacknowledged(self, severity: Severity) -> int:
         """Clusters of ``severity`` nobody acknowledged: what still needs attention."""
         return self.severity[severity] - self.acknowledged[severity]
+
+
+_NO_SEVERITY: Final[Mapping[Severity, int]] = MappingProxyType(dict.fromkeys(Severity, 0))
+_ONE_SEVERITY: Final = {
+    sev: MappingProxyType({s: int(s is sev) for s in Severity}) for sev in Severity
+}
+_NO_BANDS: Final[Mapping[Band, int]] = MappingProxyType(dict.fromkeys(BANDS, 0))
+_NO_DEADLINES: Final = DeadlineCounts(hard=_NO_BANDS, soft=_NO_BANDS)
 
 
 def tally(parts: Iterable[FleetCounts], minus: Iterable[FleetCounts] = ()) -> FleetCounts:
@@ -350,6 +359,30 @@ class FreshnessPolicy(BaseModel):
                 acked[status.severity] += 1
         deadlines = self.count_deadlines(every, now)
         return FleetCounts(clusters, by_sev, stale, failing, deadlines, acked)
+
+    def count_one(
+        self,
+        status: ClusterStatus,
+        now: datetime,
+        dues: Sequence[Due],
+        acks: AckBook = EMPTY_BOOK,
+    ) -> FleetCounts:
+        """:meth:`count` of the one cluster ``status`` (whose deadlines are ``dues``),
+        built with less: what a face that keeps counts per cluster and adds them up
+        (:func:`tally`) pays for each cluster that changed."""
+        severity = status.severity
+        acked = (
+            status.cluster in acks.by_cluster
+            and self.acknowledgement(status, acks, now).acknowledged
+        )
+        return FleetCounts(
+            1,
+            _ONE_SEVERITY[severity],
+            int(self.is_stale(status, now)),
+            int(status.unreachable),
+            self.count_deadlines(dues, now) if dues else _NO_DEADLINES,
+            _ONE_SEVERITY[severity] if acked else _NO_SEVERITY,
+        )
 
     # ----- acknowledgements -----------------------------------------------------------
 

@@ -299,7 +299,7 @@ class FleetModel:
     def _judge(self, status: ClusterStatus, ctx: RowContext, now: datetime) -> _Row:
         policy = ctx.policy
         facts = self._facts.get(status)
-        counts = policy.count((status,), now, dues=lambda _: facts.dues, acks=ctx.acks)
+        counts = policy.count_one(status, now, facts.dues, ctx.acks)
         change = policy.next_change(status, now, facts.dues)
         tags_len, worst_len = _natural_lengths(status)
         row = _Row(

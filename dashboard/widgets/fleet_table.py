@@ -252,8 +252,9 @@ class FleetTable(LineTable):
         again the clusters time changed (turned stale, a deadline in another band, an
         acknowledgement that may have ended), or with ``resort`` (the policy changed)
         the fleet."""
-        self._ctx = self._row_context()
-        self.refresh()
+        before, self._ctx = self._ctx, self._row_context()
+        if self._ctx.now != before.now:  # (a frozen clock shows nothing new)
+            self.refresh()
         if resort or self.model.due(self._ctx.now) or self._fleet.acks.by_cluster:
             self._judge(frozenset())
 
@@ -267,6 +268,28 @@ class FleetTable(LineTable):
             if cluster not in self._index:
                 return True  # a worker judges the fleet: the cursor follows
         return self.move_to_key(cluster)
+
+    def _refresh_changed(
+        self, old_keys: Sequence[str], old_statuses: Mapping[str, ClusterStatus], old_cursor: int
+    ) -> None:
+        """Repaint the lines in view that show another cluster, or another status of
+        theirs, than before (or the cursor that moved): an update that changed rows off
+        screen repaints nothing, whatever the size of the fleet. (The clock's effect on
+        the others, their ages, is the tick's: it repaints every line in view.)"""
+        keys, statuses = self._keys, self._statuses
+        top = round(self.scroll_y)
+        body = max(self.scrollable_content_region.height - 1, 0)
+        end = min(top + body, max(len(keys), len(old_keys)))
+        cursor = self._cursor
+        for row in range(top, end):
+            before = old_keys[row] if row < len(old_keys) else None
+            now = keys[row] if row < len(keys) else None
+            if (
+                before != now
+                or (now is not None and old_statuses.get(now) is not statuses.get(now))
+                or (cursor != old_cursor and row in (cursor, old_cursor))
+            ):
+                self.refresh_line(row + 1)  # virtual lines: the header is line 0
 
     # ----- ordering -------------------------------------------------------------------
 
@@ -317,15 +340,30 @@ class FleetTable(LineTable):
         self._show(message.view)
 
     def _show(self, view: FleetView) -> None:
+        old_keys, old_statuses, old_ctx, old_view = self._keys, self._statuses, self._ctx, self.view
+        old_cursor, old_scroll, old_widths = self._cursor, self.scroll_offset, self.column_widths()
         self.view = view
         fleet = view.fleet
         self._statuses, self._acks = fleet.statuses, fleet.acks
         self._name_width = view.name_width
         self._natural = view.natural
-        self._ctx = self._row_context()
+        self._ctx = ctx = self._row_context()
         if len(self.facts) > 4096:  # rows rendered long ago: forget them
             self.facts = FactsCache()
-        self.set_ordered(view.rows, view.index)
+        self.set_ordered(view.rows, view.index, repaint=False)
+        if (
+            self.scroll_offset != old_scroll
+            or self.column_widths() != old_widths
+            or ctx.acks is not old_ctx.acks
+            or ctx.policy is not old_ctx.policy
+            or old_view is None
+            or view.order != old_view.order  # (the header marks the sort)
+            or not old_keys
+            or not view.rows
+        ):
+            self.refresh()
+        else:
+            self._refresh_changed(old_keys, old_statuses, old_cursor)
         want, self._want_cursor = self._want_cursor, None
         if want is not None and want in view.index:
             self.move_to_key(want)
@@ -505,8 +543,12 @@ class FleetTable(LineTable):
             style = row_style + self._style(role) if role else row_style
             if cursor is not None:
                 style += cursor
-            # The gap shares the cell's segment: half the segments, same look.
-            segments.append(Segment(fit(text, width, column.align) + gap, style))
+            # The gap shares the cell's segment, and cells of one style share one
+            # segment: fewer segments, the same look, less for every later step.
+            text = fit(text, width, column.align) + gap
+            if segments and segments[-1].style == style:
+                text = segments.pop().text + text
+            segments.append(Segment(text, style))
         strip = self._line(segments, widths, gap_style)
         self._strips[key] = strip
         return strip

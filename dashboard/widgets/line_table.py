@@ -19,14 +19,14 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Self
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -134,6 +134,7 @@ class LineTable(ScrollView, can_focus=True):
         self._cursor = 0
         self._highlighted: str | None = None
         self._opened_by_click = False
+        self._base: Style | None = None
 
     # ----- what a subclass provides ---------------------------------------------------
 
@@ -205,10 +206,13 @@ class LineTable(ScrollView, can_focus=True):
         keys: tuple[str, ...],
         index: Mapping[str, int],
         widths: Sequence[int] | None = None,
+        *,
+        repaint: bool = True,
     ) -> None:
         """:meth:`set_rows` with the order and the index by key already built (by a
         worker thread, say): both are kept as given, never changed here, so this costs
-        the same for ten rows or ten thousand."""
+        the same for ten rows or ten thousand. ``repaint`` False: the caller refreshes
+        the lines that changed."""
         current = self.cursor_key
         self._keys = keys
         self._index = index
@@ -223,7 +227,8 @@ class LineTable(ScrollView, can_focus=True):
         if moved:
             self._scroll_to_cursor()
         self._note_cursor()
-        self.refresh()
+        if repaint:
+            self.refresh()
 
     def move_cursor(self, *, row: int) -> None:
         """Put the cursor on ``row`` (clamped) and scroll it into view."""
@@ -313,7 +318,7 @@ class LineTable(ScrollView, can_focus=True):
                 self.action_select()
 
     def _on_focus(self, event: events.Focus) -> None:
-        self.refresh()
+        self.refresh()  # (forgets the style: focus tints the background)
 
     def _on_blur(self, event: events.Blur) -> None:
         self.refresh()
@@ -326,10 +331,32 @@ class LineTable(ScrollView, can_focus=True):
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(max(self.content_width(), self.size.width), len(self._keys) + 1)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        self._base = None  # what a repaint asks for is drawn in the style of now
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _base_style(self) -> Style:
+        """The widget's style (background blended through its ancestors), worked out
+        once per repaint rather than once per line."""
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
+        return base
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style()
         if y == 0:
             strip = self.header_strip(base)
         else:

@@ -150,6 +150,7 @@ def test_counts_add_up_so_a_group_changes_by_what_changed() -> None:
     whole = policy.count(statuses, NOW)
     ones = [policy.count([s], NOW) for s in statuses]
     assert tally(ones) == whole
+    assert [policy.count_one(s, NOW, status_dues(s)) for s in statuses] == ones
     assert tally([whole], minus=ones[:10]) == policy.count(statuses[10:], NOW)
     assert tally([]).clusters == 0
 
@@ -176,6 +177,9 @@ def test_acknowledged_counts_add_up_too() -> None:
     whole = policy.count(statuses, NOW, acks=book)
     assert whole.acknowledged_total == 1
     assert tally(policy.count([s], NOW, acks=book) for s in statuses) == whole
+    ones = [policy.count_one(s, NOW, status_dues(s), book) for s in statuses]
+    assert ones == [policy.count([s], NOW, acks=book) for s in statuses]
+    assert tally(ones) == whole
 
 
 def test_next_change_is_when_time_alone_changes_the_judgement() -> None:
