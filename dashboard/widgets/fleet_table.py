@@ -44,6 +44,7 @@ from dashboard.fleet_rows import (
     fit,
     row_cells,
 )
+from dashboard.heap import settle
 from dashboard.state import FleetState
 from dashboard.widgets.filter_input import FleetFilter, no_match_text
 from dashboard.widgets.line_table import LineTable
@@ -332,7 +333,11 @@ class FleetTable(LineTable):
                 if job is None:
                     self._busy = False
                     return
+            if self.model.view is None or not changed or len(changed) > self.INLINE_LIMIT:
+                settle()  # a new fleet, most likely: keep the collector off it
             view = self.model.update(*job, changed=changed or frozenset())
+            if view.judged > self.INLINE_LIMIT:
+                settle()  # a large judgement: keep the collector off what it built
             self.post_message(self.ViewReady(view))
 
     def on_fleet_table_view_ready(self, message: ViewReady) -> None:
