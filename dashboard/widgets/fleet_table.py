@@ -199,6 +199,8 @@ class FleetTable(LineTable):
         self._pending_changed: frozenset[str] | None = frozenset()
         """What changed since the model last judged (None: unknown, compare all)."""
         self._busy = False
+        self._unsettled = 0
+        """Clusters judged in the worker since the heap was last settled."""
         self._want_cursor: str | None = None
         self.show_origin = False
         """Show the "From" column: the fleet merges several sources."""
@@ -333,11 +335,13 @@ class FleetTable(LineTable):
                 if job is None:
                     self._busy = False
                     return
-            if self.model.view is None or not changed or len(changed) > self.INLINE_LIMIT:
+            if self.model.view is None or changed is None or len(changed) > self.INLINE_LIMIT:
                 settle()  # a new fleet, most likely: keep the collector off it
             view = self.model.update(*job, changed=changed or frozenset())
-            if view.judged > self.INLINE_LIMIT:
-                settle()  # a large judgement: keep the collector off what it built
+            self._unsettled += view.judged
+            if self._unsettled > self.INLINE_LIMIT:  # keep the collector off what was built
+                settle()
+                self._unsettled = 0
             self.post_message(self.ViewReady(view))
 
     def on_fleet_table_view_ready(self, message: ViewReady) -> None:
