@@ -1,26 +1,33 @@
-"""Dashboard speed with a large fleet, headless (``App.run_test``).
+"""Dashboard speed with a large fleet, headless (``App.run_test``, 160x50).
 
-Prints, for N clusters (1,000; ``--quick``: 200):
+Prints, for N clusters (``--clusters``, default 1,000; ``--quick``: 200), against the
+targets of the issue "10,000 publishers" (item 4):
 
 - time to first full table: app start until a frame shows the table with every row
-  (target <= 1.5 s);
-- main-thread CPU for one refresh that changes every row: the update message, re-sort,
-  and the next frame (target <= 50 ms);
-- key-press-to-frame latency while a source thread pushes updates continuously, at the
-  live source's coalesced rate (one every 0.25 s), each changing 1 % of the rows (a
-  1,000-cluster fleet on 5-minute polls) and, as a worst case, every row (target <= 50
-  ms, p95).
+  (target <= 1 s);
+- a refresh that changes every row: CPU of the UI thread only (``time.thread_time`` on
+  it: the update message, swapping in the judged order, the visible strips, the frame;
+  target <= 16 ms) and, apart, the CPU the refresh cost the whole process (all threads,
+  ``time.process_time``: the judging worker included), which is what the user pays;
+- the same for a refresh that changes 1 % of the rows (a source's usual update, naming
+  the clusters that changed);
+- key-press-to-frame latency while a source thread pushes an update every 0.25 s (the
+  live source's coalesced rate), each changing 1 % of the rows and, as a worst case,
+  every row (target <= 16 ms, p95);
+- the process's peak RSS (``ru_maxrss``; target <= 400 MB), at the first full table and
+  at the end (the benchmark itself holds three variants of the fleet).
 
-Machine-independent ratios: the refresh against rendering every row once (what a table
-that rebuilds all rows would pay at least), and latency against the refresh cost.
+Machine-independent ratios: UI CPU per visible row and per changed row, process CPU per
+changed row, and the 1 % refresh against the full one (the work follows the change).
 
-Run: ``.venv/bin/python bench/bench_dashboard.py [--quick]``
+Run: ``.venv/bin/python bench/bench_dashboard.py [--clusters N] [--quick]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import statistics
 import sys
 import threading
@@ -34,10 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project root, for tests.support
 
 from collectors.model import AuthorizationStatus, EntitlementStatus, RegistrationStatus  # noqa: E402
-from collectors.policy import FreshnessPolicy  # noqa: E402
 from collectors.results import ClusterStatus  # noqa: E402
 from dashboard.app import LicdashApp  # noqa: E402
-from dashboard.fleet_rows import COLUMNS, RowContext, fit, row_cells  # noqa: E402
 from dashboard.messages import FleetUpdated  # noqa: E402
 from dashboard.screens.fleet import FleetScreen  # noqa: E402
 from dashboard.sources import StaticSource  # noqa: E402
@@ -81,12 +86,9 @@ def make_status(index: int, variant: int) -> ClusterStatus:
     )
 
 
-def make_fleets(n: int, variants: int) -> list[dict[str, ClusterStatus]]:
-    fleets = []
-    for variant in range(variants):
-        statuses = [make_status(i, variant) for i in range(n)]
-        fleets.append({s.cluster: s for s in statuses})
-    return fleets
+def make_fleet(n: int, variant: int) -> dict[str, ClusterStatus]:
+    statuses = [make_status(i, variant) for i in range(n)]
+    return {s.cluster: s for s in statuses}
 
 
 class _Waiter:
@@ -138,16 +140,6 @@ class FrameProbe:
         return await self.wait(self.expect(check))
 
 
-def render_all_rows(statuses: dict[str, ClusterStatus]) -> float:
-    """Seconds to build every row's cells and padded text once (the floor of a full rebuild)."""
-    ctx = RowContext(now=NOW, policy=FreshnessPolicy.uniform(timedelta(minutes=15)))
-    start = time.perf_counter()
-    for status in statuses.values():
-        cells = row_cells(status, ctx)
-        "".join(fit(text, c.width) for (text, _), c in zip(cells, COLUMNS, strict=True))
-    return time.perf_counter() - start
-
-
 def _shows(app: LicdashApp, table: Any, fleet: FleetState) -> Callable[[], bool]:
     return lambda: app.fleet is fleet and table._statuses is fleet.statuses
 
@@ -156,16 +148,19 @@ def _leaves(table: Any, cluster: str | None) -> Callable[[], bool]:
     return lambda: table.selected_cluster != cluster
 
 
-def _partial_updates(fleets: list[dict[str, ClusterStatus]], per_update: int) -> list[FleetState]:
-    """A cycle of fleet states in which each differs from the last in ``per_update`` rows."""
+def _partial_updates(
+    fleets: list[dict[str, ClusterStatus]], per_update: int, count: int = 40
+) -> list[tuple[FleetState, frozenset[str]]]:
+    """A chain of fleet states from ``fleets[0]``, each differing from the one before in
+    ``per_update`` rows, with the names of those rows (as a live source says them)."""
     names = list(fleets[0])
     state = FleetState(statuses=fleets[0])
     out = []
-    for k in range(40):
+    for k in range(count):
         picked = names[(k * per_update) % len(names) :][:per_update]
         source = fleets[1 + k % (len(fleets) - 1)]
         state = state.with_statuses({name: source[name] for name in picked}, at=NOW)
-        out.append(state)
+        out.append((state, frozenset(picked)))
     return out
 
 
@@ -174,7 +169,7 @@ async def _key_latencies(
     pilot: Any,
     probe: FrameProbe,
     table: Any,
-    updates: list[FleetState],
+    updates: list[tuple[FleetState, frozenset[str]]],
     presses: int,
 ) -> list[float]:
     """Press j ``presses`` times while a thread posts ``updates`` every 0.25 s."""
@@ -184,7 +179,8 @@ async def _key_latencies(
         k = 0
         while not stop.wait(PUSH_INTERVAL_S):
             k += 1
-            app.post_message(FleetUpdated(updates[k % len(updates)]))
+            fleet, changed = updates[k % len(updates)]
+            app.post_message(FleetUpdated(fleet, changed))
 
     thread = threading.Thread(target=pusher, name="bench-pusher")
     thread.start()
@@ -205,8 +201,13 @@ async def _key_latencies(
     return sorted(latencies)
 
 
+def rss_mb() -> float:
+    """The process's peak resident set so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 async def run(n: int, refreshes: int, presses: int) -> dict[str, Any]:
-    fleets = make_fleets(n, max(refreshes, 2) + 1)
+    fleets = [make_fleet(n, 0)]
     source = StaticSource(fleets[0])
     app = LicdashApp(source, clock=lambda: NOW)
     probe = FrameProbe(app)
@@ -220,37 +221,46 @@ async def run(n: int, refreshes: int, presses: int) -> dict[str, Any]:
     async with app.run_test(size=SIZE) as pilot:
         shown = await probe.frame_where(lambda: table_rows() == n)
         results["first_table_s"] = shown - start
+        results["rss_first_mb"] = rss_mb()
+        fleets += [make_fleet(n, v) for v in (1, 2)]  # two more variants of every row
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, FleetScreen)
         table = screen.table
+        results["visible_rows"] = table.scrollable_content_region.height - 1
 
-        # One refresh that changes every row: message, re-sort, visible strips, frame.
-        cpu, wall = [], []
-        for i in range(1, refreshes + 1):
-            fleet = FleetState(statuses=fleets[i], updated_at=NOW)
+        async def refresh(fleet: FleetState, changed: frozenset[str]) -> tuple[float, ...]:
+            """UI-thread CPU, whole-process CPU and wall time of one update to its frame."""
             await pilot.pause()
             armed = probe.expect(_shows(app, table, fleet))
-            c0, w0 = time.thread_time(), time.perf_counter()
-            app.post_message(FleetUpdated(fleet))
-            done = await probe.wait(armed)
-            cpu.append(time.thread_time() - c0)
-            wall.append(done - w0)
-        results["refresh_cpu_ms"] = statistics.median(cpu) * 1000
-        results["refresh_wall_ms"] = statistics.median(wall) * 1000
-        results["render_all_rows_ms"] = render_all_rows(fleets[1]) * 1000
+            c0, p0, w0 = time.thread_time(), time.process_time(), time.perf_counter()
+            app.post_message(FleetUpdated(fleet, changed))
+            done = await probe.wait(armed, 60)
+            return time.thread_time() - c0, time.process_time() - p0, done - w0
+
+        # A refresh that changes every row (each variant differs from the last
+        # everywhere), then refreshes that change 1 % of the rows and say which.
+        every = [FleetState(statuses=fleets[1 + i % 2], updated_at=NOW) for i in range(refreshes)]
+        partial = _partial_updates(fleets, max(n // 100, 1), refreshes + 1)
+        for label, updates in (
+            ("all", [(fleet, frozenset[str]()) for fleet in every]),
+            ("some", partial),
+        ):
+            figures = [await refresh(fleet, changed) for fleet, changed in updates]
+            for k, name in enumerate(("cpu", "process", "wall")):
+                results[f"{label}_{name}_ms"] = statistics.median(f[k] for f in figures) * 1000
 
         # Key-press-to-frame while a source thread pushes an update every 0.25 s: first
         # each update changes every row (worst case), then 1 % of the rows (a 1,000-cluster
-        # fleet polled every 5 minutes changes about one cluster per update).
-        partial = _partial_updates(fleets, max(n // 100, 1))
-        for label, updates in (
-            ("all", [FleetState(statuses=f) for f in fleets]),
-            ("some", partial),
+        # fleet on 5-minute polls changes about one cluster per update).
+        for label, key_updates in (
+            ("all", [(FleetState(statuses=f), frozenset[str]()) for f in fleets]),
+            ("some", _partial_updates(fleets, max(n // 100, 1))),
         ):
-            latencies = await _key_latencies(app, pilot, probe, table, updates, presses)
+            latencies = await _key_latencies(app, pilot, probe, table, key_updates, presses)
             results[f"key_{label}_p50_ms"] = statistics.median(latencies) * 1000
             results[f"key_{label}_p95_ms"] = latencies[int(0.95 * (len(latencies) - 1))] * 1000
+        results["rss_end_mb"] = rss_mb()
         await pilot.press("q")
     return results
 
@@ -269,20 +279,38 @@ def main() -> None:
     def verdict(value: float, target: float) -> str:
         return f"target <= {target:g}: {'ok' if value <= target else 'OVER'}"
 
+    some_rows = max(n // 100, 1)
     print(f"licdash dashboard benchmark: {n} clusters, headless {SIZE[0]}x{SIZE[1]}")
     first_ms = r["first_table_s"] * 1000
-    print(f"  time to first full table         {first_ms:8.1f} ms  ({verdict(first_ms, 1500)})")
-    cpu = r["refresh_cpu_ms"]
-    print(f"  refresh changing every row, CPU  {cpu:8.1f} ms  ({verdict(cpu, 50)})")
-    print(f"  refresh changing every row, wall {r['refresh_wall_ms']:8.1f} ms")
+    print(f"  time to first full table         {first_ms:8.1f} ms  ({verdict(first_ms, 1000)})")
+    cpu = r["all_cpu_ms"]
+    print(f"  refresh changing every row, CPU  {cpu:8.1f} ms  ({verdict(cpu, 16)})")
+    print(f"  refresh changing every row, wall {r['all_wall_ms']:8.1f} ms")
+    print(f"    whole process CPU (all threads){r['all_process_ms']:8.1f} ms")
+    some = r["some_cpu_ms"]
+    print(f"  refresh changing 1 % ({some_rows} rows), CPU {some:6.1f} ms  ({verdict(some, 16)})")
+    print(f"  refresh changing 1 %, wall       {r['some_wall_ms']:8.1f} ms")
+    print(f"    whole process CPU (all threads){r['some_process_ms']:8.1f} ms")
     for label, what in (("some", "1 % of rows per update"), ("all", "every row per update")):
         p50, p95 = r[f"key_{label}_p50_ms"], r[f"key_{label}_p95_ms"]
         print(f"  key press to frame while polling, {what}:")
         print(f"                                   {p50:8.1f} ms p50, {p95:.1f} ms p95")
-        print(f"                                   ({verdict(p95, 50)}, p95)")
-    print("ratios (machine-independent):")
-    print(f"  full-change refresh / rendering every row once  {cpu / r['render_all_rows_ms']:6.2f}")
-    print(f"  refresh CPU per changed row                          {cpu * 1000 / n:6.1f} µs")
+        print(f"                                   ({verdict(p95, 16)}, p95)")
+    first_rss, end_rss = r["rss_first_mb"], r["rss_end_mb"]
+    print(f"  peak RSS at the first full table {first_rss:8.1f} MB  ({verdict(first_rss, 400)})")
+    print(f"  peak RSS at the end              {end_rss:8.1f} MB  ({verdict(end_rss, 400)};")
+    print("                                   the benchmark holds 3 variants of the fleet)")
+    visible = r["visible_rows"]
+    print(f"ratios (machine-independent; {visible} rows in view):")
+    print(f"  UI CPU per visible row, every row changed   {cpu * 1000 / visible:8.1f} µs")
+    print(f"  UI CPU per changed row, every row changed   {cpu * 1000 / n:8.2f} µs")
+    print(f"  UI CPU per changed row, 1 % changed         {some * 1000 / some_rows:8.2f} µs")
+    print(f"  process CPU per changed row, every row      {r['all_process_ms'] * 1000 / n:8.1f} µs")
+    per_some = r["some_process_ms"] * 1000 / some_rows
+    print(f"  process CPU per changed row, 1 %            {per_some:8.1f} µs")
+    print(f"  1 % refresh / every-row refresh, UI CPU     {some / cpu:8.2f}")
+    both = r["some_process_ms"] / r["all_process_ms"]
+    print(f"  1 % refresh / every-row refresh, process    {both:8.2f}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +39,8 @@ DEFAULT_STALE_AFTER: Final = timedelta(minutes=15)
 """The fallback when neither a config, the store nor the user says: three polls of 5 min."""
 
 Origin = Literal["config", "store", "override", "default"]
+_TICK: Final = timedelta(microseconds=1)
+"""The smallest step of a datetime: a strict "after" boundary is this much past it."""
 
 
 class Band(StrEnum):
@@ -164,12 +167,21 @@ class FleetCounts:
         return self.severity[severity] - self.acknowledged[severity]
 
 
+_NO_SEVERITY: Final[Mapping[Severity, int]] = MappingProxyType(dict.fromkeys(Severity, 0))
+_ONE_SEVERITY: Final = {
+    sev: MappingProxyType({s: int(s is sev) for s in Severity}) for sev in Severity
+}
+_NO_BANDS: Final[Mapping[Band, int]] = MappingProxyType(dict.fromkeys(BANDS, 0))
+_NO_DEADLINES: Final = DeadlineCounts(hard=_NO_BANDS, soft=_NO_BANDS)
+
+
 def tally(parts: Iterable[FleetCounts], minus: Iterable[FleetCounts] = ()) -> FleetCounts:
     """The counts of a fleet made of ``parts``, less ``minus``: counts add up, so a face
     that keeps :meth:`FreshnessPolicy.count` per cluster (the overview) updates a
     group's counts by what changed instead of counting the group again."""
     clusters = stale = failing = 0
     severity = dict.fromkeys(Severity, 0)
+    acknowledged = dict.fromkeys(Severity, 0)
     hard = dict.fromkeys(BANDS, 0)
     soft = dict.fromkeys(BANDS, 0)
     for sign, counts in [(1, c) for c in parts] + [(-1, c) for c in minus]:
@@ -178,10 +190,13 @@ def tally(parts: Iterable[FleetCounts], minus: Iterable[FleetCounts] = ()) -> Fl
         failing += sign * counts.failing
         for sev, n in counts.severity.items():
             severity[sev] += sign * n
+        for sev, n in counts.acknowledged.items():
+            acknowledged[sev] += sign * n
         for band in BANDS:
             hard[band] += sign * counts.deadlines.hard[band]
             soft[band] += sign * counts.deadlines.soft[band]
-    return FleetCounts(clusters, severity, stale, failing, DeadlineCounts(hard=hard, soft=soft))
+    deadlines = DeadlineCounts(hard=hard, soft=soft)
+    return FleetCounts(clusters, severity, stale, failing, deadlines, acknowledged)
 
 
 class FreshnessPolicy(BaseModel):
@@ -272,6 +287,22 @@ class FreshnessPolicy(BaseModel):
             return timedelta(0)
         return max(timedelta(0), seen + self.stale_after(status.cluster) - now)
 
+    def next_change(
+        self, status: ClusterStatus, now: datetime, dues: Iterable[Due] = ()
+    ) -> datetime | None:
+        """The earliest time after ``now`` at which time alone changes how ``status``
+        is judged: it turns stale, or one of ``dues`` enters another band (warning,
+        critical, overdue). None: never (until the status changes). What keeps a
+        per-cluster judgement (counts, order) until then instead of judging again."""
+        edges: list[datetime] = []
+        seen = _seen(status)
+        if seen is not None and not status.stale:
+            edges.append(seen + self.stale_after(status.cluster) + _TICK)  # aged: strictly after
+        warning, critical = timedelta(days=self.warning_days), timedelta(days=self.critical_days)
+        for due in dues:
+            edges += (due.at - warning, due.at - critical, due.at + _TICK)  # overdue: after
+        return min((e for e in edges if e > now), default=None)
+
     # ----- deadlines ------------------------------------------------------------------
 
     def band(self, at: datetime, now: datetime) -> Band:
@@ -328,6 +359,30 @@ class FreshnessPolicy(BaseModel):
                 acked[status.severity] += 1
         deadlines = self.count_deadlines(every, now)
         return FleetCounts(clusters, by_sev, stale, failing, deadlines, acked)
+
+    def count_one(
+        self,
+        status: ClusterStatus,
+        now: datetime,
+        dues: Sequence[Due],
+        acks: AckBook = EMPTY_BOOK,
+    ) -> FleetCounts:
+        """:meth:`count` of the one cluster ``status`` (whose deadlines are ``dues``),
+        built with less: what a face that keeps counts per cluster and adds them up
+        (:func:`tally`) pays for each cluster that changed."""
+        severity = status.severity
+        acked = (
+            status.cluster in acks.by_cluster
+            and self.acknowledgement(status, acks, now).acknowledged
+        )
+        return FleetCounts(
+            1,
+            _ONE_SEVERITY[severity],
+            int(self.is_stale(status, now)),
+            int(status.unreachable),
+            self.count_deadlines(dues, now) if dues else _NO_DEADLINES,
+            _ONE_SEVERITY[severity] if acked else _NO_SEVERITY,
+        )
 
     # ----- acknowledgements -----------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -85,6 +86,11 @@ def _detail_screen(
         return screen
 
     return make
+
+
+GIL_SWITCH_S = 0.001
+"""How long a thread may hold the GIL while another waits for it (Python's default is
+5 ms: several such waits per frame made key presses late while a worker judged)."""
 
 
 class LicdashApp(App[None]):
@@ -216,6 +222,9 @@ class LicdashApp(App[None]):
     # ----- lifecycle ------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        # Worker threads judge large fleets (and sources parse in theirs) while keys are
+        # pressed: the UI thread waits for the GIL at most this long, not the default 5 ms.
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         await self.switch_mode(self.home_mode)
         for problem in self.problems:

@@ -165,6 +165,9 @@ class FactsCache:
     def dues(self, status: ClusterStatus) -> tuple[Due, ...]:
         return self.get(status).dues
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def keep(self, names: Iterable[str]) -> None:
         """Forget clusters that left the fleet."""
         keep = set(names)
@@ -218,7 +221,9 @@ def sort_key(
     if column == "deadline":
         return lambda s: (cache.get(s).deadline_ts, s.cluster)
     if column == "age":
-        return lambda s: (-_age_seconds(s, ctx.now), s.cluster)
+        # Oldest first, never polled before all: the order of -age at any clock, kept
+        # by when the data was seen, so a key judged a minute ago still sorts right.
+        return lambda s: (_seen_ts(s), s.cluster)
     raise KeyError(column)
 
 
@@ -234,9 +239,10 @@ def _in_use(status: ClusterStatus) -> int | None:
     return snap.licences_in_use
 
 
-def _age_seconds(status: ClusterStatus, now: datetime) -> float:
-    age = status.age(now)
-    return math.inf if age is None else age.total_seconds()
+def _seen_ts(status: ClusterStatus) -> float:
+    """When the last good data was seen (the start of its age); -inf: never."""
+    seen = status.last_seen or (status.last_good.collected_at if status.last_good else None)
+    return -math.inf if seen is None else seen.timestamp()
 
 
 def row_cells(

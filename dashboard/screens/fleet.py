@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import ClassVar
 
 from textual import on
@@ -11,9 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from collectors.acks import AckBook
 from collectors.policy import FreshnessPolicy
-from collectors.results import ClusterStatus
+from dashboard.fleet_model import FleetView
 from dashboard.messages import FleetUpdated
 from dashboard.screens.detail_host import AppHost, app_host
 from dashboard.state import FleetState
@@ -23,10 +21,8 @@ from dashboard.widgets.fleet_table import FleetTable
 from dashboard.widgets.summary_bar import SummaryBar
 
 TICK_SECONDS = 1.0
-"""How often the visible ages and relative deadlines are redrawn from the clock."""
-RESORT_TICKS = 10
-"""Every this many ticks the whole order is re-derived (a cluster may have gone stale);
-data updates re-sort at once anyway."""
+"""How often the visible ages and relative deadlines are redrawn from the clock (and
+the clusters time changed judged again)."""
 
 
 class FleetScreen(Screen[None]):
@@ -47,10 +43,8 @@ class FleetScreen(Screen[None]):
         self, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._shown: Mapping[str, ClusterStatus] | None = None
-        self._acks: AckBook | None = None
+        self._shown: FleetState | None = None
         self._policy: FreshnessPolicy | None = None
-        self._ticks = 0
 
     @property
     def licdash(self) -> AppHost:
@@ -65,7 +59,7 @@ class FleetScreen(Screen[None]):
 
         yield CollectorBanner(clock=app.clock, id="collector-banner")
         yield SummaryBar(clock=app.clock, policy=policy, id="summary")
-        yield FleetTable(clock=app.clock, policy=policy, id="fleet-table")
+        yield FleetTable(clock=app.clock, policy=policy, shown=self._table_shown, id="fleet-table")
         yield FilterInput(id="filter")
         yield Footer()
 
@@ -88,31 +82,34 @@ class FleetScreen(Screen[None]):
     def on_fleet_updated(self, message: FleetUpdated) -> None:
         message.stop()
         if self.is_current:  # a hidden screen catches up in on_screen_resume
-            self._show(message.fleet)
+            self._show(message.fleet, message.changed)
 
-    def _show(self, fleet: FleetState) -> None:
+    def _show(self, fleet: FleetState, changed: frozenset[str] = frozenset()) -> None:
+        """Hand ``fleet`` to the table, which judges it (the summary bar follows in
+        :meth:`_table_shown`); ``changed``: the clusters that changed, empty: unknown."""
         table = self.table
         table.show_origin = len(fleet.sources) > 1
-        if fleet.statuses is not self._shown or fleet.acks is not self._acks:
-            # (a pause toggle alone keeps both)
-            self._shown, self._acks = fleet.statuses, fleet.acks
-            table.set_fleet(fleet.statuses, fleet.acks)
-        elif fleet.policy is not self._policy:  # the collector's policy arrived: re-judge
-            table.tick(resort=True)
-        self._policy = fleet.policy
-        summary = self.summary
-        summary.fleet = fleet
-        summary.shown = table.row_count
+        if fleet is not self._shown or fleet.policy is not self._policy:
+            shown = self._shown
+            # What changed is relative to what the table saw last; else unknown.
+            known = shown is not None and shown.statuses is not fleet.statuses
+            table.show_fleet(fleet, changed if known else frozenset())
+        self._shown, self._policy = fleet, fleet.policy
         banner = self.query_one(CollectorBanner)
         banner.collector = fleet.collector
         banner.sources = fleet.sources
 
+    def _table_shown(self, view: FleetView) -> None:
+        summary = self.summary
+        summary.fleet = view.fleet
+        summary.counts = view.counts
+        summary.nearest = view.nearest
+        summary.shown = len(view.rows)
+
     def _tick(self) -> None:
         if not self.is_current:
             return
-        self._ticks += 1
-        self.table.tick(resort=self._ticks % RESORT_TICKS == 0)
-        self.summary.shown = self.table.row_count
+        self.table.tick(resort=False)
         self.summary.refresh()
         self.query_one(CollectorBanner).redraw()
 
@@ -161,7 +158,6 @@ class FleetScreen(Screen[None]):
     def _apply_filter(self, fleet_filter: FleetFilter) -> None:
         self.table.set_filter(fleet_filter)
         self.summary.filter_text = fleet_filter.text
-        self.summary.shown = self.table.row_count
 
     @on(FleetTable.ClusterSelected)
     def _open_cluster(self, event: FleetTable.ClusterSelected) -> None:

@@ -1,21 +1,25 @@
 """The fleet table: one row per cluster, rendered line by line, only what is visible.
 
 A :class:`~dashboard.widgets.line_table.LineTable` (the one table base: cursor, paging,
-click and scroll) with a column cursor, sorting and filtering of its own. An update replaces the
-statuses, re-sorts and re-filters the row order (cheap keys, no rendering) and refreshes
-the visible lines; each visible row's strip is cached by its cell texts, the column
-widths, the cursor and the theme, so an update that changes rows off screen renders
-nothing and one that changes every row renders one screenful. The cursor follows its
-cluster by name through re-sorts; scroll, sort and filter survive every update.
+click and scroll) with a column cursor, sorting and filtering of its own. The order, the
+filter, the counts and the column widths are judged by a
+:class:`~dashboard.fleet_model.FleetModel`, which keeps them by what changed: for a
+fleet of more than :attr:`FleetTable.INLINE_LIMIT` clusters in a worker thread, whose
+immutable :class:`~dashboard.fleet_model.FleetView` the UI thread then shows as it is,
+so the UI's work for an update follows the rows in view, not the fleet. Each visible
+row's strip is cached by its cell texts, the column widths, the cursor and the theme,
+so an update that changes rows off screen renders nothing and one that changes every
+row renders one screenful. The cursor follows its cluster by name through re-sorts;
+scroll, sort and filter survive every update.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -27,7 +31,8 @@ from textual.strip import Strip
 from collectors.acks import EMPTY_BOOK, AckBook
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
-from dashboard.fleet_layout import CLUSTER_FLOOR, NAME_CAP, layout_widths
+from dashboard.fleet_layout import layout_widths
+from dashboard.fleet_model import FleetModel, FleetView, Order
 from dashboard.fleet_rows import (
     COLUMN_GAP,
     COLUMN_KEYS,
@@ -37,10 +42,10 @@ from dashboard.fleet_rows import (
     FactsCache,
     RowContext,
     fit,
-    natural_lengths,
     row_cells,
-    sort_key,
 )
+from dashboard.heap import settle
+from dashboard.state import FleetState
 from dashboard.widgets.filter_input import FleetFilter, no_match_text
 from dashboard.widgets.line_table import LineTable
 
@@ -141,11 +146,23 @@ class FleetTable(LineTable):
         def control(self) -> FleetTable:
             return self.table
 
+    class ViewReady(Message):
+        """A worker judged the fleet: show ``view`` (handled by the table itself)."""
+
+        def __init__(self, view: FleetView) -> None:
+            super().__init__()
+            self.view = view
+
+    INLINE_LIMIT: ClassVar[int] = 512
+    """A fleet of up to this many clusters is judged on the UI thread at once (a few
+    ms at most); a larger one in a worker thread, whose view is shown when it is ready."""
+
     def __init__(
         self,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         policy: Callable[[], FreshnessPolicy] = lambda: DEFAULT_POLICY,
+        shown: Callable[[FleetView], None] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -158,18 +175,33 @@ class FleetTable(LineTable):
         self.sort_column = "severity"
         self.sort_reverse = False
         self.fleet_filter = FleetFilter()
+        self._fleet = FleetState()
         self._statuses: Mapping[str, ClusterStatus] = {}
         self._acks: AckBook = EMPTY_BOOK
         self._name_width = COLUMNS[0].width
         self._ctx = self._row_context()
-        self._cells: dict[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...]]] = {}
+        self._cells: LRUCache[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...]]]
+        self._cells = LRUCache(4096)
         self.facts = FactsCache()
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(2048)
         self._styles: dict[str, Style] = {}
         self._style_generation = 0
         self._widths_cache: tuple[tuple[object, ...], tuple[int, ...]] = ((), ())
-        self._lengths: dict[str, tuple[ClusterStatus, int, int]] = {}
-        self._natural = {"tags": 0, "worst": 0}
+        self._natural: Mapping[str, int] = {"tags": 0, "worst": 0}
+        self.shown = shown
+        """Called (on the UI thread) with each view the table shows from then on: what
+        the summary bar states (counts, nearest deadline, rows shown)."""
+        self.model = FleetModel()
+        self.view: FleetView | None = None
+        """What the table shows (None until the first judgement)."""
+        self._jobs = threading.Lock()
+        self._pending: tuple[FleetState, FreshnessPolicy, datetime, Order] | None = None
+        self._pending_changed: frozenset[str] | None = frozenset()
+        """What changed since the model last judged (None: unknown, compare all)."""
+        self._busy = False
+        self._unsettled = 0
+        """Clusters judged in the worker since the heap was last settled."""
+        self._want_cursor: str | None = None
         self.show_origin = False
         """Show the "From" column: the fleet merges several sources."""
 
@@ -185,6 +217,11 @@ class FleetTable(LineTable):
         return self.row_keys
 
     @property
+    def judging(self) -> bool:
+        """A worker thread is judging the fleet: what is shown is about to change."""
+        return self._busy
+
+    @property
     def selected_cluster(self) -> str | None:
         return self.cursor_key
 
@@ -192,74 +229,155 @@ class FleetTable(LineTable):
         """The texts a row shows now (for tests and exports of the screen)."""
         return tuple(text for text, _ in self._row_cells(cluster))
 
-    def set_fleet(self, statuses: Mapping[str, ClusterStatus], acks: AckBook = EMPTY_BOOK) -> None:
-        """Show ``statuses`` with their acknowledgements ``acks``; keeps cursor (by name),
-        scroll, sort and filter."""
-        names_changed = statuses.keys() != self._statuses.keys()
-        self._statuses = statuses
-        self._acks = acks
-        if names_changed:
-            longest = max((cell_len(n) for n in statuses), default=0)
-            self._name_width = max(CLUSTER_FLOOR, min(longest, NAME_CAP))
-            self._cells = {n: c for n, c in self._cells.items() if n in statuses}
-            self.facts.keep(statuses)
-            self._lengths = {n: v for n, v in self._lengths.items() if n in statuses}
-        self._natural = self._natural_widths(statuses)
-        self._reorder()
+    def show_fleet(self, fleet: FleetState, changed: frozenset[str] = frozenset()) -> None:
+        """Show ``fleet`` (``changed``: the clusters whose status changed, empty for
+        unknown); keeps cursor (by name), scroll, sort and filter."""
+        self._fleet = fleet
+        self._judge(changed if changed else None)
 
-    def _natural_widths(self, statuses: Mapping[str, ClusterStatus]) -> dict[str, int]:
-        """The longest tags and worst-entitlement texts: how far those columns may widen."""
-        lengths = self._lengths
-        tags = worst = 0
-        for name, status in statuses.items():
-            known = lengths.get(name)
-            if known is None or known[0] is not status:
-                known = lengths[name] = (status, *natural_lengths(status))
-            tags, worst = max(tags, known[1]), max(worst, known[2])
-        return {"tags": tags, "worst": worst}
+    def set_fleet(self, statuses: Mapping[str, ClusterStatus], acks: AckBook = EMPTY_BOOK) -> None:
+        """Show ``statuses`` with their acknowledgements ``acks``."""
+        self.show_fleet(FleetState(statuses=statuses, acks=acks))
 
     def set_filter(self, fleet_filter: FleetFilter) -> None:
         self.fleet_filter = fleet_filter
-        self._reorder()
+        self._judge(frozenset())
 
     def sort_by(self, column: str, *, reverse: bool = False) -> None:
         if column not in COLUMN_KEYS:
             raise KeyError(column)
         self.sort_column = column
         self.sort_reverse = reverse
-        self._reorder()
+        self._judge(frozenset())
 
     def tick(self, *, resort: bool = True) -> None:
-        """Time moved on: redraw the visible rows (ages, relative deadlines) and, with
-        ``resort``, re-derive stale flags for the order and the filter."""
-        if resort:
-            self._reorder()
-        else:
-            self._ctx = self._row_context()
+        """Time moved on: redraw the visible rows (ages, relative deadlines); judge
+        again the clusters time changed (turned stale, a deadline in another band, an
+        acknowledgement that may have ended), or with ``resort`` (the policy changed)
+        the fleet."""
+        before, self._ctx = self._ctx, self._row_context()
+        if self._ctx.now != before.now:  # (a frozen clock shows nothing new)
             self.refresh()
+        if resort or self.model.due(self._ctx.now) or self._fleet.acks.by_cluster:
+            self._judge(frozenset())
 
     def move_to(self, cluster: str) -> bool:
         """Put the cursor on ``cluster`` (clearing a filter that hides it)."""
-        if cluster not in self._statuses:
+        if cluster not in self._fleet.statuses:
             return False
         if cluster not in self._index:
+            self._want_cursor = cluster  # where the cursor goes once the filter is gone
             self.set_filter(FleetFilter())
+            if cluster not in self._index:
+                return True  # a worker judges the fleet: the cursor follows
         return self.move_to_key(cluster)
+
+    def _refresh_changed(
+        self, old_keys: Sequence[str], old_statuses: Mapping[str, ClusterStatus], old_cursor: int
+    ) -> None:
+        """Repaint the lines in view that show another cluster, or another status of
+        theirs, than before (or the cursor that moved): an update that changed rows off
+        screen repaints nothing, whatever the size of the fleet. (The clock's effect on
+        the others, their ages, is the tick's: it repaints every line in view.)"""
+        keys, statuses = self._keys, self._statuses
+        top = round(self.scroll_y)
+        body = max(self.scrollable_content_region.height - 1, 0)
+        end = min(top + body, max(len(keys), len(old_keys)))
+        cursor = self._cursor
+        for row in range(top, end):
+            before = old_keys[row] if row < len(old_keys) else None
+            now = keys[row] if row < len(keys) else None
+            if (
+                before != now
+                or (now is not None and old_statuses.get(now) is not statuses.get(now))
+                or (cursor != old_cursor and row in (cursor, old_cursor))
+            ):
+                self.refresh_line(row + 1)  # virtual lines: the header is line 0
 
     # ----- ordering -------------------------------------------------------------------
 
     def _row_context(self) -> RowContext:
         return RowContext(now=self.clock(), policy=self.policy(), acks=self._acks)
 
-    def _reorder(self) -> None:
+    def _judge(self, changed: frozenset[str] | None) -> None:
+        """Judge the fleet as it is now, here (a small fleet) or in a worker thread;
+        ``changed``: the clusters whose status changed (None: unknown)."""
+        job = (
+            self._fleet,
+            self.policy(),
+            self.clock(),
+            Order(self.sort_column, self.sort_reverse, self.fleet_filter),
+        )
+        with self._jobs:
+            before = self._pending_changed
+            if before is None or changed is None:
+                merged: frozenset[str] | None = None
+            else:
+                merged = before | changed
+            if not self._busy and len(self._fleet.statuses) <= self.INLINE_LIMIT:
+                self._pending_changed = frozenset()
+                inline = True
+            else:
+                self._pending, self._pending_changed = job, merged
+                start, self._busy = not self._busy, True
+                inline = False
+        if inline:
+            self._show(self.model.update(*job, changed=merged or frozenset()))
+        elif start:
+            self.run_worker(self._drain, thread=True, group="fleet-model", exit_on_error=True)
+
+    def _drain(self) -> None:
+        """The worker: judge the latest job until none is left, posting each view."""
+        while True:
+            with self._jobs:
+                job, changed = self._pending, self._pending_changed
+                self._pending, self._pending_changed = None, frozenset()
+                if job is None:
+                    self._busy = False
+                    return
+            if self.model.view is None or changed is None or len(changed) > self.INLINE_LIMIT:
+                settle()  # a new fleet, most likely: keep the collector off it
+            view = self.model.update(*job, changed=changed or frozenset())
+            self._unsettled += view.judged
+            if self._unsettled > self.INLINE_LIMIT:  # keep the collector off what was built
+                settle()
+                self._unsettled = 0
+            self.post_message(self.ViewReady(view))
+
+    def on_fleet_table_view_ready(self, message: ViewReady) -> None:
+        message.stop()
+        self._show(message.view)
+
+    def _show(self, view: FleetView) -> None:
+        old_keys, old_statuses, old_ctx, old_view = self._keys, self._statuses, self._ctx, self.view
+        old_cursor, old_scroll, old_widths = self._cursor, self.scroll_offset, self.column_widths()
+        self.view = view
+        fleet = view.fleet
+        self._statuses, self._acks = fleet.statuses, fleet.acks
+        self._name_width = view.name_width
+        self._natural = view.natural
         self._ctx = ctx = self._row_context()
-        statuses = self._statuses
-        fleet_filter = self.fleet_filter
-        rows = list(statuses.values())
-        if not fleet_filter.empty:
-            rows = [s for s in rows if fleet_filter.matches(s, ctx.is_stale(s))]
-        rows.sort(key=sort_key(self.sort_column, ctx, self.facts), reverse=self.sort_reverse)
-        self.set_rows([s.cluster for s in rows])
+        if len(self.facts) > 4096:  # rows rendered long ago: forget them
+            self.facts = FactsCache()
+        self.set_ordered(view.rows, view.index, repaint=False)
+        if (
+            self.scroll_offset != old_scroll
+            or self.column_widths() != old_widths
+            or ctx.acks is not old_ctx.acks
+            or ctx.policy is not old_ctx.policy
+            or old_view is None
+            or view.order != old_view.order  # (the header marks the sort)
+            or not old_keys
+            or not view.rows
+        ):
+            self.refresh()
+        else:
+            self._refresh_changed(old_keys, old_statuses, old_cursor)
+        want, self._want_cursor = self._want_cursor, None
+        if want is not None and want in view.index:
+            self.move_to_key(want)
+        if self.shown is not None:
+            self.shown(view)
 
     def column_widths(self) -> tuple[int, ...]:
         """Every column's width now, 0 for a column that gave way (see fleet_layout)."""
@@ -382,7 +500,7 @@ class FleetTable(LineTable):
         ):
             return cached[2]
         cells = row_cells(status, ctx, self.facts)
-        self._cells[name] = (status, ctx, cells)
+        self._cells.set(name, (status, ctx, cells))
         return cells
 
     def header_strip(self, base: Style) -> Strip:
@@ -434,8 +552,12 @@ class FleetTable(LineTable):
             style = row_style + self._style(role) if role else row_style
             if cursor is not None:
                 style += cursor
-            # The gap shares the cell's segment: half the segments, same look.
-            segments.append(Segment(fit(text, width, column.align) + gap, style))
+            # The gap shares the cell's segment, and cells of one style share one
+            # segment: fewer segments, the same look, less for every later step.
+            text = fit(text, width, column.align) + gap
+            if segments and segments[-1].style == style:
+                text = segments.pop().text + text
+            segments.append(Segment(text, style))
         strip = self._line(segments, widths, gap_style)
         self._strips[key] = strip
         return strip

@@ -17,16 +17,16 @@ when the cursor's row moved.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Self
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -129,11 +129,12 @@ class LineTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.columns: tuple[LineColumn, ...] = tuple(columns)
         self._widths = tuple(c.width for c in self.columns)
-        self._keys: list[str] = []
-        self._index: dict[str, int] = {}
+        self._keys: tuple[str, ...] = ()
+        self._index: Mapping[str, int] = {}
         self._cursor = 0
         self._highlighted: str | None = None
         self._opened_by_click = False
+        self._base: Style | None = None
 
     # ----- what a subclass provides ---------------------------------------------------
 
@@ -185,7 +186,7 @@ class LineTable(ScrollView, can_focus=True):
 
     @property
     def row_keys(self) -> Sequence[str]:
-        return tuple(self._keys)
+        return self._keys
 
     def get_row_at(self, row: int) -> list[Text]:
         """The row as styled texts (what the screen shows, for tests and exports)."""
@@ -197,21 +198,37 @@ class LineTable(ScrollView, can_focus=True):
         The cursor stays on its key (or its position, if that key is gone); the view
         follows it only if its row moved.
         """
+        rows = tuple(keys)
+        self.set_ordered(rows, {key: n for n, key in enumerate(rows)}, widths)
+
+    def set_ordered(
+        self,
+        keys: tuple[str, ...],
+        index: Mapping[str, int],
+        widths: Sequence[int] | None = None,
+        *,
+        repaint: bool = True,
+    ) -> None:
+        """:meth:`set_rows` with the order and the index by key already built (by a
+        worker thread, say): both are kept as given, never changed here, so this costs
+        the same for ten rows or ten thousand. ``repaint`` False: the caller refreshes
+        the lines that changed."""
         current = self.cursor_key
-        self._keys = list(keys)
-        self._index = {key: n for n, key in enumerate(self._keys)}
+        self._keys = keys
+        self._index = index
         if widths is not None:
             self._widths = tuple(widths)
         moved = current is not None and self._index.get(current, self._cursor) != self._cursor
-        if current in self._index:
-            self._cursor = self._index[current]
+        if current is not None and current in index:
+            self._cursor = index[current]
         else:
             self._cursor = min(self._cursor, max(len(self._keys) - 1, 0))
         self._update_virtual_size()
         if moved:
             self._scroll_to_cursor()
         self._note_cursor()
-        self.refresh()
+        if repaint:
+            self.refresh()
 
     def move_cursor(self, *, row: int) -> None:
         """Put the cursor on ``row`` (clamped) and scroll it into view."""
@@ -301,7 +318,7 @@ class LineTable(ScrollView, can_focus=True):
                 self.action_select()
 
     def _on_focus(self, event: events.Focus) -> None:
-        self.refresh()
+        self.refresh()  # (forgets the style: focus tints the background)
 
     def _on_blur(self, event: events.Blur) -> None:
         self.refresh()
@@ -314,10 +331,32 @@ class LineTable(ScrollView, can_focus=True):
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(max(self.content_width(), self.size.width), len(self._keys) + 1)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        self._base = None  # what a repaint asks for is drawn in the style of now
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _base_style(self) -> Style:
+        """The widget's style (background blended through its ancestors), worked out
+        once per repaint rather than once per line."""
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
+        return base
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style()
         if y == 0:
             strip = self.header_strip(base)
         else:

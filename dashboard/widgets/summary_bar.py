@@ -16,8 +16,8 @@ from textual.widget import Widget
 from collectors.acks import ACK_GLYPH
 from collectors.liveness import State
 from collectors.model import Severity
-from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
-from dashboard.fleet_rows import UNREACHABLE_GLYPH, FactsCache
+from collectors.policy import DEFAULT_POLICY, Due, FleetCounts, FreshnessPolicy, tally
+from dashboard.fleet_rows import UNREACHABLE_GLYPH
 from dashboard.format import SEVERITY_GLYPH, STALE_GLYPH, relative
 from dashboard.state import FleetState
 
@@ -62,6 +62,11 @@ class SummaryBar(Widget):
 
     fleet: reactive[FleetState] = reactive(FleetState, always_update=True)
     """The fleet being summarised."""
+    counts: reactive[FleetCounts] = reactive(lambda: tally(()), always_update=True)
+    """The policy's counts of :attr:`fleet` (judged by the fleet table's model: the bar
+    counts nothing itself)."""
+    nearest: reactive[Due | None] = reactive(None)
+    """The nearest hard deadline not yet passed, of any cluster."""
     shown: reactive[int] = reactive(0)
     """How many rows the table shows after filtering."""
     filter_text: reactive[str] = reactive("")
@@ -79,29 +84,19 @@ class SummaryBar(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.clock = clock
         self.policy = policy
-        self._facts = FactsCache()
 
     def _part(self, name: str) -> Style:
         return self.get_component_rich_style(f"summary-bar--{name}", partial=True)
 
     def render(self) -> Text:
         fleet = self.fleet
-        policy, now, facts = self.policy(), self.clock(), self._facts
-        found = policy.count(fleet.statuses.values(), now, dues=facts.dues, acks=fleet.acks)
+        policy, now, found = self.policy(), self.clock(), self.counts
         stale, unreachable = found.stale, found.failing
         # What still needs someone: the acknowledged are counted apart ("6 critical, 4
         # acknowledged"); the severity counts of every other face include them.
         counts = {severity: found.unacknowledged(severity) for severity in _ORDER}
         overdue = found.deadlines.overdue
-        nearest: tuple[datetime, str, str] | None = None
-        nearest_due = None
-        for status in fleet.statuses.values():
-            deadline = facts.get(status).deadline
-            if deadline is None or deadline.at < now:
-                continue
-            if nearest is None or deadline.at < nearest[0]:
-                nearest = (deadline.at, status.cluster, deadline.kind.value)
-                nearest_due = deadline
+        nearest_due = self.nearest
         muted = self._part("muted")
         text = Text(no_wrap=True, overflow="ellipsis")
         for severity in _ORDER:
@@ -117,8 +112,8 @@ class SummaryBar(Widget):
         if found.acknowledged_total:
             text.append(f" {ACK_GLYPH} {found.acknowledged_total} acknowledged", muted)
         text.append(" │ ", muted)
-        if nearest is not None and nearest_due is not None:
-            at, cluster, kind = nearest
+        if nearest_due is not None:
+            at, cluster, kind = nearest_due.at, nearest_due.cluster, nearest_due.kind.value
             urgency = policy.urgency(nearest_due, now)
             style = Style() if urgency is Severity.OK else self._part(f"sev-{urgency.value}")
             label = _DEADLINE_NAMES.get(kind, kind)

@@ -12,7 +12,7 @@ from collectors.config import parse_config
 from collectors.fleet_summary import CRITICAL, UNKNOWN, WARNING, exit_code, summarise
 from collectors.liveness import Heartbeat, judge
 from collectors.model import AuthorizationStatus, DeadlineKind, Severity
-from collectors.policy import DEFAULT_POLICY, Band, Due, FreshnessPolicy, snapshot_dues
+from collectors.policy import DEFAULT_POLICY, Band, Due, FreshnessPolicy, snapshot_dues, status_dues
 from collectors.results import ClusterStatus
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -150,5 +150,52 @@ def test_counts_add_up_so_a_group_changes_by_what_changed() -> None:
     whole = policy.count(statuses, NOW)
     ones = [policy.count([s], NOW) for s in statuses]
     assert tally(ones) == whole
+    assert [policy.count_one(s, NOW, status_dues(s)) for s in statuses] == ones
     assert tally([whole], minus=ones[:10]) == policy.count(statuses[10:], NOW)
     assert tally([]).clusters == 0
+
+
+def test_acknowledged_counts_add_up_too() -> None:
+    from collectors.acks import Ack, AckBook, problem_of
+    from collectors.policy import tally
+    from tests.support.fleets import demo_statuses
+
+    policy = FreshnessPolicy.uniform(timedelta(minutes=15))
+    statuses = demo_statuses()
+    target = next(s for s in statuses if s.severity is Severity.CRITICAL)
+    ack = Ack(
+        id="a1",
+        cluster=target.cluster,
+        kind="ack",
+        by="alice",
+        at=NOW - timedelta(hours=1),
+        reason="INC42",
+        severity=target.severity,
+        problems=tuple(sorted(problem_of(target).keys)),
+    )
+    book = AckBook.of([ack])
+    whole = policy.count(statuses, NOW, acks=book)
+    assert whole.acknowledged_total == 1
+    assert tally(policy.count([s], NOW, acks=book) for s in statuses) == whole
+    ones = [policy.count_one(s, NOW, status_dues(s), book) for s in statuses]
+    assert ones == [policy.count([s], NOW, acks=book) for s in statuses]
+    assert tally(ones) == whole
+
+
+def test_next_change_is_when_time_alone_changes_the_judgement() -> None:
+    """Until ``next_change`` the cluster is counted the same; just after it, not."""
+    from tests.support.fleets import large_fleet
+
+    policy = FreshnessPolicy.uniform(timedelta(minutes=15))
+    for status in list(large_fleet(150).values()):
+        dues = status_dues(status)
+        now = NOW
+        for _ in range(6):  # walk through its stale flip and deadline bands
+            change = policy.next_change(status, now, dues)
+            if change is None:
+                break
+            assert change > now
+            before = policy.count([status], change - timedelta(microseconds=1))
+            assert policy.count([status], now) == before
+            assert policy.count([status], change) != before
+            now = change

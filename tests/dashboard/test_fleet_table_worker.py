@@ -1,0 +1,86 @@
+"""The fleet table of a large fleet: judged in a worker thread, shown when ready, with
+the same order, counts, cursor and filter as a small fleet judged at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from dashboard.fleet_model import FleetModel, Order
+from dashboard.messages import FleetUpdated
+from dashboard.screens.fleet import FleetScreen
+from dashboard.widgets.filter_input import FleetFilter
+from dashboard.widgets.fleet_table import FleetTable
+from tests.support.factory import NOW
+from tests.support.fleets import large_fleet
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def _always_in_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FleetTable, "INLINE_LIMIT", 0)
+
+
+async def settled(pilot: Pilot[Any], table: FleetTable) -> None:
+    """Until the worker has judged what was asked and the table shows it."""
+    for _ in range(200):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not table.judging:
+            return
+    raise AssertionError("the fleet table never finished judging")
+
+
+def table_of(app: Any) -> FleetTable:
+    screen = app.screen
+    assert isinstance(screen, FleetScreen)
+    return screen.table
+
+
+async def test_a_judged_fleet_shows_the_order_and_counts(make_app: Callable[..., Any]) -> None:
+    statuses = large_fleet(300)
+    h = make_app(list(statuses.values()))
+    async with h.app.run_test(size=SIZE) as pilot:
+        table = table_of(h.app)
+        await settled(pilot, table)
+        fleet = h.app.fleet
+        expected = FleetModel().update(fleet, h.app.policy, NOW, Order())
+        assert table.clusters == expected.rows
+        assert table.selected_cluster == expected.rows[0]
+        summary = h.app.screen.summary
+        assert summary.counts == h.app.policy.count(fleet.statuses.values(), NOW)
+        assert f"{len(statuses)} clusters" in str(summary.render())
+
+
+async def test_updates_sort_and_filter_keep_the_cursor_on_its_cluster(
+    make_app: Callable[..., Any],
+) -> None:
+    first, second = large_fleet(300), large_fleet(300, variant=1)
+    h = make_app(list(first.values()))
+    async with h.app.run_test(size=SIZE) as pilot:
+        table = table_of(h.app)
+        await settled(pilot, table)
+        await pilot.press("j", "j", "j")
+        chosen = table.selected_cluster
+        assert chosen is not None
+        h.app.post_message(FleetUpdated(h.app.fleet.with_statuses(second), frozenset(second)))
+        await settled(pilot, table)
+        assert table.selected_cluster == chosen
+        view = table.view
+        assert view is not None and view.fleet.statuses is h.app.fleet.statuses
+        table.sort_by("cluster")
+        await settled(pilot, table)
+        assert list(table.clusters) == sorted(first)
+        assert table.selected_cluster == chosen
+        table.set_filter(FleetFilter.parse("critical"))
+        await settled(pilot, table)
+        assert 0 < table.row_count < len(first)
+        hidden = next(n for n in sorted(first) if n not in table.clusters)
+        assert table.move_to(hidden)
+        await settled(pilot, table)
+        assert table.fleet_filter.empty and table.row_count == len(first)
+        assert table.selected_cluster == hidden
