@@ -167,6 +167,8 @@ class SnapshotStore:
         if not self.readonly:
             self._load_state()
         if version < schema.CURRENT_VERSION:
+            if self.readonly and version >= schema.READABLE_FROM:
+                return  # read as it is; its writer migrates it
             if self.readonly:
                 raise StoreError(
                     f"store {self.backend.location('')} has the old version {version}; "
@@ -295,7 +297,9 @@ class SnapshotStore:
             self.backend.write_many(list(cycle.dirty.items()))
             self.generation += 1
             touched = {
-                name: latest_table.journal_record(self._state[name], whole=name in cycle.whole)
+                name: latest_table.journal_record(
+                    self._state[name], whole=name in cycle.whole, before=cycle.before.get(name)
+                )
                 for name in sorted(cycle.touched)
             }
             self._table.commit(self._state, touched, self.generation)

@@ -90,6 +90,19 @@ def new_record(cluster: str) -> dict[str, Any]:
     }
 
 
+def record_copy(rec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a latest record that the writer's in-place updates leave alone (it
+    mutates ``_run``, ``_runs`` and ``_fail`` in place and replaces the rest)."""
+    out = dict(rec)
+    if isinstance(run := rec.get("_run"), list):
+        out["_run"] = list(run)
+    if isinstance(runs := rec.get("_runs"), list):
+        out["_runs"] = list(runs)
+    if isinstance(fail := rec.get("_fail"), dict):
+        out["_fail"] = dict(fail)
+    return out
+
+
 class CycleWriter:
     """Applies updates to ``state`` (cluster -> latest record) and gathers dirty docs."""
 
@@ -111,6 +124,8 @@ class CycleWriter:
         """Clusters whose latest record this batch changed."""
         self.whole: set[str] = set()
         """... of which those whose ``last_good`` content changed (or which are new)."""
+        self.before: dict[str, dict[str, Any]] = {}
+        """The touched records as they were before this batch (for journal deltas)."""
 
     # ----- documents ----------------------------------------------------------------
 
@@ -163,6 +178,8 @@ class CycleWriter:
         if rec is None:
             rec = self.state[cluster] = new_record(cluster)
             self.whole.add(cluster)
+        elif cluster not in self.touched:
+            self.before[cluster] = record_copy(rec)
         self.touched.add(cluster)
         at = result.started_at  # already UTC, whole seconds (a Timestamp field)
         threshold = self.max_gap
