@@ -5,6 +5,7 @@ collects the documents to write; the store then writes them durably."""
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -32,19 +33,25 @@ CONTENT_FIELDS = tuple(
 )  # the model's content_dict() keys, as attribute names
 
 
+_content_of = operator.attrgetter(*CONTENT_FIELDS)
+
+
 def same_content(a: LicenseSnapshot, b: LicenseSnapshot) -> bool:
-    """``a.content_digest() == b.content_digest()``, without serialising either."""
-    return all(getattr(a, f) == getattr(b, f) for f in CONTENT_FIELDS)
+    """``a.content_digest() == b.content_digest()``, without serialising either (two
+    tuples built in C; their comparison skips the fields both share by identity)."""
+    return bool(_content_of(a) == _content_of(b))
 
 
 def derived_json(snap: LicenseSnapshot) -> dict[str, Any]:
-    """The time-derived part of ``snap.to_json_dict()``, built by hand (cheap)."""
+    """The time-derived part of ``snap.to_json_dict()``, built by hand (cheap; an
+    enum's ``_value_`` is its ``value`` without the descriptor, a fifth of the cost at
+    40,000 deadlines a cycle)."""
     return {
         "collected_at": ts(snap.collected_at),
-        "severity": snap.severity.value,
+        "severity": snap.severity._value_,
         "reasons": list(snap.reasons),
         "deadlines": [
-            {"kind": d.kind.value, "at": ts(d.at), "days_left": d.days_left, "hard": d.hard}
+            {"kind": d.kind._value_, "at": ts(d.at), "days_left": d.days_left, "hard": d.hard}
             for d in snap.deadlines
         ],
     }
