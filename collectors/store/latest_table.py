@@ -16,8 +16,10 @@ The journal is the commit point of a cycle. A line counts only once its newline 
 disk (a kill mid-append leaves a tail without one, which readers ignore and the next
 writer cuts off); lines carry consecutive generations, and a line at or below the
 base's generation is already in the base. A record whose snapshot content did not change
-is journalled as a patch: the time-derived fields of ``last_good`` only, with
-``"_lg": "derived"``; a reader merges it over the record it already has.
+is journalled as a delta (``"_lg": "delta"``, store version 3): its name and the fields
+the cycle changed, of ``last_good`` only the time-derived ones that moved; a reader
+merges it over the record it already has. A version-2 journal's patches
+(``"_lg": "derived"``: every field, of ``last_good`` the time-derived ones) still read.
 
 Readers never lock. A reader that has followed the journal asks for what changed since
 its :class:`Cursor` and reads only the new lines, across one checkpoint too (through
