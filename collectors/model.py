@@ -64,21 +64,17 @@ def _timestamp(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
         and value[19] == "Z"
         and value[4] + value[7] + value[10] + value[13] + value[16] == "--T::"
     ):
-        return _canonical_ts(value)
-    result: datetime = handler(value)
-    return to_utc_second(result)
-
-
-def _canonical_ts(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        # not a valid date/time after all ("2026-02-30T..."): pydantic words the error
+        try:
+            return datetime.fromisoformat(value)  # one Python call per timestamp, not two
+        except ValueError:
+            pass  # not a valid date/time after all ("2026-02-30T..."): worded below
         raise PydanticCustomError(
             "datetime_from_date_parsing",
             "Input should be a valid datetime, {error}",
             {"error": "invalid date or time"},
-        ) from None
+        )
+    result: datetime = handler(value)
+    return to_utc_second(result)
 
 
 Timestamp = Annotated[
