@@ -389,10 +389,6 @@ class Daemon:
         engine = None if callable(latest) else self.engine.statuses()  # read in the loop
 
         def settle() -> list[AckEvent]:
-            if not acks.book().by_cluster:
-                # nothing to end: skip the statuses, which a store builds for every
-                # cluster (half a second of this thread's CPU at 10,000, every batch)
-                return []
             statuses = latest() if callable(latest) else engine
             assert statuses is not None
             return acks.settle(statuses, policy, now)
