@@ -13,7 +13,15 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 SCHEMA: Final = "licdash.snapshot/1"
 _ZERO: Final = timedelta(0)
@@ -43,9 +51,35 @@ def format_ts(value: datetime) -> str:
     return value.strftime(TS_FORMAT)
 
 
+def _timestamp(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
+    """A :data:`Timestamp` from input. The contract's own spelling
+    (``2026-11-23T09:15:00Z``, what every stored and exported time is) is read by
+    ``datetime.fromisoformat``, already UTC: a fifth of the cost of pydantic's parser
+    followed by the ``replace`` that :func:`to_utc_second` needs for its tzinfo, which
+    counts at 14 times per stored status (``latest()`` of 10,000 clusters). Anything
+    else goes through pydantic's parser and is normalised."""
+    if (
+        type(value) is str
+        and len(value) == 20
+        and value[19] == "Z"
+        and value[4] + value[7] + value[10] + value[13] + value[16] == "--T::"
+    ):
+        try:
+            return datetime.fromisoformat(value)  # one Python call per timestamp, not two
+        except ValueError:
+            pass  # not a valid date/time after all ("2026-02-30T..."): worded below
+        raise PydanticCustomError(
+            "datetime_from_date_parsing",
+            "Input should be a valid datetime, {error}",
+            {"error": "invalid date or time"},
+        )
+    result: datetime = handler(value)
+    return to_utc_second(result)
+
+
 Timestamp = Annotated[
     datetime,
-    AfterValidator(to_utc_second),
+    WrapValidator(_timestamp),
     PlainSerializer(format_ts, return_type=str, when_used="json"),
 ]
 

@@ -37,6 +37,8 @@ def _escape(match: re.Match[str]) -> str:
 
 def neutralise(text: str) -> str:
     """``text`` with control, C1, bidi and line-separator characters as visible escapes."""
+    if text.isascii() and text.isprintable():  # no such character (a table's cells)
+        return text
     if not _UNSAFE.search(text):
         return text
     return _UNSAFE.sub(_escape, text)

@@ -16,8 +16,10 @@ The journal is the commit point of a cycle. A line counts only once its newline 
 disk (a kill mid-append leaves a tail without one, which readers ignore and the next
 writer cuts off); lines carry consecutive generations, and a line at or below the
 base's generation is already in the base. A record whose snapshot content did not change
-is journalled as a patch: the time-derived fields of ``last_good`` only, with
-``"_lg": "derived"``; a reader merges it over the record it already has.
+is journalled as a delta (``"_lg": "delta"``, store version 3): its name and the fields
+the cycle changed, of ``last_good`` only the time-derived ones that moved; a reader
+merges it over the record it already has. A version-2 journal's patches
+(``"_lg": "derived"``: every field, of ``last_good`` the time-derived ones) still read.
 
 Readers never lock. A reader that has followed the journal asks for what changed since
 its :class:`Cursor` and reads only the new lines, across one checkpoint too (through
@@ -45,6 +47,9 @@ PREV_KEY: Final = "latest.journal.prev"
 MIN_CHECKPOINT: Final = 1 << 20
 """A journal shorter than this is never checkpointed (small fleets)."""
 PATCH: Final = "derived"
+"""A patch record (version 2): every field, of ``last_good`` only the time-derived ones."""
+DELTA: Final = "delta"
+"""A delta record (version 3): only the fields that changed, ``last_good``'s as a patch."""
 _RETRIES: Final = 5
 
 
@@ -114,16 +119,19 @@ def _header(blob: bytes | None) -> tuple[str, int, int] | None:
 
 
 def merge(records: dict[str, Any], name: str, rec: Any) -> Any:
-    """A record from a journal line made whole: a patch is merged over the record
-    already known. A patch of an unknown or damaged record gives None."""
-    if not isinstance(rec, dict) or rec.get("_lg") != PATCH:
+    """A record from a journal line made whole: a patch or delta is merged over the
+    record already known. One over an unknown or damaged record gives None."""
+    kind = rec.get("_lg") if isinstance(rec, dict) else None
+    if kind not in (PATCH, DELTA):
         return rec
     old = records.get(name)
     old_good = old.get("last_good") if isinstance(old, dict) else None
-    derived = rec.get("last_good")
+    derived = rec.get("last_good", {} if kind == DELTA else None)
     if not isinstance(old_good, dict) or not isinstance(derived, dict):
         return None
-    out = {k: v for k, v in rec.items() if k != "_lg"}
+    assert isinstance(old, dict)
+    fields = {k: v for k, v in rec.items() if k != "_lg"}
+    out = {**old, **fields} if kind == DELTA else fields
     out["last_good"] = {**old_good, **derived}
     return out
 
@@ -321,15 +329,28 @@ def follow(
 # ----- writing -----------------------------------------------------------------------
 
 
-def journal_record(rec: dict[str, Any], *, whole: bool) -> dict[str, Any]:
-    """How a touched record goes into the journal: whole, or as a ``last_good`` patch."""
+def journal_record(
+    rec: dict[str, Any], *, whole: bool, before: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """How a touched record goes into the journal: whole, or as a delta over the record
+    ``before`` the cycle (the fields that changed; of ``last_good`` only time-derived
+    ones, its content being the same): at 10,000 clusters a cycle's line shrinks from
+    about 10 MB to what the polls moved, and with it the append, the checkpoints and
+    what every viewer reads."""
     good = rec.get("last_good")
-    if whole or not isinstance(good, dict):
+    old_good = before.get("last_good") if before is not None else None
+    if whole or before is None or not isinstance(good, dict) or not isinstance(old_good, dict):
         return rec
-    out = dict(rec)
-    out["last_good"] = {k: good[k] for k in DERIVED if k in good}
-    out["_lg"] = PATCH
+    out = {k: v for k, v in rec.items() if k != "last_good" and before.get(k, _MISSING) != v}
+    moved = {k: good[k] for k in DERIVED if k in good and old_good.get(k, _MISSING) != good[k]}
+    if moved:
+        out["last_good"] = moved
+    out["cluster"] = rec["cluster"]
+    out["_lg"] = DELTA
     return out
+
+
+_MISSING: Final = object()
 
 
 class TableWriter:

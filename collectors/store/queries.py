@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from pydantic_core import to_json
+
 from collectors.model import LicenseSnapshot, to_utc_second
 from collectors.store import validate
 from collectors.store.backends import Backend, Doc
@@ -156,6 +158,9 @@ def failures(
     """Failure episodes that started at or after ``since``, plus any still going on."""
     since = to_utc_second(since) if since else None
     records = store.records()
+    if cluster is not None:  # one record, not a walk over the fleet's
+        own = records.get(cluster)
+        records = {cluster: own} if own is not None else {}
     ongoing = {
         (r["_fail"]["key"], r["_fail"]["id"]): r["_fail"]
         for r in records.values()
@@ -166,9 +171,13 @@ def failures(
         for n in store.backend.children("failures")
         if (day := parse_day(n)) and (since is None or day >= since.date())
     }
-    keys.update(key for key, _ in ongoing)
+    ongoing_keys = {key for key, _ in ongoing}
+    keys.update(ongoing_keys)
     out = []
+    needle = None if cluster is None else to_json(cluster)
     for key in sorted(keys):
+        if needle is not None and key not in ongoing_keys and _lacks(store, key, needle):
+            continue
         doc = store.read(key) or {}
 
         def damaged(what: str, cause: str, key: str = key) -> None:
@@ -196,6 +205,19 @@ def failures(
             out.append(found)
     out.sort(key=lambda f: (f.at, f.cluster))
     return out
+
+
+def _lacks(store: StoreView, key: str, needle: bytes) -> bool:
+    """Whether the day file ``key`` provably holds no episode of the cluster whose name
+    is the JSON string ``needle``: its bytes never spell that string and hold no escape
+    that could spell it otherwise (``\\u``, ``\\/``). A day holds the whole fleet's
+    episodes, a cluster's a few days a quarter: one cluster's 90-day history parsed
+    every day's file (16 MB at 10,000 clusters) where a byte search of each will do.
+    Anything unsure is read and validated as before."""
+    blob = store.backend.read_from(key, 0)
+    if blob is None:
+        return True
+    return needle not in blob and b"\\u" not in blob and b"\\/" not in blob
 
 
 def entitlement_series(

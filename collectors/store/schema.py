@@ -21,7 +21,10 @@ from collectors.results import ClusterStatus, PollResult, PollUpdate
 if TYPE_CHECKING:
     from collectors.store.backends import Backend
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
+READABLE_FROM = 2
+"""The oldest version a reader reads as it is: a version-3 journal differs only in
+what its lines may hold (deltas), so a version-2 store needs no writer to read it."""
 FORMAT = "licdash-store"
 META_KEY = "store.json"
 V0_KEY = "snapshots.json"
@@ -120,7 +123,18 @@ def migrate_v1_to_v2(store: MigratingStore) -> None:
     a table frozen at the last checkpoint."""
 
 
-MIGRATIONS: dict[int, Migration] = {0: migrate_v0_to_v1, 1: migrate_v1_to_v2}
+def migrate_v2_to_v3(store: MigratingStore) -> None:
+    """Nothing to move: a version-2 table is a valid version-3 one. Version 3 journals
+    records as deltas (only the fields a cycle changed, ``"_lg": "delta"``), which a
+    version-2 licdash would read as whole records with fields missing: the version
+    makes it refuse the store instead."""
+
+
+MIGRATIONS: dict[int, Migration] = {
+    0: migrate_v0_to_v1,
+    1: migrate_v1_to_v2,
+    2: migrate_v2_to_v3,
+}
 
 
 def migrate(store: MigratingStore, version: int) -> None:

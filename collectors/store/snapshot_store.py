@@ -25,6 +25,7 @@ from collectors.store import (
     validate,
 )
 from collectors.store.backends import Backend, DiskBackend, Doc, MemoryBackend
+from collectors.store.gc_pause import gc_paused
 from collectors.store.latest_table import BASE_KEY as LATEST_KEY
 from collectors.store.latest_table import JOURNAL_KEY
 from collectors.store.latest_view import LatestChanges, LatestView
@@ -166,6 +167,8 @@ class SnapshotStore:
         if not self.readonly:
             self._load_state()
         if version < schema.CURRENT_VERSION:
+            if self.readonly and version >= schema.READABLE_FROM:
+                return  # read as it is; its writer migrates it
             if self.readonly:
                 raise StoreError(
                     f"store {self.backend.location('')} has the old version {version}; "
@@ -181,6 +184,10 @@ class SnapshotStore:
         :mod:`collectors.store.recovery`). A damaged journal counts up to its last good
         line: the cycles after it never committed.
         """
+        with gc_paused():
+            self._load_table(repair=repair)
+
+    def _load_table(self, *, repair: bool) -> None:
         problems = len(self.problems)
         read, doc = latest_table.read_full(self.backend, self._read, trust=True)
         damaged = len(self.problems) > problems  # latest.json itself was unreadable
@@ -277,6 +284,10 @@ class SnapshotStore:
         self._check_writable()
         if not updates:
             return
+        with gc_paused():
+            self._write_batch(updates)
+
+    def _write_batch(self, updates: Sequence[PollUpdate]) -> None:
         if self._needs_repair:
             self._load_state()
         cycle = CycleWriter(self._state, self._prev, self._content, self._read_hot, self.max_gap)
@@ -286,7 +297,9 @@ class SnapshotStore:
             self.backend.write_many(list(cycle.dirty.items()))
             self.generation += 1
             touched = {
-                name: latest_table.journal_record(self._state[name], whole=name in cycle.whole)
+                name: latest_table.journal_record(
+                    self._state[name], whole=name in cycle.whole, before=cycle.before.get(name)
+                )
                 for name in sorted(cycle.touched)
             }
             self._table.commit(self._state, touched, self.generation)
@@ -372,7 +385,8 @@ class SnapshotStore:
 
     def _refresh(self) -> None:
         problems = len(self.problems)
-        self._follow.refresh(self.change_token(), lambda: len(self.problems) > problems)
+        with gc_paused():
+            self._follow.refresh(self.change_token(), lambda: len(self.problems) > problems)
         self.generation = self._follow.generation
 
     def latest(self) -> dict[str, ClusterStatus]:
@@ -383,7 +397,8 @@ class SnapshotStore:
         token = self.change_token()
         if self._latest_cache is not None and self._latest_cache[0] == token:
             return dict(self._latest_cache[1])
-        out = {name: status_of(rec) for name, rec in sorted(self._state.items())}
+        with gc_paused():
+            out = {name: status_of(rec) for name, rec in sorted(self._state.items())}
         self._latest_cache = (token, out)
         return dict(out)
 
@@ -403,7 +418,8 @@ class SnapshotStore:
         self, cluster: str, since: datetime | None = None, until: datetime | None = None
     ) -> ClusterHistory:
         """One cluster's changes, poll coverage and failures in [since, until]."""
-        return queries.history(self._view, cluster, since, until)
+        with gc_paused():
+            return queries.history(self._view, cluster, since, until)
 
     def transitions(self, since: datetime, until: datetime | None = None) -> list[Transition]:
         """Every watched state change across the fleet in [since, until], oldest first."""

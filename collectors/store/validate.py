@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
-from collectors.model import LicenseSnapshot
+from collectors.model import Deadline, LicenseSnapshot, Severity, Timestamp
 from collectors.results import ClusterStatus
 from collectors.store.records import parse_ts
 from collectors.store.writer import new_record
@@ -48,6 +49,19 @@ def status_of(rec: dict[str, Any]) -> ClusterStatus:
 _DERIVED_FIELDS = ("collected_at", "severity", "reasons", "deadlines")
 
 
+class _Derived(TypedDict, total=False):
+    """The time-derived fields of a snapshot, validated as :class:`LicenseSnapshot`
+    validates them (a patch moves only these; the rest stays the held model's)."""
+
+    collected_at: Timestamp
+    severity: Severity
+    reasons: tuple[str, ...]
+    deadlines: tuple[Deadline, ...]
+
+
+_DERIVED: Final = TypeAdapter(_Derived)
+
+
 def checked_patch(rec: Any, held: ClusterStatus) -> tuple[dict[str, Any], ClusterStatus]:
     """A record whose snapshot content is the one ``held`` has (a journal patch, merged):
     checked like :func:`checked_record`, but the snapshot is validated from the held
@@ -58,9 +72,8 @@ def checked_patch(rec: Any, held: ClusterStatus) -> tuple[dict[str, Any], Cluste
     good = rec.get("last_good")
     if not isinstance(good, dict):
         raise TypeError("last_good is not an object")
-    values = dict(held.last_good)
-    values.update((k, good[k]) for k in _DERIVED_FIELDS if k in good)
-    snapshot = LicenseSnapshot.model_validate(values)
+    derived = _DERIVED.validate_python({k: good[k] for k in _DERIVED_FIELDS if k in good})
+    snapshot = held.last_good.model_copy(update=derived)  # validated, field by field
     full, status = checked_record({**rec, "last_good": snapshot})
     full["last_good"] = good
     return full, status

@@ -270,7 +270,9 @@ def test_damaged_version_file_is_set_aside_and_rewritten(tmp_path: Path) -> None
     with SnapshotStore.open(root) as store:
         assert "set aside" in str(store.problems[0])
         assert store.history("emea-lon", T0).changes
-    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 2
+    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == (
+        schema.CURRENT_VERSION
+    )
     assert list(root.glob("store.json.corrupt-*"))
 
 

@@ -49,13 +49,13 @@ def test_a_cycle_appends_what_it_touched_and_leaves_latest_json_alone(tmp_path: 
         assert [line["g"] for line in lines] == [2, 3]
         assert [list(line["r"]) for line in lines] == [["emea-lon"], ["emea-lon"]]  # type: ignore[call-overload]
         same, changed = (line["r"]["emea-lon"] for line in lines)  # type: ignore[index]
-        # unchanged content goes as a patch of the time-derived fields only
-        assert same["_lg"] == "derived" and set(same["last_good"]) == {
-            "collected_at",
-            "severity",
-            "reasons",
-            "deadlines",
-        }
+        # unchanged content goes as a delta: the fields the poll moved, of the snapshot
+        # only its time-derived ones
+        assert same["_lg"] == "delta" and same["cluster"] == "emea-lon"
+        assert "collected_at" in same["last_good"]
+        assert set(same["last_good"]) <= {"collected_at", "severity", "reasons", "deadlines"}
+        assert {"last_seen", "last_attempt"} <= same.keys()
+        assert not {"tags", "product", "transport"} & same.keys()  # unchanged: left out
         assert "_lg" not in changed and changed["last_good"]["entitlements"][0]["count"] == 7
         _same_as_fresh_reader(root, store.latest())
 
@@ -211,7 +211,50 @@ def test_a_version_1_store_is_refused_by_readers_and_migrated_by_a_writer(
         _cycle(store, 1, count=4)
     with SnapshotStore.open(root, readonly=True) as reader:
         assert reader.latest()["emea-lon"].last_good.entitlements[0].count == 4  # type: ignore[union-attr]
-    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 2
+    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == (
+        schema.CURRENT_VERSION
+    )
+
+
+def test_a_version_2_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path: Path) -> None:
+    """Version 3 only adds delta lines to the journal: a reader reads a version-2 store
+    without waiting for a writer; the writer's migration marks it version 3, which an
+    older licdash (that would misread a delta) refuses."""
+    root = tmp_path / "store"
+    with SnapshotStore.open(root) as store:
+        _cycle(store, 0, count=3)
+        held = store.latest()
+    (root / "store.json").write_text(json.dumps(schema.meta_doc(2)))
+    with SnapshotStore.open(root, readonly=True) as reader:
+        assert reader.latest() == held
+    with SnapshotStore.open(root) as store:
+        _cycle(store, 1, count=3)
+    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 3
+
+
+def test_a_version_2_patch_and_a_delta_merge_to_the_same_record(tmp_path: Path) -> None:
+    """A version-2 journal's patch (every field, ``last_good``'s derived ones) still
+    reads as the delta a version-3 writer journals for the same cycle."""
+    root = tmp_path / "store"
+    with SnapshotStore.open(root) as store:
+        _cycle(store, 0)
+        before = json.loads(json.dumps(store._state["emea-lon"]))
+        _killed(store)
+        _cycle(store, 1, only=("emea-lon",))
+        after = json.loads(json.dumps(store._state["emea-lon"]))
+    delta = _lines(root)[0]["r"]["emea-lon"]  # type: ignore[index]
+    good_after = after["last_good"]
+    patch = {
+        **after,
+        "last_good": {
+            k: good_after[k] for k in ("collected_at", "severity", "reasons", "deadlines")
+        },
+        "_lg": "derived",
+    }
+    records = {"emea-lon": before}
+    assert latest_table.merge(records, "emea-lon", patch) == after
+    assert latest_table.merge(records, "emea-lon", delta) == after
+    assert latest_table.merge({}, "emea-lon", delta) is None  # nothing to apply it to
 
 
 def test_the_seal_lets_a_writer_skip_validating_only_untouched_records(tmp_path: Path) -> None:
