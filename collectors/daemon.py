@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from collectors import malloc_trim
 from collectors.cluster_state import CycleStats, ReloadChanges
 from collectors.config import LicdashConfig
 from collectors.errors import LicdashError
@@ -346,6 +347,8 @@ class Daemon:
                 self._notify(batch)
                 pending = await self._flush(pending + batch)
                 await self._record(mode)
+                if malloc_trim.due():  # weeks of polls: freed heap goes back to the system
+                    await asyncio.to_thread(malloc_trim.trim)
             if pending:
                 await self._flush(pending, final=True)
             await self._record(mode, stopped=mode != "once")
