@@ -7,7 +7,7 @@ and parsed trees are freed, but glibc's allocator keeps freed pages inside its h
 by about 5 MB per 10 minutes while Python's own allocations (tracemalloc) stayed flat,
 and ``malloc_trim(0)`` brought it back each time to the same floor. So the run-and-write
 loop calls :func:`trim` after a written batch, at most once per :data:`EVERY_S`
-(:func:`due`); it costs a few milliseconds, in a worker thread. Elsewhere than glibc
+(:func:`due`); it costs about a millisecond, in a worker thread. Elsewhere than glibc
 (musl, macOS, Windows) there is nothing to call and :func:`trim` does nothing.
 """
 
@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable
 from typing import Final
 
-EVERY_S: Final = 60.0
-"""The least time between two trims."""
+EVERY_S: Final = 10.0
+"""The least time between two trims: a trim costs about a millisecond, and between two
+of them the heap grows back by what that many seconds of polls leave free."""
 
 _lock = threading.Lock()
 _last = float("-inf")

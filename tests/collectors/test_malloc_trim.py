@@ -1,4 +1,4 @@
-"""Freed heap goes back to the system: ``malloc_trim`` on glibc, at most once a minute,
+"""Freed heap goes back to the system: ``malloc_trim`` on glibc, at most once every 10 s,
 called by the run-and-write loop after a written batch."""
 
 from __future__ import annotations
