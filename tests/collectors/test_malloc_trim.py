@@ -24,7 +24,7 @@ def rss_mb() -> float:
     raise AssertionError("no VmRSS")
 
 
-def test_a_trim_is_due_once_a_minute() -> None:
+def test_a_trim_is_due_once_per_interval() -> None:
     if not malloc_trim.available():
         assert not malloc_trim.due(0.0)
         return
