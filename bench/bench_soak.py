@@ -8,7 +8,10 @@ for the UI that just counts the messages it is sent) polling every publisher eve
 seconds into a store on disk. Each minute it samples this process's RSS, its open file
 descriptors, its threads and its live asyncio tasks; at the end it prints the slopes
 after the first two minutes (warm-up) and the lost writes: store errors the source
-reported, and clusters whose newest result shown never reached the store.
+reported, and clusters whose newest result shown never reached the store. RSS is also
+read every 10 seconds: the heap grows and is handed back in a sawtooth (see
+``collectors/malloc_trim.py``), which nine minute-samples alias into a false slope, so
+the RSS slope and its spread are taken over all of those.
 
     .venv/bin/python bench/bench_soak.py               # 10 minutes
     .venv/bin/python bench/bench_soak.py --minutes 3
@@ -60,6 +63,9 @@ class Sample:
     threads: int
     tasks: int
     updates: int
+
+
+RSS_EVERY_S = 10.0
 
 
 def rss_mb() -> float:
@@ -178,11 +184,15 @@ async def soak(
 
     await source.start(app)  # type: ignore[arg-type]  # the stand-in has post_message
     baseline = None
+    fine: list[tuple[float, float]] = []  # (minute, RSS MB) every RSS_EVERY_S
     try:
         sample()
         end = t0 + minutes * 60
         while time.monotonic() < end:
-            await asyncio.sleep(min(60.0, max(0.0, end - time.monotonic())))
+            next_minute = min(end, t0 + 60 * (len(samples)))
+            while time.monotonic() < next_minute - 0.5:
+                await asyncio.sleep(min(RSS_EVERY_S, max(0.0, next_minute - time.monotonic())))
+                fine.append(((time.monotonic() - t0) / 60, rss_mb()))
             sample()
             if trace and samples[-1].minute >= 2 and baseline is None:
                 baseline = tracemalloc.take_snapshot()
@@ -202,6 +212,15 @@ async def soak(
     for attr, unit in (("rss_mb", "MB"), ("fds", "fds"), ("threads", "threads"), ("tasks", "")):
         slope = slope_per_10_min(samples, attr, warm)
         print(f"slope after {warm:g} min: {attr:8s} {slope:+8.2f} {unit} per 10 min")
+    after = [(m, r) for m, r in fine if m >= warm]
+    if len(after) >= 2:
+        points = [Sample(m, r, 0, 0, 0, 0) for m, r in after]
+        rss = sorted(r for _, r in after)
+        print(
+            f"RSS every {RSS_EVERY_S:g} s after {warm:g} min ({len(after)} readings):"
+            f" slope {slope_per_10_min(points, 'rss_mb', warm):+.2f} MB per 10 min;"
+            f" min {rss[0]:.1f}, median {rss[len(rss) // 2]:.1f}, max {rss[-1]:.1f} MB"
+        )
     polled = app.last_fleet.statuses if app.last_fleet is not None else {}
     ok = sum(1 for s in polled.values() if s.last_good is not None and not s.unreachable)
     print(f"clusters: {len(polled)} ({ok} answering at the end); UI updates: {app.updates}")
