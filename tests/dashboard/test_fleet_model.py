@@ -10,14 +10,14 @@ from types import MappingProxyType
 
 import pytest
 
-from collectors.acks import Ack, AckBook, problem_of
+from collectors.acks import AckBook
 from collectors.policy import Due, FreshnessPolicy
 from collectors.results import ClusterStatus
 from dashboard.fleet_model import FleetModel, FleetView, Order
 from dashboard.fleet_rows import COLUMN_KEYS, FactsCache, RowContext, sort_key
 from dashboard.state import FleetState
 from dashboard.widgets.filter_input import FleetFilter
-from tests.support.factory import NOW
+from tests.support.factory import NOW, acknowledgement
 from tests.support.fleets import demo_statuses, large_fleet
 
 POLICY = FreshnessPolicy.uniform(timedelta(minutes=15))
@@ -133,16 +133,7 @@ def test_the_filter_shows_what_it_matches_and_follows_updates() -> None:
 def test_acknowledged_clusters_are_counted_apart_and_sorted_after() -> None:
     statuses = {s.cluster: s for s in demo_statuses()}
     target = statuses["apac-syd-cucm1"]
-    ack = Ack(
-        id="a1",
-        cluster=target.cluster,
-        kind="ack",
-        by="alice",
-        at=NOW - timedelta(hours=1),
-        reason="INC42",
-        severity=target.severity,
-        problems=tuple(sorted(problem_of(target).keys)),
-    )
+    ack = acknowledgement(target)
     model = FleetModel()
     model.update(state(statuses), POLICY, NOW, Order())
     acked = state(statuses, AckBook.of([ack]))

@@ -156,23 +156,15 @@ def test_counts_add_up_so_a_group_changes_by_what_changed() -> None:
 
 
 def test_acknowledged_counts_add_up_too() -> None:
-    from collectors.acks import Ack, AckBook, problem_of
+    from collectors.acks import AckBook
     from collectors.policy import tally
+    from tests.support.factory import acknowledgement
     from tests.support.fleets import demo_statuses
 
     policy = FreshnessPolicy.uniform(timedelta(minutes=15))
     statuses = demo_statuses()
     target = next(s for s in statuses if s.severity is Severity.CRITICAL)
-    ack = Ack(
-        id="a1",
-        cluster=target.cluster,
-        kind="ack",
-        by="alice",
-        at=NOW - timedelta(hours=1),
-        reason="INC42",
-        severity=target.severity,
-        problems=tuple(sorted(problem_of(target).keys)),
-    )
+    ack = acknowledgement(target)
     book = AckBook.of([ack])
     whole = policy.count(statuses, NOW, acks=book)
     assert whole.acknowledged_total == 1

@@ -253,3 +253,26 @@ def bad(
             last_error=failure,
         ),
     )
+
+
+def acknowledgement(
+    status: ClusterStatus,
+    *,
+    ack_id: str = "a1",
+    by: str = "alice",
+    ago: timedelta = timedelta(hours=1),
+    reason: str = "INC42",
+) -> Any:
+    """An acknowledgement of every problem ``status`` has now, made ``ago`` before NOW."""
+    from collectors.acks import Ack, problem_of
+
+    return Ack(
+        id=ack_id,
+        cluster=status.cluster,
+        kind="ack",
+        by=by,
+        at=NOW - ago,
+        reason=reason,
+        severity=status.severity,
+        problems=tuple(sorted(problem_of(status).keys)),
+    )
