@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from collectors.model import LicenseSnapshot
-from collectors.parsing._common import MAX_RESPONSE_BYTES, check_size
+from collectors.parsing._common import MAX_RESPONSE_BYTES, check_size, head_bytes
 from collectors.parsing.axl import parse_axl
 from collectors.parsing.cli import parse_cli
 from collectors.parsing.expressway import looks_like_expressway, parse_expressway
@@ -40,8 +40,7 @@ _JSON_START = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*[{\[]")
 
 
 def looks_like_xml(data: str | bytes) -> bool:
-    head = data[:256]
-    raw = head.encode("utf-8", "replace") if isinstance(head, str) else head
+    raw = head_bytes(data, 256)
     return raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _XML_START.match(raw) is not None
 
 
@@ -59,8 +58,7 @@ def parse_any(
     XML), Expressway's status JSON, AXL XML (text starting with ``<`` or a UTF-16 mark)
     or CLI text."""
     check_size(len(data), max_bytes, cluster)
-    head = data[:256].encode("utf-8", "replace") if isinstance(data, str) else data[:256]
-    is_json = _JSON_START.match(head) is not None
+    is_json = _JSON_START.match(head_bytes(data, 256)) is not None
     is_xml = looks_like_xml(data)
     if (is_json or is_xml) and looks_like_unity(data):
         kind = "unity"

@@ -51,6 +51,13 @@ def read_count(value: str | int | None) -> tuple[int, str | None]:
     return 0, repr(shown)
 
 
+def head_bytes(data: str | bytes, limit: int) -> bytes:
+    """The first ``limit`` characters or bytes of an answer, as bytes: what the sniffers
+    (which format, which product) look at."""
+    head = data[:limit]
+    return head.encode("utf-8", "replace") if isinstance(head, str) else head
+
+
 def check_size(length: int, limit: int, cluster: str) -> None:
     if length > limit:
         raise OversizeResponseError(

@@ -26,7 +26,7 @@ from typing import Any, Final
 from collectors import vocab
 from collectors.errors import MalformedResponseError
 from collectors.model import LicenseSnapshot
-from collectors.parsing._common import MAX_RESPONSE_BYTES, Collected, check_size
+from collectors.parsing._common import MAX_RESPONSE_BYTES, Collected, check_size, head_bytes
 from collectors.parsing._tree import as_text, load_json, pick
 from collectors.severity import DEFAULT_THRESHOLDS, Thresholds
 
@@ -38,8 +38,7 @@ _EXPRESSWAY_NAME: Final = re.compile(
 
 def looks_like_expressway(data: str | bytes) -> bool:
     """Whether ``data`` reads as the smart licensing status resource."""
-    head = data[:4096]
-    raw = head.encode("utf-8", "replace") if isinstance(head, str) else head
+    raw = head_bytes(data, 4096)
     return _EXPRESSWAY_NAME.search(raw) is not None
 
 

@@ -35,6 +35,7 @@ from collectors.parsing._common import (
     MAX_RESPONSE_BYTES,
     Collected,
     check_size,
+    head_bytes,
     normalise_udi,
     smart_licensing_word,
 )
@@ -66,8 +67,7 @@ _COMMUNICATING: Final = (
 def looks_like_unity(data: str | bytes) -> bool:
     """Whether ``data`` reads as a ``licensedetails`` answer: a ``Register`` or
     ``LicenseUsage`` element or key, names AXL never uses."""
-    head = data[:4096]
-    raw = head.encode("utf-8", "replace") if isinstance(head, str) else head
+    raw = head_bytes(data, 4096)
     return _UNITY_NAME.search(raw) is not None
 
 
