@@ -20,6 +20,8 @@ user+sys CPU of the child from ``os.wait4``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import random
 import shutil
@@ -120,8 +122,12 @@ class Fleet:
         return self.snaps[cluster]
 
 
-def build(root: Path, clusters: int, days: int, end: datetime) -> tuple[Fleet, int, float]:
-    """Write ``days`` of history ending at ``end``; returns the fleet, polls represented, s."""
+def build(
+    root: Path, clusters: int, days: int, end: datetime, *, write: bool = True
+) -> tuple[Fleet, int, float]:
+    """Write ``days`` of history ending at ``end``; returns the fleet, polls represented, s.
+    Without ``write`` the same changes are only made to the fleet (the seed makes them
+    the same): its state is then the built store's, for ``--reuse``."""
     start = end - timedelta(days=days)
     fleet = Fleet(clusters, start)
     rng = fleet.rng
@@ -157,12 +163,18 @@ def build(root: Path, clusters: int, days: int, end: datetime) -> tuple[Fleet, i
     os.fsync = os.fdatasync = lambda fd: None  # bulk build only: same bytes, no waits
     began = time.perf_counter()
     try:
-        with SnapshotStore.open(root, max_gap=timedelta(days=days + 1)) as store:
+        with contextlib.ExitStack() as stack:
+            store = (
+                stack.enter_context(SnapshotStore.open(root, max_gap=timedelta(days=days + 1)))
+                if write
+                else None
+            )
             window: list[PollUpdate] = []
             window_end = start + timedelta(hours=84)
             for t, _, c, kind in events:
                 if t >= window_end:
-                    store.write_batch(window)
+                    if store is not None:
+                        store.write_batch(window)
                     window, window_end = [], window_end + timedelta(hours=84)
                 if kind == "count":
                     window.append(good(fleet.change_count(c, t), fleet.tags[c]))
@@ -172,8 +184,9 @@ def build(root: Path, clusters: int, days: int, end: datetime) -> tuple[Fleet, i
                     window.append(bad(c, t, tags=fleet.tags[c]))
                 else:
                     window.append(good(fleet.at(c, t), fleet.tags[c]))
-            store.write_batch(window)
-            store.write_batch([good(fleet.at(c, end), fleet.tags[c]) for c in fleet.names])
+            if store is not None:
+                store.write_batch(window)
+                store.write_batch([good(fleet.at(c, end), fleet.tags[c]) for c in fleet.names])
     finally:
         os.fsync, os.fdatasync = fsync, fdatasync
     polls = clusters * int(span // POLL.total_seconds())
@@ -213,6 +226,9 @@ def naive_tinydb(tmp: Path, fleet: Fleet, sizes: list[int]) -> list[tuple[int, f
         out.append((n, insert_ms, query_ms, path.stat().st_size))
     return out
 
+
+BUILT = "bench-built.json"
+"""What a build wrote beside the store (size, days, end): what ``--reuse`` needs."""
 
 TARGETS = {  # issue 14, for 10,000 clusters x 90 days
     "size_per_cluster_kb": 100.0,  # <= 1 GB
@@ -255,6 +271,11 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=None, help="default 90")
     ap.add_argument("--dir", type=Path, help="keep the built store here")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive TinyDB comparison")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the store a run with --dir built (a copy of it: the timed cycles write)",
+    )
     args = ap.parse_args()
     clusters, days = (100, 14) if args.quick else (1000, 90)
     clusters, days = args.clusters or clusters, args.days or days
@@ -262,11 +283,26 @@ def main() -> None:
     root = args.dir or tmp / "store"
     end = grid(datetime.now(UTC).replace(microsecond=0))
     try:
-        fleet, polls, build_s = build(root, clusters, days, end)
+        if args.reuse:
+            if args.dir is None or not (args.dir / BUILT).exists():
+                raise SystemExit("--reuse needs --dir naming a store this bench built")
+            built = json.loads((args.dir / BUILT).read_text())
+            clusters, days = built["clusters"], built["days"]
+            end = datetime.fromisoformat(built["end"])
+            root = tmp / "store"
+            shutil.copytree(args.dir, root)
+            fleet, polls, _ = build(root, clusters, days, end, write=False)
+            build_s = float(built["build_s"])
+            after = POLL * 6  # the building run's five timed cycles are in the store too
+        else:
+            fleet, polls, build_s = build(root, clusters, days, end)
+            after = timedelta(0)
+            record = {"clusters": clusters, "days": days, "end": end.isoformat()}
+            (root / BUILT).write_text(json.dumps(record | {"build_s": build_s}))
         blocks, apparent = du(root)
         print(
             f"store: {clusters} clusters x {days} days at 5-min polls = {polls:,} polls"
-            f" (built in {build_s:.0f} s)"
+            f" (built in {build_s:.0f} s{', reused' if args.reuse else ''})"
         )
         per_cluster_kb = blocks / clusters / 1000
         print(
@@ -283,7 +319,7 @@ def main() -> None:
         follow_ms: list[float] = []
         followed = 0
         for k in range(1, 6):  # five real cycles
-            updates = one_cycle(fleet, end + POLL * k, k)
+            updates = one_cycle(fleet, end + after + POLL * k, k)
             began, cpu = time.perf_counter(), time.process_time()
             store.write_batch(updates)
             cycle_ms.append((time.perf_counter() - began) * 1000)
@@ -338,7 +374,7 @@ def main() -> None:
         print(f"    the same, opening a new reader first {median_ms(open_history, 5):8.1f} ms")
         series_ms = median_ms(lambda: reader.entitlement_series(sample, since), 3)
         print(f"  entitlement series     {series_ms:8.1f} ms")
-        handover = reader.transitions(end - timedelta(hours=12), end + POLL * 6)
+        handover = reader.transitions(end - timedelta(hours=12), end + after + POLL * 6)
         trans_ms = median_ms(lambda: reader.transitions(end - timedelta(hours=12)), 3)
         print(f"  transitions, last 12 h {trans_ms:8.1f} ms ({len(handover)} transitions)")
         runs = [status_process(root) for _ in range(3)]
