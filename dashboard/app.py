@@ -25,7 +25,7 @@ from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.sources.ack_route import AckLedger
@@ -38,6 +38,7 @@ from dashboard.screens.fleet import FleetScreen
 from dashboard.screens.help import HelpScreen, collect_key_help, mouse_help
 from dashboard.sources.base import DataSource
 from dashboard.state import FleetState
+from dashboard.widgets.footer import Footer
 from themes import THEMES, load_user_themes, resolve_theme
 from themes import severity_variable_defaults as _severity_defaults
 
