@@ -59,7 +59,13 @@ class FleetScreen(Screen[None]):
 
         yield CollectorBanner(clock=app.clock, id="collector-banner")
         yield SummaryBar(clock=app.clock, policy=policy, id="summary")
-        yield FleetTable(clock=app.clock, policy=policy, shown=self._table_shown, id="fleet-table")
+        yield FleetTable(
+            clock=app.clock,
+            policy=policy,
+            shown=self._table_shown,
+            input_gate=app.input_gate,
+            id="fleet-table",
+        )
         yield FilterInput(id="filter")
         yield Footer()
 
