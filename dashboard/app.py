@@ -18,18 +18,19 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.sources.ack_route import AckLedger
 from dashboard.ack_desk import AckDesk
+from dashboard.input_gate import InputGate
 from dashboard.messages import AcksUpdated, FleetUpdated, SourceError
 from dashboard.palette import ActionCommands, ClusterCommands, ThemeCommands
 from dashboard.prefs import save_theme
@@ -38,6 +39,7 @@ from dashboard.screens.fleet import FleetScreen
 from dashboard.screens.help import HelpScreen, collect_key_help, mouse_help
 from dashboard.sources.base import DataSource
 from dashboard.state import FleetState
+from dashboard.widgets.footer import Footer
 from themes import THEMES, load_user_themes, resolve_theme
 from themes import severity_variable_defaults as _severity_defaults
 
@@ -173,6 +175,8 @@ class LicdashApp(App[None]):
             allowed=not source.readonly if allow_ack is None else allow_ack,
             by=ack_by,
         )
+        self.input_gate = InputGate()
+        """Held for a frame after each key press: background judging waits."""
         self.problems: list[str] = []
         """Startup problems (themes) shown as notifications once the app is up."""
         self._theme_names: list[str] = []
@@ -231,6 +235,11 @@ class LicdashApp(App[None]):
             self.notify(problem, title="Theme", severity="warning", timeout=10)
         await self.source.start(self)
         self.acks_desk.start()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:  # (not bubbled back)
+            self.input_gate.hold()  # a worker judging the fleet steps aside for its frame
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         await self.acks_desk.stop()

@@ -22,7 +22,7 @@ import math
 import threading
 from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -39,6 +39,8 @@ from dashboard.fleet_rows import natural_lengths as _natural_lengths
 from dashboard.state import FleetState
 
 NO_COUNTS: Final = tally(())
+PAUSE_EVERY: Final = 64
+"""How many clusters an update judges between two calls of its ``pause``."""
 
 
 class RowFilter(Protocol):
@@ -168,11 +170,14 @@ class FleetModel:
         now: datetime,
         order: Order,
         changed: frozenset[str] = frozenset(),
+        pause: Callable[[], None] | None = None,
     ) -> FleetView:
         """The view of ``fleet`` at ``now`` in ``order``; ``changed`` names the clusters
-        whose status changed since the last update (empty: unknown, compare them all)."""
+        whose status changed since the last update (empty: unknown, compare them all).
+        ``pause`` is called every :data:`PAUSE_EVERY` clusters judged and before sorting
+        them all (a worker steps aside there for the UI thread's key presses)."""
         with self._lock:
-            return self._update(fleet, policy, now, order, changed)
+            return self._update(fleet, policy, now, order, changed, pause)
 
     def _update(
         self,
@@ -181,6 +186,7 @@ class FleetModel:
         now: datetime,
         order: Order,
         changed: frozenset[str],
+        pause: Callable[[], None] | None,
     ) -> FleetView:
         if policy != self._policy:
             self._policy = policy
@@ -210,7 +216,9 @@ class FleetModel:
         added: list[FleetCounts] = []
         removed: list[FleetCounts] = []
         moved = resort or refilter
-        for name in todo:
+        for done, name in enumerate(todo, 1):
+            if pause is not None and not done % PAUSE_EVERY:
+                pause()
             old = self._rows.pop(name, None)
             old_key = None
             if old is not None:
@@ -240,6 +248,8 @@ class FleetModel:
                 insort(self._deadlines, (row.facts.deadline_ts, name))
         if added or removed:
             self._total = tally([self._total, *added], removed)
+        if pause is not None and (resort or bulk):
+            pause()  # (a sort of every row holds the GIL throughout)
         if resort:
             self._keys = {n: key_of(r.status) for n, r in self._rows.items()}
         if bulk:

@@ -183,7 +183,7 @@ def sort_key(
     column: str, ctx: RowContext, facts: FactsCache | None = None
 ) -> Callable[[ClusterStatus], Any]:
     """The ascending ("natural") key for ``column``; severity and age sort worst first."""
-    cache = facts or FactsCache()
+    cache = facts if facts is not None else FactsCache()  # (an empty cache is falsy)
     if column == "severity":
         is_stale = ctx.is_stale
 
@@ -279,7 +279,7 @@ def row_cells(
     in_use = _in_use(status)
     cells.append((str(in_use), "") if in_use is not None else ("—", "muted"))
     cells.append(_worst_cell(status))
-    deadline = (facts or FactsCache()).get(status).deadline
+    deadline = (facts if facts is not None else FactsCache()).get(status).deadline
     cells.append(_deadline_cell(deadline, ctx))
     cells.append(_age_cell(status, ctx, stale))
     return tuple(cells)

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from collectors.model import LicenseSnapshot
 from collectors.products import counts_note, product_info
@@ -31,6 +31,7 @@ from dashboard.widgets.ack_panel import AckPanel
 from dashboard.widgets.count_sparkline import CountSparkline
 from dashboard.widgets.entitlements_table import EntitlementsTable
 from dashboard.widgets.error_list import ErrorEntry, ErrorList, error_entries
+from dashboard.widgets.footer import Footer
 from dashboard.widgets.raw_view import RawView
 from dashboard.widgets.remediation_list import RemediationList
 from dashboard.widgets.severity_colors import SEVERITY_VAR, markup_colour

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dashboard.screens.cluster import ClusterScreen
 from dashboard.screens.detail_host import DetailHost, stale_rule
 from dashboard.screens.fleet_wide import FleetWideScreen
 from dashboard.state import FleetState
 from dashboard.widgets.deadline_list import DeadlineList, collect_deadlines, group_label
+from dashboard.widgets.footer import Footer
 from dashboard.widgets.line_table import LineTable
 
 

@@ -21,6 +21,7 @@ from textual.timer import Timer
 from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus
 from collectors.sources.ack_route import AckLedger
+from dashboard.input_gate import InputGate
 from dashboard.state import FleetState
 
 
@@ -145,6 +146,11 @@ class AppHost(DetailHost, Protocol):
 
     @property
     def licdash_themes(self) -> Sequence[str]: ...
+
+    @property
+    def input_gate(self) -> InputGate:
+        """Held for a frame after each key press (see :mod:`dashboard.input_gate`)."""
+        ...
 
     def poll(self, cluster: str | None) -> None: ...
 

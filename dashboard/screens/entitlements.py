@@ -8,7 +8,7 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from collectors.products import counts_note
 from dashboard.screens.cluster import ClusterScreen
@@ -22,6 +22,7 @@ from dashboard.widgets.entitlement_rollup import (
     holder_cluster,
     rollup,
 )
+from dashboard.widgets.footer import Footer
 from dashboard.widgets.line_table import LineTable
 
 

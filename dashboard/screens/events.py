@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dashboard.format import absolute, human_span
 from dashboard.messages import FleetUpdated
@@ -28,6 +28,7 @@ from dashboard.widgets.event_tables import (
     open_issues,
     transition_entries,
 )
+from dashboard.widgets.footer import Footer
 from dashboard.widgets.line_table import LineTable
 
 WINDOWS: Final = (

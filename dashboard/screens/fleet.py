@@ -8,7 +8,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from collectors.policy import FreshnessPolicy
 from dashboard.fleet_model import FleetView
@@ -18,6 +17,7 @@ from dashboard.state import FleetState
 from dashboard.widgets.collector_banner import CollectorBanner
 from dashboard.widgets.filter_input import FilterInput, FleetFilter
 from dashboard.widgets.fleet_table import FleetTable
+from dashboard.widgets.footer import Footer
 from dashboard.widgets.summary_bar import SummaryBar
 
 TICK_SECONDS = 1.0
@@ -59,7 +59,13 @@ class FleetScreen(Screen[None]):
 
         yield CollectorBanner(clock=app.clock, id="collector-banner")
         yield SummaryBar(clock=app.clock, policy=policy, id="summary")
-        yield FleetTable(clock=app.clock, policy=policy, shown=self._table_shown, id="fleet-table")
+        yield FleetTable(
+            clock=app.clock,
+            policy=policy,
+            shown=self._table_shown,
+            input_gate=app.input_gate,
+            id="fleet-table",
+        )
         yield FilterInput(id="filter")
         yield Footer()
 

@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from collectors.dates import human_span
 from collectors.fleet_summary import summarise
@@ -27,6 +27,7 @@ from collectors.handover import build, context_of, markdown
 from dashboard.format import absolute
 from dashboard.messages import FleetUpdated
 from dashboard.screens.detail_host import app_host, go_back, host, is_visible
+from dashboard.widgets.footer import Footer
 
 SHIFTS: Final = (
     timedelta(hours=4),

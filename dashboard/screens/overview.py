@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from collectors.policy import FreshnessPolicy
 from dashboard.fleet_rows import COLUMN_KEYS, RowContext, row_cells
@@ -19,6 +19,7 @@ from dashboard.screens.detail_host import AppHost, app_host
 from dashboard.state import FleetState
 from dashboard.widgets.collector_banner import CollectorBanner
 from dashboard.widgets.fleet_overview import FleetOverview
+from dashboard.widgets.footer import Footer
 from dashboard.widgets.severity_colors import rich_style
 
 TICK_SECONDS = 1.0

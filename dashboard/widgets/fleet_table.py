@@ -45,6 +45,7 @@ from dashboard.fleet_rows import (
     row_cells,
 )
 from dashboard.heap import settle
+from dashboard.input_gate import InputGate
 from dashboard.state import FleetState
 from dashboard.widgets.filter_input import FleetFilter, no_match_text
 from dashboard.widgets.line_table import LineTable
@@ -163,6 +164,7 @@ class FleetTable(LineTable):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         policy: Callable[[], FreshnessPolicy] = lambda: DEFAULT_POLICY,
         shown: Callable[[FleetView], None] | None = None,
+        input_gate: InputGate | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -191,6 +193,8 @@ class FleetTable(LineTable):
         self.shown = shown
         """Called (on the UI thread) with each view the table shows from then on: what
         the summary bar states (counts, nearest deadline, rows shown)."""
+        self.input_gate = input_gate
+        """Held by the app for a frame after each key press: the worker steps aside."""
         self.model = FleetModel()
         self.view: FleetView | None = None
         """What the table shows (None until the first judgement)."""
@@ -335,11 +339,16 @@ class FleetTable(LineTable):
                 if job is None:
                     self._busy = False
                     return
+            pause = self.input_gate.wait if self.input_gate is not None else None
             if self.model.view is None or changed is None or len(changed) > self.INLINE_LIMIT:
+                if pause is not None:
+                    pause()  # (a collection holds the GIL throughout)
                 settle()  # a new fleet, most likely: keep the collector off it
-            view = self.model.update(*job, changed=changed or frozenset())
+            view = self.model.update(*job, changed=changed or frozenset(), pause=pause)
             self._unsettled += view.judged
             if self._unsettled > self.INLINE_LIMIT:  # keep the collector off what was built
+                if pause is not None:
+                    pause()
                 settle()
                 self._unsettled = 0
             self.post_message(self.ViewReady(view))

@@ -13,6 +13,7 @@ import pytest
 from collectors.acks import AckBook
 from collectors.policy import Due, FreshnessPolicy
 from collectors.results import ClusterStatus
+from dashboard import fleet_rows
 from dashboard.fleet_model import FleetModel, FleetView, Order
 from dashboard.fleet_rows import COLUMN_KEYS, FactsCache, RowContext, sort_key
 from dashboard.state import FleetState
@@ -151,3 +152,21 @@ def test_a_new_policy_judges_everything_again() -> None:
     view = model.update(fleet, strict, NOW, Order())
     assert view.judged == len(fleet.statuses)
     assert view.counts == strict.count(fleet.statuses.values(), NOW)
+
+
+def test_a_first_judgement_derives_each_clusters_deadlines_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The sort key shares the model's facts: an empty cache (falsy, it has a length)
+    # once made the key derive every cluster's deadlines a second time, apart.
+    derived: list[str] = []
+    real = fleet_rows.status_dues
+
+    def counted(status: ClusterStatus) -> tuple[Due, ...]:
+        derived.append(status.cluster)
+        return real(status)
+
+    monkeypatch.setattr(fleet_rows, "status_dues", counted)
+    fleet = state({s.cluster: s for s in demo_statuses()})
+    FleetModel().update(fleet, POLICY, NOW, Order())
+    assert sorted(derived) == sorted(fleet.statuses)
