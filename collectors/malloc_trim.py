@@ -10,16 +10,18 @@ loop calls :func:`trim` after a written batch, at most once per :data:`EVERY_S`
 (:func:`due`); it costs about a millisecond, in a worker thread. Elsewhere than glibc
 (musl, macOS, Windows) there is nothing to call and :func:`trim` does nothing.
 
-A trim alone left the soak creeping (about 3 MB per 10 minutes), and the creep was in
-the heaps of the threads that write the store (``malloc_info``: their size grew, nearly
-all of it free). glibc maps a block of at least ``M_MMAP_THRESHOLD`` (128 KiB at start)
-on its own and unmaps it when freed; but freeing such a block raises that threshold to
-the block's size (up to 32 MiB), and the one for giving back a heap's free top
-(``M_TRIM_THRESHOLD``) to twice that. After that, blocks of that size come from a
-thread's heap, and its free top stays resident until it passes the raised threshold:
-``malloc_trim`` gives back the free blocks below a thread heap's top, never the top
-itself (only the main heap's). :func:`fix_thresholds`, called when the run-and-write
-loop starts, sets both (``mallopt``), which also stops glibc moving them: blocks from
+A trim alone left the soak creeping (about 3 MB per 10 minutes), in the heaps of the
+threads that write the store (``malloc_info``: they grew, nearly all of it free). glibc
+maps a block of at least ``M_MMAP_THRESHOLD`` (128 KiB at start) on its own and unmaps
+it when freed; but freeing such a block raises that threshold to the block's size (up
+to 32 MiB), and the one for giving back a heap's free top (``M_TRIM_THRESHOLD``) to
+twice that. After that, blocks of that size grow a thread's heap instead. The store
+rewrites files of hundreds of KB every batch, some growing all day (a day's events and
+failures: 0.3 to 0.9 MB ten minutes into the soak), each copy a little larger than the
+hole the last one left; ``malloc_trim`` gives back the free pages below a thread heap's
+top, never that top itself (only the main heap's), nor a page that one small live block
+holds. :func:`fix_thresholds`, called when the run-and-write loop starts, sets both
+thresholds (``mallopt``), which also stops glibc moving them: blocks from
 :data:`MMAP_THRESHOLD` up are mapped and unmapped, and a heap's free top beyond
 :data:`TRIM_THRESHOLD` goes back at the next ``free``. It overrides the same settings
 made in the environment (``MALLOC_MMAP_THRESHOLD_``, ``GLIBC_TUNABLES``).
