@@ -300,6 +300,7 @@ class Daemon:
     # ----- the single store writer -------------------------------------------------
 
     async def _write_loop(self, updates: AsyncIterator[PollUpdate], mode: Mode) -> None:
+        malloc_trim.fix_thresholds()  # before weeks of polls, each freeing large blocks
         queue: asyncio.Queue[PollUpdate | _Wake | None] = asyncio.Queue()
         self._queue = queue
 
