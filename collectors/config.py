@@ -46,7 +46,7 @@ DEFAULT_AXL_PORT = 8443
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Settings(_Model):
@@ -443,16 +443,17 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
 
 
 def _parse_toml(text: str) -> dict[str, Any]:
-    """The TOML document, parsed by rtoml (Rust) when it is installed. Text rtoml
-    refuses goes to tomllib, so a syntax error is always tomllib's (line and column)
-    and anything tomllib accepts is accepted."""
+    """The TOML document, parsed by toml_rs (Rust) held to TOML 1.0, the version tomllib
+    reads (1.1 would accept trailing commas and newlines in inline tables that tomllib
+    refuses). Text toml_rs refuses goes to tomllib, so a syntax error is always
+    tomllib's (line and column) and anything tomllib accepts is accepted."""
     try:
-        import rtoml
+        import toml_rs
     except ImportError:  # pragma: no cover - a declared dependency
         return tomllib.loads(text)
     try:
-        data = rtoml.loads(text)
-    except Exception:  # rtoml's own error types: let tomllib judge and word it
+        data = toml_rs.loads(text, toml_version="1.0.0")
+    except Exception:  # toml_rs's own error types: let tomllib judge and word it
         return tomllib.loads(text)
     return data if isinstance(data, dict) else tomllib.loads(text)
 
