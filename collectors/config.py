@@ -17,7 +17,7 @@ import logging
 import os
 import shlex
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -509,46 +509,42 @@ def _table_fields() -> dict[tuple[Any, ...], list[str]]:
     }
 
 
+_FILE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "clusters": (("verify", "CA bundle"), ("ssh_key", "key file")),
+    "sources": (("verify", "CA bundle"), ("token_file", "token file")),
+}
+"""The fields of each kind of table that name a file, and what that file is."""
+
+
 def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> None:
     from collectors.config_problems import ConfigProblem, ConfigProblems, key_lines, line_of
 
-    checks: list[tuple[str, int, str, list[tuple[str, object, str]]]] = [
-        (
-            "clusters",
-            index,
-            cluster.name,
-            [("verify", cluster.verify, "CA bundle"), ("ssh_key", cluster.ssh_key, "key file")],
-        )
-        for index, cluster in enumerate(config.clusters)
-    ]
-    checks += [
-        (
-            "sources",
-            index,
-            f"source {source.name}",
-            [
-                ("verify", source.verify, "CA bundle"),
-                ("token_file", source.token_file, "token file"),
-            ],
-        )
-        for index, source in enumerate(config.sources)
-    ]
-    exists: dict[str, bool] = {}  # a fleet shares a handful of files: one stat each
-    missing: list[tuple[str, int, str, str, str, str]] = []
-    for section, index, name, fields in checks:
-        for field, path, what in fields:
-            if isinstance(path, str):
-                if path not in exists:
-                    exists[path] = Path(path).is_file()
-                if not exists[path]:
-                    missing.append((section, index, name, field, what, path))
-    if not missing:
+    # A fleet shares a handful of files: one stat for each, and the tables are walked
+    # again (in file order) only when one is missing.
+    tables: dict[str, Sequence[ClusterConfig | SourceConfig]] = {
+        "clusters": config.clusters,
+        "sources": config.sources,
+    }
+    paths = {
+        getattr(table, field)
+        for section, fields in _FILE_FIELDS.items()
+        for field, _ in fields
+        for table in tables[section]
+    }
+    absent = {p for p in paths if isinstance(p, str) and not Path(p).is_file()}
+    if not absent:
         return
     lines = key_lines(text) if text else {}  # only to name the lines of what is missing
     found = []
-    for section, index, name, field, what, path in missing:
-        line = line_of(lines, (section, index, field))
-        found.append(ConfigProblem(where, line, name, field, f"{what} {path} does not exist"))
+    for section, fields in _FILE_FIELDS.items():
+        for index, table in enumerate(tables[section]):
+            name = table.name if section == "clusters" else f"source {table.name}"
+            for field, what in fields:
+                path = getattr(table, field)
+                if isinstance(path, str) and path in absent:
+                    line = line_of(lines, (section, index, field))
+                    problem = f"{what} {path} does not exist"
+                    found.append(ConfigProblem(where, line, name, field, problem))
     raise ConfigProblems(found)
 
 
