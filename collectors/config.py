@@ -16,7 +16,6 @@ import functools
 import logging
 import os
 import shlex
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,7 +31,6 @@ from pydantic import (
     model_validator,
 )
 
-from collectors import paths
 from collectors.errors import ConfigError
 from collectors.model import Product
 from collectors.products import PRODUCTS
@@ -401,7 +399,11 @@ def _known_zone(name: str) -> bool:
 
 def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
     """``path`` if given, else ``$LICDASH_CONFIG``, else the platform config file."""
-    return Path(path).expanduser() if path is not None else paths.default_config_file()
+    if path is not None:
+        return Path(path).expanduser()
+    from collectors import paths  # platformdirs: only for the default location
+
+    return paths.default_config_file()
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> LicdashConfig:
@@ -421,10 +423,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LicdashConfig:
 def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     """Validate TOML text; relative CA/key paths resolve against the file's directory."""
     where = str(source) if source else "<config>"
-    try:
-        data = _parse_toml(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: TOML syntax error: {exc}") from None
+    data = _parse_toml(text, where)
     base = source.parent if source else Path.cwd()
     _resolve_paths(data, base)
     _check_duplicates(data, where)
@@ -442,20 +441,26 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     return config
 
 
-def _parse_toml(text: str) -> dict[str, Any]:
+def _parse_toml(text: str, where: str = "<config>") -> dict[str, Any]:
     """The TOML document, parsed by toml_rs (Rust) held to TOML 1.0, the version tomllib
     reads (1.1 would accept trailing commas and newlines in inline tables that tomllib
     refuses). Text toml_rs refuses goes to tomllib, so a syntax error is always
-    tomllib's (line and column) and anything tomllib accepts is accepted."""
+    tomllib's (line and column), a :class:`ConfigError`, and anything tomllib accepts
+    is accepted. tomllib is imported only then."""
     try:
         import toml_rs
-    except ImportError:  # pragma: no cover - a declared dependency
-        return tomllib.loads(text)
-    try:
+
         data = toml_rs.loads(text, toml_version="1.0.0")
-    except Exception:  # toml_rs's own error types: let tomllib judge and word it
+    except Exception:  # toml_rs's own error types, or none: let tomllib judge and word it
+        data = None
+    if isinstance(data, dict):
+        return data
+    import tomllib
+
+    try:
         return tomllib.loads(text)
-    return data if isinstance(data, dict) else tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: TOML syntax error: {exc}") from None
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
@@ -517,8 +522,6 @@ _FILE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> None:
-    from collectors.config_problems import ConfigProblem, ConfigProblems, key_lines, line_of
-
     # A fleet shares a handful of files: one stat for each, and the tables are walked
     # again (in file order) only when one is missing.
     tables: dict[str, Sequence[ClusterConfig | SourceConfig]] = {
@@ -534,6 +537,8 @@ def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> 
     absent = {p for p in paths if isinstance(p, str) and not Path(p).is_file()}
     if not absent:
         return
+    from collectors.config_problems import ConfigProblem, ConfigProblems, key_lines, line_of
+
     lines = key_lines(text) if text else {}  # only to name the lines of what is missing
     found = []
     for section, fields in _FILE_FIELDS.items():

@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     import gc
     import logging
 
-    from collectors import event_loop, paths
+    from collectors import event_loop
     from collectors.config import load_config
     from collectors.errors import ConfigError, StoreError
     from collectors.logs import config_secrets, setup_logging
@@ -211,7 +211,12 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    store_dir = args.store or paths.default_store_dir()
+    if args.store is not None:
+        store_dir = args.store
+    else:
+        from collectors import paths  # platformdirs: only for the default location
+
+        store_dir = paths.default_store_dir()
     gc.freeze()  # the modules and the config live as long as the process: never trace them
     try:
         main = _main(config, str(store_dir), args=args, load=load, listeners=listeners)
