@@ -5,8 +5,8 @@ publishers on 127.0.0.1, plain mock passwords, one private CA bundle, an IANA zo
 three tags each), then runs children and reports wall time and user+sys CPU (from
 ``os.wait4``) of each:
 
-* ``import``: the interpreter and ``collectors.commands.collect_cmd`` (what
-  ``licdash collect`` imports before it reads a config);
+* ``import``: the interpreter and the modules ``licdash collect --once`` imports
+  (its command, the config, the engine with its HTTP stack, the daemon, the store);
 * ``config``: the same plus ``load_config`` of the file;
 * ``start-up``: what ``bench_collect.py`` reports as start-up: config loaded, store
   opened, engine prepared (its TLS contexts loaded), store closed;
@@ -40,7 +40,10 @@ USERS = ("licdash-axl", "axl-monitor", "axlro")
 CUSTOMERS = ("acme", "globex", "initech", "umbrella")
 ENVIRONMENTS = ("prod", "staging", "lab")
 
-IMPORT = "import collectors.commands.collect_cmd, collectors.config"
+IMPORT = (
+    "import collectors.cli, collectors.commands.collect_cmd, collectors.config, "
+    "collectors.engine, collectors.daemon, collectors.store"
+)
 
 CONFIG = """
 import gc, sys
