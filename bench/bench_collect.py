@@ -220,15 +220,16 @@ def whole_process(config: Path, store: Path) -> tuple[float, float, int, str, fl
 
 STARTUP = """
 import asyncio, gc, sys
-from collectors import event_loop
-from collectors.cli import GC_THRESHOLD
+from collectors.cli import GC_THRESHOLD, start_up_without_gc
 gc.set_threshold(*GC_THRESHOLD)
-from collectors.config import load_config
-from collectors.engine import PollEngine
-from collectors.store import SnapshotStore
+with start_up_without_gc():  # as licdash collect starts: collection off, then frozen
+    from collectors import event_loop
+    from collectors.config import load_config
+    from collectors.engine import PollEngine
+    from collectors.store import SnapshotStore
+    config = load_config(sys.argv[1])
 
 async def main():
-    config = load_config(sys.argv[1])
     store = await asyncio.to_thread(SnapshotStore.open, sys.argv[2])
     async with PollEngine(config):
         pass

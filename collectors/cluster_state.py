@@ -60,10 +60,22 @@ class ClusterState:
     last_error: ErrorInfo | None = None
     transport: str | None = None
     axl_version: str | None = None
-    status: ClusterStatus = field(init=False)
+    _status: ClusterStatus | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.status = ClusterStatus(cluster=self.name, product=self.product, tags=dict(self.tags))
+    @property
+    def status(self) -> ClusterStatus:
+        """The frozen view as of the last attempt. A never-polled cluster's is built when
+        first read: the engine of a 10,000-cluster fleet starts without validating
+        10,000 statuses that its first poll of each cluster replaces unread."""
+        if self._status is None:
+            self._status = ClusterStatus(
+                cluster=self.name, product=self.product, tags=dict(self.tags)
+            )
+        return self._status
+
+    @status.setter
+    def status(self, value: ClusterStatus) -> None:
+        self._status = value
 
     def record(self, result: PollResult, now: datetime) -> ClusterStatus:
         """Fold one attempt in; a failure never replaces the last good snapshot."""

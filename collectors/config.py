@@ -16,8 +16,7 @@ import functools
 import logging
 import os
 import shlex
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,7 +31,6 @@ from pydantic import (
     model_validator,
 )
 
-from collectors import paths
 from collectors.errors import ConfigError
 from collectors.model import Product
 from collectors.products import PRODUCTS
@@ -46,7 +44,7 @@ DEFAULT_AXL_PORT = 8443
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Settings(_Model):
@@ -401,7 +399,11 @@ def _known_zone(name: str) -> bool:
 
 def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
     """``path`` if given, else ``$LICDASH_CONFIG``, else the platform config file."""
-    return Path(path).expanduser() if path is not None else paths.default_config_file()
+    if path is not None:
+        return Path(path).expanduser()
+    from collectors import paths  # platformdirs: only for the default location
+
+    return paths.default_config_file()
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> LicdashConfig:
@@ -421,10 +423,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> LicdashConfig:
 def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     """Validate TOML text; relative CA/key paths resolve against the file's directory."""
     where = str(source) if source else "<config>"
-    try:
-        data = _parse_toml(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: TOML syntax error: {exc}") from None
+    data = _parse_toml(text, where)
     base = source.parent if source else Path.cwd()
     _resolve_paths(data, base)
     _check_duplicates(data, where)
@@ -442,19 +441,26 @@ def parse_config(text: str, *, source: Path | None = None) -> LicdashConfig:
     return config
 
 
-def _parse_toml(text: str) -> dict[str, Any]:
-    """The TOML document, parsed by rtoml (Rust) when it is installed. Text rtoml
-    refuses goes to tomllib, so a syntax error is always tomllib's (line and column)
-    and anything tomllib accepts is accepted."""
+def _parse_toml(text: str, where: str = "<config>") -> dict[str, Any]:
+    """The TOML document, parsed by toml_rs (Rust) held to TOML 1.0, the version tomllib
+    reads (1.1 would accept trailing commas and newlines in inline tables that tomllib
+    refuses). Text toml_rs refuses goes to tomllib, so a syntax error is always
+    tomllib's (line and column), a :class:`ConfigError`, and anything tomllib accepts
+    is accepted. tomllib is imported only then."""
     try:
-        import rtoml
-    except ImportError:  # pragma: no cover - a declared dependency
-        return tomllib.loads(text)
+        import toml_rs
+
+        data = toml_rs.loads(text, toml_version="1.0.0")
+    except Exception:  # toml_rs's own error types, or none: let tomllib judge and word it
+        data = None
+    if isinstance(data, dict):
+        return data
+    import tomllib
+
     try:
-        data = rtoml.loads(text)
-    except Exception:  # rtoml's own error types: let tomllib judge and word it
         return tomllib.loads(text)
-    return data if isinstance(data, dict) else tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: TOML syntax error: {exc}") from None
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
@@ -508,46 +514,42 @@ def _table_fields() -> dict[tuple[Any, ...], list[str]]:
     }
 
 
+_FILE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "clusters": (("verify", "CA bundle"), ("ssh_key", "key file")),
+    "sources": (("verify", "CA bundle"), ("token_file", "token file")),
+}
+"""The fields of each kind of table that name a file, and what that file is."""
+
+
 def _check_files(config: LicdashConfig, where: str, text: str | None = None) -> None:
+    # A fleet shares a handful of files: one stat for each, and the tables are walked
+    # again (in file order) only when one is missing.
+    tables: dict[str, Sequence[ClusterConfig | SourceConfig]] = {
+        "clusters": config.clusters,
+        "sources": config.sources,
+    }
+    paths = {
+        getattr(table, field)
+        for section, fields in _FILE_FIELDS.items()
+        for field, _ in fields
+        for table in tables[section]
+    }
+    absent = {p for p in paths if isinstance(p, str) and not Path(p).is_file()}
+    if not absent:
+        return
     from collectors.config_problems import ConfigProblem, ConfigProblems, key_lines, line_of
 
-    checks: list[tuple[str, int, str, list[tuple[str, object, str]]]] = [
-        (
-            "clusters",
-            index,
-            cluster.name,
-            [("verify", cluster.verify, "CA bundle"), ("ssh_key", cluster.ssh_key, "key file")],
-        )
-        for index, cluster in enumerate(config.clusters)
-    ]
-    checks += [
-        (
-            "sources",
-            index,
-            f"source {source.name}",
-            [
-                ("verify", source.verify, "CA bundle"),
-                ("token_file", source.token_file, "token file"),
-            ],
-        )
-        for index, source in enumerate(config.sources)
-    ]
-    exists: dict[str, bool] = {}  # a fleet shares a handful of files: one stat each
-    missing: list[tuple[str, int, str, str, str, str]] = []
-    for section, index, name, fields in checks:
-        for field, path, what in fields:
-            if isinstance(path, str):
-                if path not in exists:
-                    exists[path] = Path(path).is_file()
-                if not exists[path]:
-                    missing.append((section, index, name, field, what, path))
-    if not missing:
-        return
     lines = key_lines(text) if text else {}  # only to name the lines of what is missing
     found = []
-    for section, index, name, field, what, path in missing:
-        line = line_of(lines, (section, index, field))
-        found.append(ConfigProblem(where, line, name, field, f"{what} {path} does not exist"))
+    for section, fields in _FILE_FIELDS.items():
+        for index, table in enumerate(tables[section]):
+            name = table.name if section == "clusters" else f"source {table.name}"
+            for field, what in fields:
+                path = getattr(table, field)
+                if isinstance(path, str) and path in absent:
+                    line = line_of(lines, (section, index, field))
+                    problem = f"{what} {path} does not exist"
+                    found.append(ConfigProblem(where, line, name, field, problem))
     raise ConfigProblems(found)
 
 

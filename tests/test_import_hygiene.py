@@ -41,3 +41,34 @@ def test_importing_every_collectors_module_loads_no_ui() -> None:
 def test_probe_detects_a_ui_import() -> None:
     """The probe itself works: importing textual is seen."""
     assert "textual" in _ui_modules(_modules_after("import textual"))
+
+
+def test_the_collector_loads_no_console_toolkit() -> None:
+    """What ``collect`` imports (the engine, its HTTP stack, the store) leaves out httpx's
+    command-line client and the console packages it pulls in (a tenth of start-up)."""
+    mods = _modules_after(
+        "import collectors.commands.collect_cmd, collectors.engine, collectors.store,"
+        " collectors.daemon"
+    )
+    assert "httpx" in mods  # the HTTP stack really loaded
+    assert sorted(m for m in mods if m.split(".")[0] in ("rich", "click", "pygments")) == []
+
+
+def test_httpx_still_imports_after_collectors() -> None:
+    mods = _modules_after("import collectors, httpx\nassert callable(httpx.AsyncClient)")
+    assert "httpx._client" in mods and "rich" not in mods
+
+
+def test_a_good_config_loads_without_what_only_errors_need(tmp_path: Path) -> None:
+    """tomllib words syntax errors, config_problems reports bad tables, platformdirs
+    finds the default file: a good config given by path needs none of them."""
+    config = tmp_path / "licdash.toml"
+    config.write_text(
+        '[[clusters]]\nname = "a"\npublisher = "127.0.0.1:8443"\nusername = "u"\n'
+        'password_env = "PW"\n'
+    )
+    mods = _modules_after(
+        f"from collectors.config import load_config\nload_config({str(config)!r})"
+    )
+    assert "collectors.config" in mods
+    assert {"tomllib", "collectors.config_problems", "platformdirs"} & mods == set()

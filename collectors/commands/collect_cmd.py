@@ -175,44 +175,52 @@ def with_interval(config: LicdashConfig, interval: float | None) -> LicdashConfi
 
 
 def run(args: argparse.Namespace) -> int:
-    import gc
     import logging
 
-    from collectors import event_loop, paths
+    from collectors import event_loop
+    from collectors.cli import start_up_without_gc
     from collectors.config import load_config
     from collectors.errors import ConfigError, StoreError
     from collectors.logs import config_secrets, setup_logging
-
-    level = logging.DEBUG if args.verbose else logging.INFO
-    redactor = setup_logging(args.log_format, level=level)
-    try:
-        listeners = _listeners(args)
-    except ValueError as exc:
-        print(f"licdash collect: {exc}", file=sys.stderr)
-        hint = getattr(exc, "hint", None)
-        if hint:
-            print(f"  hint: {hint}", file=sys.stderr)
-        return EXIT_CONFIG
 
     def load() -> LicdashConfig:
         config = with_interval(load_config(args.config), args.interval)
         redactor.add(config_secrets(config))
         return config
 
-    try:
-        config = load()
-    except ConfigError as exc:
-        print(f"licdash collect: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    if config.sources and not config.clusters:
-        print(
-            f"licdash collect: {config.source} lists [[sources]] and no clusters: a collector "
-            "polls clusters; sources are for dash, status and export --source",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
-    store_dir = args.store or paths.default_store_dir()
-    gc.freeze()  # the modules and the config live as long as the process: never trace them
+    # The modules and the config live as long as the process: never trace them.
+    with start_up_without_gc():
+        level = logging.DEBUG if args.verbose else logging.INFO
+        redactor = setup_logging(args.log_format, level=level)
+        try:
+            listeners = _listeners(args)
+        except ValueError as exc:
+            print(f"licdash collect: {exc}", file=sys.stderr)
+            hint = getattr(exc, "hint", None)
+            if hint:
+                print(f"  hint: {hint}", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            config = load()
+        except ConfigError as exc:
+            print(f"licdash collect: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        if config.sources and not config.clusters:
+            print(
+                f"licdash collect: {config.source} lists [[sources]] and no clusters: a "
+                "collector polls clusters; sources are for dash, status and export --source",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        if args.store is not None:
+            store_dir = args.store
+        else:
+            from collectors import paths  # platformdirs: only for the default location
+
+            store_dir = paths.default_store_dir()
+        # What _main runs on, imported here so that its modules are frozen too.
+        from collectors.daemon import Daemon  # noqa: F401
+        from collectors.store import SnapshotStore  # noqa: F401
     try:
         main = _main(config, str(store_dir), args=args, load=load, listeners=listeners)
         return event_loop.run(main)

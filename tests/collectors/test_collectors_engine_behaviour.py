@@ -354,3 +354,30 @@ async def test_a_cluster_reconfigured_mid_poll_is_polled_again_under_its_new_con
     assert fresh.status.consecutive_failures == 1
     assert gated.seen[-1].tags == {"region": "moved"}
     assert engine.last_cycle is not None  # the sweep could finish
+
+
+async def test_statuses_before_any_poll_follow_the_config_and_its_reloads() -> None:
+    """A cluster's first status is built when read (not at start-up): it still names the
+    cluster's product and tags, as a reload left them."""
+    from collectors.config import parse_config
+
+    text = (
+        '[[clusters]]\nname = "lon"\npublisher = "127.0.0.1:1"\nusername = "u"\n'
+        'password_env = "PW"\ntags = { region = "emea" }\n'
+        '[[clusters]]\nname = "exp"\nproduct = "expressway"\npublisher = "127.0.0.1:2"\n'
+        'username = "u"\npassword_env = "PW"\n'
+    )
+    config = parse_config(text)
+    engine = PollEngine(config)
+    statuses = engine.statuses()
+    assert (statuses["lon"].product, statuses["lon"].tags) == ("cucm", {"region": "emea"})
+    assert (statuses["exp"].product, statuses["exp"].last_attempt) == ("expressway", None)
+    moved = parse_config(text.replace('"emea"', '"amer"').replace('"exp"', '"exp2"'))
+    engine.reload(moved)
+    assert engine.statuses()["lon"].tags == {"region": "amer"}
+    assert engine.statuses()["exp2"].tags == {}
+    fresh = PollEngine(moved)
+    fresh.reload(config)  # changed before anything read a status
+    assert fresh.statuses()["lon"].tags == {"region": "emea"}
+    await engine.aclose()
+    await fresh.aclose()
