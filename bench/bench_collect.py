@@ -59,6 +59,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_startup import STARTUP  # noqa: E402  (the start-up child both benches time)
+
 from collectors import event_loop  # noqa: E402
 from collectors.cli import GC_THRESHOLD  # noqa: E402
 from collectors.config import LicdashConfig, load_config  # noqa: E402
@@ -216,27 +218,6 @@ def whole_process(config: Path, store: Path) -> tuple[float, float, int, str, fl
     proc.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
     return wall, cpu, proc.returncode, out.strip(), usage.ru_utime, usage.ru_maxrss / 1024
-
-
-STARTUP = """
-import asyncio, gc, sys
-from collectors.cli import GC_THRESHOLD, start_up_without_gc
-gc.set_threshold(*GC_THRESHOLD)
-with start_up_without_gc():  # as licdash collect starts: collection off, then frozen
-    from collectors import event_loop
-    from collectors.config import load_config
-    from collectors.engine import PollEngine
-    from collectors.store import SnapshotStore
-    config = load_config(sys.argv[1])
-
-async def main():
-    store = await asyncio.to_thread(SnapshotStore.open, sys.argv[2])
-    async with PollEngine(config):
-        pass
-    store.close()
-
-event_loop.run(main())
-"""
 
 
 def startup(config: Path, store: Path) -> tuple[float, float]:
