@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from collectors.commands.collect_cmd import with_interval  # noqa: E402
 from collectors.config import load_config  # noqa: E402
+from tests.support.proc import rss_mb  # noqa: E402
 
 MIX = (
     "healthy=20,evaluation=2,renewal_failing=1,registration_expiring=1,out_of_compliance=1,"
@@ -66,14 +67,6 @@ class Sample:
 
 
 RSS_EVERY_S = 10.0
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def open_fds() -> int:

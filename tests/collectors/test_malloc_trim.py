@@ -16,16 +16,9 @@ from collectors import malloc_trim
 from collectors.daemon import Daemon
 from collectors.mock.testing import small_fleet
 from collectors.store import SnapshotStore
+from tests.support.proc import rss_mb
 
 GLIBC = platform.libc_ver()[0] == "glibc"
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def test_a_trim_is_due_once_per_interval() -> None:

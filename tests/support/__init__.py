@@ -9,6 +9,7 @@
   concurrency tests).
 - :mod:`tests.support.collector`: ``licdash collect`` as a subprocess, its stderr read.
 - :mod:`tests.support.mock_process`: ``licdash mock`` as a real subprocess.
+- :mod:`tests.support.proc`: this process's resident memory, from ``/proc``.
 
 Nothing here imports pytest, so the benchmarks can use it; ``bench/*.py`` put the
 project root on ``sys.path`` to import it.
