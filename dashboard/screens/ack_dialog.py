@@ -96,6 +96,10 @@ class AckDialog(ModalScreen[AckRequest | None]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Save", priority=True),
     ]
+    AUTO_FOCUS = "#reason"
+    """Focused as the dialog is built: a focus asked for in ``on_mount`` lands a callback
+    later, after Textual's auto focus gave the first field (the scope list) the keys a
+    quick typist sends at once, so ``Enter`` opened the list instead of submitting."""
 
     def __init__(
         self,
@@ -176,9 +180,6 @@ class AckDialog(ModalScreen[AckRequest | None]):
 
     def _default(self) -> str:
         return "4h" if self.kind == "snooze" else UNTIL_CLEARED
-
-    def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
 
     # ----- submit ---------------------------------------------------------------------
 

@@ -54,6 +54,10 @@ class TextDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
+    AUTO_FOCUS = "#text"
+    """Focused as the dialog is built, so the first key typed lands in it (see
+    :attr:`AckDialog.AUTO_FOCUS`)."""
+
     def __init__(
         self,
         title: str,
@@ -81,9 +85,6 @@ class TextDialog(ModalScreen[str | None]):
             with Horizontal(id="buttons"):
                 yield Button(self.action_label, variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

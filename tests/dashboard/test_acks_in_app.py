@@ -200,3 +200,23 @@ async def test_acknowledgements_survive_the_sources_own_updates(make_app: Any) -
         harness.source.push({"apac-tok-cucm1": app.fleet.statuses["apac-tok-cucm1"]})
         await pilot.pause()
         assert app.fleet.acks.get(CRITICAL)
+
+
+@pytest.mark.parametrize(
+    ("dialog", "field"),
+    [
+        (lambda: AckDialog("amer-nyc-cucm1", None, snooze=True, now=NOW), "reason"),
+        (lambda: TextDialog("Shift note", "why", action="Add note"), "text"),
+    ],
+    ids=["ack", "text"],
+)
+async def test_a_dialog_takes_the_keys_in_its_text_field_at_once(
+    store: Path, dialog: Callable[[], AckDialog | TextDialog], field: str
+) -> None:
+    """The keys typed right after ``A`` land in the reason, not in the scope list (where
+    ``Enter`` opened the list: a test typing at once timed out on a loaded machine)."""
+    app = viewer_app(store, allow_ack=True)
+    async with app.run_test(size=SIZE):
+        await app.push_screen(dialog())  # built and mounted, nothing else run yet
+        focused = app.screen.focused
+        assert focused is not None and focused.id == field
