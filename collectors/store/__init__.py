@@ -9,14 +9,16 @@ Layout of a store directory (mode 0700, every file 0600)::
     latest.journal.prev             the journal before the last checkpoint (for readers)
     history/<monday>/<cluster>.json.gz   one cluster x one ISO week, gzip'd TinyDB:
                                     ``changes`` (full snapshots) and ``runs`` (coverage)
-    events/<day>.json               ``transitions`` of one UTC day
-    failures/<day>.json             ``failures``: episodes that started that UTC day
+    events/<day>.jsonl              transitions of one UTC day, one JSON line each
+    failures/<day>.jsonl            failure episodes that started that UTC day: a line
+                                    when one starts, a line when it ends (appended only:
+                                    see ``day_files.py``)
     acks.json, acks.lock,           acknowledgements and their audit trail, written by any
     acks-audit/<day>.json           process under their own short lock (never the
                                     writer's): see ``ack_files.py``
 
-Every file is a TinyDB database (``{table: {doc_id: document}}``); open any of them with
-``TinyDB(path, storage=AtomicJSONStorage)`` to look inside. The store reads and writes
+Every other file is a TinyDB database (``{table: {doc_id: document}}``); open any of them
+with ``TinyDB(path, storage=AtomicJSONStorage)`` to look inside. The store reads and writes
 whole tables through that storage rather than TinyDB's per-document API.
 
 Rules:
@@ -28,8 +30,9 @@ Rules:
   ``latest_table.py``: a line counts once its newline is on disk): a writer that opens
   after a kill between the two drops the transitions and failure episodes newer than
   each cluster's committed state (the next poll records them again), and the history's
-  duplicate check skips a change already written. A writer deletes leftover ``.tmp-*``
-  files when it opens.
+  duplicate check skips a change already written. The journals (``latest.journal``, the
+  day files) are appended to instead, each append fsynced; a line counts once its
+  newline is on disk. A writer deletes leftover ``.tmp-*`` files when it opens.
 * **Cost follows the work.** A cycle appends the records it touched to the journal
   (O(touched)); ``latest.json`` is rewritten only at a checkpoint (the journal outgrew
   it) and on a clean close. A reader follows the journal and validates only what the

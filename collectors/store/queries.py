@@ -13,7 +13,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from collectors.model import LicenseSnapshot, to_utc_second
-from collectors.store import validate
+from collectors.store import day_files, validate
 from collectors.store.backends import Backend, Doc
 from collectors.store.records import (
     SHARD_DAYS,
@@ -120,12 +120,12 @@ def transitions(
         if day is None or not since.date() <= day <= until.date():
             continue
         key = events_key(day)
-        doc = store.read(key) or {}
+        table = day_files.read(store.backend, key).table
 
         def damaged(what: str, cause: str, key: str = key) -> None:
             store.damaged(key, what, f"{cause}; skipped")
 
-        for t in validate.items(doc.get("transitions", {}), _transition, damaged):
+        for t in validate.items(table, _transition, damaged):
             if since <= t.at <= until:
                 out.append(t)
     out.sort(key=lambda t: (t.at, t.cluster, t.field, t.subject or ""))
@@ -162,7 +162,7 @@ def failures(
         own = records.get(cluster)
         records = {cluster: own} if own is not None else {}
     ongoing = {
-        (r["_fail"]["key"], r["_fail"]["id"]): r["_fail"]
+        (day_files.journal_key(r["_fail"]["key"]), r["_fail"]["id"]): r["_fail"]
         for r in records.values()
         if r["_fail"] is not None and cluster in (None, r["cluster"])
     }
@@ -176,9 +176,10 @@ def failures(
     out = []
     needle = None if cluster is None else to_json(cluster)
     for key in sorted(keys):
-        if needle is not None and key not in ongoing_keys and _lacks(store, key, needle):
+        blob, folder, legacy = day_files.read_raw(store.backend, key)
+        if needle is not None and key not in ongoing_keys and _lacks(blob, needle):
             continue
-        doc = store.read(key) or {}
+        table = day_files.parse(blob, folder, legacy).table
 
         def damaged(what: str, cause: str, key: str = key) -> None:
             store.damaged(key, what, f"{cause}; skipped")
@@ -186,7 +187,7 @@ def failures(
         def event(doc_id: str, e: Any, key: str = key) -> FailureEvent:
             return failure_event(e, ongoing.get((key, doc_id)))
 
-        for doc_id, e in validate.items(doc.get("failures", {}), _pair, damaged):
+        for doc_id, e in validate.items(table, _pair, damaged):
             if (
                 cluster is not None
                 and isinstance(name := e.get("cluster"), str)
@@ -207,14 +208,13 @@ def failures(
     return out
 
 
-def _lacks(store: StoreView, key: str, needle: bytes) -> bool:
-    """Whether the day file ``key`` provably holds no episode of the cluster whose name
-    is the JSON string ``needle``: its bytes never spell that string and hold no escape
-    that could spell it otherwise (``\\u``, ``\\/``). A day holds the whole fleet's
-    episodes, a cluster's a few days a quarter: one cluster's 90-day history parsed
-    every day's file (16 MB at 10,000 clusters) where a byte search of each will do.
-    Anything unsure is read and validated as before."""
-    blob = store.backend.read_from(key, 0)
+def _lacks(blob: bytes | None, needle: bytes) -> bool:
+    """Whether a day file's bytes provably hold no episode of the cluster whose name is
+    the JSON string ``needle``: they never spell that string and hold no escape that
+    could spell it otherwise (``\\u``, ``\\/``). A day holds the whole fleet's episodes, a
+    cluster's a few days a quarter: one cluster's 90-day history parsed every day's file
+    (16 MB at 10,000 clusters) where a byte search of each will do. Anything unsure is
+    read and validated as before."""
     if blob is None:
         return True
     return needle not in blob and b"\\u" not in blob and b"\\/" not in blob

@@ -109,11 +109,13 @@ def history_key(cluster: str, week: date) -> str:
 
 
 def events_key(day: date) -> str:
-    return f"events/{day.isoformat()}.json"
+    """The day's transitions (see :mod:`collectors.store.day_files`)."""
+    return f"events/{day.isoformat()}.jsonl"
 
 
 def failures_key(day: date) -> str:
-    return f"failures/{day.isoformat()}.json"
+    """The day's failure episodes (see :mod:`collectors.store.day_files`)."""
+    return f"failures/{day.isoformat()}.jsonl"
 
 
 def parse_day(name: str) -> date | None:

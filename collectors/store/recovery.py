@@ -16,6 +16,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from pydantic_core import from_json
+
+from collectors.store import day_files
 from collectors.store.backends import Backend, Doc
 from collectors.store.records import failures_key, parse_day, parse_ts, ts
 from collectors.store.validate import DAMAGE, valid_snapshot
@@ -40,53 +43,48 @@ def _recent_days(backend: Backend, folder: str, since: date | None) -> list[str]
     ]
 
 
-def drop_uncommitted(
-    backend: Backend, read: Reader, state: dict[str, dict[str, Any]]
-) -> list[tuple[str, Doc]]:
-    """The event and failure day files with the records of an unfinished cycle removed.
+def drop_uncommitted(backend: Backend, state: dict[str, dict[str, Any]]) -> list[tuple[str, bytes]]:
+    """The event and failure day files rewritten without the lines of an unfinished
+    cycle (those newer than their cluster's committed state; an episode's end is dated
+    by ``ended_at``, so dropping it opens the episode again).
 
     Only days from the one before the newest committed poll are looked at: an unfinished
-    cycle's polls are newer than the committed ones. A live episode (``_fail`` in
-    ``latest.json``) that the unfinished cycle marked ended is opened again.
+    cycle's polls are newer than the committed ones.
     """
     horizons = {c: committed_horizon(rec) for c, rec in state.items()}
     known = [h for h in horizons.values() if h is not None]
     since = (max(known) - timedelta(days=1)).date() if known else None
-    live = {(rec["_fail"]["key"], rec["_fail"]["id"]) for rec in state.values() if rec.get("_fail")}
 
-    def uncommitted(record: dict[str, Any]) -> bool:
-        horizon = horizons.get(record.get("cluster", ""))
-        return horizon is None or parse_ts(record["at"]) > horizon
+    def uncommitted(line: Any) -> bool:
+        if not isinstance(line, dict):
+            return False  # damage: validation reports it where it is read
+        stamp: Any = line.get("at", line.get("ended_at"))
+        horizon = horizons.get(line.get("cluster", ""))
+        try:
+            return horizon is None or parse_ts(stamp) > horizon
+        except (TypeError, ValueError):
+            return False
 
-    repaired: list[tuple[str, Doc]] = []
-    for name in _recent_days(backend, "events", since):
-        key = f"events/{name}"
-        doc = read(key)
-        if doc is None:
-            continue
-        table = doc.get("transitions", {})
-        kept = {i: t for i, t in table.items() if not uncommitted(t)}
-        if len(kept) != len(table):
-            repaired.append((key, {**doc, "transitions": kept}))
-    for name in _recent_days(backend, "failures", since):
-        key = f"failures/{name}"
-        doc = read(key)
-        if doc is None:
-            continue
-        table = doc.get("failures", {})
-        fixed: dict[str, Any] = {}
-        changed = False
-        for doc_id, event in table.items():
-            if uncommitted(event):
-                changed = True
+    repaired: list[tuple[str, bytes]] = []
+    for folder in day_files.TABLES:
+        for name in _recent_days(backend, folder, since):
+            key = f"{folder}/{name}"
+            blob = backend.read_from(key, 0)
+            if not blob:
                 continue
-            if (key, doc_id) in live and event.get("ended_at") is not None:
-                event = {**event, "ended_at": None}
-                changed = True
-            fixed[doc_id] = event
-        if changed:
-            repaired.append((key, {**doc, "failures": fixed}))
+            complete = blob[: blob.rfind(b"\n") + 1]
+            lines = complete.splitlines(keepends=True)
+            kept = [raw for raw in lines if not uncommitted(_line(raw))]
+            if len(kept) != len(lines):
+                repaired.append((key, b"".join(kept)))
     return repaired
+
+
+def _line(raw: bytes) -> Any:
+    try:
+        return from_json(raw)
+    except ValueError:
+        return None
 
 
 def _shard_clusters(backend: Backend, week: str) -> Iterable[tuple[str, str]]:
@@ -125,7 +123,7 @@ def rebuild_records(backend: Backend, read: Reader) -> dict[str, dict[str, Any]]
         rec["last_attempt"] = rec["last_seen"]
         if rec["last_seen"] is not None:
             rec["_reach"] = "reachable"
-    _restore_episodes(backend, read, state)
+    _restore_episodes(backend, state)
     return state
 
 
@@ -161,7 +159,7 @@ def _episode(event: Any) -> None:
         parse_ts(event["ended_at"])
 
 
-def _restore_episodes(backend: Backend, read: Reader, state: dict[str, dict[str, Any]]) -> None:
+def _restore_episodes(backend: Backend, state: dict[str, dict[str, Any]]) -> None:
     """Each cluster whose newest failure episode never ended and started after its last
     good poll is unreachable again, with that episode open."""
     newest: dict[str, tuple[datetime, str, str, dict[str, Any]]] = {}
@@ -170,8 +168,7 @@ def _restore_episodes(backend: Backend, read: Reader, state: dict[str, dict[str,
         if day is None:
             continue
         key = failures_key(day)
-        table = (read(key) or {}).get("failures") or {}
-        for doc_id, event in table.items() if isinstance(table, dict) else ():
+        for doc_id, event in day_files.read(backend, key).table.items():
             try:
                 _episode(event)
             except DAMAGE:

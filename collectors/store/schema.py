@@ -10,6 +10,7 @@ table holds one ``licdash.snapshot/1`` document per poll (naive TinyDB, no ``sto
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,11 +22,13 @@ from collectors.results import ClusterStatus, PollResult, PollUpdate
 if TYPE_CHECKING:
     from collectors.store.backends import Backend
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 READABLE_FROM = 2
 """The oldest version a reader reads as it is: a version-3 journal differs only in
-what its lines may hold (deltas), so a version-2 store needs no writer to read it."""
+what its lines may hold (deltas), so a version-2 store needs no writer to read it; a
+reader reads version 3's day documents where a day has no day file yet."""
 FORMAT = "licdash-store"
+log = logging.getLogger("licdash.store")
 META_KEY = "store.json"
 V0_KEY = "snapshots.json"
 
@@ -47,6 +50,10 @@ class MigratingStore(Protocol):
     def forget_state(self) -> None: ...
 
     def write_batch(self, updates: Sequence[PollUpdate]) -> None: ...
+
+    def repair_day_files(self) -> None:
+        """Drop from the day files what a cycle that never committed left there."""
+        ...
 
 
 Migration = Callable[[MigratingStore], None]
@@ -130,10 +137,36 @@ def migrate_v2_to_v3(store: MigratingStore) -> None:
     makes it refuse the store instead."""
 
 
+def migrate_v3_to_v4(store: MigratingStore) -> None:
+    """Each day document (``events/<day>.json``, ``failures/<day>.json``) becomes an
+    append-only day file (``<day>.jsonl``, see :mod:`collectors.store.day_files`), then
+    the document is deleted. Safe to repeat after a kill: a day that still has its
+    document is converted again (nothing appends to a day file before the migration
+    ends). What an unfinished cycle left in the documents is dropped afterwards, as a
+    writer does on opening."""
+    from collectors.store import day_files
+
+    backend = store.backend
+    for folder in day_files.TABLES:
+        for name in backend.children(folder):
+            if not name.endswith(day_files.LEGACY_SUFFIX):
+                continue
+            key = f"{folder}/{name}"
+            blob = backend.read_from(key, 0) or b""
+            lines = day_files.legacy_lines(blob, folder)
+            if lines is None:  # damaged: keep it for a person, start the day afresh
+                kept = backend.keep_copy(key)
+                log.warning("%s is not a day document; kept as %s", backend.location(key), kept)
+            backend.write_many([(key + "l", lines or b"")])
+            backend.delete_prefix(key)
+    store.repair_day_files()
+
+
 MIGRATIONS: dict[int, Migration] = {
     0: migrate_v0_to_v1,
     1: migrate_v1_to_v2,
     2: migrate_v2_to_v3,
+    3: migrate_v3_to_v4,
 }
 
 

@@ -16,6 +16,7 @@ from collectors.policy import FreshnessPolicy
 from collectors.results import ClusterStatus, PollUpdate
 from collectors.store import (
     collector_meta,
+    day_files,
     files,
     latest_table,
     queries,
@@ -75,7 +76,7 @@ class SnapshotStore:
         self._content: dict[str, dict[str, Any]] = {}
         self._compacted_on: date | None = None
         self._latest_cache: tuple[object, dict[str, ClusterStatus]] | None = None
-        self._hot: dict[str, Doc] = {}
+        self._days = day_files.DayWriter(backend)
         self._table = latest_table.TableWriter(backend)
         self._follow = LatestView(backend, self._read, self._checked)
         self._needs_repair = False
@@ -212,8 +213,12 @@ class SnapshotStore:
             self._table.checkpoint(self._state, self.generation)
             log.warning("rebuilt %s from the history", self.backend.location(LATEST_KEY))
         else:
-            repaired = recovery.drop_uncommitted(self.backend, self._read, self._state)
-            self.backend.write_many(repaired)
+            self.repair_day_files()
+
+    def repair_day_files(self) -> None:
+        """Drop from the day files what a cycle that never committed left there."""
+        self.backend.write_many(recovery.drop_uncommitted(self.backend, self._state))
+        self._days.forget()
 
     def _checked(
         self, read: latest_table.TableRead, *, set_aside: bool
@@ -265,7 +270,7 @@ class SnapshotStore:
         self._state.clear()
         self._prev.clear()
         self._content.clear()
-        self._hot.clear()
+        self._days.forget()
         self.generation = 0
         self._table.rebase = True
 
@@ -290,11 +295,15 @@ class SnapshotStore:
     def _write_batch(self, updates: Sequence[PollUpdate]) -> None:
         if self._needs_repair:
             self._load_state()
-        cycle = CycleWriter(self._state, self._prev, self._content, self._read_hot, self.max_gap)
+        cycle = CycleWriter(
+            self._state, self._prev, self._content, self._read, self.max_gap, self._days
+        )
         try:
             for update in updates:
                 cycle.apply(update)
-            self.backend.write_many(list(cycle.dirty.items()))
+            create, appends = self._days.take()
+            self.backend.write_many([*cycle.dirty.items(), *create])
+            self._days.append(appends)
             self.generation += 1
             touched = {
                 name: latest_table.journal_record(
@@ -305,22 +314,14 @@ class SnapshotStore:
             self._table.commit(self._state, touched, self.generation)
         except BaseException:
             # What reached disk is consistent; forget what did not.
-            self._hot.clear()
+            self._days.forget()
             self._prev.clear()
             self._content.clear()
             self._load_state(repair=False)  # repaired before the next cycle
             raise
-        self._hot = {  # today's transitions and failures stay hot
-            keys[-1]: cycle.dirty[keys[-1]]
-            for folder in ("events/", "failures/")
-            if (keys := sorted(k for k in cycle.dirty if k.startswith(folder)))
-        }
         newest = max(to_utc_second(u.result.started_at) for u in updates)
         if self._compacted_on != newest.date():
             self.compact(newest)
-
-    def _read_hot(self, key: str) -> Doc | None:
-        return self._hot.pop(key, None) or self._read(key)
 
     def compact(self, now: datetime | None = None) -> list[str]:
         """Delete shards and event days that ended before ``now - retention_days``;
@@ -334,6 +335,8 @@ class SnapshotStore:
         self.backend.write_many(keep)  # before any delete: a kill leaves the old shard
         for key in removed:
             self.backend.delete_prefix(key)
+        if removed:
+            self._days.forget()
         self._compacted_on = now.date()
         return removed
 

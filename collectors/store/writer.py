@@ -15,6 +15,7 @@ from pydantic_core import to_json, to_jsonable_python
 from collectors.model import LicenseSnapshot
 from collectors.results import ErrorInfo, PollUpdate
 from collectors.store.backends import Doc
+from collectors.store.day_files import DayWriter, end_line, journal_key
 from collectors.store.records import (
     SHARD_DAYS,
     day_start,
@@ -120,12 +121,15 @@ class CycleWriter:
         content: dict[str, dict[str, Any]],
         read: Any,
         max_gap: timedelta,
+        days: DayWriter,
     ) -> None:
         self.state = state
         self.prev = prev
         self.content = content
         self._read = read  # key -> Doc | None (problems already reported)
         self.max_gap = max_gap
+        self.days = days
+        """Where transitions and failure episodes go (appended to the day files)."""
         self.dirty: dict[str, Doc] = {}
         self.touched: set[str] = set()
         """Clusters whose latest record this batch changed."""
@@ -163,9 +167,8 @@ class CycleWriter:
         new: str | None,
         subject: str | None = None,
     ) -> None:
-        doc = self.doc(events_key(at.date()), ("transitions",))
-        self.insert(
-            doc["transitions"],
+        self.days.add(
+            events_key(at.date()),
             {
                 "at": ts(at),
                 "cluster": cluster,
@@ -262,7 +265,7 @@ class CycleWriter:
                 self._close_run(rec, run)
             rec["_run"] = [ts(at), ts(at)]
         if rec["_fail"] is not None:
-            self._close_episode(rec["_fail"], at)
+            self._close_episode(cluster, rec["_fail"], at)
             rec["_fail"] = None
         if rec["_reach"] == "unreachable":
             self._transition(at, cluster, "reachability", "unreachable", "reachable")
@@ -333,12 +336,13 @@ class CycleWriter:
             fail["last"] = ts(at)
         else:
             if fail is not None:
-                self._close_episode(fail, at)
+                self._close_episode(cluster, fail, at)
             key = failures_key(at.date())
-            doc = self.doc(key, ("failures",))
-            doc_id = self.insert(
-                doc["failures"],
+            doc_id = self.days.new_id(key)
+            self.days.add(
+                key,
                 {
+                    "id": doc_id,
                     "cluster": cluster,
                     "at": ts(at),
                     "last_at": ts(at),
@@ -362,14 +366,9 @@ class CycleWriter:
             self._transition(at, cluster, "reachability", "reachable", "unreachable", error.kind)
         rec["_reach"] = "unreachable"
 
-    def _close_episode(self, fail: dict[str, Any], at: datetime) -> None:
-        key = fail["key"]
-        doc = self.dirty.get(key) or self._read(key)
-        event = (doc or {}).get("failures", {}).get(fail["id"])
-        if doc is None or event is None:  # its day was compacted away or set aside
-            return
-        event.update(last_at=fail["last"], attempts=fail["n"], ended_at=ts(at))
-        self.dirty[key] = doc
+    def _close_episode(self, cluster: str, fail: dict[str, Any], at: datetime) -> None:
+        key = journal_key(fail["key"])
+        self.days.add(key, end_line(fail["id"], cluster, fail["last"], fail["n"], ts(at)))
 
 
 def encode_latest(

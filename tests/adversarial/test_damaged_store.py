@@ -161,13 +161,18 @@ async def test_a_truncated_history_shard_is_set_aside(harness: Harness) -> None:
 
 
 @pytest.mark.parametrize("folder", ["failures", "events"])
-async def test_a_bad_record_in_a_day_file_is_skipped(harness: Harness, folder: str) -> None:
+@pytest.mark.parametrize(
+    "line",
+    [b'{"id": "999", "cluster": 7, "at": "not a time"}\n', b"\x00\xff not json at all\n"],
+    ids=["bad-values", "not-json"],
+)
+async def test_a_bad_record_in_a_day_file_is_skipped(
+    harness: Harness, folder: str, line: bytes
+) -> None:
     store = await _filled(harness)
-    (day,) = sorted((store / folder).glob("*.json"))[-1:]
-    doc = json.loads(day.read_text())
-    table = next(iter(doc.values()))
-    table["999"] = {"cluster": 7, "at": "not a time"}
-    day.write_text(json.dumps(doc))
+    (day,) = sorted((store / folder).glob("*.jsonl"))[-1:]
+    with day.open("ab") as f:
+        f.write(line)
     from datetime import UTC, datetime, timedelta
 
     with SnapshotStore.open(store, readonly=True) as reader:

@@ -229,7 +229,7 @@ def test_a_version_2_store_is_read_as_it_is_and_migrated_by_a_writer(tmp_path: P
         assert reader.latest() == held
     with SnapshotStore.open(root) as store:
         _cycle(store, 1, count=3)
-    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 3
+    assert json.loads((root / "store.json").read_text())["meta"]["1"]["version"] == 4
 
 
 def test_a_version_2_patch_and_a_delta_merge_to_the_same_record(tmp_path: Path) -> None:
