@@ -82,6 +82,13 @@ def test_the_merged_dashboard_writes_to_the_owning_collector(
         try:
             async with app.run_test(size=SIZE) as pilot:
                 await until(pilot, lambda: other in app.fleet.statuses, "the fleets")
+                # what each collector accepts comes with its source's health, which may
+                # follow its fleet by a poll on a loaded machine
+                await until(
+                    pilot,
+                    lambda: any(s.acks_refused for s in app.fleet.sources),
+                    "amer's refusal",
+                )
                 screen = app.screen
                 assert isinstance(screen, FleetScreen)
 
