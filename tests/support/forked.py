@@ -34,13 +34,21 @@ def fork(child: Callable[..., object], *args: Any) -> tuple[int, int]:
     return pid, read_fd
 
 
-def finish(pid: int, read_fd: int, *, kill_after: float | None = None) -> tuple[list[str], bool]:
+def finish(
+    pid: int, read_fd: int, *, kill_after: float | None = None, after_first: bool = False
+) -> tuple[list[str], bool]:
     """The child's report lines and whether a signal ended it; with ``kill_after``
-    seconds, SIGKILL it then (wherever it is)."""
+    seconds, SIGKILL it then (wherever it is). With ``after_first`` the seconds count
+    from the child's first report, so that each child gets some work done however
+    loaded the machine is."""
+    head = b""
+    if after_first:
+        while b"\n" not in head and (chunk := os.read(read_fd, 4096)):
+            head += chunk
     if kill_after is not None:
         time.sleep(kill_after)
         os.kill(pid, signal.SIGKILL)
     with os.fdopen(read_fd, "rb") as pipe:
-        lines = pipe.read().decode().splitlines()
+        lines = (head + pipe.read()).decode().splitlines()
     _, status = os.waitpid(pid, 0)
     return lines, os.WIFSIGNALED(status)
