@@ -59,15 +59,25 @@ def _complete(blob: bytes) -> int:
     return blob.rfind(b"\n") + 1
 
 
-def fold(blob: bytes | None, folder: str) -> Day:
+def may_name(raw: bytes, needle: bytes) -> bool:
+    """Whether JSON text ``raw`` may hold the JSON string ``needle``: it spells it, or
+    holds an escape that could spell it otherwise (``\\u``, ``\\/``)."""
+    return needle in raw or b"\\u" in raw or b"\\/" in raw
+
+
+def fold(blob: bytes | None, folder: str, needle: bytes | None = None) -> Day:
     """The records of a day file's complete lines (episode ends merged into their
-    starts); a torn last line is left out."""
+    starts); a torn last line is left out. With ``needle`` (a cluster's name as a JSON
+    string), only the lines that may name that cluster are parsed: a day holds the
+    whole fleet's lines, one cluster's history wants a few."""
     day = Day()
     if not blob:
         return day
     day.end = _complete(blob)
     episodes = folder == "failures"
     for n, raw in enumerate(blob[: day.end].splitlines(), 1):
+        if needle is not None and not may_name(raw, needle):
+            continue
         try:
             line = from_json(raw)
         except ValueError:
@@ -106,9 +116,12 @@ def read_raw(backend: Backend, key: str) -> tuple[bytes | None, str, bool]:
     return blob, folder, False
 
 
-def parse(blob: bytes | None, folder: str, legacy: bool = False) -> Day:
+def parse(
+    blob: bytes | None, folder: str, legacy: bool = False, needle: bytes | None = None
+) -> Day:
+    """A day as :func:`read_raw` read it (``needle``: see :func:`fold`)."""
     if not legacy:
-        return fold(blob, folder)
+        return fold(blob, folder, needle)
     table = legacy_table(blob or b"", folder)
     return Day(table={"file": "not a JSON object"} if table is None else table)
 

@@ -179,7 +179,7 @@ def failures(
         blob, folder, legacy = day_files.read_raw(store.backend, key)
         if needle is not None and key not in ongoing_keys and _lacks(blob, needle):
             continue
-        table = day_files.parse(blob, folder, legacy).table
+        table = day_files.parse(blob, folder, legacy, needle).table
 
         def damaged(what: str, cause: str, key: str = key) -> None:
             store.damaged(key, what, f"{cause}; skipped")
@@ -210,14 +210,11 @@ def failures(
 
 def _lacks(blob: bytes | None, needle: bytes) -> bool:
     """Whether a day file's bytes provably hold no episode of the cluster whose name is
-    the JSON string ``needle``: they never spell that string and hold no escape that
-    could spell it otherwise (``\\u``, ``\\/``). A day holds the whole fleet's episodes, a
-    cluster's a few days a quarter: one cluster's 90-day history parsed every day's file
-    (16 MB at 10,000 clusters) where a byte search of each will do. Anything unsure is
-    read and validated as before."""
-    if blob is None:
-        return True
-    return needle not in blob and b"\\u" not in blob and b"\\/" not in blob
+    the JSON string ``needle`` (see :func:`day_files.may_name`). A day holds the whole
+    fleet's episodes, a cluster's a few days a quarter: one cluster's 90-day history
+    parsed every day's file (16 MB at 10,000 clusters) where a byte search of each will
+    do. Anything unsure is read and validated as before."""
+    return blob is None or not day_files.may_name(blob, needle)
 
 
 def entitlement_series(

@@ -133,3 +133,30 @@ def test_a_version_3_store_is_read_then_migrated_to_day_files(tmp_path: Path) ->
     assert ended == {"a": T0 + minutes(15), "b": T0 + minutes(10)}
     (failures,) = (root / "failures").iterdir()
     assert failures.name.endswith(".jsonl")
+
+
+def test_one_clusters_failures_are_found_however_its_name_is_spelt(tmp_path: Path) -> None:
+    """``failures(cluster)`` parses only the lines that may name the cluster: an escaped
+    spelling of the name (valid JSON, a hand or another tool) must still count."""
+    root = tmp_path / "store"
+    with SnapshotStore.open(root) as store:
+        store.write_batch([bad("a", T0), bad("ab", T0), bad("b/a", T0)])
+    path = _failures(root)
+    escaped = {
+        "id": "7",
+        "cluster": "a",
+        "at": "2026-03-02T09:00:00Z",
+        "last_at": "2026-03-02T09:00:00Z",
+        "attempts": 1,
+        "kind": "connect_timeout",
+        "message": "hand-written",
+        "ended_at": "2026-03-02T09:05:00Z",
+    }
+    line = json.dumps(escaped).replace('"cluster": "a"', '"cluster": "\\u0061"')
+    with path.open("a") as f:
+        f.write(line + "\n")
+    with SnapshotStore.open(root, readonly=True) as reader:
+        everyone = reader.failures()
+        for name in ("a", "ab", "b/a"):
+            assert reader.failures(name) == [f for f in everyone if f.cluster == name], name
+        assert [f.message for f in reader.failures("a")] == ["no answer", "hand-written"]
