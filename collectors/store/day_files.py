@@ -27,7 +27,6 @@ from pydantic_core import from_json, to_json
 
 from collectors.store.backends import Backend
 
-SUFFIX: Final = ".jsonl"
 LEGACY_SUFFIX: Final = ".json"
 """Store version 3's day documents (``{"transitions": {...}}``, ``{"failures": {...}}``)."""
 TABLES: Final = {"events": "transitions", "failures": "failures"}

@@ -13,6 +13,8 @@ from collectors.model import LicenseSnapshot, format_ts, to_utc_second
 TransitionField = Literal[
     "registration", "authorization", "severity", "entitlement", "reachability"
 ]
+DAY_FILE = ".jsonl"
+"""How a day file's name ends (see :mod:`collectors.store.day_files`)."""
 SHARD_DAYS = 7  # history shards are one cluster x one ISO week (Monday to Sunday)
 
 
@@ -110,12 +112,12 @@ def history_key(cluster: str, week: date) -> str:
 
 def events_key(day: date) -> str:
     """The day's transitions (see :mod:`collectors.store.day_files`)."""
-    return f"events/{day.isoformat()}.jsonl"
+    return f"events/{day.isoformat()}{DAY_FILE}"
 
 
 def failures_key(day: date) -> str:
     """The day's failure episodes (see :mod:`collectors.store.day_files`)."""
-    return f"failures/{day.isoformat()}.jsonl"
+    return f"failures/{day.isoformat()}{DAY_FILE}"
 
 
 def parse_day(name: str) -> date | None:
