@@ -141,15 +141,25 @@ class Facts:
 
 
 class FactsCache:
-    """:class:`Facts` per cluster, recomputed only when the status object changes."""
+    """:class:`Facts` per cluster, recomputed only when the status object changes.
 
-    def __init__(self) -> None:
+    ``behind``: a cache another thread fills (the fleet model's, in its worker), read
+    first: the table draws a row whose facts the model derived already without deriving
+    them again. Only read (one dict lookup at a time, atomic), never written here.
+    """
+
+    def __init__(self, behind: FactsCache | None = None) -> None:
         self._items: dict[str, tuple[ClusterStatus, Facts]] = {}
+        self._behind = behind
 
     def get(self, status: ClusterStatus) -> Facts:
         item = self._items.get(status.cluster)
         if item is not None and item[0] is status:
             return item[1]
+        if self._behind is not None:
+            item = self._behind._items.get(status.cluster)
+            if item is not None and item[0] is status:
+                return item[1]
         dues = status_dues(status)
         deadline = next_hard(dues)
         facts = Facts(

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
@@ -51,6 +53,25 @@ from dashboard.widgets.filter_input import FleetFilter, no_match_text
 from dashboard.widgets.line_table import LineTable
 
 __all__ = ["COLUMNS", "COLUMN_KEYS", "UNREACHABLE_GLYPH", "FleetTable"]
+
+
+@dataclass(slots=True)
+class _Look:
+    """What the rows of one repaint share (worked out at its first row)."""
+
+    base: Style
+    """The widget's style the rows are drawn over."""
+    key: tuple[Any, ...]
+    """What a row's strip depends on besides its cells: the column widths, the line's
+    width, the focus, the theme and the base style."""
+    columns: tuple[tuple[int, int, Literal["left", "right"]], ...]
+    """The shown columns: index in :data:`COLUMNS`, width and alignment."""
+    used: int
+    """The cells the columns take, a gap after each."""
+    line: int
+    """The line's width (the widget's, or the columns' if wider)."""
+    styles: dict[tuple[str, bool, bool], Style] = field(default_factory=dict)
+    """Cell styles by role, dimmed and selected."""
 
 
 class FleetTable(LineTable):
@@ -182,10 +203,13 @@ class FleetTable(LineTable):
         self._acks: AckBook = EMPTY_BOOK
         self._name_width = COLUMNS[0].width
         self._ctx = self._row_context()
-        self._cells: LRUCache[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...]]]
+        self._cells: LRUCache[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...], bool]]
         self._cells = LRUCache(4096)
-        self.facts = FactsCache()
+        self.model = FleetModel()
+        self.facts = FactsCache(self.model.facts)
+        """The facts of the rows drawn: the model's (derived in its worker) first."""
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(2048)
+        self._look: _Look | None = None
         self._styles: dict[str, Style] = {}
         self._style_generation = 0
         self._widths_cache: tuple[tuple[object, ...], tuple[int, ...]] = ((), ())
@@ -195,7 +219,6 @@ class FleetTable(LineTable):
         the summary bar states (counts, nearest deadline, rows shown)."""
         self.input_gate = input_gate
         """Held by the app for a frame after each key press: the worker steps aside."""
-        self.model = FleetModel()
         self.view: FleetView | None = None
         """What the table shows (None until the first judgement)."""
         self._jobs = threading.Lock()
@@ -231,7 +254,7 @@ class FleetTable(LineTable):
 
     def cells(self, cluster: str) -> tuple[str, ...]:
         """The texts a row shows now (for tests and exports of the screen)."""
-        return tuple(text for text, _ in self._row_cells(cluster))
+        return tuple(text for text, _ in self._row_cells(cluster)[0])
 
     def show_fleet(self, fleet: FleetState, changed: frozenset[str] = frozenset()) -> None:
         """Show ``fleet`` (``changed``: the clusters whose status changed, empty for
@@ -288,15 +311,19 @@ class FleetTable(LineTable):
         body = max(self.scrollable_content_region.height - 1, 0)
         end = min(top + body, max(len(keys), len(old_keys)))
         cursor = self._cursor
-        for row in range(top, end):
+        run = 0  # changed lines in a row, up to ``row``: repainted as one region
+        for row in range(top, end + 1):
             before = old_keys[row] if row < len(old_keys) else None
             now = keys[row] if row < len(keys) else None
-            if (
+            if row < end and (
                 before != now
                 or (now is not None and old_statuses.get(now) is not statuses.get(now))
                 or (cursor != old_cursor and row in (cursor, old_cursor))
             ):
-                self.refresh_line(row + 1)  # virtual lines: the header is line 0
+                run += 1
+            elif run:
+                self.refresh_lines(row - run + 1, run)  # virtual lines: the header is 0
+                run = 0
 
     # ----- ordering -------------------------------------------------------------------
 
@@ -367,7 +394,7 @@ class FleetTable(LineTable):
         self._natural = view.natural
         self._ctx = ctx = self._row_context()
         if len(self.facts) > 4096:  # rows rendered long ago: forget them
-            self.facts = FactsCache()
+            self.facts = FactsCache(self.model.facts)
         self.set_ordered(view.rows, view.index, repaint=False)
         if (
             self.scroll_offset != old_scroll
@@ -488,6 +515,10 @@ class FleetTable(LineTable):
         self._strips.clear()
         self._style_generation += 1
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._look = None  # worked out again, once, for the rows of this repaint
+        return super().render_lines(crop)
+
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
         if style is None:
@@ -496,7 +527,10 @@ class FleetTable(LineTable):
             self._styles[name] = style
         return style
 
-    def _row_cells(self, name: str) -> tuple[Cell, ...]:
+    def _row_cells(self, name: str) -> tuple[tuple[Cell, ...], bool]:
+        """The cells of a row and whether it is dimmed (unreachable, stale or
+        acknowledged), kept while its status, the time, the policy and the
+        acknowledgements are the same."""
         status = self._statuses[name]
         ctx = self._ctx
         cached = self._cells.get(name)
@@ -507,10 +541,36 @@ class FleetTable(LineTable):
             and cached[1].policy is ctx.policy
             and cached[1].acks is ctx.acks
         ):
-            return cached[2]
+            return cached[2], cached[3]
         cells = row_cells(status, ctx, self.facts)
-        self._cells.set(name, (status, ctx, cells))
-        return cells
+        dimmed = status.unreachable or ctx.is_stale(status) or ctx.acknowledged(status)
+        self._cells.set(name, (status, ctx, cells, dimmed))
+        return cells, dimmed
+
+    def _row_look(self, base: Style) -> _Look:
+        """What the rows of one repaint share: the shown columns, the line's width and
+        the cell styles (see :class:`_Look`)."""
+        look = self._look
+        if look is None or look.base is not base:
+            widths = self.column_widths()
+            shown = tuple((i, w, COLUMNS[i].align) for i, w in enumerate(widths) if w)
+            used = sum(w for _, w, _ in shown) + COLUMN_GAP * len(shown)
+            line = max(self.size.width, used - COLUMN_GAP)
+            key = (widths, line, self.has_focus, self._style_generation, base)
+            look = self._look = _Look(base, key, shown, used, line)
+        return look
+
+    def _cell_style(self, look: _Look, role: str, dimmed: bool, selected: bool) -> Style:
+        key = (role, dimmed, selected)
+        style = look.styles.get(key)
+        if style is None:
+            style = look.base + self._style("dimmed") if dimmed else look.base
+            if role:
+                style += self._style(role)
+            if selected:
+                style += self._style("cursor")
+            look.styles[key] = style
+        return style
 
     def header_strip(self, base: Style) -> Strip:
         widths = self.column_widths()
@@ -541,33 +601,35 @@ class FleetTable(LineTable):
         return strip
 
     def row_strip(self, row: int, base: Style, selected: bool) -> Strip:
-        name = self._keys[row]
-        cells = self._row_cells(name)
-        status = self._statuses[name]
-        ctx = self._ctx
-        dimmed = status.unreachable or ctx.is_stale(status) or ctx.acknowledged(status)
-        widths = self.column_widths()
-        key = (cells, dimmed, selected, self.has_focus, widths, self._style_generation, base)
+        cells, dimmed = self._row_cells(self._keys[row])
+        look = self._row_look(base)
+        key = (cells, dimmed, selected, look.key)
         if (cached := self._strips.get(key)) is not None:
             return cached
-        row_style = base + self._style("dimmed") if dimmed else base
-        cursor = self._style("cursor") if selected else None
         segments: list[Segment] = []
-        gap_style = row_style + cursor if cursor else row_style
         gap = " " * COLUMN_GAP
-        for (text, role), column, width in zip(cells, COLUMNS, widths, strict=True):
-            if not width:
-                continue  # the column gave way on this terminal
-            style = row_style + self._style(role) if role else row_style
-            if cursor is not None:
-                style += cursor
-            # The gap shares the cell's segment, and cells of one style share one
-            # segment: fewer segments, the same look, less for every later step.
-            text = fit(text, width, column.align) + gap
-            if segments and segments[-1].style == style:
-                text = segments.pop().text + text
-            segments.append(Segment(text, style))
-        strip = self._line(segments, widths, gap_style)
+        # The gap shares the cell's segment, and cells of one style share one segment:
+        # fewer segments, the same look, less for every later step.
+        run, run_style = "", None
+        for index, width, align in look.columns:
+            text, role = cells[index]
+            style = self._cell_style(look, role, dimmed, selected)
+            if style != run_style:
+                if run_style is not None:
+                    segments.append(Segment(run, run_style))
+                run, run_style = "", style
+            run += fit(text, width, align) + gap
+        pad_style = self._cell_style(look, "", dimmed, selected)
+        if look.line > look.used:
+            if pad_style == run_style:
+                run += " " * (look.line - look.used)
+            else:
+                segments.append(Segment(run, run_style))
+                run, run_style = " " * (look.line - look.used), pad_style
+        if run_style is not None:
+            segments.append(Segment(run, run_style))
+        used = max(look.used, look.line)
+        strip = Strip(segments, used) if used == look.line else Strip(segments).crop(0, look.line)
         self._strips[key] = strip
         return strip
 
