@@ -33,6 +33,7 @@ from textual.strip import Strip
 from collectors.acks import EMPTY_BOOK, AckBook
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
+from collectors.store.gc_pause import gc_paused
 from dashboard.fleet_layout import layout_widths
 from dashboard.fleet_model import FleetModel, FleetView, Order
 from dashboard.fleet_rows import (
@@ -175,6 +176,10 @@ class FleetTable(LineTable):
             super().__init__()
             self.view = view
 
+    PAINT_WAIT_S: ClassVar[float] = 0.25
+    """How long the worker waits for a view it posted to be painted before it settles
+    the heap regardless (a hidden screen, an app shutting down)."""
+
     INLINE_LIMIT: ClassVar[int] = 512
     """A fleet of up to this many clusters is judged on the UI thread at once (a few
     ms at most); a larger one in a worker thread, whose view is shown when it is ready."""
@@ -228,6 +233,9 @@ class FleetTable(LineTable):
         self._busy = False
         self._unsettled = 0
         """Clusters judged in the worker since the heap was last settled."""
+        self._painted = threading.Event()
+        """Set once the screen painted the view last shown (the worker settles the heap
+        after that: a collection holds the GIL, the frame would wait for it)."""
         self._want_cursor: str | None = None
         self.show_origin = False
         """Show the "From" column: the fleet merges several sources."""
@@ -371,14 +379,21 @@ class FleetTable(LineTable):
                 if pause is not None:
                     pause()  # (a collection holds the GIL throughout)
                 settle()  # a new fleet, most likely: keep the collector off it
-            view = self.model.update(*job, changed=changed or frozenset(), pause=pause)
-            self._unsettled += view.judged
-            if self._unsettled > self.INLINE_LIMIT:  # keep the collector off what was built
-                if pause is not None:
-                    pause()
-                settle()
-                self._unsettled = 0
-            self.post_message(self.ViewReady(view))
+            # No collection while judging: what it builds is kept, never garbage, and is
+            # settled in one go below; until then the collector would trace it again and
+            # again (a tenth of a 10,000-cluster judgement), the GIL held each time.
+            with gc_paused():
+                view = self.model.update(*job, changed=changed or frozenset(), pause=pause)
+                self._unsettled += view.judged
+                settling = self._unsettled > self.INLINE_LIMIT
+                self._painted.clear()
+                self.post_message(self.ViewReady(view))
+                if settling:  # keep the collector off what was built, once it is on screen
+                    self._painted.wait(self.PAINT_WAIT_S)
+                    if pause is not None:
+                        pause()
+                    settle()
+                    self._unsettled = 0
 
     def on_fleet_table_view_ready(self, message: ViewReady) -> None:
         message.stop()
@@ -414,6 +429,7 @@ class FleetTable(LineTable):
             self.move_to_key(want)
         if self.shown is not None:
             self.shown(view)
+        self.call_after_refresh(self._painted.set)
 
     def column_widths(self) -> tuple[int, ...]:
         """Every column's width now, 0 for a column that gave way (see fleet_layout)."""
