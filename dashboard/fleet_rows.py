@@ -295,6 +295,11 @@ def row_cells(
     return tuple(cells)
 
 
+def row_dimmed(status: ClusterStatus, ctx: RowContext) -> bool:
+    """A row drawn dim: unreachable, stale or acknowledged (it needs no one now)."""
+    return status.unreachable or ctx.is_stale(status) or ctx.acknowledged(status)
+
+
 def _source_text(status: ClusterStatus) -> str:
     transport = status.last_good.source if status.last_good else status.transport
     if transport is None:

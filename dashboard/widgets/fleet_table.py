@@ -46,6 +46,7 @@ from dashboard.fleet_rows import (
     RowContext,
     fit,
     row_cells,
+    row_dimmed,
 )
 from dashboard.heap import settle
 from dashboard.input_gate import InputGate
@@ -54,6 +55,10 @@ from dashboard.widgets.filter_input import FleetFilter, no_match_text
 from dashboard.widgets.line_table import LineTable
 
 __all__ = ["COLUMNS", "COLUMN_KEYS", "UNREACHABLE_GLYPH", "FleetTable"]
+
+
+RowLook = tuple[tuple[Cell, ...], bool]
+"""A row's cells and whether it is drawn dim."""
 
 
 @dataclass(slots=True)
@@ -170,11 +175,15 @@ class FleetTable(LineTable):
             return self.table
 
     class ViewReady(Message):
-        """A worker judged the fleet: show ``view`` (handled by the table itself)."""
+        """A worker judged the fleet: show ``view`` (handled by the table itself), its
+        rows drawn at ``ctx`` (the time judged); ``rows``: the cells and dimming of the
+        rows about to be in view, worked out by the worker too."""
 
-        def __init__(self, view: FleetView) -> None:
+        def __init__(self, view: FleetView, ctx: RowContext, rows: Mapping[str, RowLook]) -> None:
             super().__init__()
             self.view = view
+            self.ctx = ctx
+            self.rows = rows
 
     PAINT_WAIT_S: ClassVar[float] = 0.25
     """How long the worker waits for a view it posted to be painted before it settles
@@ -208,8 +217,9 @@ class FleetTable(LineTable):
         self._acks: AckBook = EMPTY_BOOK
         self._name_width = COLUMNS[0].width
         self._ctx = self._row_context()
-        self._cells: LRUCache[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...], bool]]
-        self._cells = LRUCache(4096)
+        self._cells: dict[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...], bool]] = {}
+        """Each drawn row's cells and dimming, for its status at a context. (A dict: an
+        LRUCache never replaces a key it holds, so a row's next status missed it.)"""
         self.model = FleetModel()
         self.facts = FactsCache(self.model.facts)
         """The facts of the rows drawn: the model's (derived in its worker) first."""
@@ -228,6 +238,9 @@ class FleetTable(LineTable):
         """What the table shows (None until the first judgement)."""
         self._jobs = threading.Lock()
         self._pending: tuple[FleetState, FreshnessPolicy, datetime, Order] | None = None
+        self._window: tuple[int, int, str | None] = (0, 0, None)
+        """The rows in view when the last job was given (first, how many, the cursor's
+        cluster): the worker draws the rows the new order puts there."""
         self._pending_changed: frozenset[str] | None = frozenset()
         """What changed since the model last judged (None: unknown, compare all)."""
         self._busy = False
@@ -358,6 +371,7 @@ class FleetTable(LineTable):
                 inline = True
             else:
                 self._pending, self._pending_changed = job, merged
+                self._window = self._rows_in_view()
                 start, self._busy = not self._busy, True
                 inline = False
         if inline:
@@ -369,7 +383,7 @@ class FleetTable(LineTable):
         """The worker: judge the latest job until none is left, posting each view."""
         while True:
             with self._jobs:
-                job, changed = self._pending, self._pending_changed
+                job, changed, window = self._pending, self._pending_changed, self._window
                 self._pending, self._pending_changed = None, frozenset()
                 if job is None:
                     self._busy = False
@@ -386,8 +400,10 @@ class FleetTable(LineTable):
                 view = self.model.update(*job, changed=changed or frozenset(), pause=pause)
                 self._unsettled += view.judged
                 settling = self._unsettled > self.INLINE_LIMIT
+                ctx = RowContext(now=view.judged_at, policy=view.policy, acks=view.fleet.acks)
+                rows = self._draw_ahead(view, ctx, window)
                 self._painted.clear()
-                self.post_message(self.ViewReady(view))
+                self.post_message(self.ViewReady(view, ctx, rows))
                 if settling:  # keep the collector off what was built, once it is on screen
                     self._painted.wait(self.PAINT_WAIT_S)
                     if pause is not None:
@@ -395,11 +411,41 @@ class FleetTable(LineTable):
                     settle()
                     self._unsettled = 0
 
+    def _rows_in_view(self) -> tuple[int, int, str | None]:
+        body = max(self.scrollable_content_region.height - 1, 0)
+        return round(self.scroll_y), body, self.cursor_key
+
+    def _draw_ahead(
+        self, view: FleetView, ctx: RowContext, window: tuple[int, int, str | None]
+    ) -> dict[str, RowLook]:
+        """(Worker) The cells of the rows ``view`` puts in view: where the scroll is, and
+        around the cursor's cluster should the view follow it. The UI thread then only
+        lays them out: its work follows the rows in view, not the rows that changed."""
+        top, body, cursor = window
+        rows, statuses, facts = view.rows, view.fleet.statuses, self.model.facts
+        names = list(rows[top : top + body])
+        at = view.index.get(cursor) if cursor is not None else None
+        if at is not None and not top <= at < top + body:
+            names += rows[max(at - body + 1, 0) : at + body]
+        drawn: dict[str, RowLook] = {}
+        for name in names:
+            if name not in drawn:
+                status = statuses[name]
+                drawn[name] = (row_cells(status, ctx, facts), row_dimmed(status, ctx))
+        return drawn
+
     def on_fleet_table_view_ready(self, message: ViewReady) -> None:
         message.stop()
-        self._show(message.view)
+        self._show(message.view, message.ctx, message.rows)
 
-    def _show(self, view: FleetView) -> None:
+    def _show(
+        self,
+        view: FleetView,
+        ctx: RowContext | None = None,
+        drawn: Mapping[str, RowLook] | None = None,
+    ) -> None:
+        """Show ``view``, its rows drawn at ``ctx`` (None: the clock's time now), with
+        ``drawn``: rows whose cells were worked out already (at ``ctx``)."""
         old_keys, old_statuses, old_ctx, old_view = self._keys, self._statuses, self._ctx, self.view
         old_cursor, old_scroll, old_widths = self._cursor, self.scroll_offset, self.column_widths()
         self.view = view
@@ -407,9 +453,13 @@ class FleetTable(LineTable):
         self._statuses, self._acks = fleet.statuses, fleet.acks
         self._name_width = view.name_width
         self._natural = view.natural
-        self._ctx = ctx = self._row_context()
+        self._ctx = ctx = ctx if ctx is not None else self._row_context()
         if len(self.facts) > 4096:  # rows rendered long ago: forget them
             self.facts = FactsCache(self.model.facts)
+        if len(self._cells) > 4096:
+            self._cells = {}
+        for name, (cells, dimmed) in (drawn or {}).items():
+            self._cells[name] = (fleet.statuses[name], ctx, cells, dimmed)
         self.set_ordered(view.rows, view.index, repaint=False)
         if (
             self.scroll_offset != old_scroll
@@ -543,7 +593,7 @@ class FleetTable(LineTable):
             self._styles[name] = style
         return style
 
-    def _row_cells(self, name: str) -> tuple[tuple[Cell, ...], bool]:
+    def _row_cells(self, name: str) -> RowLook:
         """The cells of a row and whether it is dimmed (unreachable, stale or
         acknowledged), kept while its status, the time, the policy and the
         acknowledgements are the same."""
@@ -559,8 +609,8 @@ class FleetTable(LineTable):
         ):
             return cached[2], cached[3]
         cells = row_cells(status, ctx, self.facts)
-        dimmed = status.unreachable or ctx.is_stale(status) or ctx.acknowledged(status)
-        self._cells.set(name, (status, ctx, cells, dimmed))
+        dimmed = row_dimmed(status, ctx)
+        self._cells[name] = (status, ctx, cells, dimmed)
         return cells, dimmed
 
     def _row_look(self, base: Style) -> _Look:
