@@ -186,8 +186,8 @@ class FleetTable(LineTable):
             self.rows = rows
 
     PAINT_WAIT_S: ClassVar[float] = 0.25
-    """How long the worker waits for a view it posted to be painted before it settles
-    the heap regardless (a hidden screen, an app shutting down)."""
+    """How long the worker waits for a view it posted to be painted before it goes on
+    regardless (a hidden screen, an app shutting down)."""
 
     INLINE_LIMIT: ClassVar[int] = 512
     """A fleet of up to this many clusters is judged on the UI thread at once (a few
@@ -397,15 +397,20 @@ class FleetTable(LineTable):
             # settled in one go below; until then the collector would trace it again and
             # again (a tenth of a 10,000-cluster judgement), the GIL held each time.
             with gc_paused():
+                shown = self.model.view  # the view the UI shows now, released here below
                 view = self.model.update(*job, changed=changed or frozenset(), pause=pause)
                 self._unsettled += view.judged
-                settling = self._unsettled > self.INLINE_LIMIT
                 ctx = RowContext(now=view.judged_at, policy=view.policy, acks=view.fleet.acks)
                 rows = self._draw_ahead(view, ctx, window)
                 self._painted.clear()
                 self.post_message(self.ViewReady(view, ctx, rows))
-                if settling:  # keep the collector off what was built, once it is on screen
-                    self._painted.wait(self.PAINT_WAIT_S)
+                # The UI paints the view before this thread judges again or collects (both
+                # hold the GIL: the frame would wait); then the view it showed before has
+                # no other holder, and its index of every row (and, when every status
+                # changed, the fleet before) is freed on this thread, not the UI's.
+                self._painted.wait(self.PAINT_WAIT_S)
+                del shown
+                if self._unsettled > self.INLINE_LIMIT:  # keep the collector off what was built
                     if pause is not None:
                         pause()
                     settle()
