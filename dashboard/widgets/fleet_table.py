@@ -15,6 +15,7 @@ scroll, sort and filter survive every update.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -393,11 +394,14 @@ class FleetTable(LineTable):
                 if pause is not None:
                     pause()  # (a collection holds the GIL throughout)
                 settle()  # a new fleet, most likely: keep the collector off it
-            # No collection while judging: what it builds is kept, never garbage, and is
-            # settled in one go below; until then the collector would trace it again and
-            # again (a tenth of a 10,000-cluster judgement), the GIL held each time.
-            with gc_paused():
-                shown = self.model.view  # the view the UI shows now, released here below
+            # A fleet's first judgement (what the first table waits for) runs with the
+            # collector paused: what it builds is kept, never garbage, and is settled in
+            # one go below, once painted; else the collector traces it again and again (a
+            # tenth of a 10,000-cluster judgement). Later updates, while keys are pressed,
+            # collect as they go: in small steps, not one long hold of the GIL.
+            shown = self.model.view  # the view the UI shows now, released here below
+            first = shown is None or not shown.total
+            with gc_paused() if first else contextlib.nullcontext():
                 view = self.model.update(*job, changed=changed or frozenset(), pause=pause)
                 self._unsettled += view.judged
                 ctx = RowContext(now=view.judged_at, policy=view.policy, acks=view.fleet.acks)
