@@ -178,13 +178,27 @@ _NO_DEADLINES: Final = DeadlineCounts(hard=_NO_BANDS, soft=_NO_BANDS)
 def tally(parts: Iterable[FleetCounts], minus: Iterable[FleetCounts] = ()) -> FleetCounts:
     """The counts of a fleet made of ``parts``, less ``minus``: counts add up, so a face
     that keeps :meth:`FreshnessPolicy.count` per cluster (the overview) updates a
-    group's counts by what changed instead of counting the group again."""
+    group's counts by what changed instead of counting the group again.
+
+    Each distinct value is added once, times how often it occurs: clusters judged alike
+    share one value (see :meth:`FreshnessPolicy.count_one`), so a fleet of 10,000 adds
+    up a few dozen."""
     clusters = stale = failing = 0
     severity = dict.fromkeys(Severity, 0)
     acknowledged = dict.fromkeys(Severity, 0)
     hard = dict.fromkeys(BANDS, 0)
     soft = dict.fromkeys(BANDS, 0)
-    for sign, counts in [(1, c) for c in parts] + [(-1, c) for c in minus]:
+    times: dict[int, list[Any]] = {}  # by id (each value is held here meanwhile)
+    for step, group in ((1, parts), (-1, minus)):
+        for part in group:
+            seen = times.get(id(part))
+            if seen is None:
+                times[id(part)] = [part, step]
+            else:
+                seen[1] += step
+    for counts, sign in times.values():
+        if not sign:
+            continue
         clusters += sign * counts.clusters
         stale += sign * counts.stale
         failing += sign * counts.failing
@@ -326,11 +340,7 @@ class FreshnessPolicy(BaseModel):
         return Severity.CRITICAL
 
     def count_deadlines(self, dues: Iterable[Due], now: datetime) -> DeadlineCounts:
-        hard = dict.fromkeys(BANDS, 0)
-        soft = dict.fromkeys(BANDS, 0)
-        for due in dues:
-            (hard if due.hard else soft)[self.band(due.at, now)] += 1
-        return DeadlineCounts(hard=hard, soft=soft)
+        return _band_counts((due.hard, self.band(due.at, now)) for due in dues)
 
     def count(
         self,
@@ -369,20 +379,29 @@ class FreshnessPolicy(BaseModel):
     ) -> FleetCounts:
         """:meth:`count` of the one cluster ``status`` (whose deadlines are ``dues``),
         built with less: what a face that keeps counts per cluster and adds them up
-        (:func:`tally`) pays for each cluster that changed."""
+        (:func:`tally`) pays for each cluster that changed. Clusters counted alike get
+        the same (immutable) value: a fleet has a few dozen of them."""
         severity = status.severity
         acked = (
             status.cluster in acks.by_cluster
             and self.acknowledgement(status, acks, now).acknowledged
         )
-        return FleetCounts(
-            1,
-            _ONE_SEVERITY[severity],
-            int(self.is_stale(status, now)),
-            int(status.unreachable),
-            self.count_deadlines(dues, now) if dues else _NO_DEADLINES,
-            _ONE_SEVERITY[severity] if acked else _NO_SEVERITY,
-        )
+        stale = self.is_stale(status, now)
+        bands = tuple((due.hard, self.band(due.at, now)) for due in dues)
+        key = (severity, acked, stale, status.unreachable, bands)
+        counts = _ONE_COUNTS.get(key)
+        if counts is None:
+            counts = FleetCounts(
+                1,
+                _ONE_SEVERITY[severity],
+                int(stale),
+                int(status.unreachable),
+                _band_counts(bands) if bands else _NO_DEADLINES,
+                _ONE_SEVERITY[severity] if acked else _NO_SEVERITY,
+            )
+            if len(_ONE_COUNTS) < _ONE_COUNTS_MAX:
+                _ONE_COUNTS[key] = counts
+        return counts
 
     # ----- acknowledgements -----------------------------------------------------------
 
@@ -396,6 +415,20 @@ class FreshnessPolicy(BaseModel):
 
 
 DEFAULT_POLICY: Final = FreshnessPolicy()
+
+_ONE_COUNTS: Final[dict[tuple[Any, ...], FleetCounts]] = {}
+""":meth:`FreshnessPolicy.count_one`'s values by what they count (severity,
+acknowledged, stale, unreachable, each deadline's kind and band)."""
+_ONE_COUNTS_MAX: Final = 4096
+
+
+def _band_counts(bands: Iterable[tuple[bool, Band]]) -> DeadlineCounts:
+    """Deadlines per band from (hard, band) pairs."""
+    hard = dict.fromkeys(BANDS, 0)
+    soft = dict.fromkeys(BANDS, 0)
+    for is_hard, band in bands:
+        (hard if is_hard else soft)[band] += 1
+    return DeadlineCounts(hard=hard, soft=soft)
 
 
 def _seen(status: ClusterStatus) -> datetime | None:

@@ -9,6 +9,7 @@ reads ``app.fleet`` in ``on_screen_resume``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -27,6 +28,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
 
+from collectors.cli import start_up_without_gc
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.sources.ack_route import AckLedger
 from dashboard.ack_desk import AckDesk
@@ -177,6 +179,8 @@ class LicdashApp(App[None]):
         )
         self.input_gate = InputGate()
         """Held for a frame after each key press: background judging waits."""
+        self._start_up = contextlib.ExitStack()
+        """The collector's pause while the app starts (see on_load)."""
         self.problems: list[str] = []
         """Startup problems (themes) shown as notifications once the app is up."""
         self._theme_names: list[str] = []
@@ -225,7 +229,21 @@ class LicdashApp(App[None]):
 
     # ----- lifecycle ------------------------------------------------------------------
 
+    def on_load(self) -> None:
+        # No collection while the app starts (the CSS, the screens, the widgets: all
+        # live as long as the app), as `licdash collect` starts; what exists when the
+        # start ends is frozen, the source's first data included. A full collection
+        # then would trace 10,000 clusters' statuses for nothing: half a second on the
+        # way to the first table.
+        self._start_up.enter_context(start_up_without_gc())
+
     async def on_mount(self) -> None:
+        try:
+            await self._start()
+        finally:
+            self._start_up.close()
+
+    async def _start(self) -> None:
         # Worker threads judge large fleets (and sources parse in theirs) while keys are
         # pressed: the UI thread waits for the GIL at most this long, not the default 5 ms.
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
@@ -242,6 +260,7 @@ class LicdashApp(App[None]):
         await super().on_event(event)
 
     async def on_unmount(self) -> None:
+        self._start_up.close()  # (an app that stopped before it was mounted)
         await self.acks_desk.stop()
         await self.source.stop()
 

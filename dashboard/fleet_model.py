@@ -158,6 +158,12 @@ class FleetModel:
         """The last view returned."""
         return self._view
 
+    @property
+    def facts(self) -> FactsCache:
+        """The facts of the statuses judged (filled by :meth:`update`'s thread): the
+        table reads them through a :class:`FactsCache` of its own (``behind``)."""
+        return self._facts
+
     def due(self, now: datetime) -> bool:
         """Time alone has changed some judgement (a cluster turned stale, a deadline
         entered another band)."""

@@ -141,15 +141,25 @@ class Facts:
 
 
 class FactsCache:
-    """:class:`Facts` per cluster, recomputed only when the status object changes."""
+    """:class:`Facts` per cluster, recomputed only when the status object changes.
 
-    def __init__(self) -> None:
+    ``behind``: a cache another thread fills (the fleet model's, in its worker), read
+    first: the table draws a row whose facts the model derived already without deriving
+    them again. Only read (one dict lookup at a time, atomic), never written here.
+    """
+
+    def __init__(self, behind: FactsCache | None = None) -> None:
         self._items: dict[str, tuple[ClusterStatus, Facts]] = {}
+        self._behind = behind
 
     def get(self, status: ClusterStatus) -> Facts:
         item = self._items.get(status.cluster)
         if item is not None and item[0] is status:
             return item[1]
+        if self._behind is not None:
+            item = self._behind._items.get(status.cluster)
+            if item is not None and item[0] is status:
+                return item[1]
         dues = status_dues(status)
         deadline = next_hard(dues)
         facts = Facts(
@@ -283,6 +293,11 @@ def row_cells(
     cells.append(_deadline_cell(deadline, ctx))
     cells.append(_age_cell(status, ctx, stale))
     return tuple(cells)
+
+
+def row_dimmed(status: ClusterStatus, ctx: RowContext) -> bool:
+    """A row drawn dim: unreachable, stale or acknowledged (it needs no one now)."""
+    return status.unreachable or ctx.is_stale(status) or ctx.acknowledged(status)
 
 
 def _source_text(status: ClusterStatus) -> str:

@@ -106,17 +106,13 @@ class FleetScreen(Screen[None]):
         banner.sources = fleet.sources
 
     def _table_shown(self, view: FleetView) -> None:
-        summary = self.summary
-        summary.fleet = view.fleet
-        summary.counts = view.counts
-        summary.nearest = view.nearest
-        summary.shown = len(view.rows)
+        self.summary.show(view.fleet, view.counts, view.nearest, len(view.rows))
 
     def _tick(self) -> None:
         if not self.is_current:
             return
         self.table.tick(resort=False)
-        self.summary.refresh()
+        self.summary.restate()
         self.query_one(CollectorBanner).redraw()
 
     # ----- actions ----------------------------------------------------------------------

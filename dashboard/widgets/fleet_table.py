@@ -15,15 +15,18 @@ scroll, sort and filter survive every update.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
@@ -31,6 +34,7 @@ from textual.strip import Strip
 from collectors.acks import EMPTY_BOOK, AckBook
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
+from collectors.store.gc_pause import gc_paused
 from dashboard.fleet_layout import layout_widths
 from dashboard.fleet_model import FleetModel, FleetView, Order
 from dashboard.fleet_rows import (
@@ -43,6 +47,7 @@ from dashboard.fleet_rows import (
     RowContext,
     fit,
     row_cells,
+    row_dimmed,
 )
 from dashboard.heap import settle
 from dashboard.input_gate import InputGate
@@ -51,6 +56,29 @@ from dashboard.widgets.filter_input import FleetFilter, no_match_text
 from dashboard.widgets.line_table import LineTable
 
 __all__ = ["COLUMNS", "COLUMN_KEYS", "UNREACHABLE_GLYPH", "FleetTable"]
+
+
+RowLook = tuple[tuple[Cell, ...], bool]
+"""A row's cells and whether it is drawn dim."""
+
+
+@dataclass(slots=True)
+class _Look:
+    """What the rows of one repaint share (worked out at its first row)."""
+
+    base: Style
+    """The widget's style the rows are drawn over."""
+    key: tuple[Any, ...]
+    """What a row's strip depends on besides its cells: the column widths, the line's
+    width, the focus, the theme and the base style."""
+    columns: tuple[tuple[int, int, Literal["left", "right"]], ...]
+    """The shown columns: index in :data:`COLUMNS`, width and alignment."""
+    used: int
+    """The cells the columns take, a gap after each."""
+    line: int
+    """The line's width (the widget's, or the columns' if wider)."""
+    styles: dict[tuple[str, bool, bool], Style] = field(default_factory=dict)
+    """Cell styles by role, dimmed and selected."""
 
 
 class FleetTable(LineTable):
@@ -148,11 +176,19 @@ class FleetTable(LineTable):
             return self.table
 
     class ViewReady(Message):
-        """A worker judged the fleet: show ``view`` (handled by the table itself)."""
+        """A worker judged the fleet: show ``view`` (handled by the table itself), its
+        rows drawn at ``ctx`` (the time judged); ``rows``: the cells and dimming of the
+        rows about to be in view, worked out by the worker too."""
 
-        def __init__(self, view: FleetView) -> None:
+        def __init__(self, view: FleetView, ctx: RowContext, rows: Mapping[str, RowLook]) -> None:
             super().__init__()
             self.view = view
+            self.ctx = ctx
+            self.rows = rows
+
+    PAINT_WAIT_S: ClassVar[float] = 0.25
+    """How long the worker waits for a view it posted to be painted before it goes on
+    regardless (a hidden screen, an app shutting down)."""
 
     INLINE_LIMIT: ClassVar[int] = 512
     """A fleet of up to this many clusters is judged on the UI thread at once (a few
@@ -182,10 +218,14 @@ class FleetTable(LineTable):
         self._acks: AckBook = EMPTY_BOOK
         self._name_width = COLUMNS[0].width
         self._ctx = self._row_context()
-        self._cells: LRUCache[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...]]]
-        self._cells = LRUCache(4096)
-        self.facts = FactsCache()
+        self._cells: dict[str, tuple[ClusterStatus, RowContext, tuple[Cell, ...], bool]] = {}
+        """Each drawn row's cells and dimming, for its status at a context. (A dict: an
+        LRUCache never replaces a key it holds, so a row's next status missed it.)"""
+        self.model = FleetModel()
+        self.facts = FactsCache(self.model.facts)
+        """The facts of the rows drawn: the model's (derived in its worker) first."""
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(2048)
+        self._look: _Look | None = None
         self._styles: dict[str, Style] = {}
         self._style_generation = 0
         self._widths_cache: tuple[tuple[object, ...], tuple[int, ...]] = ((), ())
@@ -195,16 +235,21 @@ class FleetTable(LineTable):
         the summary bar states (counts, nearest deadline, rows shown)."""
         self.input_gate = input_gate
         """Held by the app for a frame after each key press: the worker steps aside."""
-        self.model = FleetModel()
         self.view: FleetView | None = None
         """What the table shows (None until the first judgement)."""
         self._jobs = threading.Lock()
         self._pending: tuple[FleetState, FreshnessPolicy, datetime, Order] | None = None
+        self._window: tuple[int, int, str | None] = (0, 0, None)
+        """The rows in view when the last job was given (first, how many, the cursor's
+        cluster): the worker draws the rows the new order puts there."""
         self._pending_changed: frozenset[str] | None = frozenset()
         """What changed since the model last judged (None: unknown, compare all)."""
         self._busy = False
         self._unsettled = 0
         """Clusters judged in the worker since the heap was last settled."""
+        self._painted = threading.Event()
+        """Set once the screen painted the view last shown (the worker settles the heap
+        after that: a collection holds the GIL, the frame would wait for it)."""
         self._want_cursor: str | None = None
         self.show_origin = False
         """Show the "From" column: the fleet merges several sources."""
@@ -231,7 +276,7 @@ class FleetTable(LineTable):
 
     def cells(self, cluster: str) -> tuple[str, ...]:
         """The texts a row shows now (for tests and exports of the screen)."""
-        return tuple(text for text, _ in self._row_cells(cluster))
+        return tuple(text for text, _ in self._row_cells(cluster)[0])
 
     def show_fleet(self, fleet: FleetState, changed: frozenset[str] = frozenset()) -> None:
         """Show ``fleet`` (``changed``: the clusters whose status changed, empty for
@@ -288,15 +333,19 @@ class FleetTable(LineTable):
         body = max(self.scrollable_content_region.height - 1, 0)
         end = min(top + body, max(len(keys), len(old_keys)))
         cursor = self._cursor
-        for row in range(top, end):
+        run = 0  # changed lines in a row, up to ``row``: repainted as one region
+        for row in range(top, end + 1):
             before = old_keys[row] if row < len(old_keys) else None
             now = keys[row] if row < len(keys) else None
-            if (
+            if row < end and (
                 before != now
                 or (now is not None and old_statuses.get(now) is not statuses.get(now))
                 or (cursor != old_cursor and row in (cursor, old_cursor))
             ):
-                self.refresh_line(row + 1)  # virtual lines: the header is line 0
+                run += 1
+            elif run:
+                self.refresh_lines(row - run + 1, run)  # virtual lines: the header is 0
+                run = 0
 
     # ----- ordering -------------------------------------------------------------------
 
@@ -323,6 +372,7 @@ class FleetTable(LineTable):
                 inline = True
             else:
                 self._pending, self._pending_changed = job, merged
+                self._window = self._rows_in_view()
                 start, self._busy = not self._busy, True
                 inline = False
         if inline:
@@ -334,7 +384,7 @@ class FleetTable(LineTable):
         """The worker: judge the latest job until none is left, posting each view."""
         while True:
             with self._jobs:
-                job, changed = self._pending, self._pending_changed
+                job, changed, window = self._pending, self._pending_changed, self._window
                 self._pending, self._pending_changed = None, frozenset()
                 if job is None:
                     self._busy = False
@@ -344,20 +394,67 @@ class FleetTable(LineTable):
                 if pause is not None:
                     pause()  # (a collection holds the GIL throughout)
                 settle()  # a new fleet, most likely: keep the collector off it
-            view = self.model.update(*job, changed=changed or frozenset(), pause=pause)
-            self._unsettled += view.judged
-            if self._unsettled > self.INLINE_LIMIT:  # keep the collector off what was built
-                if pause is not None:
-                    pause()
-                settle()
-                self._unsettled = 0
-            self.post_message(self.ViewReady(view))
+            # A fleet's first judgement (what the first table waits for) runs with the
+            # collector paused: what it builds is kept, never garbage, and is settled in
+            # one go below, once painted; else the collector traces it again and again (a
+            # tenth of a 10,000-cluster judgement). Later updates, while keys are pressed,
+            # collect as they go: in small steps, not one long hold of the GIL.
+            shown = self.model.view  # the view the UI shows now, released here below
+            first = shown is None or not shown.total
+            with gc_paused() if first else contextlib.nullcontext():
+                view = self.model.update(*job, changed=changed or frozenset(), pause=pause)
+                self._unsettled += view.judged
+                ctx = RowContext(now=view.judged_at, policy=view.policy, acks=view.fleet.acks)
+                rows = self._draw_ahead(view, ctx, window)
+                self._painted.clear()
+                self.post_message(self.ViewReady(view, ctx, rows))
+                # The UI paints the view before this thread judges again or collects (both
+                # hold the GIL: the frame would wait); then the view it showed before has
+                # no other holder, and its index of every row (and, when every status
+                # changed, the fleet before) is freed on this thread, not the UI's.
+                self._painted.wait(self.PAINT_WAIT_S)
+                del shown
+                if self._unsettled > self.INLINE_LIMIT:  # keep the collector off what was built
+                    if pause is not None:
+                        pause()
+                    settle()
+                    self._unsettled = 0
+
+    def _rows_in_view(self) -> tuple[int, int, str | None]:
+        body = max(self.scrollable_content_region.height - 1, 0)
+        return round(self.scroll_y), body, self.cursor_key
+
+    def _draw_ahead(
+        self, view: FleetView, ctx: RowContext, window: tuple[int, int, str | None]
+    ) -> dict[str, RowLook]:
+        """(Worker) The cells of the rows ``view`` puts in view: where the scroll is, and
+        around the cursor's cluster should the view follow it. The UI thread then only
+        lays them out: its work follows the rows in view, not the rows that changed."""
+        top, body, cursor = window
+        rows, statuses, facts = view.rows, view.fleet.statuses, self.model.facts
+        names = list(rows[top : top + body])
+        at = view.index.get(cursor) if cursor is not None else None
+        if at is not None and not top <= at < top + body:
+            names += rows[max(at - body + 1, 0) : at + body]
+        drawn: dict[str, RowLook] = {}
+        for name in names:
+            if name not in drawn:
+                status = statuses[name]
+                drawn[name] = (row_cells(status, ctx, facts), row_dimmed(status, ctx))
+        return drawn
 
     def on_fleet_table_view_ready(self, message: ViewReady) -> None:
         message.stop()
-        self._show(message.view)
+        self._show(message.view, message.ctx, message.rows)
 
-    def _show(self, view: FleetView) -> None:
+    def _show(
+        self,
+        view: FleetView,
+        ctx: RowContext | None = None,
+        drawn: Mapping[str, RowLook] | None = None,
+    ) -> None:
+        """Show ``view``, its rows drawn at ``ctx`` (None: the clock's time now), with
+        ``drawn``: rows whose cells were worked out already (at ``ctx``)."""
         old_keys, old_statuses, old_ctx, old_view = self._keys, self._statuses, self._ctx, self.view
         old_cursor, old_scroll, old_widths = self._cursor, self.scroll_offset, self.column_widths()
         self.view = view
@@ -365,9 +462,13 @@ class FleetTable(LineTable):
         self._statuses, self._acks = fleet.statuses, fleet.acks
         self._name_width = view.name_width
         self._natural = view.natural
-        self._ctx = ctx = self._row_context()
+        self._ctx = ctx = ctx if ctx is not None else self._row_context()
         if len(self.facts) > 4096:  # rows rendered long ago: forget them
-            self.facts = FactsCache()
+            self.facts = FactsCache(self.model.facts)
+        if len(self._cells) > 4096:
+            self._cells = {}
+        for name, (cells, dimmed) in (drawn or {}).items():
+            self._cells[name] = (fleet.statuses[name], ctx, cells, dimmed)
         self.set_ordered(view.rows, view.index, repaint=False)
         if (
             self.scroll_offset != old_scroll
@@ -387,6 +488,7 @@ class FleetTable(LineTable):
             self.move_to_key(want)
         if self.shown is not None:
             self.shown(view)
+        self.call_after_refresh(self._painted.set)
 
     def column_widths(self) -> tuple[int, ...]:
         """Every column's width now, 0 for a column that gave way (see fleet_layout)."""
@@ -488,6 +590,10 @@ class FleetTable(LineTable):
         self._strips.clear()
         self._style_generation += 1
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._look = None  # worked out again, once, for the rows of this repaint
+        return super().render_lines(crop)
+
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
         if style is None:
@@ -496,7 +602,10 @@ class FleetTable(LineTable):
             self._styles[name] = style
         return style
 
-    def _row_cells(self, name: str) -> tuple[Cell, ...]:
+    def _row_cells(self, name: str) -> RowLook:
+        """The cells of a row and whether it is dimmed (unreachable, stale or
+        acknowledged), kept while its status, the time, the policy and the
+        acknowledgements are the same."""
         status = self._statuses[name]
         ctx = self._ctx
         cached = self._cells.get(name)
@@ -507,10 +616,36 @@ class FleetTable(LineTable):
             and cached[1].policy is ctx.policy
             and cached[1].acks is ctx.acks
         ):
-            return cached[2]
+            return cached[2], cached[3]
         cells = row_cells(status, ctx, self.facts)
-        self._cells.set(name, (status, ctx, cells))
-        return cells
+        dimmed = row_dimmed(status, ctx)
+        self._cells[name] = (status, ctx, cells, dimmed)
+        return cells, dimmed
+
+    def _row_look(self, base: Style) -> _Look:
+        """What the rows of one repaint share: the shown columns, the line's width and
+        the cell styles (see :class:`_Look`)."""
+        look = self._look
+        if look is None or look.base is not base:
+            widths = self.column_widths()
+            shown = tuple((i, w, COLUMNS[i].align) for i, w in enumerate(widths) if w)
+            used = sum(w for _, w, _ in shown) + COLUMN_GAP * len(shown)
+            line = max(self.size.width, used - COLUMN_GAP)
+            key = (widths, line, self.has_focus, self._style_generation, base)
+            look = self._look = _Look(base, key, shown, used, line)
+        return look
+
+    def _cell_style(self, look: _Look, role: str, dimmed: bool, selected: bool) -> Style:
+        key = (role, dimmed, selected)
+        style = look.styles.get(key)
+        if style is None:
+            style = look.base + self._style("dimmed") if dimmed else look.base
+            if role:
+                style += self._style(role)
+            if selected:
+                style += self._style("cursor")
+            look.styles[key] = style
+        return style
 
     def header_strip(self, base: Style) -> Strip:
         widths = self.column_widths()
@@ -541,33 +676,35 @@ class FleetTable(LineTable):
         return strip
 
     def row_strip(self, row: int, base: Style, selected: bool) -> Strip:
-        name = self._keys[row]
-        cells = self._row_cells(name)
-        status = self._statuses[name]
-        ctx = self._ctx
-        dimmed = status.unreachable or ctx.is_stale(status) or ctx.acknowledged(status)
-        widths = self.column_widths()
-        key = (cells, dimmed, selected, self.has_focus, widths, self._style_generation, base)
+        cells, dimmed = self._row_cells(self._keys[row])
+        look = self._row_look(base)
+        key = (cells, dimmed, selected, look.key)
         if (cached := self._strips.get(key)) is not None:
             return cached
-        row_style = base + self._style("dimmed") if dimmed else base
-        cursor = self._style("cursor") if selected else None
         segments: list[Segment] = []
-        gap_style = row_style + cursor if cursor else row_style
         gap = " " * COLUMN_GAP
-        for (text, role), column, width in zip(cells, COLUMNS, widths, strict=True):
-            if not width:
-                continue  # the column gave way on this terminal
-            style = row_style + self._style(role) if role else row_style
-            if cursor is not None:
-                style += cursor
-            # The gap shares the cell's segment, and cells of one style share one
-            # segment: fewer segments, the same look, less for every later step.
-            text = fit(text, width, column.align) + gap
-            if segments and segments[-1].style == style:
-                text = segments.pop().text + text
-            segments.append(Segment(text, style))
-        strip = self._line(segments, widths, gap_style)
+        # The gap shares the cell's segment, and cells of one style share one segment:
+        # fewer segments, the same look, less for every later step.
+        run, run_style = "", None
+        for index, width, align in look.columns:
+            text, role = cells[index]
+            style = self._cell_style(look, role, dimmed, selected)
+            if style != run_style:
+                if run_style is not None:
+                    segments.append(Segment(run, run_style))
+                run, run_style = "", style
+            run += fit(text, width, align) + gap
+        pad_style = self._cell_style(look, "", dimmed, selected)
+        if look.line > look.used:
+            if pad_style == run_style:
+                run += " " * (look.line - look.used)
+            else:
+                segments.append(Segment(run, run_style))
+                run, run_style = " " * (look.line - look.used), pad_style
+        if run_style is not None:
+            segments.append(Segment(run, run_style))
+        used = max(look.used, look.line)
+        strip = Strip(segments, used) if used == look.line else Strip(segments).crop(0, look.line)
         self._strips[key] = strip
         return strip
 

@@ -135,6 +135,8 @@ class LineTable(ScrollView, can_focus=True):
         self._highlighted: str | None = None
         self._opened_by_click = False
         self._base: Style | None = None
+        self._frame: tuple[int, int, int, Style] | None = None
+        """Scroll x and y, width and base style, for the lines of one repaint."""
 
     # ----- what a subclass provides ---------------------------------------------------
 
@@ -353,10 +355,22 @@ class LineTable(ScrollView, can_focus=True):
             base = self._base = self.rich_style
         return base
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of this repaint shares, worked out once for all of them.
         scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
-        base = self._base_style()
+        self._frame = (scroll_x, scroll_y, self.size.width, self._base_style())
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def render_line(self, y: int) -> Strip:
+        frame = self._frame
+        if frame is None:  # (called outside a repaint)
+            scroll_x, scroll_y = self.scroll_offset
+            width, base = self.size.width, self._base_style()
+        else:
+            scroll_x, scroll_y, width, base = frame
         if y == 0:
             strip = self.header_strip(base)
         else:

@@ -1,6 +1,11 @@
 """The fleet at a glance: counts per severity (acknowledged clusters counted apart),
 stale and unreachable, the nearest hard deadline, the last poll cycle, pause state, data
-source and filter."""
+source and filter.
+
+The bar states its text when something it shows may have changed (:meth:`SummaryBar.show`,
+a filter, :meth:`SummaryBar.restate` on the clock's tick) and repaints only when the
+text differs from what is on screen: a refresh of 10,000 rows that leaves the counts as
+they were, or a tick that moves no relative time, costs no frame."""
 
 from __future__ import annotations
 
@@ -60,16 +65,18 @@ class SummaryBar(Widget):
         "summary-bar--paused",
     }
 
-    fleet: reactive[FleetState] = reactive(FleetState, always_update=True)
+    # (repaint=False: each change states the text again, see _restate; always_update:
+    # a fleet is never compared, which would compare every status.)
+    fleet: reactive[FleetState] = reactive(FleetState, always_update=True, repaint=False)
     """The fleet being summarised."""
-    counts: reactive[FleetCounts] = reactive(lambda: tally(()), always_update=True)
+    counts: reactive[FleetCounts] = reactive(lambda: tally(()), always_update=True, repaint=False)
     """The policy's counts of :attr:`fleet` (judged by the fleet table's model: the bar
     counts nothing itself)."""
-    nearest: reactive[Due | None] = reactive(None)
+    nearest: reactive[Due | None] = reactive(None, repaint=False)
     """The nearest hard deadline not yet passed, of any cluster."""
-    shown: reactive[int] = reactive(0)
+    shown: reactive[int] = reactive(0, repaint=False)
     """How many rows the table shows after filtering."""
-    filter_text: reactive[str] = reactive("")
+    filter_text: reactive[str] = reactive("", repaint=False)
     """The active filter query, empty for none."""
 
     def __init__(
@@ -84,11 +91,63 @@ class SummaryBar(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.clock = clock
         self.policy = policy
+        self._text: Text | None = None
+        """What is on screen (None: state it at the next render)."""
+        self._parts: dict[str, Style] = {}
+
+    def show(self, fleet: FleetState, counts: FleetCounts, nearest: Due | None, shown: int) -> None:
+        """What the fleet table shows now (one view): stated once, not once per field."""
+        self.set_reactive(SummaryBar.fleet, fleet)
+        self.set_reactive(SummaryBar.counts, counts)
+        self.set_reactive(SummaryBar.nearest, nearest)
+        self.set_reactive(SummaryBar.shown, shown)
+        self.restate()
+
+    def restate(self) -> None:
+        """State the text again (the clock moved, or what it shows changed); repaint
+        only if it reads or looks otherwise than what is on screen."""
+        if self._text is None:
+            self.refresh()
+            return
+        text = self._state()
+        if text != self._text:
+            self._text = text
+            self.refresh()
+
+    def watch_fleet(self) -> None:
+        self.restate()
+
+    def watch_counts(self) -> None:
+        self.restate()
+
+    def watch_nearest(self) -> None:
+        self.restate()
+
+    def watch_shown(self) -> None:
+        self.restate()
+
+    def watch_filter_text(self) -> None:
+        self.restate()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._parts.clear()
+        self._text = None
 
     def _part(self, name: str) -> Style:
-        return self.get_component_rich_style(f"summary-bar--{name}", partial=True)
+        style = self._parts.get(name)
+        if style is None:
+            style = self._parts[name] = self.get_component_rich_style(
+                f"summary-bar--{name}", partial=True
+            )
+        return style
 
     def render(self) -> Text:
+        if self._text is None:
+            self._text = self._state()
+        return self._text
+
+    def _state(self) -> Text:
         fleet = self.fleet
         policy, now, found = self.policy(), self.clock(), self.counts
         stale, unreachable = found.stale, found.failing
