@@ -114,20 +114,8 @@ class SummaryBar(Widget):
             self._text = text
             self.refresh()
 
-    def watch_fleet(self) -> None:
-        self.restate()
-
-    def watch_counts(self) -> None:
-        self.restate()
-
-    def watch_nearest(self) -> None:
-        self.restate()
-
-    def watch_shown(self) -> None:
-        self.restate()
-
-    def watch_filter_text(self) -> None:
-        self.restate()
+    # A change of any field shown states the text again.
+    watch_fleet = watch_counts = watch_nearest = watch_shown = watch_filter_text = restate
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
