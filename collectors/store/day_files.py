@@ -19,7 +19,7 @@ validation to report and skip.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -61,7 +61,33 @@ def _complete(blob: bytes) -> int:
 def may_name(raw: bytes, needle: bytes) -> bool:
     """Whether JSON text ``raw`` may hold the JSON string ``needle``: it spells it, or
     holds an escape that could spell it otherwise (``\\u``, ``\\/``)."""
-    return needle in raw or b"\\u" in raw or b"\\/" in raw
+    return needle in raw or _escapes(raw)
+
+
+def _escapes(raw: bytes) -> bool:
+    # One byte searched first (memchr): licdash's own encoder writes neither escape.
+    return b"\\" in raw and (b"\\u" in raw or b"\\/" in raw)
+
+
+def _lines(blob: bytes, needle: bytes | None) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` of each complete line of ``blob``; with ``needle``, only
+    of those that may hold it: found by searching the whole text for it (in C), not by
+    testing every line, unless the text holds an escape that could spell it otherwise."""
+    if needle is None or _escapes(blob):
+        for n, raw in enumerate(blob.splitlines(), 1):
+            if needle is None or needle in raw or _escapes(raw):
+                yield n, raw
+        return
+    n, counted, at = 1, 0, blob.find(needle)
+    while at >= 0:
+        start = blob.rfind(b"\n", 0, at) + 1
+        end = blob.find(b"\n", at)
+        if end < 0:  # (the caller passes complete lines)
+            end = len(blob)
+        n += blob.count(b"\n", counted, start)
+        counted = start
+        yield n, blob[start:end]
+        at = blob.find(needle, end)
 
 
 def fold(blob: bytes | None, folder: str, needle: bytes | None = None) -> Day:
@@ -74,9 +100,7 @@ def fold(blob: bytes | None, folder: str, needle: bytes | None = None) -> Day:
         return day
     day.end = _complete(blob)
     episodes = folder == "failures"
-    for n, raw in enumerate(blob[: day.end].splitlines(), 1):
-        if needle is not None and not may_name(raw, needle):
-            continue
+    for n, raw in _lines(blob[: day.end], needle):
         try:
             line = from_json(raw)
         except ValueError:

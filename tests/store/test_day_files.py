@@ -160,3 +160,30 @@ def test_one_clusters_failures_are_found_however_its_name_is_spelt(tmp_path: Pat
         for name in ("a", "ab", "b/a"):
             assert reader.failures(name) == [f for f in everyone if f.cluster == name], name
         assert [f.message for f in reader.failures("a")] == ["no answer", "hand-written"]
+
+
+def test_a_clusters_lines_are_the_ones_a_whole_read_finds() -> None:
+    """The lines found by searching for a cluster's name are those a line-by-line read
+    keeps for it, numbered alike (a damaged one is named by its line)."""
+    lines = []
+    for i in range(30):
+        name = ("a", "b", "ab")[i % 3]
+        lines.append(
+            {"id": str(i + 1), "cluster": name, "at": f"t{i}", "kind": "k", "message": "m"}
+        )
+    blob = (
+        day_files.encode(lines)
+        + b'not json, but about "a"\n'
+        + day_files.encode([day_files.end_line("1", "a", "t9", 3, "t10")])
+    )
+    whole = day_files.fold(blob, "failures").table
+    for name in ("a", "b", "ab"):
+        needle = json.dumps(name).encode()
+        found = day_files.fold(blob, "failures", needle).table
+        expected = {
+            k: v
+            for k, v in whole.items()
+            if (v.get("cluster") == name if isinstance(v, dict) else needle in v.encode())
+        }
+        assert found == expected, name
+    assert whole["1"]["ended_at"] == "t10" and "line 31" in whole
