@@ -629,8 +629,7 @@ class FleetTable(LineTable):
         if look is None or look.base is not base:
             widths = self.column_widths()
             shown = tuple((i, w, COLUMNS[i].align) for i, w in enumerate(widths) if w)
-            used = sum(w for _, w, _ in shown) + COLUMN_GAP * len(shown)
-            line = max(self.size.width, used - COLUMN_GAP)
+            used, line = self._extent(widths)
             key = (widths, line, self.has_focus, self._style_generation, base)
             look = self._look = _Look(base, key, shown, used, line)
         return look
@@ -671,7 +670,7 @@ class FleetTable(LineTable):
             style = cursor if index == self.cursor_column else header
             segments.append(Segment(fit(label, width, column.align), style))
             segments.append(Segment(" " * COLUMN_GAP, header))
-        strip = self._line(segments, widths, header)
+        strip = self._fitted(segments, *self._extent(widths), header)
         self._strips[key] = strip
         return strip
 
@@ -694,26 +693,29 @@ class FleetTable(LineTable):
                     segments.append(Segment(run, run_style))
                 run, run_style = "", style
             run += fit(text, width, align) + gap
-        pad_style = self._cell_style(look, "", dimmed, selected)
-        if look.line > look.used:
-            if pad_style == run_style:
-                run += " " * (look.line - look.used)
-            else:
-                segments.append(Segment(run, run_style))
-                run, run_style = " " * (look.line - look.used), pad_style
         if run_style is not None:
             segments.append(Segment(run, run_style))
-        used = max(look.used, look.line)
-        strip = Strip(segments, used) if used == look.line else Strip(segments).crop(0, look.line)
+        pad_style = self._cell_style(look, "", dimmed, selected)
+        strip = self._fitted(segments, look.used, look.line, pad_style)
         self._strips[key] = strip
         return strip
 
-    def _line(self, segments: list[Segment], widths: Sequence[int], pad_style: Style) -> Strip:
-        """One strip exactly as wide as the line (the widget, or the columns if wider)."""
+    def _extent(self, widths: Sequence[int]) -> tuple[int, int]:
+        """(the cells the shown columns take, a gap after each; the line's width: the
+        widget's, or the columns' if wider)."""
         shown = [w for w in widths if w]
         used = sum(shown) + COLUMN_GAP * len(shown)
-        line = max(self.size.width, used - COLUMN_GAP)
+        return used, max(self.size.width, used - COLUMN_GAP)
+
+    @staticmethod
+    def _fitted(segments: list[Segment], used: int, line: int, pad_style: Style) -> Strip:
+        """One strip exactly ``line`` wide from ``segments`` (``used`` cells): padded in
+        ``pad_style`` (within the last segment when it has that style) or cropped."""
         if line > used:
-            segments.append(Segment(" " * (line - used), pad_style))
+            pad = " " * (line - used)
+            if segments and segments[-1].style == pad_style:
+                segments[-1] = Segment(segments[-1].text + pad, pad_style)
+            else:
+                segments.append(Segment(pad, pad_style))
             used = line
         return Strip(segments, used) if used == line else Strip(segments).crop(0, line)
