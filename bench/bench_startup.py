@@ -41,14 +41,18 @@ CUSTOMERS = ("acme", "globex", "initech", "umbrella")
 ENVIRONMENTS = ("prod", "staging", "lab")
 
 # As ``licdash collect`` starts: imports and the config with collection off, then
-# frozen (collectors.cli.start_up_without_gc; a checkout older than it: collection on).
+# frozen (collectors.gc_pause.start_up_without_gc, once in collectors.cli; a checkout
+# older than both: collection on).
 PRELUDE = """
 import contextlib, gc, sys
 from collectors.cli import GC_THRESHOLD
 try:
-    from collectors.cli import start_up_without_gc
+    from collectors.gc_pause import start_up_without_gc
 except ImportError:
-    start_up_without_gc = contextlib.nullcontext
+    try:
+        from collectors.cli import start_up_without_gc
+    except ImportError:
+        start_up_without_gc = contextlib.nullcontext
 gc.set_threshold(*GC_THRESHOLD)
 """
 

@@ -12,11 +12,10 @@ every headless command and gets a clear message for the UI ones. Each module exp
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import importlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
 from collectors import __version__
@@ -131,22 +130,6 @@ reader validates one model per record: with CPython's default of 700 allocations
 collector spent a tenth of its CPU (and ``status`` at 10,000 clusters a third) tracing
 objects that were never garbage. The oldest generation stays guarded by CPython's own
 rule (a full pass only when a quarter of the long-lived objects is new)."""
-
-
-@contextlib.contextmanager
-def start_up_without_gc() -> Iterator[None]:
-    """No collection while a long-running command starts: its imports and its config
-    make objects that live as long as the process, so a collection then traces them for
-    nothing (a twentieth of a 10,000-cluster collector's start-up instructions). They
-    are frozen at the end (never traced again) and collection resumes as it was."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

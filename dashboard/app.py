@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
 
-from collectors.cli import start_up_without_gc
+from collectors.gc_pause import start_up_without_gc
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.sources.ack_route import AckLedger
 from dashboard.ack_desk import AckDesk

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from collectors.cli import start_up_without_gc
+from collectors.gc_pause import start_up_without_gc
 
 
 @pytest.fixture

@@ -178,9 +178,9 @@ def run(args: argparse.Namespace) -> int:
     import logging
 
     from collectors import event_loop
-    from collectors.cli import start_up_without_gc
     from collectors.config import load_config
     from collectors.errors import ConfigError, StoreError
+    from collectors.gc_pause import start_up_without_gc
     from collectors.logs import config_secrets, setup_logging
 
     def load() -> LicdashConfig:

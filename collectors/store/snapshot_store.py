@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from collectors.errors import StoreCorruptError, StoreError
+from collectors.gc_pause import gc_paused
 from collectors.liveness import CollectorState, Heartbeat, judge, writer_alive
 from collectors.model import LicenseSnapshot, to_utc_second
 from collectors.policy import FreshnessPolicy
@@ -26,7 +27,6 @@ from collectors.store import (
     validate,
 )
 from collectors.store.backends import Backend, DiskBackend, Doc, MemoryBackend
-from collectors.store.gc_pause import gc_paused
 from collectors.store.latest_table import BASE_KEY as LATEST_KEY
 from collectors.store.latest_table import JOURNAL_KEY
 from collectors.store.latest_view import LatestChanges, LatestView

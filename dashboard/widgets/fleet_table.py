@@ -32,9 +32,9 @@ from textual.reactive import var
 from textual.strip import Strip
 
 from collectors.acks import EMPTY_BOOK, AckBook
+from collectors.gc_pause import gc_paused
 from collectors.policy import DEFAULT_POLICY, FreshnessPolicy
 from collectors.results import ClusterStatus
-from collectors.store.gc_pause import gc_paused
 from dashboard.fleet_layout import layout_widths
 from dashboard.fleet_model import FleetModel, FleetView, Order
 from dashboard.fleet_rows import (
