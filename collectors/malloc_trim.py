@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final, cast
 
 EVERY_S: Final = 10.0
 """The least time between two trims: a trim costs about a millisecond, and between two
@@ -66,33 +66,24 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
-def _load(libc: ctypes.CDLL | None) -> Callable[[int], int] | None:
+def _function(libc: ctypes.CDLL | None, name: str, *args: type[Any]) -> Callable[..., int] | None:
+    """glibc's ``name`` taking ``args`` and returning an int; None elsewhere."""
+    if libc is None:
+        return None
     try:
-        fn = libc.malloc_trim if libc is not None else None
+        fn = getattr(libc, name)
     except AttributeError:  # not glibc
         return None
-    if fn is None:
-        return None
-    fn.argtypes = [ctypes.c_size_t]
+    fn.argtypes = list(args)
     fn.restype = ctypes.c_int
-    return fn
-
-
-def _load_mallopt(libc: ctypes.CDLL | None) -> Callable[[int, int], int] | None:
-    try:
-        fn = libc.mallopt if libc is not None else None
-    except AttributeError:
-        return None
-    if fn is None:
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_int]
-    fn.restype = ctypes.c_int
-    return fn
+    return cast(Callable[..., int], fn)
 
 
 _LIBC = _libc()
-_MALLOC_TRIM = _load(_LIBC)
-_MALLOPT = _load_mallopt(_LIBC) if _MALLOC_TRIM is not None else None
+_MALLOC_TRIM = _function(_LIBC, "malloc_trim", ctypes.c_size_t)
+_MALLOPT = (
+    _function(_LIBC, "mallopt", ctypes.c_int, ctypes.c_int) if _MALLOC_TRIM is not None else None
+)
 
 
 def available() -> bool:
