@@ -54,7 +54,9 @@ class Day:
     """The first id no episode of the file has."""
 
 
-def _complete(blob: bytes) -> int:
+def complete_end(blob: bytes) -> int:
+    """Bytes of ``blob`` up to its last complete line: a line counts once its newline
+    is on disk (a kill mid-append leaves a torn tail, which readers leave out)."""
     return blob.rfind(b"\n") + 1
 
 
@@ -98,7 +100,7 @@ def fold(blob: bytes | None, folder: str, needle: bytes | None = None) -> Day:
     day = Day()
     if not blob:
         return day
-    day.end = _complete(blob)
+    day.end = complete_end(blob)
     episodes = folder == "failures"
     for n, raw in _lines(blob[: day.end], needle):
         try:

@@ -72,7 +72,7 @@ def drop_uncommitted(backend: Backend, state: dict[str, dict[str, Any]]) -> list
             blob = backend.read_from(key, 0)
             if not blob:
                 continue
-            complete = blob[: blob.rfind(b"\n") + 1]
+            complete = blob[: day_files.complete_end(blob)]
             lines = complete.splitlines(keepends=True)
             kept = [raw for raw in lines if not uncommitted(_line(raw))]
             if len(kept) != len(lines):
