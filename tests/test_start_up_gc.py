@@ -1,4 +1,5 @@
-"""Collection is off while a long-running command starts, and what it made is frozen."""
+"""Collection is off while a long-running command starts (what it made is then frozen)
+and while a block builds a table (what it made then goes untraced to the oldest generation)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from collectors.gc_pause import start_up_without_gc
+from collectors.gc_pause import gc_paused, start_up_without_gc
 
 
 @pytest.fixture
@@ -42,3 +43,32 @@ def test_a_failed_start_up_resumes_collection_as_it_was() -> None:
     with start_up_without_gc():
         pass
     assert not gc.isenabled()  # it was off before: left off
+
+
+@pytest.mark.usefixtures("gc_restored")
+def test_a_paused_block_leaves_what_it_made_in_the_oldest_generation_untraced() -> None:
+    gc.enable()
+    gc.unfreeze()
+    gc.collect()
+    collections = [s["collections"] for s in gc.get_stats()]
+    with gc_paused():
+        made = [[i] for i in range(20_000)]
+    assert gc.get_count()[0] < 50  # no young backlog for the next allocation to trace
+    where = [{id(o) for o in gc.get_objects(generation=g)} for g in range(3)]
+    assert [id(made) in ids for ids in where] == [False, False, True]
+    assert [id(made[-1]) in ids for ids in where] == [False, False, True]
+    assert [s["collections"] for s in gc.get_stats()] == collections
+    assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("gc_restored")
+def test_a_paused_block_keeps_what_start_up_froze_frozen() -> None:
+    gc.enable()
+    gc.unfreeze()
+    with start_up_without_gc():
+        kept = [{"config": i} for i in range(100)]
+    frozen = gc.get_freeze_count()
+    with gc_paused():
+        made = [[i] for i in range(100)]
+    assert gc.get_freeze_count() == frozen >= len(kept)
+    assert id(made) not in {id(o) for o in gc.get_objects(generation=2)}

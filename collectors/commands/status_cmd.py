@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 from collectors.commands.status_render import (
     can_print_glyphs,
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from collectors.results import ClusterStatus
     from collectors.severity import Thresholds
     from collectors.sources.merge import MergedFleet
+
+EXIT_WITHOUT_TEARDOWN: Final = True
+"""The check has printed its answer and opened the store read-only: the ``licdash``
+executable leaves without freeing each status (:func:`collectors.cli.console`)."""
 
 EPILOG = """\
 exit codes (monitoring-plugin convention; the worst cluster decides):
