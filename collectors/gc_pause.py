@@ -38,11 +38,24 @@ def _promote() -> None:
     (``bench/bench_store.py``). ``freeze`` and ``unfreeze`` each splice lists (no
     tracing): every tracked object lands in the oldest generation, where the next full
     collection, which runs as rarely as before, still frees any cycle among them. A
-    process that has frozen objects for good (a long-running command's start-up) keeps
-    them frozen: there the collection happens as before."""
-    if gc.get_freeze_count() == 0:
+    process that freezes objects for good (:func:`freeze_for_good`) keeps them frozen:
+    there the collection happens as before."""
+    if not _freezing:
         gc.freeze()
         gc.unfreeze()
+
+
+_freezing = False
+"""Whether this process freezes objects for good (``gc.get_freeze_count`` would say,
+but it counts them one by one)."""
+
+
+def freeze_for_good() -> None:
+    """Freeze every tracked object (``gc.freeze``): it is never traced again. From now
+    on :func:`gc_paused` leaves the frozen objects alone."""
+    global _freezing
+    _freezing = True
+    gc.freeze()
 
 
 @contextmanager
@@ -55,4 +68,4 @@ def start_up_without_gc() -> Iterator[None]:
         try:
             yield
         finally:
-            gc.freeze()
+            freeze_for_good()

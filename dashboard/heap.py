@@ -18,6 +18,8 @@ import threading
 import time
 from typing import Final
 
+from collectors.gc_pause import freeze_for_good
+
 THAW_S: Final = 1800.0
 """How often frozen objects are handed back to the collector (one full collection)."""
 
@@ -34,4 +36,4 @@ def settle() -> None:
             _thawed_at = time.monotonic()
             return
         gc.collect(1)
-        gc.freeze()
+        freeze_for_good()

@@ -8,12 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from collectors import gc_pause
 from collectors.gc_pause import gc_paused, start_up_without_gc
 
 
 @pytest.fixture
-def gc_restored() -> Iterator[None]:
+def gc_restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     enabled = gc.isenabled()
+    monkeypatch.setattr(gc_pause, "_freezing", False)  # a fresh process's
     yield
     gc.unfreeze()
     if enabled:
