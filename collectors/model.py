@@ -175,10 +175,13 @@ class DeadlineKind(StrEnum):
     @property
     def hard(self) -> bool:
         """Expiries and the end of evaluation are hard; renewals are soft."""
-        return self not in (
-            DeadlineKind.REGISTRATION_RENEWAL,
-            DeadlineKind.AUTHORIZATION_RENEWAL,
-        )
+        return self not in _SOFT_DEADLINES
+
+
+_SOFT_DEADLINES: Final = frozenset(
+    {DeadlineKind.REGISTRATION_RENEWAL, DeadlineKind.AUTHORIZATION_RENEWAL}
+)
+"""A set, not a tuple of class attributes: every face asks this of every deadline."""
 
 
 AttemptResult = Literal["succeeded", "failed"]

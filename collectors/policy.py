@@ -95,7 +95,11 @@ def snapshot_dues(cluster: str, snap: LicenseSnapshot) -> tuple[Due, ...]:
             at = snap.collected_at + timedelta(days=days)
         dues = [d for d in dues if d.kind is not kind]
         dues.append(Due(cluster, kind, at, expired=True))
-    return tuple(sorted(dues, key=lambda d: (d.at, d.kind.value)))
+    return tuple(sorted(dues, key=_due_order))
+
+
+def _due_order(due: Due) -> tuple[datetime, str]:
+    return due.at, due.kind  # a StrEnum orders as its value, without reading ``.value``
 
 
 def _dated(snap: LicenseSnapshot) -> list[tuple[DeadlineKind, datetime]]:

@@ -43,9 +43,10 @@ def _deadline_text(deadline: Due | None, now: datetime) -> str:
 
     if deadline is None:
         return "-"
-    word = _DEADLINE_WORDS.get(deadline.kind.value, deadline.kind.value)
+    kind = deadline.kind  # a StrEnum: its value as a key, without reading ``.value``
+    word = _DEADLINE_WORDS.get(kind, kind)
     if deadline.expired:
-        return _EXPIRED_WORDS.get(deadline.kind.value, f"{word} (passed)")
+        return _EXPIRED_WORDS.get(kind, f"{word} (passed)")
     left = deadline.at - now
     when = f"in {human_span(left)}" if left >= timedelta(0) else f"{human_span(left)} ago"
     return f"{word} {when}"
@@ -119,7 +120,7 @@ def render_table(
     keys: list[tuple[str, bool]] = []
     for row in rows:
         snap = row.status.last_good
-        sev = row.severity.value
+        sev = str(row.severity)
         age = _age_text(row, now) + (f" {glyphs['stale']} stale" if row.stale else "")
         error = row.status.last_error
         row_cells: tuple[str, ...] = (
