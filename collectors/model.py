@@ -63,11 +63,7 @@ def _timestamp(value: Any) -> datetime:
     fifth of validating one (``latest()`` of 10,000 clusters, ``bench/bench_store.py``)."""
     kind = type(value)
     if kind is str:
-        if (
-            len(value) == 20
-            and value[19] == "Z"
-            and value[4] + value[7] + value[10] + value[13] + value[16] == "--T::"
-        ):
+        if len(value) == 20 and value[19] == "Z" and value[4:17:3] == "--T::":
             try:
                 return datetime.fromisoformat(value)
             except ValueError:
