@@ -264,6 +264,58 @@ def status_process(root: Path) -> tuple[float, float, int]:
     return wall, usage.ru_utime + usage.ru_stime, proc.returncode
 
 
+STATUS_IMPORTS = (
+    "import collectors.cli, collectors.commands.status_cmd, collectors.commands.status_render,"
+    " collectors.fleet_summary, collectors.store, collectors.acks"
+)
+
+
+def status_floor(root: Path) -> dict[str, float]:
+    """What ``licdash status`` pays for each of its parts, measured alone: the
+    interpreter with the modules it imports (a child, wall), then in this process
+    (CPU, cyclic collection paused as status runs): parsing ``latest.json``, validating
+    every record into a status, judging them, printing the table. Their sum is what
+    reading every record costs with this design, whatever else status does."""
+    from pydantic_core import from_json
+
+    from collectors.commands.status_render import render_table
+    from collectors.fleet_summary import summarise
+    from collectors.gc_pause import gc_paused
+    from collectors.policy import DEFAULT_POLICY
+    from collectors.store.validate import check_records
+
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-c", STATUS_IMPORTS], cwd=ROOT, check=True)
+    imports = (time.perf_counter() - began) * 1000
+    raw = (root / "latest.json").read_bytes()
+
+    def cpu_ms(fn: Callable[[], object]) -> tuple[float, object]:
+        times, value = [], None
+        for _ in range(3):
+            with gc_paused():
+                began = time.process_time()
+                value = fn()
+                times.append((time.process_time() - began) * 1000)
+        return statistics.median(times), value
+
+    parse, doc = cpu_ms(lambda: from_json(raw))
+    records = {rec["cluster"]: rec for rec in doc["clusters"].values()}  # type: ignore[index]
+    validate, checked = cpu_ms(lambda: check_records(records))
+    statuses = checked[1]  # type: ignore[index]
+    now = datetime.now(UTC)
+    judge, rows = cpu_ms(lambda: summarise(statuses, now, DEFAULT_POLICY))
+    table, _ = cpu_ms(
+        lambda: render_table(rows, now, colour=False, ascii_only=False)  # type: ignore[arg-type]
+    )
+    return {
+        "imports": imports,
+        "parse": parse,
+        "validate": validate,
+        "judge": judge,
+        "table": table,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="100 clusters x 14 days")
@@ -382,6 +434,14 @@ def main() -> None:
         print(
             f"  licdash status process {wall * 1000:8.1f} ms wall, {cpu * 1000:.0f} ms CPU"
             f" (user+sys, median of 3; exit {code}; target <= {TARGETS['status_s']:g} s wall)"
+        )
+        floor = status_floor(root)
+        print(
+            "  status, its parts alone: interpreter + imports"
+            f" {floor['imports']:.0f} ms wall (a child importing what status imports),"
+            f" parse latest.json {floor['parse']:.0f}, validate every record"
+            f" {floor['validate']:.0f}, judge {floor['judge']:.0f}, table {floor['table']:.0f} ms"
+            f" CPU (medians of 3 in this process); sum {sum(floor.values()):.0f} ms"
         )
         print(
             f"ratios: latest for all {latest_ms / clusters * 1000:.1f} us per cluster;"
