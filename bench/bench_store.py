@@ -253,9 +253,9 @@ def one_cycle(fleet: Fleet, t: datetime, k: int) -> list[PollUpdate]:
     return updates
 
 
-def status_process(root: Path) -> tuple[float, float, int]:
+def status_process(root: Path, *options: str) -> tuple[float, float, int]:
     """``licdash status --store root`` as a user runs it: (wall s, user+sys CPU s, exit)."""
-    cmd = [sys.executable, "-m", "collectors.cli", "status", "--store", str(root)]
+    cmd = [sys.executable, "-m", "collectors.cli", "status", "--store", str(root), *options]
     began = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -434,6 +434,12 @@ def main() -> None:
         print(
             f"  licdash status process {wall * 1000:8.1f} ms wall, {cpu * 1000:.0f} ms CPU"
             f" (user+sys, median of 3; exit {code}; target <= {TARGETS['status_s']:g} s wall)"
+        )
+        runs = [status_process(root, "--format", "nagios") for _ in range(3)]
+        nagios_wall, nagios_cpu, nagios_code = sorted(runs)[1]
+        print(
+            f"    the monitoring check (--format nagios) {nagios_wall * 1000:.1f} ms wall,"
+            f" {nagios_cpu * 1000:.0f} ms CPU (median of 3; exit {nagios_code})"
         )
         floor = status_floor(root)
         print(
