@@ -59,7 +59,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_startup import STARTUP  # noqa: E402  (the start-up child both benches time)
+from bench_startup import STARTUP, child  # noqa: E402  (the start-up child both benches time)
 
 from collectors import event_loop  # noqa: E402
 from collectors.cli import GC_THRESHOLD  # noqa: E402
@@ -220,13 +220,13 @@ def whole_process(config: Path, store: Path) -> tuple[float, float, int, str, fl
     return wall, cpu, proc.returncode, out.strip(), usage.ru_utime, usage.ru_maxrss / 1024
 
 
-def startup(config: Path, store: Path) -> tuple[float, float]:
-    """What runs before the first poll: (wall s, user+sys CPU s) of a child doing it."""
-    cmd = [sys.executable, "-c", STARTUP, str(config), str(store)]
-    began = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - began, usage.ru_utime + usage.ru_stime
+def startup(config: Path, store: Path) -> tuple[float, float, float, float, float, float]:
+    """What runs before the first poll, in a child doing it into ``store``: (wall s,
+    user+sys CPU s to its exit, wall s and CPU s when it was ready to poll, the same
+    when it had read the latest table, which the collector does at its first write)."""
+    wall, cpu, ready_wall, ready_cpu, loaded = child(STARTUP, str(config), str(store))
+    assert ready_wall is not None and ready_cpu is not None and loaded is not None
+    return wall, cpu, ready_wall, ready_cpu, *loaded
 
 
 def write_store(updates: list[PollUpdate], store: Path) -> tuple[float, float, float]:
@@ -388,8 +388,11 @@ def main() -> int:
             "exit": code,
             "max_rss_mb": rss,
         }
-    print(f"start-up (config of {clusters} clusters, store opened, engine prepared): "
-          f"{boot[0]:.2f} s wall, {boot[1]:.2f} s CPU")  # fmt: skip
+    print(f"start-up into the existing store (config of {clusters} clusters, store opened, "
+          f"engine prepared): ready to poll after {boot[2]:.2f} s wall, {boot[3]:.2f} s CPU; "
+          f"latest table read (at the first write, in the writer thread) after "
+          f"{boot[4]:.2f} s wall, {boot[5]:.2f} s CPU; the child exited after {boot[0]:.2f} s "
+          f"wall, {boot[1]:.2f} s CPU")  # fmt: skip
     per_wall, per_cpu = b_wall / sample, b_cpu / sample
     est_wall = per_wall * clusters
     print(f"baseline (sequential script): {sample} polls measured ({b_ok} ok) in {b_wall:.2f} s, "
@@ -418,13 +421,13 @@ def main() -> int:
     target_cpu = max(whole) <= 1.5
     target_warm = warm_cpu <= cold_cpu
     target_wall = cold_wall <= 25.0
-    target_boot = boot[0] <= 1.0
+    target_boot = boot[2] <= 1.0
     target_store = writes[1] <= 0.3  # a cycle into the store the last one left
     target_warm_cpu = warm_cpu / clusters <= 0.0015
     print(f"targets: whole-process CPU per poll <= 1.5 ms: {'met' if target_cpu else 'MISSED'}; "
           f"warm <= cold: {'met' if target_warm else 'MISSED'}; "
           f"cycle <= 25 s: {'met' if target_wall else 'MISSED'} (cold); "
-          f"start-up <= 1 s: {'met' if target_boot else 'MISSED'} (wall); "
+          f"start-up <= 1 s: {'met' if target_boot else 'MISSED'} (wall, to ready); "
           f"store write <= 300 ms: {'met' if target_store else 'MISSED'} (next cycle); "
           f"warm CPU per poll <= 1.5 ms: {'met' if target_warm_cpu else 'MISSED'}")  # fmt: skip
     results |= {
@@ -440,7 +443,14 @@ def main() -> int:
         },
         "event_loop": event_loop.loop_factory()[0],
         "mock_cpu_ms_per_answer": mock_cpu / (2 * clusters) * 1000,
-        "startup": {"wall_s": boot[0], "cpu_s": boot[1]},
+        "startup": {
+            "wall_s": boot[0],
+            "cpu_s": boot[1],
+            "ready_wall_s": boot[2],
+            "ready_cpu_s": boot[3],
+            "loaded_wall_s": boot[4],
+            "loaded_cpu_s": boot[5],
+        },
     }
     print("json: " + json.dumps(results))
     return 0

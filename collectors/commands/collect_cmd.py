@@ -31,7 +31,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,6 +45,12 @@ if TYPE_CHECKING:
     Loader = Callable[[], LicdashConfig]
 
 log = logging.getLogger("collectors.collect")
+
+EXIT_WITHOUT_TEARDOWN: Final = True
+"""When :func:`run` returns, the store is closed (its lock released, every write
+fsynced), the listeners stopped and the last line printed: the ``licdash`` executable
+leaves without freeing the config, the engine's state and the latest table object by
+object (:func:`collectors.cli.console`), 0.3-0.4 s of a 10,000-cluster ``--once``."""
 
 EXIT_OK = 0
 EXIT_STORE = 1
@@ -246,7 +252,9 @@ async def _main(
     from collectors.daemon import Daemon
     from collectors.store import SnapshotStore
 
-    store = await asyncio.to_thread(SnapshotStore.open, store_dir)
+    # The latest table is read when the first batch is written (in the writer's thread,
+    # while the polls go on), not before the first poll: a third of a second at 10,000.
+    store = await asyncio.to_thread(SnapshotStore.open, store_dir, defer_load=True)
     try:
         daemon = Daemon(config, store)
         if args.once:

@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import httpcore
 import httpx
+import sniffio
 
 from collectors import event_loop
 from collectors.config import ClusterConfig
@@ -146,6 +147,7 @@ class HttpPool:
                     importlib.import_module(module)
 
         await asyncio.to_thread(load)
+        declare_asyncio()
         self._idle_slots_for(len({(c.verify, c.host, c.port) for c in clusters}))
         for key in {c.verify for c in clusters}:
             if key in self._ssl:
@@ -441,6 +443,20 @@ class HttpPool:
             return await read_bounded(_once(resp.content), [], limit, where)
         codings = encodings(resp.headers.get_list("content-encoding"))
         return await read_bounded(resp.aiter_raw(), codings, limit, where)
+
+
+def declare_asyncio() -> None:
+    """Tell sniffio, for the running task and every task it starts from now on, that the
+    library running them is asyncio (its ``current_async_library_cvar``, which async
+    libraries set so).
+
+    httpcore (and anyio under it) asks sniffio which library runs at every lock, event
+    and cancellation shield of a request, 13 times a poll; for asyncio sniffio otherwise
+    finds out each time by asking for the current task. Declared, the answer is one
+    context-variable read: httpcore's lock + shield + event round 36.6 -> 23.8 us,
+    about 0.04 ms of a poll's 4-5 ms of CPU."""
+    if sniffio.current_async_library_cvar.get() is None:
+        sniffio.current_async_library_cvar.set("asyncio")
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:

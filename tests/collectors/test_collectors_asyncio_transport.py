@@ -182,3 +182,38 @@ def test_each_httpcore_error_maps_to_the_same_httpx_type(
 
 def test_foreign_errors_are_not_mapped() -> None:
     assert as_httpx_error(ValueError("x")) is None
+
+
+async def test_a_prepared_pool_declares_asyncio_to_the_tasks_it_starts_afterwards() -> None:
+    """httpcore asks sniffio which library runs at every lock and shield of a request;
+    once the pool is prepared the answer is declared, not sniffed from the current task,
+    and a request still goes through."""
+    import sniffio
+
+    from collectors.secrets import SecretResolver
+    from collectors.transports.http_pool import HttpPool
+
+    async def declared() -> str | None:
+        return sniffio.current_async_library_cvar.get()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+
+    async def run() -> tuple[str | None, str | None, bytes]:
+        before = await asyncio.create_task(declared())
+        await HttpPool(secrets=SecretResolver()).prepare([])
+        after = await asyncio.create_task(declared())
+        async with serve(answer) as (port, _):
+            transport = AsyncioHTTPTransport(ssl.create_default_context(), LIMITS)
+            try:
+                resp = await asyncio.create_task(transport.handle_async_request(request(port)))
+                body = await resp.aread()
+            finally:
+                await transport.aclose()
+        return before, after, body
+
+    # In a task of its own: the declaration stays in that task's context.
+    assert await asyncio.create_task(run()) == (None, "asyncio", b"ok")
+    assert sniffio.current_async_library_cvar.get() is None

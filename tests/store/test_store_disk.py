@@ -299,6 +299,89 @@ def test_a_cycle_killed_before_latest_is_not_recorded_twice(tmp_path: Path) -> N
         assert episodes == [("amer-nyc", T0, again), ("emea-lon", again, None)]
 
 
+def test_a_day_file_line_naming_no_cluster_does_not_stop_a_writer(tmp_path: Path) -> None:
+    """A line whose ``cluster`` is not a name (a hand edit, damage) is left for the
+    readers' validation; the writer's repair used to look it up and died (unhashable)."""
+    root = tmp_path / "store"
+    _filled(root)
+    (events,) = (root / "events").glob("*.jsonl")
+    line = {"cluster": ["amer-nyc"], "at": "2030-01-01T00:00:00Z", "new": "unreachable"}
+    with events.open("ab") as f:
+        f.write(json.dumps(line).encode() + b"\n")
+    with SnapshotStore.open(root) as store:
+        store.write_batch([good(snapshot(at=T0 + minutes(10), counts={CUWL: 3}))])
+    assert json.dumps(line).encode() in events.read_bytes()
+
+
+def test_the_newest_horizon_reads_any_spelling_of_a_time() -> None:
+    """The writer's repair orders stamps in the store's own spelling by their text; one
+    spelt otherwise (older files, hand edits) still counts by the time it names."""
+    from collectors.store import recovery
+    from collectors.store.writer import new_record
+
+    def rec(attempt: str | None, collected: str | None) -> dict[str, object]:
+        out = new_record("x")
+        out["last_attempt"] = attempt
+        out["last_good"] = {"collected_at": collected} if collected else None
+        return out
+
+    state = {
+        "a": rec("2026-03-02T08:15:00Z", "2026-03-02T08:10:00Z"),
+        "b": rec("2026-03-02T10:00:00+01:00", None),  # 09:00 UTC: the newest
+        "c": rec(None, "2026-03-02T08:59:59Z"),
+        "d": rec(None, None),
+    }
+    assert recovery.newest_horizon(state) == T0.replace(
+        year=2026, month=3, day=2, hour=9, minute=0, second=0, microsecond=0
+    )
+    del state["b"]
+    assert recovery.newest_horizon(state) == T0.replace(
+        year=2026, month=3, day=2, hour=8, minute=59, second=59, microsecond=0
+    )
+    assert recovery.newest_horizon({"d": rec(None, None)}) is None
+
+
+def test_a_deferred_writer_reads_the_table_and_repairs_before_its_first_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``open(defer_load=True)`` (the collector's) takes the lock and polls may start
+    before the latest table is read; the first write still drops what a killed cycle
+    left in the day files, and writes over the table the store holds."""
+    root = tmp_path / "store"
+    _filled(root)
+    committed = _commit_files(root)
+    late = T0 + timedelta(hours=15, minutes=55)
+    with SnapshotStore.open(root) as store:
+        store.write_batch([bad("emea-lon", late), good(snapshot("amer-nyc", late))])
+    _restore(root, committed)  # as if killed before the journal line was written
+    reads: list[str] = []
+    read_full = latest_table.read_full
+    monkeypatch.setattr(
+        latest_table, "read_full", lambda *a, **k: reads.append("read") or read_full(*a, **k)
+    )
+    again = late + timedelta(hours=1)
+    store = SnapshotStore.open(root, defer_load=True)
+    try:
+        assert reads == []
+        with pytest.raises(StoreLockedError):
+            SnapshotStore.open(root, defer_load=True)
+        store.write_batch([bad("emea-lon", again), good(snapshot("amer-nyc", again))])
+        assert reads == ["read"]
+        moves = [(t.cluster, t.new, t.at) for t in store.transitions(T0 + minutes(10))]
+        assert moves == [
+            ("amer-nyc", "reachable", again),
+            ("emea-lon", "unreachable", again),
+        ]
+        assert store.latest()["emea-lon"].last_good is not None  # kept from _filled
+    finally:
+        store.close()
+    with SnapshotStore.open(root, defer_load=True) as idle:  # closed unread: untouched
+        pass
+    assert idle.problems == []
+    with SnapshotStore.open(root, readonly=True) as reader:
+        assert reader.latest()["emea-lon"].consecutive_failures == 1
+
+
 @pytest.mark.parametrize("kill_before", ["latest.json", "store.json"])
 def test_a_migration_killed_halfway_is_redone_without_duplicates(
     tmp_path: Path, kill_before: str
