@@ -221,6 +221,20 @@ def fill_store(path: Path, clusters: int) -> float:
     return time.perf_counter() - t0
 
 
+def spread(pairs: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    """``(wall, cpu)`` pairs as a list of walls and a list of CPU times."""
+    return [w for w, _ in pairs], [c for _, c in pairs]
+
+
+def spread_text(walls: list[float], cpus: list[float]) -> str:
+    """What the runs took: lowest and median, wall and CPU (the machine's other load
+    only ever adds, so the lowest is the figure to compare)."""
+    return (
+        f"wall min {min(walls):.3f} s median {statistics.median(walls):.3f} s; "
+        f"CPU min {min(cpus):.3f} s median {statistics.median(cpus):.3f} s"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clusters", type=int, default=10_000)
@@ -263,27 +277,21 @@ def main() -> int:
             timed = timed[-1:]
         for label, code, extra in timed:
             runs = [child(code, *extra) for _ in range(args.repeat)]
-            walls = [r[0] for r in runs]
-            cpus = [r[1] for r in runs]
-            print(f"{label}: wall min {min(walls):.3f} s median {statistics.median(walls):.3f} s; "
-                  f"CPU min {min(cpus):.3f} s median {statistics.median(cpus):.3f} s "
-                  f"({args.repeat} runs, to the child's exit)")  # fmt: skip
+            walls, cpus = spread([(r[0], r[1]) for r in runs])
+            print(f"{label}: {spread_text(walls, cpus)} ({args.repeat} runs, to the child's exit)")
             figures: dict[str, float] = {"wall_s": min(walls), "cpu_s": min(cpus)}
             ready = [(r[2], r[3]) for r in runs if r[2] is not None and r[3] is not None]
             if ready:
-                r_walls = [w for w, _ in ready]
-                r_cpus = [c for _, c in ready]
-                print(f"  ready to poll: wall min {min(r_walls):.3f} s median "
-                      f"{statistics.median(r_walls):.3f} s; CPU min {min(r_cpus):.3f} s "
-                      f"median {statistics.median(r_cpus):.3f} s")  # fmt: skip
+                r_walls, r_cpus = spread(ready)
+                print(f"  ready to poll: {spread_text(r_walls, r_cpus)}")
                 figures |= {"ready_wall_s": min(r_walls), "ready_cpu_s": min(r_cpus)}
             loaded = [r[4] for r in runs if r[4] is not None]
             if loaded:
-                lw = [w for w, _ in loaded]
-                lc = [c for _, c in loaded]
-                print(f"  latest table read (the first write's, off the polls' path): wall "
-                      f"min {min(lw):.3f} s median {statistics.median(lw):.3f} s; CPU "
-                      f"min {min(lc):.3f} s median {statistics.median(lc):.3f} s")  # fmt: skip
+                lw, lc = spread(loaded)
+                print(
+                    "  latest table read (the first write's, off the polls' path): "
+                    + spread_text(lw, lc)
+                )
                 figures |= {"loaded_wall_s": min(lw), "loaded_cpu_s": min(lc)}
             results[label] = figures
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
