@@ -31,9 +31,13 @@ Reader = Callable[[str], Doc | None]
 def committed_horizon(rec: dict[str, Any]) -> datetime | None:
     """The newest moment ``latest.json`` holds for one cluster (its last attempt or
     last good snapshot, whichever is later)."""
-    stamps = [rec.get("last_attempt"), (rec.get("last_good") or {}).get("collected_at")]
-    known = [parse_ts(s) for s in stamps if s]
+    known = [parse_ts(s) for s in _stamps(rec) if s]
     return max(known) if known else None
+
+
+def _stamps(rec: dict[str, Any]) -> tuple[Any, Any]:
+    """The stamps of a record that say how far it is committed (text, or None)."""
+    return rec.get("last_attempt"), (rec.get("last_good") or {}).get("collected_at")
 
 
 def newest_horizon(state: dict[str, dict[str, Any]]) -> datetime | None:
@@ -45,9 +49,7 @@ def newest_horizon(state: dict[str, dict[str, Any]]) -> datetime | None:
     newest_text: str | None = None
     others: list[datetime] = []
     for rec in state.values():
-        good = rec.get("last_good")
-        stamps = (rec.get("last_attempt"), good.get("collected_at") if good else None)
-        for stamp in stamps:
+        for stamp in _stamps(rec):
             if not stamp:
                 continue
             if _CANONICAL.fullmatch(stamp):
