@@ -77,7 +77,7 @@ def _lines(blob: bytes, needle: bytes | None) -> Iterator[tuple[int, bytes]]:
     testing every line, unless the text holds an escape that could spell it otherwise."""
     if needle is None or _escapes(blob):
         for n, raw in enumerate(blob.splitlines(), 1):
-            if needle is None or needle in raw or _escapes(raw):
+            if needle is None or may_name(raw, needle):
                 yield n, raw
         return
     n, counted, at = 1, 0, blob.find(needle)

@@ -74,8 +74,13 @@ def drop_uncommitted(backend: Backend, state: dict[str, dict[str, Any]]) -> list
     cycle's polls are newer than the committed ones. A store without day files costs a
     directory listing; a cluster's horizon is worked out only when a line names it.
     """
-    folders = {folder: backend.children(folder) for folder in day_files.TABLES}
-    if not any(parse_day(name) is not None for names in folders.values() for name in names):
+    days = [
+        (f"{folder}/{name}", day)
+        for folder in day_files.TABLES
+        for name in backend.children(folder)
+        if (day := parse_day(name)) is not None
+    ]
+    if not days:
         return []
     newest = newest_horizon(state)
     since = (newest - timedelta(days=1)).date() if newest is not None else None
@@ -101,20 +106,17 @@ def drop_uncommitted(backend: Backend, state: dict[str, dict[str, Any]]) -> list
             return False
 
     repaired: list[tuple[str, bytes]] = []
-    for folder, names in folders.items():
-        for name in names:
-            day = parse_day(name)
-            if day is None or (since is not None and day < since):
-                continue
-            key = f"{folder}/{name}"
-            blob = backend.read_from(key, 0)
-            if not blob:
-                continue
-            complete = blob[: day_files.complete_end(blob)]
-            lines = complete.splitlines(keepends=True)
-            kept = [raw for raw in lines if not uncommitted(_line(raw))]
-            if len(kept) != len(lines):
-                repaired.append((key, b"".join(kept)))
+    for key, day in days:
+        if since is not None and day < since:
+            continue
+        blob = backend.read_from(key, 0)
+        if not blob:
+            continue
+        complete = blob[: day_files.complete_end(blob)]
+        lines = complete.splitlines(keepends=True)
+        kept = [raw for raw in lines if not uncommitted(_line(raw))]
+        if len(kept) != len(lines):
+            repaired.append((key, b"".join(kept)))
     return repaired
 
 
