@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from collectors.errors import StoreCorruptError, StoreError
 from collectors.gc_pause import gc_paused
@@ -36,24 +36,13 @@ from collectors.store.records import (
     Transition,
 )
 from collectors.store.validate import status_of
-from collectors.store.writer import CycleWriter, new_record
+from collectors.store.writer import CycleWriter, complete_record
 
 log = logging.getLogger("licdash.store")
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-_RECORD_KEYS: Final = new_record("").keys()
-
-
-def _complete(name: str, rec: dict[str, Any]) -> dict[str, Any]:
-    """A sealed record with every field a writer's record has: itself when it has them
-    all (a record this version wrote; one membership test per field, in C), else over
-    the defaults (one an older version wrote). Rebuilding every record cost 50-80 ms of
-    a 10,000-cluster writer's start-up."""
-    return rec if rec.keys() >= _RECORD_KEYS else {**new_record(name), **rec}
 
 
 class SnapshotStore:
@@ -230,7 +219,7 @@ class SnapshotStore:
         # The writer needs sound records, not statuses: a sealed base's records are what
         # a writer encoded from validated values, and skip validation (at 10,000
         # clusters that is two seconds of a collector's start-up).
-        trusted = {name: _complete(name, read.records.pop(name)) for name in read.sealed}
+        trusted = {name: complete_record(name, read.records.pop(name)) for name in read.sealed}
         self._state, _ = self._checked(read, set_aside=repair)
         self._state.update(trusted)
         self.generation = read.cursor.generation

@@ -18,7 +18,7 @@ from typing_extensions import TypedDict
 from collectors.model import Deadline, LicenseSnapshot, Severity, Timestamp
 from collectors.results import ClusterStatus
 from collectors.store.records import parse_ts
-from collectors.store.writer import new_record
+from collectors.store.writer import complete_record
 
 PUBLIC: Final = tuple(ClusterStatus.model_fields)
 DAMAGE: Final = (KeyError, TypeError, ValueError, AttributeError, OverflowError, ValidationError)
@@ -97,7 +97,7 @@ def checked_record(rec: Any) -> tuple[dict[str, Any], ClusterStatus]:
     cluster = rec.get("cluster")
     if not isinstance(cluster, str) or not cluster:
         raise ValueError("the record has no cluster name")
-    full = {**new_record(cluster), **rec}
+    full = complete_record(cluster, rec)
     status = status_of(full)
     run = full["_run"]
     if run is not None:

@@ -98,6 +98,17 @@ def new_record(cluster: str) -> dict[str, Any]:
     }
 
 
+_RECORD_KEYS: Final = new_record("").keys()
+
+
+def complete_record(cluster: str, rec: dict[str, Any]) -> dict[str, Any]:
+    """``rec`` with every field a writer's record has: itself when it has them all (a
+    record this version wrote; one membership test per field, in C), else over the
+    defaults (one an older version wrote). Rebuilding every record cost 50-80 ms of a
+    10,000-cluster writer's start-up."""
+    return rec if rec.keys() >= _RECORD_KEYS else {**new_record(cluster), **rec}
+
+
 def record_copy(rec: dict[str, Any]) -> dict[str, Any]:
     """A copy of a latest record that the writer's in-place updates leave alone (it
     mutates ``_run``, ``_runs`` and ``_fail`` in place and replaces the rest)."""
